@@ -1,0 +1,175 @@
+// The xDS v3 wire edge: Envoy's protos from the pinned @grpc/grpc-js-xds, loaded once, the ADS
+// service definition for grpc-js, and Any encoding of resources. Resources are plain objects with
+// protocol field names (keepCase); nested Any values carry '@type'.
+import type * as grpc from '@grpc/grpc-js';
+import '@grpc/proto-loader';
+import { loadProtosWithOptionsSync } from '@grpc/proto-loader/build/src/util.js';
+import type * as protobuf from 'protobufjs';
+import type { DiscoveryRequest__Output } from './gen/envoy/service/discovery/v3/DiscoveryRequest.js';
+import type { DiscoveryResponse__Output } from './gen/envoy/service/discovery/v3/DiscoveryResponse.js';
+import type { Struct__Output } from './gen/google/protobuf/Struct.js';
+import type { Value__Output } from './gen/google/protobuf/Value.js';
+import { envoyIncludeDirs } from './paths.js';
+
+export const TYPE_URL = {
+  listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  httpConnectionManager:
+    'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+} as const;
+
+/** The resource types this mesh serves, in the order a client should apply them (CDS before EDS, LDS before RDS). */
+export const RESOURCE_TYPE_URLS = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route] as const;
+export type ResourceTypeUrl = (typeof RESOURCE_TYPE_URLS)[number];
+
+export function isResourceTypeUrl(typeUrl: string): typeUrl is ResourceTypeUrl {
+  return (RESOURCE_TYPE_URLS as readonly string[]).includes(typeUrl);
+}
+
+export const HCM_FILTER_NAME = 'envoy.filters.network.http_connection_manager';
+export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';
+
+const root = loadProtosWithOptionsSync(
+  [
+    'envoy/service/discovery/v3/ads.proto',
+    'envoy/config/listener/v3/listener.proto',
+    'envoy/config/route/v3/route.proto',
+    'envoy/config/cluster/v3/cluster.proto',
+    'envoy/config/endpoint/v3/endpoint.proto',
+    'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+    'envoy/extensions/filters/http/router/v3/router.proto',
+  ],
+  { keepCase: true, includeDirs: envoyIncludeDirs },
+);
+
+const toObjectOptions: protobuf.IConversionOptions = {
+  longs: String,
+  enums: String,
+  defaults: false,
+  arrays: true,
+  oneofs: true,
+  json: true,
+};
+
+const discoveryRequest = root.lookupType('envoy.service.discovery.v3.DiscoveryRequest');
+const discoveryResponse = root.lookupType('envoy.service.discovery.v3.DiscoveryResponse');
+
+/** A resource as it travels inside a DiscoveryResponse: encoded once, sent to many. */
+export interface EncodedResource {
+  type_url: string;
+  value: Uint8Array;
+}
+
+/** An outgoing DiscoveryResponse; resources are already encoded. */
+export interface DiscoveryResponseOut {
+  version_info: string;
+  resources: EncodedResource[];
+  type_url: string;
+  nonce: string;
+}
+
+/** An outgoing DiscoveryRequest (from our sidecar). */
+export interface DiscoveryRequestOut {
+  version_info: string;
+  node?: { id: string; cluster?: string; metadata?: object; locality?: object; user_agent_name?: string };
+  resource_names: string[];
+  type_url: string;
+  response_nonce: string;
+  error_detail?: { code: number; message: string };
+}
+
+/** A DiscoveryResponse as the sidecar reads it: each resource decoded to a plain object with '@type'. */
+export type DiscoveryResponseIn = Omit<DiscoveryResponse__Output, 'resources'> & {
+  resources: Array<{ '@type'?: string; type_url?: string; [field: string]: unknown }>;
+};
+
+function typeOf(typeUrl: string): protobuf.Type {
+  return root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
+}
+
+/** Encodes one resource object as an Any. Throws when the object does not fit its type. */
+export function encodeResource(typeUrl: string, resource: object): EncodedResource {
+  const type = typeOf(typeUrl);
+  return { type_url: typeUrl, value: type.encode(type.fromObject(resource)).finish() };
+}
+
+/** Decodes one resource object from its Any encoding (as the sidecar receives it). */
+export function decodeResource(encoded: EncodedResource): Record<string, unknown> {
+  const type = typeOf(encoded.type_url);
+  return { '@type': encoded.type_url, ...type.toObject(type.decode(encoded.value), toObjectOptions) };
+}
+
+function serialize(type: protobuf.Type) {
+  return (message: object): Buffer => Buffer.from(type.encode(type.fromObject(message)).finish());
+}
+
+function deserialize<T>(type: protobuf.Type) {
+  return (bytes: Buffer): T => type.toObject(type.decode(bytes), toObjectOptions) as T;
+}
+
+const adsPath = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
+
+/** The ADS service for grpc-js, the SotW stream only (delta is answered UNIMPLEMENTED). */
+export const aggregatedDiscoveryService = {
+  StreamAggregatedResources: {
+    path: `${adsPath}StreamAggregatedResources`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: serialize(discoveryRequest),
+    requestDeserialize: deserialize<DiscoveryRequest__Output>(discoveryRequest),
+    responseSerialize: serialize(discoveryResponse),
+    responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
+  },
+  DeltaAggregatedResources: {
+    path: `${adsPath}DeltaAggregatedResources`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: serialize(discoveryRequest),
+    requestDeserialize: deserialize<DiscoveryRequest__Output>(discoveryRequest),
+    responseSerialize: serialize(discoveryResponse),
+    responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
+  },
+} satisfies grpc.ServiceDefinition;
+
+/** google.protobuf.Struct (as decoded) to a plain JSON object. */
+export function structToObject(struct: Struct__Output | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(struct?.fields ?? {})) out[key] = valueToJson(value);
+  return out;
+}
+
+function valueToJson(value: Value__Output): unknown {
+  switch (value.kind) {
+    case 'stringValue':
+      return value.stringValue;
+    case 'numberValue':
+      return value.numberValue;
+    case 'boolValue':
+      return value.boolValue;
+    case 'structValue':
+      return structToObject(value.structValue);
+    case 'listValue':
+      return (value.listValue?.values ?? []).map(valueToJson);
+    default:
+      return null;
+  }
+}
+
+/** A plain JSON object to google.protobuf.Struct (as encoded). */
+export function objectToStruct(object: Record<string, unknown>): object {
+  const fields: Record<string, object> = {};
+  for (const [key, value] of Object.entries(object)) fields[key] = jsonToValue(value);
+  return { fields };
+}
+
+function jsonToValue(value: unknown): object {
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'number') return { numberValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (Array.isArray(value)) return { listValue: { values: value.map(jsonToValue) } };
+  if (value !== null && typeof value === 'object') return { structValue: objectToStruct(value as Record<string, unknown>) };
+  return { nullValue: 'NULL_VALUE' };
+}
