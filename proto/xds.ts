@@ -19,6 +19,7 @@ export const TYPE_URL = {
   httpConnectionManager:
     'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
   router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+  httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
 } as const;
 
 /** The resource types this mesh serves, in the order a client should apply them (CDS before EDS, LDS before RDS). */
@@ -41,6 +42,7 @@ const root = loadProtosWithOptionsSync(
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',
+    'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   ],
   { keepCase: true, includeDirs: envoyIncludeDirs },
 );
