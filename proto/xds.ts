@@ -144,20 +144,12 @@ export function structToObject(struct: Struct__Output | undefined): Record<strin
 }
 
 function valueToJson(value: Value__Output): unknown {
-  switch (value.kind) {
-    case 'stringValue':
-      return value.stringValue;
-    case 'numberValue':
-      return value.numberValue;
-    case 'boolValue':
-      return value.boolValue;
-    case 'structValue':
-      return structToObject(value.structValue);
-    case 'listValue':
-      return (value.listValue?.values ?? []).map(valueToJson);
-    default:
-      return null;
-  }
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.numberValue !== undefined) return value.numberValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.structValue !== undefined) return structToObject(value.structValue);
+  if (value.listValue !== undefined) return (value.listValue.values ?? []).map(valueToJson);
+  return null;
 }
 
 /** A plain JSON object to google.protobuf.Struct (as encoded). */

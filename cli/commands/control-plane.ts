@@ -1,0 +1,34 @@
+// `pilotfish control-plane`: the registry, xDS server and admin listener in one process.
+import { Command } from 'commander';
+import { startControlPlane } from '../../control-plane/src/server.js';
+import { parseHostPort } from '../host-port.js';
+import { createLogger } from '../logger.js';
+import { onShutdownSignal, positiveInt } from '../options.js';
+
+export function controlPlaneCommand(): Command {
+  return new Command('control-plane')
+    .description('run the control plane: service registry (pilotfish.v1) and xDS v3 ADS server')
+    .option('--grpc-listen <host:port>', 'gRPC listener for the registry API and xDS', '127.0.0.1:15010')
+    .option('--admin-listen <host:port>', 'admin HTTP listener (/ready, /debug/registry, /debug/proxies)', '127.0.0.1:15014')
+    .option('--debounce-ms <ms>', 'quiet period that coalesces a burst of registry changes into one push', positiveInt, 100)
+    .option('--max-debounce-ms <ms>', 'longest a change waits under a steady stream of changes', positiveInt, 1000)
+    .option('--default-ttl <seconds>', 'lease TTL for registrations that ask for none', positiveInt, 10)
+    .option('--max-ttl <seconds>', 'longest lease TTL granted', positiveInt, 3600)
+    .action(async (options) => {
+      const logger = createLogger('control-plane');
+      const controlPlane = await startControlPlane({
+        grpcListen: parseHostPort(options.grpcListen, '--grpc-listen'),
+        adminListen: parseHostPort(options.adminListen, '--admin-listen'),
+        debounceMs: options.debounceMs,
+        maxDebounceMs: options.maxDebounceMs,
+        defaultTtlSeconds: options.defaultTtl,
+        maxTtlSeconds: options.maxTtl,
+        logger,
+      });
+      onShutdownSignal(async (signal) => {
+        logger.info({ signal }, 'control plane stopping');
+        await controlPlane.stop();
+        logger.flush();
+      });
+    });
+}

@@ -1,0 +1,91 @@
+// `pilotfish status`: services, instances and connected proxies with their ACKed versions and
+// NACKs, read from the control plane's admin listener.
+import { Command } from 'commander';
+import type { Instance } from '../../proto/gen/pilotfish/v1/Instance.js';
+import type { ProxyStatus, TypeStatus } from '../../control-plane/src/xds/proxy-status.js';
+import { formatTable } from '../table.js';
+
+interface RegistryView {
+  revision: number;
+  services: Array<{ name: string; namespace: string; instances: Instance[] }>;
+}
+
+const TYPES = ['CDS', 'EDS', 'LDS', 'RDS'] as const;
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('show services, instances and connected proxies (ACKed versions, NACKs)')
+    .option('--control-plane-admin <host:port>', "the control plane's admin listener", '127.0.0.1:15014')
+    .option('--json', 'print JSON instead of tables')
+    .action(async (options: { controlPlaneAdmin: string; json?: boolean }) => {
+      const base = `http://${options.controlPlaneAdmin}`;
+      const [registry, proxies] = await Promise.all([
+        fetchJson<RegistryView>(`${base}/debug/registry`),
+        fetchJson<{ proxies: ProxyStatus[] }>(`${base}/debug/proxies`),
+      ]);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ registry, proxies: proxies.proxies }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(render(registry, proxies.proxies));
+    });
+}
+
+async function fetchJson<T>(url: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    throw new Error(`cannot reach the control plane admin at ${url}: ${(error as Error).cause ?? error}`);
+  }
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+function render(registry: RegistryView, proxies: ProxyStatus[]): string {
+  const serviceRows = registry.services.flatMap((service) =>
+    service.instances.map((instance) => [
+      service.namespace,
+      service.name,
+      instance.instance_id ?? '',
+      `${instance.address}:${instance.port}`,
+      instance.protocol ?? '',
+      Object.entries(instance.labels ?? {})
+        .map(([key, value]) => `${key}=${value}`)
+        .join(','),
+    ]),
+  );
+  const proxyRows = proxies.map((proxy) => [
+    proxy.nodeId,
+    proxy.service || '-',
+    proxy.namespace,
+    proxy.role,
+    ...TYPES.map((type) => typeCell(proxy.types[type])),
+  ]);
+  const nacks = proxies.flatMap((proxy) =>
+    TYPES.flatMap((type) => {
+      const nack = proxy.types[type]?.lastNack;
+      return nack ? [`  ${proxy.nodeId} ${type} version ${nack.version} at ${nack.at}: ${nack.message}`] : [];
+    }),
+  );
+  const unsupported = proxies.flatMap((proxy) =>
+    proxy.unsupportedRequests.map((request) => `  ${proxy.nodeId}: ${request.message}`),
+  );
+  return [
+    `SERVICES (registry revision ${registry.revision})`,
+    formatTable(['NAMESPACE', 'SERVICE', 'INSTANCE', 'ADDRESS', 'PROTOCOL', 'LABELS'], serviceRows),
+    '',
+    `PROXIES (${proxies.length} connected)`,
+    formatTable(['NODE', 'SERVICE', 'NAMESPACE', 'ROLE', ...TYPES], proxyRows),
+    ...(nacks.length > 0 ? ['', 'NACKS (the proxy kept its previous config)', ...nacks] : []),
+    ...(unsupported.length > 0 ? ['', 'UNSUPPORTED REQUESTS', ...unsupported] : []),
+    '',
+  ].join('\n');
+}
+
+function typeCell(status: TypeStatus | undefined): string {
+  if (!status) return '-';
+  const version = status.ackedVersion.slice(0, 8) || '-';
+  if (status.lastNack && status.lastNack.nonce === status.sentNonce) return `NACKED ${version}`;
+  return `${status.inSync ? 'SYNCED' : 'STALE'} ${version}`;
+}

@@ -1,0 +1,7 @@
+// Process logs: JSON lines on stderr (stdout stays for command output), level from
+// PILOTFISH_LOG_LEVEL (default info).
+import { pino, type Logger } from 'pino';
+
+export function createLogger(component: string): Logger {
+  return pino({ name: component, level: process.env.PILOTFISH_LOG_LEVEL ?? 'info' }, pino.destination({ fd: 2, sync: false }));
+}

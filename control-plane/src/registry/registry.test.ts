@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import type { ServiceInstance } from './instance.js';
+import { Registry, type RegistryEvent } from './registry.js';
+
+function instance(instanceId: string, service = 'backend'): ServiceInstance {
+  return { service, namespace: 'default', instanceId, address: '127.0.0.1', port: 8080, labels: {}, protocol: 'http' };
+}
+
+describe('Registry', () => {
+  it('drops an instance whose lease is not kept alive after its TTL, and keeps one that is', () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const registry = new Registry({ defaultTtlSeconds: 10, maxTtlSeconds: 60 });
+      const events: RegistryEvent[] = [];
+      registry.onChange((event) => events.push(event));
+      const kept = registry.register(instance('a'), 3);
+      registry.register(instance('b'), 3);
+      mock.timers.tick(2000);
+      assert.equal(registry.keepAlive(kept.leaseId), 3);
+      mock.timers.tick(2000);
+      assert.deepEqual(
+        registry.instances().map((i) => i.instanceId),
+        ['a'],
+      );
+      assert.deepEqual(
+        events.map((e) => `${e.type} ${e.instance.instanceId}`),
+        ['ADDED a', 'ADDED b', 'REMOVED b'],
+      );
+      mock.timers.tick(3001);
+      assert.equal(registry.size, 0);
+      assert.equal(registry.keepAlive(kept.leaseId), 0, 'an expired lease is unknown');
+      registry.close();
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('replaces an instance registered again under the same id, revoking the old lease', () => {
+    const registry = new Registry({ defaultTtlSeconds: 10, maxTtlSeconds: 60 });
+    const first = registry.register(instance('a'));
+    const second = registry.register({ ...instance('a'), port: 9090 });
+    assert.equal(registry.keepAlive(first.leaseId), 0);
+    assert.equal(registry.deregister(first.leaseId), false);
+    assert.equal(registry.instances()[0]?.port, 9090);
+    assert.equal(registry.deregister(second.leaseId), true);
+    assert.equal(registry.size, 0);
+    registry.close();
+  });
+
+  it('grants at most the maximum TTL and the default when none is asked', () => {
+    const registry = new Registry({ defaultTtlSeconds: 10, maxTtlSeconds: 60 });
+    assert.equal(registry.register(instance('a'), 3600).ttlSeconds, 60);
+    assert.equal(registry.register(instance('b')).ttlSeconds, 10);
+    registry.close();
+  });
+
+  it('lists services sorted with their instances', () => {
+    const registry = new Registry({ defaultTtlSeconds: 10, maxTtlSeconds: 60 });
+    registry.register(instance('b-2'));
+    registry.register(instance('f-1', 'frontend'));
+    registry.register(instance('b-1'));
+    assert.deepEqual(
+      registry.services().map((s) => [s.name, s.instances.map((i) => i.instanceId)]),
+      [
+        ['backend', ['b-1', 'b-2']],
+        ['frontend', ['f-1']],
+      ],
+    );
+    assert.equal(registry.revision, 3);
+    registry.close();
+  });
+});

@@ -1,0 +1,94 @@
+// Wires the control plane: registry → (debounced) translate → snapshot cache → ADS server, the
+// pilotfish.v1 API and the admin listener.
+import * as grpc from '@grpc/grpc-js';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { formatHostPort, type HostPort } from '../../cli/host-port.js';
+import { createAdminServer } from './admin/admin-server.js';
+import { addRegistryService } from './api/registry-service.js';
+import { Registry } from './registry/registry.js';
+import { translate } from './translate/translate.js';
+import { AdsServer } from './xds/ads-server.js';
+import { Debouncer } from './xds/debounce.js';
+import { SnapshotCache } from './xds/snapshot-cache.js';
+
+export interface ControlPlaneOptions {
+  grpcListen: HostPort;
+  adminListen: HostPort;
+  /** A burst of registry changes within this quiet period becomes one push. */
+  debounceMs: number;
+  /** The longest a change waits under a steady stream of changes. */
+  maxDebounceMs: number;
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  logger: Logger;
+}
+
+export interface ControlPlane {
+  grpcAddress: string;
+  adminAddress: string;
+  registry: Registry;
+  cache: SnapshotCache;
+  ads: AdsServer;
+  stop(): Promise<void>;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const { logger } = options;
+  const registry = new Registry({ defaultTtlSeconds: options.defaultTtlSeconds, maxTtlSeconds: options.maxTtlSeconds });
+  const cache = new SnapshotCache();
+  const rebuild = () => {
+    const services = registry.services();
+    for (const group of cache.groups()) {
+      const changed = cache.setSnapshot(group, translate(services, group));
+      if (changed.length > 0) logger.debug({ group, changed, revision: registry.revision }, 'snapshot updated');
+    }
+  };
+  const debouncer = new Debouncer(rebuild, options.debounceMs, options.maxDebounceMs);
+  registry.onChange(() => debouncer.trigger());
+  const ensureGroup = (group: string) => {
+    if (!cache.hasGroup(group)) cache.setSnapshot(group, translate(registry.services(), group));
+  };
+
+  const grpcServer = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync(formatHostPort(options.grpcListen), grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(new Error(`cannot listen on ${formatHostPort(options.grpcListen)} (gRPC)`, { cause: error })) : resolve(port),
+    ),
+  );
+  const grpcAddress = formatHostPort({ host: options.grpcListen.host, port: grpcPort });
+  const ads = new AdsServer({ cache, ensureGroup, controlPlane: grpcAddress, logger });
+  ads.addTo(grpcServer);
+  addRegistryService(grpcServer, registry);
+
+  let ready = false;
+  const admin = createAdminServer({ registry, proxies: ads.proxies, cache, isReady: () => ready });
+  const adminAddress = await listen(admin, options.adminListen);
+  ready = true;
+  logger.info({ grpc: grpcAddress, admin: adminAddress }, 'control plane listening');
+
+  return {
+    grpcAddress,
+    adminAddress,
+    registry,
+    cache,
+    ads,
+    async stop() {
+      ready = false;
+      debouncer.cancel();
+      ads.closeAll();
+      registry.close();
+      await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+      admin.closeAllConnections();
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
+    },
+  };
+}
+
+function listen(server: HttpServer, { host, port }: HostPort): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`cannot listen on ${formatHostPort({ host, port })} (admin)`, { cause: error })));
+    server.listen(port, host, () => resolve(formatHostPort({ host, port: (server.address() as AddressInfo).port })));
+  });
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RESOURCE_TYPE_URLS, TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
+import type { ServiceInstance } from '../registry/instance.js';
+import type { ServiceView } from '../registry/registry.js';
+import { translate } from './translate.js';
+
+function service(name: string, namespace: string, instances: Array<Partial<ServiceInstance>>): ServiceView {
+  return {
+    name,
+    namespace,
+    instances: instances.map((partial, index) => ({
+      service: name,
+      namespace,
+      instanceId: `${name}-${index + 1}`,
+      address: '127.0.0.1',
+      port: 40000 + index,
+      labels: {},
+      protocol: 'http',
+      ...partial,
+    })),
+  };
+}
+
+// Resources are protocol-shaped plain objects; tests read them loosely.
+type Json = Record<string, any>;
+
+function names(snapshot: ReturnType<typeof translate>, typeUrl: (typeof RESOURCE_TYPE_URLS)[number]): string[] {
+  return [...snapshot[typeUrl].keys()].sort();
+}
+
+describe('translate', () => {
+  it('gives an empty registry the outbound listener and an empty route table', () => {
+    const snapshot = translate([], 'default');
+    assert.deepEqual(names(snapshot, TYPE_URL.listener), ['outbound']);
+    assert.deepEqual((snapshot[TYPE_URL.route].get('outbound') as Json).virtual_hosts, []);
+    assert.equal(snapshot[TYPE_URL.cluster].size, 0);
+    assert.equal(snapshot[TYPE_URL.endpoint].size, 0);
+  });
+
+  const table: Array<{ name: string; services: ServiceView[]; namespace: string; expect: (snapshot: ReturnType<typeof translate>) => void }> = [
+    {
+      name: 'a service gets an EDS cluster, its endpoints and a virtual host with every host name',
+      services: [service('backend', 'default', [{}, { port: 40001, labels: { version: 'v2' } }])],
+      namespace: 'default',
+      expect(snapshot) {
+        const fqdn = 'backend.default.svc.cluster.local';
+        assert.deepEqual(names(snapshot, TYPE_URL.cluster), [fqdn]);
+        const cluster = snapshot[TYPE_URL.cluster].get(fqdn) as Json;
+        assert.equal(cluster.type, 'EDS');
+        assert.equal(cluster.eds_cluster_config.service_name, fqdn);
+        assert.equal(cluster.typed_extension_protocol_options, undefined);
+        const cla = snapshot[TYPE_URL.endpoint].get(fqdn) as Json;
+        const endpoints = cla.endpoints[0].lb_endpoints.map((e: Json) => `${e.endpoint.hostname}@${e.endpoint.address.socket_address.port_value}`);
+        assert.deepEqual(endpoints, ['backend-1@40000', 'backend-2@40001']);
+        assert.deepEqual(cla.endpoints[0].load_balancing_weight, { value: 1 });
+        const vhost = (snapshot[TYPE_URL.route].get('outbound') as Json).virtual_hosts[0];
+        assert.deepEqual(vhost.domains, ['backend', 'backend.default', 'backend.default.svc', fqdn]);
+        assert.equal(vhost.routes[0].route.cluster, fqdn);
+        assert.deepEqual(names(snapshot, TYPE_URL.listener), ['backend', 'backend.default', 'backend.default.svc', fqdn, 'outbound']);
+      },
+    },
+    {
+      name: 'a service in another namespace is reached only by qualified names',
+      services: [service('db', 'data', [{}])],
+      namespace: 'default',
+      expect(snapshot) {
+        const vhost = (snapshot[TYPE_URL.route].get('outbound') as Json).virtual_hosts[0];
+        assert.deepEqual(vhost.domains, ['db.data', 'db.data.svc', 'db.data.svc.cluster.local']);
+        assert.equal(snapshot[TYPE_URL.listener].has('db'), false);
+      },
+    },
+    {
+      name: 'a gRPC service asks for HTTP/2 upstreams',
+      services: [service('echo', 'default', [{ protocol: 'grpc' }])],
+      namespace: 'default',
+      expect(snapshot) {
+        const cluster = snapshot[TYPE_URL.cluster].get('echo.default.svc.cluster.local') as Json;
+        const options = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+        assert.deepEqual(options.explicit_http_config, { http2_protocol_options: {} });
+      },
+    },
+    {
+      name: 'a TCP service has a cluster but no HTTP route',
+      services: [service('redis', 'default', [{ protocol: 'tcp' }])],
+      namespace: 'default',
+      expect(snapshot) {
+        assert.deepEqual(names(snapshot, TYPE_URL.cluster), ['redis.default.svc.cluster.local']);
+        assert.deepEqual((snapshot[TYPE_URL.route].get('outbound') as Json).virtual_hosts, []);
+      },
+    },
+    {
+      name: 'instances with zone labels are grouped by locality',
+      services: [
+        service('backend', 'default', [
+          { labels: { 'topology.kubernetes.io/zone': 'a' } },
+          { labels: { 'topology.kubernetes.io/zone': 'b' } },
+          { labels: { 'topology.kubernetes.io/zone': 'a' } },
+        ]),
+      ],
+      namespace: 'default',
+      expect(snapshot) {
+        const cla = snapshot[TYPE_URL.endpoint].get('backend.default.svc.cluster.local') as Json;
+        assert.deepEqual(
+          cla.endpoints.map((group: Json) => [group.locality.zone, group.lb_endpoints.length]),
+          [
+            ['a', 2],
+            ['b', 1],
+          ],
+        );
+      },
+    },
+  ];
+  for (const { name, services, namespace, expect } of table) it(name, () => expect(translate(services, namespace)));
+
+  it('produces resources that encode as their Envoy types and decode back', () => {
+    const snapshot = translate([service('backend', 'default', [{ labels: { version: 'v1' } }]), service('echo', 'x', [{ protocol: 'grpc' }])], 'default');
+    for (const typeUrl of RESOURCE_TYPE_URLS) {
+      for (const resource of snapshot[typeUrl].values()) {
+        const decoded = decodeResource(encodeResource(typeUrl, resource)) as Json;
+        assert.equal(decoded['@type'], typeUrl);
+      }
+    }
+    const cla = decodeResource(encodeResource(TYPE_URL.endpoint, snapshot[TYPE_URL.endpoint].get('backend.default.svc.cluster.local') as object)) as Json;
+    assert.equal(cla.endpoints[0].lb_endpoints[0].metadata.filter_metadata['envoy.lb'].fields.version.stringValue, 'v1');
+  });
+
+  it('is pure: the same registry gives the same resources', () => {
+    const services = [service('backend', 'default', [{}, {}])];
+    assert.deepEqual(JSON.stringify(translate(services, 'default')[TYPE_URL.endpoint].get('backend.default.svc.cluster.local')),
+      JSON.stringify(translate(services, 'default')[TYPE_URL.endpoint].get('backend.default.svc.cluster.local')));
+  });
+});

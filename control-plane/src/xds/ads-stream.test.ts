@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
+import { TYPE_URL, objectToStruct, type DiscoveryResponseOut } from '../../../proto/xds.js';
+import type { ServiceInstance } from '../registry/instance.js';
+import { translate } from '../translate/translate.js';
+import { AdsProtocolError, AdsStream } from './ads-stream.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+function services(...ports: number[]) {
+  const instances: ServiceInstance[] = ports.map((port) => ({
+    service: 'backend',
+    namespace: 'default',
+    instanceId: `b-${port}`,
+    address: '127.0.0.1',
+    port,
+    labels: {},
+    protocol: 'http',
+  }));
+  return [{ name: 'backend', namespace: 'default', instances }];
+}
+
+const node = { id: 'sidecar~a', metadata: objectToStruct({ NAMESPACE: 'default', SERVICE: 'frontend', ROLE: 'sidecar' }) };
+const EDS_NAME = 'backend.default.svc.cluster.local';
+
+describe('AdsStream (ACK/NACK state machine)', () => {
+  let cache: SnapshotCache;
+  let sent: DiscoveryResponseOut[];
+  let stream: AdsStream;
+
+  beforeEach(() => {
+    cache = new SnapshotCache();
+    sent = [];
+    stream = new AdsStream({
+      streamId: 1,
+      cache,
+      ensureGroup: (group) => {
+        if (!cache.hasGroup(group)) cache.setSnapshot(group, translate(services(1000), group));
+      },
+      send: (response) => sent.push(response),
+      controlPlane: 'test',
+    });
+  });
+
+  function request(partial: Partial<DiscoveryRequest__Output>): void {
+    stream.onRequest({ type_url: TYPE_URL.endpoint, resource_names: [EDS_NAME], version_info: '', response_nonce: '', ...partial } as DiscoveryRequest__Output);
+  }
+
+  it('answers the first request, records the ACK and is in sync', () => {
+    request({ node });
+    assert.equal(sent.length, 1);
+    const response = sent[0] as DiscoveryResponseOut;
+    assert.equal(response.resources.length, 1);
+    request({ version_info: response.version_info, response_nonce: response.nonce });
+    assert.equal(sent.length, 1, 'an ACK gets no answer');
+    const eds = stream.status?.types.EDS;
+    assert.equal(eds?.ackedVersion, response.version_info);
+    assert.equal(eds?.inSync, true);
+    assert.equal(stream.status?.service, 'frontend');
+  });
+
+  it('records a NACK with its error_detail, does not resend, and pushes the next version', () => {
+    request({ node });
+    const first = sent[0] as DiscoveryResponseOut;
+    request({ version_info: first.version_info, response_nonce: first.nonce });
+    cache.setSnapshot('default', translate(services(1000, 1001), 'default'));
+    const second = sent[1] as DiscoveryResponseOut;
+    assert.notEqual(second.version_info, first.version_info);
+    request({ version_info: first.version_info, response_nonce: second.nonce, error_detail: { code: 3, message: 'bad endpoint', details: [] } });
+    assert.equal(sent.length, 2, 'a NACK alone is not answered with the same resources');
+    const eds = stream.status?.types.EDS;
+    assert.equal(eds?.lastNack?.message, 'bad endpoint');
+    assert.equal(eds?.lastNack?.version, second.version_info);
+    assert.equal(eds?.ackedVersion, first.version_info, 'the proxy still holds the last good version');
+    assert.equal(eds?.inSync, false);
+    cache.setSnapshot('default', translate(services(1000, 1001, 1002), 'default'));
+    assert.equal(sent.length, 3, 'a new version is pushed after a NACK');
+  });
+
+  it('ignores a request with a stale nonce', () => {
+    request({ node });
+    cache.setSnapshot('default', translate(services(1000, 1001), 'default'));
+    const [first, second] = sent as [DiscoveryResponseOut, DiscoveryResponseOut];
+    request({ version_info: first.version_info, response_nonce: first.nonce });
+    assert.equal(stream.status?.types.EDS?.ackedVersion, '', 'an ACK of a superseded response is stale');
+    request({ version_info: second.version_info, response_nonce: second.nonce });
+    assert.equal(stream.status?.types.EDS?.ackedVersion, second.version_info);
+  });
+
+  it('answers a change of subscription, and only with the names asked for', () => {
+    cache.setSnapshot('default', translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'));
+    request({ node, resource_names: [] , type_url: TYPE_URL.cluster });
+    assert.equal(sent[0]?.resources.length, 2, 'an empty first request is a wildcard');
+    request({ resource_names: ['db.default.svc.cluster.local'] });
+    assert.equal(sent[1]?.resources.length, 1);
+    request({ resource_names: ['db.default.svc.cluster.local', EDS_NAME], response_nonce: sent[1]?.nonce, version_info: sent[1]?.version_info });
+    assert.equal(sent[2]?.resources.length, 2);
+  });
+
+  it('does not push a change that touches none of the subscribed names', () => {
+    cache.setSnapshot('default', translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'));
+    request({ node, resource_names: ['db.default.svc.cluster.local'] });
+    cache.setSnapshot('default', translate([...services(1000, 1001), { name: 'db', namespace: 'default', instances: [] }], 'default'));
+    assert.equal(sent.length, 1);
+  });
+
+  it('records an unknown type URL instead of failing the stream', () => {
+    request({ node, type_url: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret' });
+    assert.equal(sent.length, 0);
+    assert.match(stream.status?.unsupportedRequests[0]?.message ?? '', /Secret" is not served by this control plane/);
+    request({});
+    assert.equal(sent.length, 1, 'the stream goes on');
+  });
+
+  it('refuses a first request without a node id', () => {
+    assert.throws(() => request({}), AdsProtocolError);
+  });
+});

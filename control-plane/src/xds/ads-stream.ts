@@ -1,0 +1,178 @@
+// One ADS stream, state of the world: tracks each type's subscription, the version and nonce last
+// sent, ACKs and NACKs, and pushes a type again only when what this stream subscribes to changed.
+// It knows the cache and a `send` function, not gRPC (ads-server.ts binds it to a call).
+import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
+import { isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
+import type { SnapshotCache } from './snapshot-cache.js';
+import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
+
+export interface AdsStreamOptions {
+  streamId: number;
+  cache: SnapshotCache;
+  /** Makes sure the cache holds the group's snapshot (translating it on first use). */
+  ensureGroup(group: string): void;
+  send(response: DiscoveryResponseOut): void;
+  controlPlane: string;
+  onNack?(status: ProxyStatus, typeUrl: ResourceTypeUrl): void;
+}
+
+interface Subscription {
+  typeUrl: ResourceTypeUrl;
+  wildcard: boolean;
+  names: Set<string>;
+  /** Per resource name, the hash last sent on this stream: a push that changes none is skipped. */
+  sentHashes: Map<string, string>;
+  status: TypeStatus;
+}
+
+/** A request that breaks the protocol: the stream ends with this message as INVALID_ARGUMENT. */
+export class AdsProtocolError extends Error {
+  override readonly name = 'AdsProtocolError';
+}
+
+export class AdsStream {
+  status: ProxyStatus | undefined;
+  #subscriptions = new Map<ResourceTypeUrl, Subscription>();
+  #nonce = 0;
+  #unwatch: (() => void) | undefined;
+
+  constructor(private readonly options: AdsStreamOptions) {}
+
+  /** Handles one DiscoveryRequest. Throws AdsProtocolError when the stream cannot go on. */
+  onRequest(request: DiscoveryRequest__Output): void {
+    const status = this.status ?? this.#identify(request);
+    const typeUrl = request.type_url ?? '';
+    if (!isResourceTypeUrl(typeUrl)) {
+      // Not a crash and not a stream reset: the proxy hears nothing for this type, and the reason
+      // is recorded where an operator looks (/debug/proxies, pilotfish status).
+      status.unsupportedRequests.push({
+        typeUrl,
+        message: `type_url "${typeUrl}" is not served by this control plane (it serves CDS, EDS, LDS and RDS)`,
+        at: new Date().toISOString(),
+      });
+      return;
+    }
+    let subscription = this.#subscriptions.get(typeUrl);
+    const isFirst = subscription === undefined;
+    if (!subscription) {
+      subscription = newSubscription(typeUrl);
+      this.#subscriptions.set(typeUrl, subscription);
+      status.types[TYPE_SHORT_NAMES[typeUrl]] = subscription.status;
+    }
+    const nonce = request.response_nonce ?? '';
+    if (nonce !== '' && nonce !== subscription.status.sentNonce) return; // stale: answers an older response
+    if (nonce !== '') {
+      if (request.error_detail) this.#recordNack(subscription, request, nonce);
+      else {
+        subscription.status.ackedVersion = request.version_info ?? '';
+        subscription.status.ackedNonce = nonce;
+      }
+    }
+    subscription.status.inSync = subscription.status.ackedNonce === subscription.status.sentNonce && nonce !== '';
+    const subscriptionChanged = updateNames(subscription, request.resource_names ?? [], isFirst);
+    // The first request of a type always gets an answer, even if its version is current (the
+    // proxy may have restarted with an old cache); a NACK alone does not: resending the same
+    // resources would only be NACKed again.
+    if (nonce === '' || subscriptionChanged) this.#push(subscription, true);
+  }
+
+  close(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
+  #identify(request: DiscoveryRequest__Output): ProxyStatus {
+    const node = request.node;
+    if (!node?.id) throw new AdsProtocolError('the first DiscoveryRequest of a stream must carry node.id');
+    const metadata = structToObject(node.metadata);
+    const namespace = typeof metadata.NAMESPACE === 'string' && metadata.NAMESPACE !== '' ? metadata.NAMESPACE : 'default';
+    const group = namespace;
+    this.status = {
+      streamId: this.options.streamId,
+      nodeId: node.id,
+      service: typeof metadata.SERVICE === 'string' ? metadata.SERVICE : '',
+      namespace,
+      role: typeof metadata.ROLE === 'string' ? metadata.ROLE : 'proxyless',
+      userAgent: [node.user_agent_name, node.user_agent_version].filter(Boolean).join('/'),
+      group,
+      controlPlane: this.options.controlPlane,
+      connectedAt: new Date().toISOString(),
+      types: {},
+      unsupportedRequests: [],
+    };
+    this.options.ensureGroup(group);
+    this.#unwatch = this.options.cache.watch(group, (changed) => {
+      for (const typeUrl of changed) {
+        const subscription = this.#subscriptions.get(typeUrl);
+        if (subscription) this.#push(subscription, false);
+      }
+    });
+    return this.status;
+  }
+
+  #recordNack(subscription: Subscription, request: DiscoveryRequest__Output, nonce: string): void {
+    subscription.status.nackCount++;
+    subscription.status.lastNack = {
+      version: subscription.status.sentVersion,
+      nonce,
+      message: request.error_detail?.message || `NACK with code ${request.error_detail?.code ?? 'unknown'}`,
+      at: new Date().toISOString(),
+    };
+    if (this.status) this.options.onNack?.(this.status, subscription.typeUrl);
+  }
+
+  #push(subscription: Subscription, force: boolean): void {
+    const group = this.status?.group;
+    if (group === undefined) return;
+    const snapshot = this.options.cache.get(group, subscription.typeUrl);
+    if (!snapshot) return;
+    const selected = subscription.wildcard
+      ? [...snapshot.resources]
+      : [...subscription.names].flatMap((name) => {
+          const resource = snapshot.resources.get(name);
+          return resource ? [[name, resource] as const] : [];
+        });
+    if (!force && !differs(subscription.sentHashes, selected)) return;
+    const nonce = String(++this.#nonce);
+    subscription.sentHashes = new Map(selected.map(([name, resource]) => [name, resource.hash]));
+    subscription.status.sentVersion = snapshot.version;
+    subscription.status.sentNonce = nonce;
+    subscription.status.inSync = false;
+    this.options.send({
+      version_info: snapshot.version,
+      resources: selected.map(([, resource]) => resource.encoded),
+      type_url: subscription.typeUrl,
+      nonce,
+    });
+  }
+}
+
+function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
+  return {
+    typeUrl,
+    wildcard: false,
+    names: new Set(),
+    sentHashes: new Map(),
+    status: { subscribed: [], sentVersion: '', sentNonce: '', ackedVersion: '', ackedNonce: '', inSync: false, nackCount: 0 },
+  };
+}
+
+/** Applies the request's resource_names; returns whether the subscription changed. */
+function updateNames(subscription: Subscription, names: readonly string[], isFirst: boolean): boolean {
+  // SotW: an empty first request, or an explicit "*", subscribes to every resource of the type.
+  const wildcard = names.includes('*') || (names.length === 0 && (isFirst || subscription.wildcard));
+  const explicit = new Set(names.filter((name) => name !== '*'));
+  const changed =
+    wildcard !== subscription.wildcard ||
+    explicit.size !== subscription.names.size ||
+    [...explicit].some((name) => !subscription.names.has(name));
+  subscription.wildcard = wildcard;
+  subscription.names = explicit;
+  subscription.status.subscribed = wildcard ? '*' : [...explicit].sort();
+  return changed;
+}
+
+function differs(sent: ReadonlyMap<string, string>, selected: ReadonlyArray<readonly [string, { hash: string }]>): boolean {
+  if (sent.size !== selected.length) return true;
+  return selected.some(([name, resource]) => sent.get(name) !== resource.hash);
+}

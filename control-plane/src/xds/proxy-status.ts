@@ -1,0 +1,65 @@
+// What the control plane knows of each connected proxy: who it is, and per resource type what was
+// sent, what it ACKed and its last NACK. Served by /debug/proxies and `pilotfish status`.
+import { TYPE_URL, type ResourceTypeUrl } from '../../../proto/xds.js';
+
+export const TYPE_SHORT_NAMES: Record<ResourceTypeUrl, 'CDS' | 'EDS' | 'LDS' | 'RDS'> = {
+  [TYPE_URL.cluster]: 'CDS',
+  [TYPE_URL.endpoint]: 'EDS',
+  [TYPE_URL.listener]: 'LDS',
+  [TYPE_URL.route]: 'RDS',
+};
+
+export interface Nack {
+  version: string;
+  nonce: string;
+  message: string;
+  at: string;
+}
+
+export interface TypeStatus {
+  subscribed: '*' | string[];
+  sentVersion: string;
+  sentNonce: string;
+  ackedVersion: string;
+  ackedNonce: string;
+  /** The last response was ACKed: the proxy holds what this control plane last sent. */
+  inSync: boolean;
+  nackCount: number;
+  lastNack?: Nack;
+}
+
+export interface ProxyStatus {
+  streamId: number;
+  nodeId: string;
+  service: string;
+  namespace: string;
+  role: string;
+  userAgent: string;
+  group: string;
+  controlPlane: string;
+  connectedAt: string;
+  types: Partial<Record<'CDS' | 'EDS' | 'LDS' | 'RDS', TypeStatus>>;
+  /** Requests for type URLs this control plane does not serve, with the error recorded for each. */
+  unsupportedRequests: Array<{ typeUrl: string; message: string; at: string }>;
+}
+
+/** The connected proxies of this control plane, by stream. */
+export class ProxyStatusTable {
+  #byStream = new Map<number, ProxyStatus>();
+
+  add(status: ProxyStatus): void {
+    this.#byStream.set(status.streamId, status);
+  }
+
+  remove(streamId: number): void {
+    this.#byStream.delete(streamId);
+  }
+
+  get size(): number {
+    return this.#byStream.size;
+  }
+
+  list(): ProxyStatus[] {
+    return [...this.#byStream.values()].sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.streamId - b.streamId);
+  }
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import { TYPE_URL } from '../../../proto/xds.js';
+import type { ServiceInstance } from '../registry/instance.js';
+import { translate } from '../translate/translate.js';
+import { Debouncer } from './debounce.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+function backend(ports: number[]) {
+  const instances: ServiceInstance[] = ports.map((port, index) => ({
+    service: 'backend',
+    namespace: 'default',
+    instanceId: `b-${index}`,
+    address: '127.0.0.1',
+    port,
+    labels: {},
+    protocol: 'http',
+  }));
+  return [{ name: 'backend', namespace: 'default', instances }];
+}
+
+describe('SnapshotCache', () => {
+  it('changes only the versions of types whose content changed, and tells watchers which', () => {
+    const cache = new SnapshotCache();
+    const told: string[][] = [];
+    cache.watch('default', (changed) => told.push([...changed]));
+    cache.setSnapshot('default', translate(backend([1000]), 'default'));
+    const cds = cache.get('default', TYPE_URL.cluster)?.version;
+    const eds = cache.get('default', TYPE_URL.endpoint)?.version;
+    assert.equal(told.length, 1);
+
+    const changed = cache.setSnapshot('default', translate(backend([1000, 1001]), 'default'));
+    assert.deepEqual(changed, [TYPE_URL.endpoint]);
+    assert.equal(cache.get('default', TYPE_URL.cluster)?.version, cds);
+    assert.notEqual(cache.get('default', TYPE_URL.endpoint)?.version, eds);
+    assert.deepEqual(told[1], [TYPE_URL.endpoint]);
+
+    assert.deepEqual(cache.setSnapshot('default', translate(backend([1000, 1001]), 'default')), []);
+    assert.equal(told.length, 2, 'an unchanged snapshot tells no one');
+  });
+
+  it('gives equal content the same version in another cache (replicas and restarts agree)', () => {
+    const a = new SnapshotCache();
+    const b = new SnapshotCache();
+    a.setSnapshot('default', translate(backend([1000]), 'default'));
+    b.setSnapshot('default', translate(backend([1000]), 'default'));
+    assert.equal(a.get('default', TYPE_URL.endpoint)?.version, b.get('default', TYPE_URL.endpoint)?.version);
+  });
+
+  it('keeps the encoding of unchanged resources', () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('default', translate(backend([1000]), 'default'));
+    const before = cache.get('default', TYPE_URL.cluster)?.resources.get('backend.default.svc.cluster.local');
+    cache.setSnapshot('default', translate(backend([1000, 1001]), 'default'));
+    assert.equal(cache.get('default', TYPE_URL.cluster)?.resources.get('backend.default.svc.cluster.local'), before);
+  });
+});
+
+describe('Debouncer', () => {
+  it('turns a burst of triggers into one action after the quiet period', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    try {
+      let runs = 0;
+      const debouncer = new Debouncer(() => runs++, 100, 1000);
+      for (let i = 0; i < 1000; i++) debouncer.trigger();
+      mock.timers.tick(99);
+      assert.equal(runs, 0);
+      mock.timers.tick(1);
+      assert.equal(runs, 1);
+      mock.timers.tick(1000);
+      assert.equal(runs, 1);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('runs at the latest after the maximum wait under a steady trickle', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    try {
+      let runs = 0;
+      const debouncer = new Debouncer(() => runs++, 100, 1000);
+      for (let elapsed = 0; elapsed < 1000; elapsed += 50) {
+        debouncer.trigger();
+        mock.timers.tick(50);
+      }
+      assert.equal(runs, 1);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+});
