@@ -13,6 +13,8 @@ import { AdsServer } from './xds/ads-server.js';
 import { Debouncer } from './xds/debounce.js';
 import { SnapshotCache } from './xds/snapshot-cache.js';
 
+const SHUTDOWN_GRACE_MS = 1000;
+
 export interface ControlPlaneOptions {
   grpcListen: HostPort;
   adminListen: HostPort;
@@ -79,7 +81,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       debouncer.cancel();
       ads.closeAll();
       registry.close();
-      await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+      // Long-lived streams (ADS, keep-alives) never finish by themselves; unary calls get a moment.
+      await new Promise<void>((resolve) => {
+        const forced = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, SHUTDOWN_GRACE_MS);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(forced);
+          resolve();
+        });
+      });
       admin.closeAllConnections();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
     },
