@@ -1,7 +1,7 @@
 // The xDS v3 wire edge: Envoy's protos from the pinned @grpc/grpc-js-xds, loaded once, the ADS
 // service definition for grpc-js, and Any encoding of resources. Resources are plain objects with
 // protocol field names (keepCase); nested Any values carry '@type'.
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import '@grpc/proto-loader';
 import { loadProtosWithOptionsSync } from '@grpc/proto-loader/build/src/util.js';
 import type * as protobuf from 'protobufjs';
@@ -135,6 +135,17 @@ export const aggregatedDiscoveryService = {
     responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
   },
 } satisfies grpc.ServiceDefinition;
+
+export type AdsClient = grpc.Client & {
+  StreamAggregatedResources(): grpc.ClientDuplexStream<DiscoveryRequestOut, DiscoveryResponseIn>;
+};
+
+const AdsClientStub = grpc.makeGenericClientConstructor(aggregatedDiscoveryService, 'AggregatedDiscoveryService');
+
+/** A client of the ADS service at `address` (plaintext). */
+export function createAdsClient(address: string, options: grpc.ChannelOptions = {}): AdsClient {
+  return new AdsClientStub(address, grpc.credentials.createInsecure(), options) as unknown as AdsClient;
+}
 
 /** google.protobuf.Struct (as decoded) to a plain JSON object. */
 export function structToObject(struct: Struct__Output | undefined): Record<string, unknown> {

@@ -6,8 +6,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
   TYPE_URL,
-  aggregatedDiscoveryService,
+  createAdsClient,
   objectToStruct,
+  type AdsClient as AdsStub,
   type DiscoveryRequestOut,
   type DiscoveryResponseIn,
   type ResourceTypeUrl,
@@ -42,10 +43,9 @@ interface TypeState {
 const TYPE_ORDER: ResourceTypeUrl[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
-const AdsClientStub = grpc.makeGenericClientConstructor(aggregatedDiscoveryService, 'AggregatedDiscoveryService');
 
 export class AdsClient {
-  #client: grpc.Client & { StreamAggregatedResources(): grpc.ClientDuplexStream<DiscoveryRequestOut, DiscoveryResponseIn> };
+  #client: AdsStub;
   #stream: grpc.ClientDuplexStream<DiscoveryRequestOut, DiscoveryResponseIn> | undefined;
   #types = new Map<ResourceTypeUrl, TypeState>();
   #stopped = false;
@@ -54,10 +54,7 @@ export class AdsClient {
   #connected = false;
 
   constructor(private readonly options: AdsClientOptions) {
-    this.#client = new AdsClientStub(options.controlPlane, grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-    }) as never;
+    this.#client = createAdsClient(options.controlPlane, { 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
     const initialNames: Record<ResourceTypeUrl, string[] | undefined> = {
       [TYPE_URL.cluster]: undefined,
       [TYPE_URL.endpoint]: [],

@@ -1,0 +1,89 @@
+// The control plane's own API and xDS edge with real gRPC clients: bad registrations are refused
+// with the field named, Watch streams changes, and an unknown xDS type URL does not crash anything.
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { WatchEvent__Output } from '../../proto/gen/pilotfish/v1/WatchEvent.js';
+import { TYPE_URL, createAdsClient, type DiscoveryResponseIn } from '../../proto/xds.js';
+import { startControlPlane, waitFor, type ControlPlaneProcess } from '../support/processes.js';
+import { deregister, register, registryClient } from '../support/registry-client.js';
+
+describe('control plane API', () => {
+  let controlPlane: ControlPlaneProcess;
+
+  before(async () => {
+    controlPlane = await startControlPlane();
+  });
+
+  after(async () => {
+    await controlPlane?.stop();
+  });
+
+  const bad: Array<[string, object, RegExp]> = [
+    ['a missing service name', { address: '127.0.0.1', port: 80 }, /^instance\.service: is required/],
+    ['a bad address', { service: 'a', address: '300.1.1.1', port: 80 }, /^instance\.address: "300\.1\.1\.1" is not an IPv4 or IPv6 address/],
+    ['a port outside 1–65535', { service: 'a', address: '127.0.0.1', port: 70000 }, /^instance\.port: must be in 1–65535, got 70000/],
+  ];
+  for (const [name, instance, message] of bad) {
+    it(`refuses a registration with ${name} as INVALID_ARGUMENT naming the field`, async () => {
+      const registry = registryClient(controlPlane.grpc);
+      await assert.rejects(register(registry, { instance }), (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
+        assert.match(error.details, message);
+        return true;
+      });
+      registry.close();
+    });
+  }
+
+  it('streams registrations and removals to Watch, after the current state', async () => {
+    const registry = registryClient(controlPlane.grpc);
+    const first = await register(registry, { instance: { service: 'watched', instance_id: 'w-1', address: '127.0.0.1', port: 1001 } });
+    const events: string[] = [];
+    const call = registry.Watch({ namespace: 'default' });
+    call.on('data', (event: WatchEvent__Output) => events.push(`${event.type} ${event.instance?.instance_id}`));
+    call.on('error', () => undefined);
+    await waitFor(() => events.length === 1, 'the replay of current state');
+    const second = await register(registry, { instance: { service: 'watched', instance_id: 'w-2', address: '127.0.0.1', port: 1002 } });
+    await deregister(registry, first.lease_id ?? '');
+    await waitFor(() => events.length === 3, 'the change events');
+    assert.deepEqual(events, ['ADDED w-1', 'ADDED w-2', 'REMOVED w-1']);
+    call.cancel();
+    await deregister(registry, second.lease_id ?? '');
+    registry.close();
+  });
+
+  it('records an xDS request for an unknown type URL and keeps the stream serving', async () => {
+    const client = createAdsClient(controlPlane.grpc);
+    const stream = client.StreamAggregatedResources();
+    const responses: DiscoveryResponseIn[] = [];
+    stream.on('data', (response: DiscoveryResponseIn) => responses.push(response));
+    stream.on('error', () => undefined);
+    const unknown = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
+    stream.write({ node: { id: 'raw-client', locality: {} }, type_url: unknown, resource_names: [], version_info: '', response_nonce: '' });
+    stream.write({ type_url: TYPE_URL.listener, resource_names: ['outbound'], version_info: '', response_nonce: '' });
+    await waitFor(() => responses.length === 1, 'the LDS answer');
+    assert.equal(responses[0]?.type_url, TYPE_URL.listener);
+    const view = (await (await fetch(`http://${controlPlane.admin}/debug/proxies`)).json()) as {
+      proxies: Array<{ nodeId: string; unsupportedRequests: Array<{ typeUrl: string; message: string }> }>;
+    };
+    const raw = view.proxies.find((proxy) => proxy.nodeId === 'raw-client');
+    assert.equal(raw?.unsupportedRequests[0]?.typeUrl, unknown);
+    assert.match(raw?.unsupportedRequests[0]?.message ?? '', /is not served by this control plane/);
+    stream.cancel();
+    client.close();
+  });
+
+  it('ends a stream whose first request has no node id with INVALID_ARGUMENT', async () => {
+    const client = createAdsClient(controlPlane.grpc);
+    const stream = client.StreamAggregatedResources();
+    const error = await new Promise<grpc.ServiceError>((resolve) => {
+      stream.on('error', resolve);
+      stream.on('data', () => undefined);
+      stream.write({ type_url: TYPE_URL.cluster, resource_names: [], version_info: '', response_nonce: '' });
+    });
+    assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(error.details, /node\.id/);
+    client.close();
+  });
+});
