@@ -3,6 +3,9 @@ import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
 
+/** The listener the control plane builds for sidecars' outbound traffic (see translate.ts). */
+export const OUTBOUND_LISTENER = 'outbound';
+
 /** Route configuration names that the listeners load over RDS. */
 export function routeNamesOf(listeners: Iterable<Listener__Output>): string[] {
   const names = new Set<string>();
