@@ -7,6 +7,12 @@ export function positiveInt(value: string): number {
   return number;
 }
 
+export function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 65535) throw new InvalidArgumentError(`"${value}" is not a port (1–65535)`);
+  return number;
+}
+
 /** Parses `k=v,k2=v2` into a label map. */
 export function labelList(value: string): Record<string, string> {
   const labels: Record<string, string> = {};

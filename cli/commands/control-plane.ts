@@ -28,7 +28,6 @@ export function controlPlaneCommand(): Command {
       onShutdownSignal(async (signal) => {
         logger.info({ signal }, 'control plane stopping');
         await controlPlane.stop();
-        logger.flush();
       });
     });
 }

@@ -1,0 +1,108 @@
+// Wires one sidecar: inbound, outbound and admin listeners; the ADS client whose accepted config
+// the outbound side serves; the registration of the app with the control plane; graceful stop.
+import type { Logger } from 'pino';
+import { formatHostPort, type HostPort } from '../../cli/host-port.js';
+import { createAdminListener } from './listeners/admin.js';
+import { createProxyListener } from './listeners/proxy-listener.js';
+import { Registration } from './registration/registration.js';
+import { AdsClient } from './xds/ads-client.js';
+import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
+import { OUTBOUND_LISTENER } from './xds/subscriptions.js';
+
+// The control plane's debounce (100 ms by default) plus a push and a compile on the peers.
+const DEREGISTRATION_PROPAGATION_MS = 500;
+
+export interface SidecarOptions {
+  service: string;
+  namespace: string;
+  instanceId: string;
+  labels: Record<string, string>;
+  appPort: number;
+  controlPlane: string;
+  inboundListen: HostPort;
+  outboundListen: HostPort;
+  adminListen: HostPort;
+  advertiseAddress: string;
+  leaseTtlSeconds: number;
+  drainMs: number;
+  logger: Logger;
+  /** Called on POST /quitquitquit. */
+  onQuit(): void;
+}
+
+export interface Sidecar {
+  inbound: string;
+  outbound: string;
+  admin: string;
+  stop(): Promise<void>;
+}
+
+export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
+  const { logger } = options;
+  let outboundConfig: ProxyConfig | undefined;
+  const inboundConfig = compileInboundConfig(options.appPort);
+  const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
+  const ads = new AdsClient({
+    controlPlane: options.controlPlane,
+    nodeId,
+    metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
+    listenerNames: [OUTBOUND_LISTENER],
+    apply(resources) {
+      outboundConfig = compileProxyConfig(resources, OUTBOUND_LISTENER, outboundConfig);
+    },
+    logger,
+  });
+
+  const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, logger });
+  const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, logger });
+  const admin = createAdminListener({
+    isReady: () => outboundConfig !== undefined && ads.hasInitialConfig,
+    configDump: () => ads.configDump(),
+    clusters: () => [...(outboundConfig?.clusters.values() ?? []), ...inboundConfig.clusters.values()],
+    quit: options.onQuit,
+    logger,
+  });
+  const [inboundAddress, outboundAddress, adminAddress] = await Promise.all([
+    inbound.listen(options.inboundListen.host, options.inboundListen.port),
+    outbound.listen(options.outboundListen.host, options.outboundListen.port),
+    admin.listen(options.adminListen.host, options.adminListen.port),
+  ]);
+  const addresses = {
+    inbound: formatHostPort({ host: inboundAddress.address, port: inboundAddress.port }),
+    outbound: formatHostPort({ host: outboundAddress.address, port: outboundAddress.port }),
+    admin: formatHostPort({ host: adminAddress.address, port: adminAddress.port }),
+  };
+  logger.info({ ...addresses, node: nodeId, controlPlane: options.controlPlane }, 'sidecar listening');
+
+  ads.start();
+  const registration = new Registration({
+    controlPlane: options.controlPlane,
+    instance: {
+      service: options.service,
+      namespace: options.namespace,
+      instance_id: options.instanceId,
+      address: options.advertiseAddress,
+      port: inboundAddress.port,
+      labels: options.labels,
+      protocol: 'http',
+    },
+    ttlSeconds: options.leaseTtlSeconds,
+    logger,
+  });
+  registration.start();
+
+  return {
+    ...addresses,
+    async stop() {
+      // Deregister first, and keep serving while the removal reaches peers' sidecars, so no peer
+      // picks this instance after it stopped accepting; then drain what is in flight.
+      const started = Date.now();
+      await registration.stop();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(DEREGISTRATION_PROPAGATION_MS, options.drainMs)));
+      const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
+      await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
+      ads.stop();
+      await admin.close(0);
+    },
+  };
+}
