@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { findRoute, type Route } from './route-matcher.js';
+
+describe('route matching', () => {
+  const routes: Route[] = [
+    { name: 'exact', match: { kind: 'path', value: '/health' }, cluster: 'a' },
+    { name: 'regex', match: { kind: 'regex', value: /^(?:\/users\/\d+)$/ }, cluster: 'b' },
+    { name: 'api', match: { kind: 'prefix', value: '/api/' }, cluster: 'c' },
+    { name: 'all', match: { kind: 'prefix', value: '/' }, cluster: 'd' },
+  ];
+  const cases: Array<[string, string]> = [
+    ['/health', 'exact'],
+    ['/health?verbose=1', 'exact'],
+    ['/healthz', 'all'],
+    ['/users/42', 'regex'],
+    ['/users/42/posts', 'all'],
+    ['/api/v1', 'api'],
+    ['/', 'all'],
+  ];
+  for (const [path, expected] of cases) {
+    it(`sends ${path} to the "${expected}" route (first match wins, query ignored)`, () => assert.equal(findRoute(routes, path)?.name, expected));
+  }
+
+  it('finds no route when none matches', () => {
+    assert.equal(findRoute(routes.slice(0, 3), '/other'), undefined);
+  });
+});
