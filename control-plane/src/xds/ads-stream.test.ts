@@ -77,6 +77,19 @@ describe('AdsStream (ACK/NACK state machine)', () => {
     assert.equal(sent.length, 3, 'a new version is pushed after a NACK');
   });
 
+  it('pushes only the endpoint assignments that changed (EDS is incremental), but all clusters (CDS is not)', () => {
+    const two = (...ports: number[]) => [...services(...ports), { name: 'db', namespace: 'default', instances: services(2000)[0]?.instances.map((i) => ({ ...i, service: 'db' })) ?? [] }];
+    cache.setSnapshot('default', translate(two(1000), 'default'));
+    request({ node, resource_names: [EDS_NAME, 'db.default.svc.cluster.local'] });
+    request({ type_url: TYPE_URL.cluster, resource_names: [] });
+    assert.equal(sent[0]?.resources.length, 2);
+    assert.equal(sent[1]?.resources.length, 2);
+    cache.setSnapshot('default', translate(two(1000, 1001), 'default'));
+    assert.equal(sent.length, 3, 'only EDS changed');
+    assert.equal(sent[2]?.type_url, TYPE_URL.endpoint);
+    assert.equal(sent[2]?.resources.length, 1, 'only the changed assignment is sent');
+  });
+
   it('ignores a request with a stale nonce', () => {
     request({ node });
     cache.setSnapshot('default', translate(services(1000, 1001), 'default'));

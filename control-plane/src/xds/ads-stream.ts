@@ -2,7 +2,7 @@
 // sent, ACKs and NACKs, and pushes a type again only when what this stream subscribes to changed.
 // It knows the cache and a `send` function, not gRPC (ads-server.ts binds it to a call).
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
-import { isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
+import { TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
 
@@ -24,6 +24,8 @@ interface Subscription {
   sentHashes: Map<string, string>;
   status: TypeStatus;
 }
+
+const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
 
 /** A request that breaks the protocol: the stream ends with this message as INVALID_ARGUMENT. */
 export class AdsProtocolError extends Error {
@@ -132,15 +134,23 @@ export class AdsStream {
           const resource = snapshot.resources.get(name);
           return resource ? [[name, resource] as const] : [];
         });
-    if (!force && !differs(subscription.sentHashes, selected)) return;
+    const current = new Map(selected.map(([name, resource]) => [name, resource.hash]));
+    const changed = selected.filter(([name, resource]) => subscription.sentHashes.get(name) !== resource.hash);
+    // LDS and CDS responses are the whole state (an omitted resource is deleted); RDS and EDS are
+    // incremental (an omitted one is kept, and goes when no listener or cluster names it), so a
+    // push of those carries only what changed.
+    const incremental = INCREMENTAL_TYPES.has(subscription.typeUrl);
+    const removed = !incremental && [...subscription.sentHashes.keys()].some((name) => !current.has(name));
+    subscription.sentHashes = current;
+    if (!force && changed.length === 0 && !removed) return;
+    const sent = force || !incremental ? selected : changed;
     const nonce = String(++this.#nonce);
-    subscription.sentHashes = new Map(selected.map(([name, resource]) => [name, resource.hash]));
     subscription.status.sentVersion = snapshot.version;
     subscription.status.sentNonce = nonce;
     subscription.status.inSync = false;
     this.options.send({
       version_info: snapshot.version,
-      resources: selected.map(([, resource]) => resource.encoded),
+      resources: sent.map(([, resource]) => resource.encoded),
       type_url: subscription.typeUrl,
       nonce,
     });
@@ -172,7 +182,3 @@ function updateNames(subscription: Subscription, names: readonly string[], isFir
   return changed;
 }
 
-function differs(sent: ReadonlyMap<string, string>, selected: ReadonlyArray<readonly [string, { hash: string }]>): boolean {
-  if (sent.size !== selected.length) return true;
-  return selected.some(([name, resource]) => sent.get(name) !== resource.hash);
-}

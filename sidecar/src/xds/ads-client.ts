@@ -41,6 +41,7 @@ interface TypeState {
 
 // Order of the initial requests: CDS before EDS, LDS before RDS (xDS's recommended sequencing).
 const TYPE_ORDER: ResourceTypeUrl[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
+const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
 
@@ -156,7 +157,10 @@ export class AdsClient {
       return;
     }
     try {
-      const resources = collect(typeUrl as ResourceTypeUrl, response.resources);
+      const received = collect(typeUrl as ResourceTypeUrl, response.resources);
+      // LDS and CDS responses are the whole state; RDS and EDS ones add to what is held (a
+      // resource goes when no listener or cluster names it any more: see #followDependencies).
+      const resources = INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl) ? new Map([...state.resources, ...received]) : received;
       const candidate = this.#candidate(typeUrl as ResourceTypeUrl, resources);
       this.options.apply(candidate);
       state.resources = resources;
