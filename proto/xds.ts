@@ -104,6 +104,12 @@ export function decodeResource(encoded: EncodedResource): Record<string, unknown
   return { '@type': encoded.type_url, ...type.toObject(type.decode(encoded.value), toObjectOptions) };
 }
 
+/** What a DiscoveryResponse says without decoding its resources: for clients that only count. */
+export function summarizeDiscoveryResponse(bytes: Buffer): { version_info: string; nonce: string; type_url: string; resources: number } {
+  const message = discoveryResponse.decode(bytes) as unknown as { version_info: string; nonce: string; type_url: string; resources: unknown[] };
+  return { version_info: message.version_info, nonce: message.nonce, type_url: message.type_url, resources: message.resources.length };
+}
+
 function serialize(type: protobuf.Type) {
   return (message: object): Buffer => Buffer.from(type.encode(type.fromObject(message)).finish());
 }

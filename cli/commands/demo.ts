@@ -4,9 +4,10 @@ import { Command } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, lastLines, startProcess, stopProcess, waitReady, type DemoProcess } from '../../examples/demo/processes.js';
+import { lastLines, startProcess, stopProcess, waitReady, type DemoProcess } from '../../examples/demo/processes.js';
 import { formatSummary, startTraffic } from '../../examples/demo/traffic.js';
 import { packageRoot } from '../../proto/paths.js';
+import { freePort } from '../free-port.js';
 import { positiveInt } from '../options.js';
 import { formatTable } from '../table.js';
 

@@ -53,13 +53,3 @@ export async function waitReady(process: DemoProcess, url: string, timeoutMs = 2
   }
   throw new Error(`${process.name} is not ready (${url}); last lines of ${process.logFile}:\n${lastLines(process.logFile)}`);
 }
-
-/** A free port on 127.0.0.1, as the OS picks it. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

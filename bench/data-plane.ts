@@ -1,0 +1,110 @@
+// The data-plane benchmark: every target measured in the same run, interleaved round by round
+// (A B C … A B C …) so that ratios hold on a noisy machine.
+import { runOpenLoop, type LatencyResult } from './load/open-loop.js';
+import { runWrk } from './load/wrk.js';
+import { totalCpuSeconds, totalRssMb } from './measure/proc-stat.js';
+import { startMeshTargets } from './targets/mesh.js';
+import { directTarget, haproxyTarget, nginxTarget, nodeHttpProxyTarget, peerUnavailable, startUpstream } from './targets/peers.js';
+import type { Target } from './targets/target.js';
+
+export interface DataPlaneOptions {
+  bodyBytes: number;
+  rounds: number;
+  saturationSeconds: number;
+  latencySeconds: number;
+  /** Open-loop load before the measured part: connections opened, code warm. */
+  warmupSeconds: number;
+  /** Open-loop arrival rate for the latency and CPU figures. */
+  rate: number;
+  /** wrk's connection count for saturation. */
+  connections: number;
+}
+
+export interface RoundFigures {
+  saturationRps: number;
+  saturationErrors: number;
+  latency: LatencyResult;
+  /** Proxy CPU at the fixed rate, in vCPU (cores busy). */
+  vcpuAtRate: number;
+  /** Proxy CPU per request at the fixed rate, in microseconds. */
+  cpuUsPerRequest: number;
+  rssLoadedMb: number;
+}
+
+export interface TargetFigures {
+  name: string;
+  rssIdleMb: number;
+  rounds: RoundFigures[];
+}
+
+export interface DataPlaneResult {
+  options: DataPlaneOptions;
+  targets: TargetFigures[];
+  skipped: Array<{ name: string; reason: string }>;
+}
+
+/** With `profileDir`, the sidecars run under node --cpu-prof and write their profiles there. */
+export async function runDataPlane(options: DataPlaneOptions, log: (line: string) => void, profileDir?: string): Promise<DataPlaneResult> {
+  const upstream = await startUpstream(options.bodyBytes);
+  const targets: Target[] = [directTarget(upstream)];
+  const skipped: DataPlaneResult['skipped'] = [];
+  const stops: Array<() => Promise<void>> = [upstream.stop];
+  try {
+    const mesh = await startMeshTargets(upstream, profileDir);
+    stops.unshift(mesh.stop);
+    targets.push(...mesh.targets);
+    for (const [binary, start] of [
+      ['nginx', nginxTarget],
+      ['haproxy', haproxyTarget],
+    ] as const) {
+      const reason = peerUnavailable(binary);
+      if (reason) {
+        skipped.push({ name: binary, reason });
+        log(`skipping ${binary}: ${reason}`);
+        continue;
+      }
+      const target = await start(upstream);
+      stops.unshift(target.stop);
+      targets.push(target);
+    }
+    const nodeProxy = await nodeHttpProxyTarget(upstream);
+    stops.unshift(nodeProxy.stop);
+    targets.push(nodeProxy);
+
+    const figures = targets.map((target) => ({ name: target.name, rssIdleMb: totalRssMb(target.proxyPids()), rounds: [] as RoundFigures[] }));
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const [index, target] of targets.entries()) {
+        const result = await measureRound(target, options);
+        (figures[index] as TargetFigures).rounds.push(result);
+        log(
+          `round ${round}/${options.rounds} ${target.name.padEnd(18)} ${result.saturationRps.toFixed(0).padStart(7)} req/s  ` +
+            `p50 ${(result.latency.p50Us / 1000).toFixed(3)} ms  p99 ${(result.latency.p99Us / 1000).toFixed(3)} ms  ` +
+            `${result.vcpuAtRate.toFixed(3)} vCPU @${options.rate}/s`,
+        );
+      }
+    }
+    return { options, targets: figures, skipped };
+  } finally {
+    for (const stop of stops) await stop();
+  }
+}
+
+async function measureRound(target: Target, options: DataPlaneOptions): Promise<RoundFigures> {
+  const pids = target.proxyPids();
+  const saturation = await runWrk(target.address, target.host, options.connections, options.saturationSeconds);
+  const rssLoadedMb = totalRssMb(pids);
+  const cpuBefore = totalCpuSeconds(pids);
+  const latency = await runOpenLoop(target.address, target.host, options.rate, options.latencySeconds, options.warmupSeconds);
+  const cpu = totalCpuSeconds(pids) - cpuBefore;
+  const loadSeconds = options.latencySeconds + options.warmupSeconds;
+  return {
+    saturationRps: saturation.requestsPerSecond,
+    saturationErrors: saturation.errors,
+    latency,
+    // The proxies idle while the generator starts and drains: the load lasted warm-up + measured
+    // time, at the fixed rate.
+    vcpuAtRate: cpu / loadSeconds,
+    cpuUsPerRequest: (cpu * 1e6) / (loadSeconds * options.rate),
+    rssLoadedMb,
+  };
+}

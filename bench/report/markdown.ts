@@ -1,0 +1,145 @@
+// Writes bench/RESULTS.md: what ran, on what, the figures with their spread, the goals beside
+// them (met or missed, said plainly), and the charts.
+import type { FleetResult } from '../control-plane/fleet.js';
+import type { DataPlaneResult, TargetFigures } from '../data-plane.js';
+import { formatSpread, spread, type Spread } from './stats.js';
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  node: string;
+  date: string;
+}
+
+export interface ProfileEntry {
+  functionName: string;
+  location: string;
+  selfPercent: number;
+}
+
+export interface Report {
+  command: string;
+  machine: Machine;
+  dataPlane: DataPlaneResult[];
+  fleet: FleetResult | undefined;
+  profile: ProfileEntry[] | undefined;
+  charts: string[];
+}
+
+const HOP = 'sidecar hop';
+
+function figures(result: DataPlaneResult, name: string): TargetFigures | undefined {
+  return result.targets.find((target) => target.name === name);
+}
+
+/** Per round, the target's latency percentile minus direct's in the same round, in ms. */
+function added(result: DataPlaneResult, target: TargetFigures, key: 'p50Us' | 'p90Us' | 'p99Us'): Spread {
+  const direct = figures(result, 'direct') as TargetFigures;
+  return spread(target.rounds.map((round, index) => (round.latency[key] - (direct.rounds[index]?.latency[key] ?? Number.NaN)) / 1000));
+}
+
+const vcpuPer1k = (result: DataPlaneResult, target: TargetFigures) => spread(target.rounds.map((r) => (r.vcpuAtRate * 1000) / result.options.rate));
+const cpuPerRequest = (target: TargetFigures) => spread(target.rounds.map((r) => r.cpuUsPerRequest));
+const throughput = (target: TargetFigures) => spread(target.rounds.map((r) => r.saturationRps));
+
+function dataPlaneTable(result: DataPlaneResult): string[] {
+  const direct = throughput(figures(result, 'direct') as TargetFigures).median;
+  const lines = [
+    `| target | throughput req/s (${result.options.connections} conns) | ratio to direct | +p50 ms | +p90 ms | +p99 ms | vCPU per 1k req/s | CPU µs/req | RSS idle MB | RSS loaded MB |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const target of result.targets) {
+    const isDirect = target.name === 'direct';
+    const t = throughput(target);
+    const cells = [
+        target.name,
+        formatSpread(t, 0),
+        (t.median / direct).toFixed(2),
+        isDirect ? '—' : formatSpread(added(result, target, 'p50Us'), 3),
+        isDirect ? '—' : formatSpread(added(result, target, 'p90Us'), 3),
+        isDirect ? '—' : formatSpread(added(result, target, 'p99Us'), 3),
+        isDirect ? '—' : formatSpread(vcpuPer1k(result, target), 3),
+        isDirect ? '—' : formatSpread(cpuPerRequest(target), 1),
+        isDirect ? '—' : target.rssIdleMb.toFixed(1),
+        isDirect ? '—' : spread(target.rounds.map((r) => r.rssLoadedMb)).max.toFixed(1),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+function goalRows(result: DataPlaneResult): string[] {
+  const hop = figures(result, HOP);
+  if (!hop) return ['The sidecar hop did not run: no goals to compare.'];
+  const nginx = figures(result, 'nginx');
+  const baseline = figures(result, 'node-http-proxy');
+  const rows: Array<[string, string, boolean]> = [];
+  const check = (goal: string, value: number, limit: number, unit: string) =>
+    rows.push([goal, `${value.toFixed(3)} ${unit} (goal ≤ ${limit} ${unit})`, value <= limit]);
+  check('sidecar hop CPU at 1k req/s', vcpuPer1k(result, hop).median, 0.2, 'vCPU');
+  check('sidecar hop +p50 at 1k req/s', added(result, hop, 'p50Us').median, 0.4, 'ms');
+  check('sidecar hop +p99 at 1k req/s', added(result, hop, 'p99Us').median, 2, 'ms');
+  check('sidecar idle RSS', hop.rssIdleMb, 60, 'MB');
+  check('sidecar RSS under load', spread(hop.rounds.map((r) => r.rssLoadedMb)).max, 90, 'MB');
+  if (nginx) check("CPU per request, × nginx's", cpuPerRequest(hop).median / cpuPerRequest(nginx).median, 2.5, '×');
+  if (baseline) {
+    const better: Array<[string, boolean]> = [
+      ['throughput', throughput(hop).median > throughput(baseline).median],
+      ['+p50', added(result, hop, 'p50Us').median < added(result, baseline, 'p50Us').median],
+      ['+p99', added(result, hop, 'p99Us').median < added(result, baseline, 'p99Us').median],
+      ['CPU per request', cpuPerRequest(hop).median < cpuPerRequest(baseline).median],
+      ['idle RSS', hop.rssIdleMb < baseline.rssIdleMb],
+    ];
+    for (const [figure, isBetter] of better) rows.push([`better than node-http-proxy: ${figure}`, isBetter ? 'better' : 'worse', isBetter]);
+  }
+  return ['| goal | measured | met |', '|---|---|---|', ...rows.map(([goal, value, met]) => `| ${goal} | ${value} | ${met ? 'yes' : '**no**'} |`)];
+}
+
+function fleetSection(fleet: FleetResult): string[] {
+  const { options: o } = fleet;
+  const met = (ok: boolean) => (ok ? 'yes' : '**no**');
+  return [
+    `${o.clients} simulated proxies (real ADS streams that ACK; each watches every cluster and the endpoints of ${o.watchedPerClient + 1} services), ${o.services} services, ${o.endpoints} endpoints registered through the Registry API.`,
+    '',
+    '| figure | measured | goal | met |',
+    '|---|---|---|---|',
+    `| change → every affected proxy has it, p50 | ${fleet.convergenceMs.p50.toFixed(1)} ms | | |`,
+    `| change → every affected proxy has it, p99 (${fleet.convergenceMs.samples} samples) | ${fleet.convergenceMs.p99.toFixed(1)} ms | ≤ 1000 ms | ${met(fleet.convergenceMs.p99 <= 1000)} |`,
+    `| pushes per proxy for a burst of ${fleet.burst.registrations} registrations (median, max) | ${fleet.burst.pushesPerClientMedian}, ${fleet.burst.pushesPerClientMax} | a handful | ${met(fleet.burst.pushesPerClientMax <= 10)} |`,
+    `| control-plane CPU for the burst | ${fleet.burst.cpuSeconds.toFixed(2)} s CPU over ${fleet.burst.seconds.toFixed(2)} s | | |`,
+    `| control-plane RSS at rest / peak | ${fleet.rest.rssMb.toFixed(0)} MB / ${fleet.peakRssMb.toFixed(0)} MB | ≤ 300 MB | ${met(fleet.peakRssMb <= 300)} |`,
+    `| control-plane CPU at rest | ${fleet.rest.cpuVcpu.toFixed(3)} vCPU | | |`,
+    `| full snapshot to a newly connected proxy | ${fleet.newClientSnapshotMs.toFixed(1)} ms | | |`,
+    `| registering ${o.endpoints} endpoints / connecting ${o.clients} proxies | ${fleet.registerSeconds.toFixed(1)} s / ${fleet.connectSeconds.toFixed(1)} s | | |`,
+  ];
+}
+
+export function renderMarkdown(report: Report): string {
+  const { machine } = report;
+  const lines = [
+    '# Benchmark results',
+    '',
+    'Written by the harness (`bench/run.ts`); do not edit by hand.',
+    '',
+    `Command: \`${report.command}\`  `,
+    `Machine: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; ${machine.date}.`,
+    '',
+    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, nginx, haproxy, node-http-proxy, then again), so ratios hold on a noisy machine. Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
+    '',
+  ];
+  for (const result of report.dataPlane) {
+    const o = result.options;
+    lines.push(`## Data plane, ${o.bodyBytes}-byte responses`, '');
+    lines.push(`${o.rounds} rounds; saturation: wrk, ${o.connections} connections, ${o.saturationSeconds} s; latency and CPU: open loop at ${o.rate} req/s for ${o.latencySeconds} s.`, '');
+    lines.push(...dataPlaneTable(result), '');
+    for (const skipped of result.skipped) lines.push(`Skipped ${skipped.name}: ${skipped.reason}.`, '');
+    lines.push('Goals (printed, not asserted):', '', ...goalRows(result), '');
+  }
+  if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet), '');
+  if (report.profile) {
+    lines.push('## Where the sidecar spends its CPU', '', 'Self time from `node --cpu-prof` of both sidecars during the mesh rounds (`npm run bench -- --profile`):', '');
+    lines.push('| self % | function | where |', '|---|---|---|', ...report.profile.map((p) => `| ${p.selfPercent.toFixed(1)} | ${p.functionName || '(anonymous)'} | ${p.location} |`), '');
+  }
+  lines.push('## Charts', '', ...report.charts.map((chart) => `![${chart}](results/${chart})`), '');
+  return lines.join('\n');
+}

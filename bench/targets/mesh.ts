@@ -1,0 +1,43 @@
+// The mesh's own targets: one sidecar hop (client → sidecar inbound → app) and the mesh path
+// (client → sidecar A outbound → sidecar B inbound → app), with a real control plane.
+import { httpRequest } from '../../test/support/http.js';
+import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../../test/support/processes.js';
+import type { Upstream } from './peers.js';
+import type { Target } from './target.js';
+
+export interface MeshTargets {
+  targets: Target[];
+  controlPlane: ControlPlaneProcess;
+  stop(): Promise<void>;
+}
+
+export async function startMeshTargets(upstream: Upstream, profileDir?: string): Promise<MeshTargets> {
+  const controlPlane = await startControlPlane();
+  const nodeOptions = process.env.NODE_OPTIONS;
+  if (profileDir) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+  const sidecars: SidecarProcess[] = [];
+  const stop = async () => {
+    await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
+    await controlPlane.stop();
+  };
+  try {
+    const server = await startSidecar({ service: 'upstream', instanceId: 'upstream-1', appPort: upstream.port, controlPlane: controlPlane.grpc });
+    sidecars.push(server);
+    // The client's own app is not in the path; the sidecar needs an app port all the same.
+    const client = await startSidecar({ service: 'client', instanceId: 'client-1', appPort: upstream.port, controlPlane: controlPlane.grpc });
+    sidecars.push(client);
+    if (profileDir) process.env.NODE_OPTIONS = nodeOptions;
+    await waitFor(async () => (await httpRequest(client.outbound, '/', { headers: { host: 'upstream' } })).status === 200, 'the mesh path to answer');
+    return {
+      controlPlane,
+      stop,
+      targets: [
+        { name: 'sidecar hop', address: server.inbound, host: 'upstream', proxyPids: () => [server.pid], stop: async () => undefined },
+        { name: 'mesh (2 sidecars)', address: client.outbound, host: 'upstream', proxyPids: () => [client.pid, server.pid], stop: async () => undefined },
+      ],
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
