@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import '@grpc/proto-loader';
 import { loadProtosWithOptionsSync } from '@grpc/proto-loader/build/src/util.js';
-import type * as protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import type { DiscoveryRequest__Output } from './gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import type { DiscoveryResponse__Output } from './gen/envoy/service/discovery/v3/DiscoveryResponse.js';
 import type { Struct__Output } from './gen/google/protobuf/Struct.js';
@@ -59,10 +59,11 @@ const toObjectOptions: protobuf.IConversionOptions = {
 const discoveryRequest = root.lookupType('envoy.service.discovery.v3.DiscoveryRequest');
 const discoveryResponse = root.lookupType('envoy.service.discovery.v3.DiscoveryResponse');
 
-/** A resource as it travels inside a DiscoveryResponse: encoded once, sent to many. */
+/** A resource as it travels inside a DiscoveryResponse: encoded once, as a whole Any, sent to many. */
 export interface EncodedResource {
   type_url: string;
-  value: Uint8Array;
+  /** The google.protobuf.Any message, encoded. */
+  any: Uint8Array;
 }
 
 /** An outgoing DiscoveryResponse; resources are already encoded. */
@@ -92,16 +93,37 @@ function typeOf(typeUrl: string): protobuf.Type {
   return root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
 }
 
+const anyType = root.lookupType('google.protobuf.Any');
+
 /** Encodes one resource object as an Any. Throws when the object does not fit its type. */
 export function encodeResource(typeUrl: string, resource: object): EncodedResource {
   const type = typeOf(typeUrl);
-  return { type_url: typeUrl, value: type.encode(type.fromObject(resource)).finish() };
+  const value = type.encode(type.fromObject(resource)).finish();
+  return { type_url: typeUrl, any: anyType.encode({ type_url: typeUrl, value }).finish() };
 }
 
 /** Decodes one resource object from its Any encoding (as the sidecar receives it). */
 export function decodeResource(encoded: EncodedResource): Record<string, unknown> {
   const type = typeOf(encoded.type_url);
-  return { '@type': encoded.type_url, ...type.toObject(type.decode(encoded.value), toObjectOptions) };
+  const { value } = anyType.decode(encoded.any) as unknown as { value: Uint8Array };
+  return { '@type': encoded.type_url, ...type.toObject(type.decode(value), toObjectOptions) };
+}
+
+// DiscoveryResponse field tags (field number << 3 | wire type 2): version_info 1, resources 2,
+// type_url 4, nonce 5. Writing them directly copies each pre-encoded Any once, instead of
+// rebuilding a message object per resource per stream.
+const VERSION_INFO = 10;
+const RESOURCES = 18;
+const RESPONSE_TYPE_URL = 34;
+const NONCE = 42;
+
+function encodeDiscoveryResponse(response: DiscoveryResponseOut): Buffer {
+  const writer = protobuf.Writer.create();
+  if (response.version_info) writer.uint32(VERSION_INFO).string(response.version_info);
+  for (const resource of response.resources) writer.uint32(RESOURCES).bytes(resource.any);
+  writer.uint32(RESPONSE_TYPE_URL).string(response.type_url);
+  writer.uint32(NONCE).string(response.nonce);
+  return Buffer.from(writer.finish());
 }
 
 /** What a DiscoveryResponse says without decoding its resources: for clients that only count. */
@@ -120,7 +142,7 @@ function deserialize<T>(type: protobuf.Type) {
 
 const adsPath = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
 
-/** The ADS service for grpc-js, the SotW stream only (delta is answered UNIMPLEMENTED). */
+/** The ADS service for grpc-js: the SotW stream only; grpc-js answers the delta method UNIMPLEMENTED. */
 export const aggregatedDiscoveryService = {
   StreamAggregatedResources: {
     path: `${adsPath}StreamAggregatedResources`,
@@ -128,16 +150,7 @@ export const aggregatedDiscoveryService = {
     responseStream: true,
     requestSerialize: serialize(discoveryRequest),
     requestDeserialize: deserialize<DiscoveryRequest__Output>(discoveryRequest),
-    responseSerialize: serialize(discoveryResponse),
-    responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
-  },
-  DeltaAggregatedResources: {
-    path: `${adsPath}DeltaAggregatedResources`,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: serialize(discoveryRequest),
-    requestDeserialize: deserialize<DiscoveryRequest__Output>(discoveryRequest),
-    responseSerialize: serialize(discoveryResponse),
+    responseSerialize: encodeDiscoveryResponse,
     responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
   },
 } satisfies grpc.ServiceDefinition;

@@ -24,7 +24,6 @@ describe('sidecar xDS client', () => {
         call.on('data', (request: DiscoveryRequest__Output) => requests.push(request));
         call.on('error', () => undefined);
       },
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.end(),
     });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),

@@ -1,5 +1,5 @@
 // The ADS gRPC service: binds each StreamAggregatedResources call to an AdsStream and keeps the
-// table of connected proxies. Delta xDS is not served (UNIMPLEMENTED); clients fall back to SotW.
+// table of connected proxies. Delta xDS is not served: grpc-js answers it UNIMPLEMENTED.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
@@ -26,8 +26,6 @@ export class AdsServer {
     server.addService(aggregatedDiscoveryService, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>) =>
         this.#serve(call),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>) =>
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not served; use state of the world' }),
     });
   }
 

@@ -3,7 +3,7 @@
 // It knows the cache and a `send` function, not gRPC (ads-server.ts binds it to a call).
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import { TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
-import type { SnapshotCache } from './snapshot-cache.js';
+import type { CachedResource, SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
 
 export interface AdsStreamOptions {
@@ -20,7 +20,11 @@ interface Subscription {
   typeUrl: ResourceTypeUrl;
   wildcard: boolean;
   names: Set<string>;
-  /** Per resource name, the hash last sent on this stream: a push that changes none is skipped. */
+  /**
+   * For a named subscription, per resource name the hash last sent on this stream: a push that
+   * changes none of them is skipped. A wildcard subscription gets every change of its type and
+   * compares versions instead (a map per stream of every resource would not scale to fleets).
+   */
   sentHashes: Map<string, string>;
   status: TypeStatus;
 }
@@ -128,12 +132,15 @@ export class AdsStream {
     if (group === undefined) return;
     const snapshot = this.options.cache.get(group, subscription.typeUrl);
     if (!snapshot) return;
-    const selected = subscription.wildcard
-      ? [...snapshot.resources]
-      : [...subscription.names].flatMap((name) => {
-          const resource = snapshot.resources.get(name);
-          return resource ? [[name, resource] as const] : [];
-        });
+    if (subscription.wildcard) {
+      if (!force && snapshot.version === subscription.status.sentVersion) return;
+      this.#send(subscription, snapshot.version, [...snapshot.resources.values()]);
+      return;
+    }
+    const selected = [...subscription.names].flatMap((name) => {
+      const resource = snapshot.resources.get(name);
+      return resource ? [[name, resource] as const] : [];
+    });
     const current = new Map(selected.map(([name, resource]) => [name, resource.hash]));
     const changed = selected.filter(([name, resource]) => subscription.sentHashes.get(name) !== resource.hash);
     // LDS and CDS responses are the whole state (an omitted resource is deleted); RDS and EDS are
@@ -144,13 +151,17 @@ export class AdsStream {
     subscription.sentHashes = current;
     if (!force && changed.length === 0 && !removed) return;
     const sent = force || !incremental ? selected : changed;
+    this.#send(subscription, snapshot.version, sent.map(([, resource]) => resource));
+  }
+
+  #send(subscription: Subscription, version: string, resources: readonly CachedResource[]): void {
     const nonce = String(++this.#nonce);
-    subscription.status.sentVersion = snapshot.version;
+    subscription.status.sentVersion = version;
     subscription.status.sentNonce = nonce;
     subscription.status.inSync = false;
     this.options.send({
-      version_info: snapshot.version,
-      resources: sent.map(([, resource]) => resource.encoded),
+      version_info: version,
+      resources: resources.map((resource) => resource.encoded),
       type_url: subscription.typeUrl,
       nonce,
     });

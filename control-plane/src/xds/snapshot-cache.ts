@@ -8,7 +8,6 @@ import type { ResourceSnapshot } from '../translate/resources.js';
 export interface CachedResource {
   /** Content hash of this one resource: lets a stream skip pushes that do not touch its names. */
   hash: string;
-  json: string;
   encoded: EncodedResource;
 }
 
@@ -76,12 +75,10 @@ function buildTypeSnapshot(typeUrl: ResourceTypeUrl, resources: ReadonlyMap<stri
   const cached = new Map<string, CachedResource>();
   const version = createHash('sha256');
   for (const name of names) {
-    const json = JSON.stringify(resources.get(name));
+    const resource = resources.get(name) as object;
+    const hash = hashOf(JSON.stringify(resource));
     const old = before.resources.get(name);
-    const entry =
-      old && old.json === json
-        ? old
-        : { json, hash: hashOf(json), encoded: encodeResource(typeUrl, resources.get(name) as object) };
+    const entry = old && old.hash === hash ? old : { hash, encoded: encodeResource(typeUrl, resource) };
     cached.set(name, entry);
     version.update(name).update('\0').update(entry.hash).update('\0');
   }
