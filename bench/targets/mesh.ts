@@ -13,20 +13,18 @@ export interface MeshTargets {
 
 export async function startMeshTargets(upstream: Upstream, profileDir?: string): Promise<MeshTargets> {
   const controlPlane = await startControlPlane();
-  const nodeOptions = process.env.NODE_OPTIONS;
-  if (profileDir) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const sidecars: SidecarProcess[] = [];
   const stop = async () => {
     await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
     await controlPlane.stop();
   };
   try {
-    const server = await startSidecar({ service: 'upstream', instanceId: 'upstream-1', appPort: upstream.port, controlPlane: controlPlane.grpc });
+    const server = await startSidecar({ service: 'upstream', instanceId: 'upstream-1', appPort: upstream.port, controlPlane: controlPlane.grpc, nodeArgs });
     sidecars.push(server);
     // The client's own app is not in the path; the sidecar needs an app port all the same.
-    const client = await startSidecar({ service: 'client', instanceId: 'client-1', appPort: upstream.port, controlPlane: controlPlane.grpc });
+    const client = await startSidecar({ service: 'client', instanceId: 'client-1', appPort: upstream.port, controlPlane: controlPlane.grpc, nodeArgs });
     sidecars.push(client);
-    if (profileDir) process.env.NODE_OPTIONS = nodeOptions;
     await waitFor(async () => (await httpRequest(client.outbound, '/', { headers: { host: 'upstream' } })).status === 200, 'the mesh path to answer');
     return {
       controlPlane,

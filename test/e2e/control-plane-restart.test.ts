@@ -3,30 +3,22 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { startNamedApp, type TestApp } from '../support/apps.js';
+import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
-import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
+import { startControlPlane, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
 
 describe('control plane outage', () => {
+  let mesh: TwoServiceMesh;
   let controlPlane: ControlPlaneProcess;
-  const apps: TestApp[] = [];
-  const sidecars: SidecarProcess[] = [];
   let frontend: SidecarProcess;
 
   before(async () => {
-    controlPlane = await startControlPlane();
-    const backendApp = await startNamedApp('backend-1');
-    apps.push(backendApp, await startNamedApp('frontend-1'));
-    sidecars.push(await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc }));
-    frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: (apps[1] as TestApp).port, controlPlane: controlPlane.grpc });
-    sidecars.push(frontend);
-    await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200, 'backend routable');
+    mesh = await startTwoServiceMesh();
+    ({ controlPlane, frontend } = mesh);
   });
 
   after(async () => {
-    await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
-    await Promise.all(apps.map((app) => app.close()));
-    await controlPlane?.stop();
+    await mesh?.stop();
   });
 
   it('keeps routing on the last good config while the control plane is down, and resyncs when it returns', async () => {
@@ -38,6 +30,7 @@ describe('control plane outage', () => {
       assert.equal(servedBy(result), 'backend-1');
     }
     controlPlane = await startControlPlane(['--grpc-listen', `${grpcHost}:${grpcPort}`]);
+    mesh.controlPlane = controlPlane;
     await waitFor(
       async () => {
         const view = (await (await fetch(`http://${controlPlane.admin}/debug/registry`)).json()) as { services: unknown[] };
@@ -58,7 +51,7 @@ describe('control plane outage', () => {
   });
 
   it('stops gracefully on POST /quitquitquit, deregistering at once', async () => {
-    const backend = sidecars[0] as SidecarProcess;
+    const { backend } = mesh;
     const exited = once(backend.child, 'exit');
     const answer = await fetch(`http://${backend.admin}/quitquitquit`, { method: 'POST' });
     assert.equal(answer.status, 200);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startNamedApp, type TestApp } from '../support/apps.js';
+import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
 import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
@@ -17,26 +18,17 @@ async function registeredInstances(controlPlane: ControlPlaneProcess, service: s
 }
 
 describe('a request crosses the mesh', () => {
+  let mesh: TwoServiceMesh;
   let controlPlane: ControlPlaneProcess;
-  const apps: TestApp[] = [];
-  const sidecars: SidecarProcess[] = [];
   let frontend: SidecarProcess;
 
   before(async () => {
-    controlPlane = await startControlPlane();
-    const backendApp = await startNamedApp('backend-1');
-    const frontendApp = await startNamedApp('frontend-1');
-    apps.push(backendApp, frontendApp);
-    sidecars.push(await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc }));
-    frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: frontendApp.port, controlPlane: controlPlane.grpc });
-    sidecars.push(frontend);
-    await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200, 'backend routable from frontend');
+    mesh = await startTwoServiceMesh();
+    ({ controlPlane, frontend } = mesh);
   });
 
   after(async () => {
-    await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
-    await Promise.all(apps.map((app) => app.close()));
-    await controlPlane?.stop();
+    await mesh?.stop();
   });
 
   it('goes from sidecar A outbound through sidecar B inbound to app B, for every host form', async () => {
@@ -84,7 +76,7 @@ describe('a request crosses the mesh', () => {
 
   it('sends traffic to a second backend instance within 1 s of its registration', async () => {
     const second = await startNamedApp('backend-2');
-    apps.push(second);
+    mesh.apps.push(second);
     const registry = registryClient(controlPlane.grpc);
     const response = await register(registry, {
       instance: { service: 'backend', instance_id: 'backend-2', address: '127.0.0.1', port: second.port },

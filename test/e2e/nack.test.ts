@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startNamedApp, type TestApp } from '../support/apps.js';
+import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
-import { cliPath, startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
+import { cliPath, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
 
 interface ProxyView {
@@ -14,24 +14,17 @@ interface ProxyView {
 }
 
 describe('NACKed config', () => {
+  let mesh: TwoServiceMesh;
   let controlPlane: ControlPlaneProcess;
-  const apps: TestApp[] = [];
-  const sidecars: SidecarProcess[] = [];
   let frontend: SidecarProcess;
 
   before(async () => {
-    controlPlane = await startControlPlane();
-    const backendApp = await startNamedApp('backend-1');
-    apps.push(backendApp, await startNamedApp('frontend-1'));
-    sidecars.push(await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc }));
-    frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: (apps[1] as TestApp).port, controlPlane: controlPlane.grpc });
-    sidecars.push(frontend);
+    mesh = await startTwoServiceMesh();
+    ({ controlPlane, frontend } = mesh);
   });
 
   after(async () => {
-    await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
-    await Promise.all(apps.map((app) => app.close()));
-    await controlPlane?.stop();
+    await mesh?.stop();
   });
 
   async function frontendProxy(): Promise<ProxyView | undefined> {
@@ -40,7 +33,6 @@ describe('NACKed config', () => {
   }
 
   it('leaves the previous config serving and is reported with its error_detail', async () => {
-    await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200, 'backend routable');
     const goodVersion = (await frontendProxy())?.types.CDS?.ackedVersion;
     assert.ok(goodVersion);
 

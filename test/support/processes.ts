@@ -16,9 +16,12 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
-/** Spawns `pilotfish ARGS` and waits for the log line whose msg is `readyMessage`; returns it parsed. */
-export async function startCli(args: string[], readyMessage: string, timeoutMs = 15_000): Promise<[RunningProcess, Record<string, unknown>]> {
-  const child = spawn(process.execPath, [cliPath, ...args], {
+/**
+ * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof) and waits for the log
+ * line whose msg is `readyMessage`; returns it parsed.
+ */
+export async function startCli(args: string[], readyMessage: string, nodeArgs: string[] = [], timeoutMs = 15_000): Promise<[RunningProcess, Record<string, unknown>]> {
+  const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info' },
   });
@@ -94,6 +97,7 @@ export interface SidecarOptions {
   namespace?: string;
   labels?: string;
   leaseTtl?: number;
+  nodeArgs?: string[];
 }
 
 /** Starts a sidecar and waits until its admin /ready answers 200 (first config applied). */
@@ -104,7 +108,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.labels) args.push('--labels', options.labels);
   if (options.leaseTtl) args.push('--lease-ttl', String(options.leaseTtl));
-  const [running, record] = await startCli(args, 'sidecar listening');
+  const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs);
   const sidecar = Object.assign(running, {
     inbound: String(record.inbound),
     outbound: String(record.outbound),

@@ -1,0 +1,36 @@
+// The smallest mesh the end-to-end tests share: a control plane, and backend-1 and frontend-1 apps
+// each with its own sidecar, ready once the frontend's sidecar routes to the backend.
+import { startNamedApp, type TestApp } from './apps.js';
+import { httpRequest } from './http.js';
+import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from './processes.js';
+
+export interface TwoServiceMesh {
+  /** Replaceable: a test that restarts the control plane puts the new one here, and stop() stops it. */
+  controlPlane: ControlPlaneProcess;
+  backend: SidecarProcess;
+  frontend: SidecarProcess;
+  /** Apps a test adds are stopped with the mesh. */
+  apps: TestApp[];
+  stop(): Promise<void>;
+}
+
+export async function startTwoServiceMesh(): Promise<TwoServiceMesh> {
+  const controlPlane = await startControlPlane();
+  const backendApp = await startNamedApp('backend-1');
+  const frontendApp = await startNamedApp('frontend-1');
+  const backend = await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc });
+  const frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: frontendApp.port, controlPlane: controlPlane.grpc });
+  const mesh: TwoServiceMesh = {
+    controlPlane,
+    backend,
+    frontend,
+    apps: [backendApp, frontendApp],
+    async stop() {
+      await Promise.all([backend.stop(), frontend.stop()]);
+      await Promise.all(mesh.apps.map((app) => app.close()));
+      await mesh.controlPlane.stop();
+    },
+  };
+  await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200, 'backend routable from frontend');
+  return mesh;
+}
