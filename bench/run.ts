@@ -43,7 +43,8 @@ const fleet = await runFleet(fleetPlan, log);
 const resultsDir = join(options.out, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString();
-const run = { date: stamp, quick: Boolean(options.quick), dataPlane, fleet };
+const profile = profileDir ? topSelfTime(profileDir) : undefined;
+const run = { date: stamp, quick: Boolean(options.quick), dataPlane, fleet, profile };
 writeFileSync(join(resultsDir, options.quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
 
 const main = dataPlane[0] as DataPlaneResult;
@@ -79,7 +80,7 @@ const markdown = renderMarkdown({
   machine: { cores: cpus().length, cpuModel, node: process.version, date: stamp },
   dataPlane,
   fleet,
-  profile: profileDir ? topSelfTime(profileDir) : undefined,
+  profile,
   charts: Object.keys(charts),
 });
 writeFileSync(join(options.out, 'RESULTS.md'), markdown);

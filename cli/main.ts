@@ -14,4 +14,12 @@ const program = new Command('pilotfish')
   .addCommand(statusCommand())
   .addCommand(demoCommand());
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // A failure the user can act on reads as one line with its cause, not as a stack trace.
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  console.error(`pilotfish: ${error instanceof Error ? error.message : String(error)}${cause}`);
+  // Exit now: a half-started component may hold listeners open.
+  process.exit(1);
+}

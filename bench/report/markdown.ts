@@ -68,14 +68,20 @@ function dataPlaneTable(result: DataPlaneResult): string[] {
   return lines;
 }
 
-function goalRows(result: DataPlaneResult): string[] {
+interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+function goals(result: DataPlaneResult): Goal[] {
   const hop = figures(result, HOP);
-  if (!hop) return ['The sidecar hop did not run: no goals to compare.'];
+  if (!hop) return [];
   const nginx = figures(result, 'nginx');
   const baseline = figures(result, 'node-http-proxy');
-  const rows: Array<[string, string, boolean]> = [];
+  const rows: Goal[] = [];
   const check = (goal: string, value: number, limit: number, unit: string) =>
-    rows.push([goal, `${value.toFixed(3)} ${unit} (goal ≤ ${limit} ${unit})`, value <= limit]);
+    rows.push({ goal, measured: `${value.toFixed(3)} ${unit} (goal ≤ ${limit} ${unit})`, met: value <= limit });
   check('sidecar hop CPU at 1k req/s', vcpuPer1k(result, hop).median, 0.2, 'vCPU');
   check('sidecar hop +p50 at 1k req/s', added(result, hop, 'p50Us').median, 0.4, 'ms');
   check('sidecar hop +p99 at 1k req/s', added(result, hop, 'p99Us').median, 2, 'ms');
@@ -90,9 +96,24 @@ function goalRows(result: DataPlaneResult): string[] {
       ['CPU per request', cpuPerRequest(hop).median < cpuPerRequest(baseline).median],
       ['idle RSS', hop.rssIdleMb < baseline.rssIdleMb],
     ];
-    for (const [figure, isBetter] of better) rows.push([`better than node-http-proxy: ${figure}`, isBetter ? 'better' : 'worse', isBetter]);
+    for (const [figure, isBetter] of better) rows.push({ goal: `better than node-http-proxy: ${figure}`, measured: isBetter ? 'better' : 'worse', met: isBetter });
   }
-  return ['| goal | measured | met |', '|---|---|---|', ...rows.map(([goal, value, met]) => `| ${goal} | ${value} | ${met ? 'yes' : '**no**'} |`)];
+  return rows;
+}
+
+function goalTable(rows: readonly Goal[]): string[] {
+  if (rows.length === 0) return ['The sidecar hop did not run: no goals to compare.'];
+  return ['| goal | measured | met |', '|---|---|---|', ...rows.map((row) => `| ${row.goal} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`)];
+}
+
+function missedSummary(rows: readonly Goal[], profile: readonly ProfileEntry[] | undefined): string[] {
+  const missed = rows.filter((row) => !row.met);
+  if (missed.length === 0) return ['Every data-plane goal is met.'];
+  const top = profile?.slice(0, 3).map((entry) => `${entry.functionName || '(anonymous)'} (${entry.location}, ${entry.selfPercent.toFixed(1)}%)`);
+  return [
+    `Missed: ${missed.map((row) => row.goal).join('; ')}.`,
+    top ? `Biggest self-time costs in the sidecar's profile: ${top.join(', ')}.` : 'Run `npm run bench -- --profile` to see where the sidecar spends its CPU.',
+  ];
 }
 
 function fleetSection(fleet: FleetResult): string[] {
@@ -133,7 +154,8 @@ export function renderMarkdown(report: Report): string {
     lines.push(`${o.rounds} rounds; saturation: wrk, ${o.connections} connections, ${o.saturationSeconds} s; latency and CPU: open loop at ${o.rate} req/s for ${o.latencySeconds} s.`, '');
     lines.push(...dataPlaneTable(result), '');
     for (const skipped of result.skipped) lines.push(`Skipped ${skipped.name}: ${skipped.reason}.`, '');
-    lines.push('Goals (printed, not asserted):', '', ...goalRows(result), '');
+    const rows = goals(result);
+    lines.push('Goals (printed, not asserted):', '', ...goalTable(rows), '', ...missedSummary(rows, report.profile), '');
   }
   if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet), '');
   if (report.profile) {

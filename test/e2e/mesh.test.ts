@@ -106,6 +106,16 @@ describe('a request crosses the mesh', () => {
     assert.match(output, /default\s+backend\s+backend-1\s+127\.0\.0\.1:\d+\s+http/);
     assert.match(output, /PROXIES \(2 connected\)/);
     assert.match(output, /sidecar~frontend-1\.default\s+frontend\s+default\s+sidecar\s+SYNCED \w+\s+SYNCED/);
+
+    const json = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cliPath, 'status', '--json', '--control-plane-admin', controlPlane.admin], (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    const status = JSON.parse(json) as { registry: { services: Array<{ name: string }> }; proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string }> }> };
+    assert.deepEqual(status.registry.services.map((service) => service.name).sort(), ['backend', 'frontend']);
+    const frontendProxy = status.proxies.find((proxy) => proxy.nodeId === 'sidecar~frontend-1.default');
+    for (const type of ['CDS', 'EDS', 'LDS', 'RDS']) assert.ok(frontendProxy?.types[type]?.ackedVersion, `${type} ACKed version in --json`);
   });
 });
 
