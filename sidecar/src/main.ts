@@ -48,7 +48,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
     listenerNames: [OUTBOUND_LISTENER],
     apply(resources) {
-      outboundConfig = compileProxyConfig(resources, OUTBOUND_LISTENER, outboundConfig);
+      outboundConfig = compileProxyConfig(resources, outboundConfig);
     },
     logger,
   });
@@ -102,6 +102,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
       await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
       ads.stop();
+      await Promise.all([outboundConfig?.hosts.closeAll(), inboundConfig.hosts.closeAll()]);
       await admin.close(0);
     },
   };

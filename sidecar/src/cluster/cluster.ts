@@ -1,24 +1,26 @@
-// A cluster as the request path uses it: its endpoints with health, and the balancer that picks.
-import type { UpstreamHost } from '../upstream/upstream-host.js';
+// A cluster on the request path: its endpoints and the balancer that picks one per request, then
+// the upstream layer below. Circuit breaker limits will be checked here, before the pick.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forward } from '../upstream/forward.js';
+import { localReply } from '../upstream/local-reply.js';
+import type { ClusterEndpoint } from './cluster-endpoint.js';
 import type { LoadBalancer } from './load-balancer.js';
 
-export interface ClusterEndpoint {
-  host: UpstreamHost;
-  /** The instance's name (EDS endpoint hostname), for /clusters and logs. */
-  hostname: string;
-  healthStatus: string;
-  isHealthy: boolean;
-}
+export class Cluster {
+  constructor(
+    readonly name: string,
+    readonly endpoints: readonly ClusterEndpoint[],
+    readonly loadBalancer: LoadBalancer,
+  ) {}
 
-export interface Cluster {
-  name: string;
-  endpoints: readonly ClusterEndpoint[];
-  loadBalancer: LoadBalancer;
-}
-
-// UNKNOWN (or absent) counts as healthy: EDS without health checking says nothing either way.
-const USABLE_HEALTH = new Set(['UNKNOWN', 'HEALTHY', '']);
-
-export function isUsable(healthStatus: string): boolean {
-  return USABLE_HEALTH.has(healthStatus);
+  /** Sends the request to one healthy endpoint, or answers 503 when there is none. */
+  forward(req: IncomingMessage, res: ServerResponse, authority: string, path: string): void {
+    const endpoint = this.loadBalancer.pick();
+    if (endpoint === undefined) {
+      // Envoy's UH: no healthy upstream.
+      localReply(res, 503, `no healthy endpoint for cluster "${this.name}"`);
+      return;
+    }
+    forward(req, res, endpoint.host, this.name, authority, path);
+  }
 }

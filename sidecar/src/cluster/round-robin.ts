@@ -1,7 +1,7 @@
-// Round robin over the healthy endpoints. The position carries over from the previous balancer
-// of the cluster, so frequent endpoint updates do not pile requests onto the first endpoint.
-import type { ClusterEndpoint } from './cluster.js';
-import type { LoadBalancer } from './load-balancer.js';
+// Round robin over the healthy endpoints. The position carries over from the cluster's previous
+// balancer, so frequent endpoint updates do not pile requests onto the first endpoint.
+import type { ClusterEndpoint } from './cluster-endpoint.js';
+import type { LoadBalancer, LoadBalancerFactory } from './load-balancer.js';
 
 export class RoundRobin implements LoadBalancer {
   readonly #healthy: readonly ClusterEndpoint[];
@@ -9,7 +9,7 @@ export class RoundRobin implements LoadBalancer {
 
   constructor(endpoints: readonly ClusterEndpoint[], previous?: RoundRobin) {
     this.#healthy = endpoints.filter((endpoint) => endpoint.isHealthy);
-    this.#next = previous ? previous.#next : 0;
+    this.#next = previous === undefined ? 0 : previous.#next;
   }
 
   pick(): ClusterEndpoint | undefined {
@@ -19,3 +19,6 @@ export class RoundRobin implements LoadBalancer {
     return this.#healthy[this.#next++];
   }
 }
+
+export const createRoundRobin: LoadBalancerFactory = (endpoints, previous) =>
+  new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined);

@@ -1,8 +1,7 @@
-// A route's match, compiled once: exact path, path prefix or regex (RE2 syntax is close enough to
-// JavaScript's for the patterns routes use; one that does not compile is rejected). The query
-// string is not part of the path being matched, as in Envoy.
+// A route's match, compiled once: path prefix, exact path or regex. As in Envoy, a prefix is
+// matched against the whole :path, while exact paths and regexes see it without the query.
 
-export type PathMatch = { kind: 'path'; value: string } | { kind: 'prefix'; value: string } | { kind: 'regex'; value: RegExp };
+export type PathMatch = { kind: 'prefix'; value: string } | { kind: 'path'; value: string } | { kind: 'regex'; value: RegExp };
 
 export interface Route {
   name: string;
@@ -10,21 +9,20 @@ export interface Route {
   cluster: string;
 }
 
-export function matchesPath(match: PathMatch, path: string): boolean {
-  switch (match.kind) {
-    case 'prefix':
-      return path.startsWith(match.value);
-    case 'path':
-      return path === match.value;
-    case 'regex':
-      return match.value.test(path);
-  }
-}
-
-/** The first route whose match accepts the request's path (query string removed). */
+/** The first route whose match accepts the request's path (origin form, query included). */
 export function findRoute(routes: readonly Route[], pathWithQuery: string): Route | undefined {
-  const query = pathWithQuery.indexOf('?');
-  const path = query === -1 ? pathWithQuery : pathWithQuery.slice(0, query);
-  for (const route of routes) if (matchesPath(route.match, path)) return route;
+  let path: string | undefined;
+  for (const route of routes) {
+    const match = route.match;
+    if (match.kind === 'prefix') {
+      if (pathWithQuery.startsWith(match.value)) return route;
+      continue;
+    }
+    if (path === undefined) {
+      const query = pathWithQuery.indexOf('?');
+      path = query === -1 ? pathWithQuery : pathWithQuery.slice(0, query);
+    }
+    if (match.kind === 'path' ? path === match.value : match.value.test(path)) return route;
+  }
   return undefined;
 }

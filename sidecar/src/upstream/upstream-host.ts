@@ -1,63 +1,52 @@
-// One upstream endpoint (address:port) with its keep-alive connection pool and counters. Hosts
-// outlive config versions: an EDS update that keeps an endpoint keeps its warm connections.
-import { Pool } from 'undici';
+// One upstream endpoint (address:port): its keep-alive connection pool and its counters. Hosts
+// outlive config versions (host-registry.ts), so an endpoint that survives an update keeps both.
+import { isIPv6 } from 'node:net';
+import { Pool, type Dispatcher } from 'undici';
 
 export interface HostStats {
+  /** Requests sent to this host (rq_total). */
   requests: number;
+  /** Requests in flight (rq_active). */
   active: number;
+  /** Connection attempts that failed (cx_connect_fail). */
   connectFailures: number;
+  /** Connections reset before response headers (Envoy's UC). */
   resets: number;
 }
 
-// Below Node's default server keepAliveTimeout (5 s): we close an idle connection before the app
+// Below Node's default server keepAliveTimeout (5 s): we drop an idle connection before the app
 // does, so a request never races the app's close (the keep-alive 503).
 const KEEP_ALIVE_TIMEOUT_MS = 4000;
 
+export function hostKey(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 export class UpstreamHost {
   readonly key: string;
-  readonly pool: Pool;
+  /** HTTP/1.1 today; an h2 host holds another Dispatcher here and forward.ts stays the same. */
+  readonly dispatcher: Dispatcher;
   readonly stats: HostStats = { requests: 0, active: 0, connectFailures: 0, resets: 0 };
 
   constructor(
     readonly address: string,
     readonly port: number,
-    connectTimeoutMs: number,
+    readonly connectTimeoutMs: number,
   ) {
-    this.key = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-    this.pool = new Pool(`http://${this.key}`, {
+    this.key = hostKey(address, port);
+    this.dispatcher = new Pool(`http://${this.key}`, {
       connect: { timeout: connectTimeoutMs },
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       keepAliveMaxTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // Responses stream for as long as the app sends; timeouts are route policy, not transport.
+      // Bodies stream for as long as the app sends (SSE, long polls); timeouts are route policy
+      // (a later issue), not a transport default that cuts streams at 300 s.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
   }
-}
 
-/** The hosts in use, by address:port; a host that no config uses any more has its pool closed. */
-export class HostRegistry {
-  #hosts = new Map<string, UpstreamHost>();
-
-  get(address: string, port: number, connectTimeoutMs: number): UpstreamHost {
-    const key = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-    let host = this.#hosts.get(key);
-    if (!host) this.#hosts.set(key, (host = new UpstreamHost(address, port, connectTimeoutMs)));
-    return host;
-  }
-
-  /** Closes (gracefully: in-flight requests finish) every host not in `inUse`. */
-  retain(inUse: ReadonlySet<UpstreamHost>): void {
-    for (const [key, host] of this.#hosts) {
-      if (inUse.has(host)) continue;
-      this.#hosts.delete(key);
-      host.pool.close().catch(() => undefined);
-    }
-  }
-
-  async closeAll(): Promise<void> {
-    const hosts = [...this.#hosts.values()];
-    this.#hosts.clear();
-    await Promise.all(hosts.map((host) => host.pool.close().catch(() => undefined)));
+  /** Lets in-flight requests finish, then closes the connections. */
+  close(): Promise<void> {
+    return this.dispatcher.close();
   }
 }

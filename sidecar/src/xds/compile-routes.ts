@@ -1,111 +1,144 @@
-// Compiles a Listener's HttpConnectionManager and its RouteConfiguration into the route table the
-// router uses: virtual hosts by domain, routes with compiled matchers. Anything this sidecar would
-// not honour is an XdsConfigError naming the resource and field (the NACK's error_detail).
-import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
+// Compiles a RouteConfiguration into the router's route table: virtual hosts by domain, routes
+// with their matchers built (regexes included). Anything this sidecar would not honour is an
+// XdsConfigError naming the field.
 import type { Route__Output } from '../../../proto/gen/envoy/config/route/v3/Route.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
-import type { HttpConnectionManager__Output } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
-import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
-import type { PathMatch, Route } from '../router/route-matcher.js';
-import { VirtualHostTable } from '../router/virtual-host-table.js';
-import { XdsConfigError } from './resource-set.js';
+import type { RouteMatch__Output } from '../../../proto/gen/envoy/config/route/v3/RouteMatch.js';
+import type { Route, PathMatch } from '../router/route-matcher.js';
+import type { RouteTable, VirtualHost } from '../router/router.js';
+import { parseDomain, VirtualHostTable, type DomainPattern } from '../router/virtual-host-table.js';
+import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
 
-export interface VirtualHost {
-  name: string;
-  routes: readonly Route[];
+const HEADER_EDITS: UnsupportedFields = [
+  ['request_headers_to_add', 'header editing'],
+  ['request_headers_to_remove', 'header editing'],
+  ['response_headers_to_add', 'header editing'],
+  ['response_headers_to_remove', 'header editing'],
+];
+const UNSUPPORTED_ROUTE_CONFIGURATION: UnsupportedFields = [
+  ...HEADER_EDITS,
+  ['internal_only_headers', 'internal-only headers'],
+  ['vhds', 'VHDS'],
+  ['cluster_specifier_plugins', 'cluster specifier plugins'],
+  ['request_mirror_policies', 'request mirroring'],
+];
+const UNSUPPORTED_VIRTUAL_HOST: UnsupportedFields = [
+  ...HEADER_EDITS,
+  ['require_tls', 'require_tls'],
+  ['virtual_clusters', 'virtual clusters'],
+  ['rate_limits', 'rate limiting'],
+  ['cors', 'CORS'],
+  ['retry_policy', 'retries'],
+  ['hedge_policy', 'hedging'],
+  ['request_mirror_policies', 'request mirroring'],
+  ['matcher', 'the generic matcher'],
+  ['typed_per_filter_config', 'per-filter config'],
+];
+const UNSUPPORTED_ROUTE: UnsupportedFields = [...HEADER_EDITS, ['typed_per_filter_config', 'per-filter config']];
+const UNSUPPORTED_MATCH: UnsupportedFields = [
+  ['headers', 'header matching'],
+  ['query_parameters', 'query parameter matching'],
+  ['grpc', 'gRPC matching'],
+  ['runtime_fraction', 'runtime fractions'],
+  ['tls_context', 'TLS context matching'],
+  ['dynamic_metadata', 'metadata matching'],
+];
+const UNSUPPORTED_ROUTE_ACTION: UnsupportedFields = [
+  ['prefix_rewrite', 'path rewriting'],
+  ['regex_rewrite', 'path rewriting'],
+  ['path_rewrite_policy', 'path rewriting'],
+  ['host_rewrite_specifier', 'host rewriting'],
+  ['timeout', 'route timeouts'],
+  ['idle_timeout', 'route idle timeouts'],
+  ['max_stream_duration', 'stream durations'],
+  ['retry_policy', 'retries'],
+  ['retry_policy_typed_config', 'retries'],
+  ['hedge_policy', 'hedging'],
+  ['request_mirror_policies', 'request mirroring'],
+  ['hash_policy', 'hash policies (ring hash)'],
+  ['metadata_match', 'subset load balancing'],
+  ['rate_limits', 'rate limiting'],
+  ['upgrade_configs', 'protocol upgrades (WebSocket)'],
+  ['cors', 'CORS'],
+];
+
+/** A RouteConfiguration as the router uses it, plus whether the config asks to ignore the Host's port. */
+export interface CompiledRoutes {
+  table: RouteTable;
+  ignorePortInHostMatching: boolean;
 }
 
-export interface RouteTable {
-  name: string;
-  virtualHosts: VirtualHostTable<VirtualHost>;
-}
-
-/** What a listener needs from RDS: the route table's name, or the table itself when inline. */
-export type ListenerRoutes = { rds: string } | { inline: RouteConfiguration__Output };
-
-export function compileListener(listener: Listener__Output): ListenerRoutes {
-  const where = `Listener "${listener.name}"`;
-  const chains = listener.filter_chains ?? [];
-  if (chains.length !== 1) throw new XdsConfigError(`${where}: filter_chains: expected exactly one filter chain, got ${chains.length}`);
-  const filters = chains[0]?.filters ?? [];
-  const filter = filters[0];
-  if (filters.length !== 1 || filter?.name !== HCM_FILTER_NAME) {
-    throw new XdsConfigError(`${where}: filter_chains[0].filters: expected one ${HCM_FILTER_NAME} filter`);
-  }
-  const config = filter.typed_config as (HttpConnectionManager__Output & { '@type'?: string }) | undefined;
-  if (config?.['@type'] !== TYPE_URL.httpConnectionManager) {
-    throw new XdsConfigError(`${where}: filter_chains[0].filters[0].typed_config: expected ${TYPE_URL.httpConnectionManager}`);
-  }
-  const hcm = `${where}: filter_chains[0].filters[0].typed_config`;
-  const httpFilters = config.http_filters ?? [];
-  httpFilters.forEach((httpFilter, index) => {
-    if (httpFilter.name !== ROUTER_FILTER_NAME || index !== httpFilters.length - 1) {
-      throw new XdsConfigError(`${hcm}.http_filters[${index}]: "${httpFilter.name}" is not supported (only ${ROUTER_FILTER_NAME}, last)`);
-    }
-  });
-  if (httpFilters.length === 0) throw new XdsConfigError(`${hcm}.http_filters: must end with ${ROUTER_FILTER_NAME}`);
-  if (config.route_specifier === 'rds' && config.rds?.route_config_name) return { rds: config.rds.route_config_name };
-  if (config.route_specifier === 'route_config' && config.route_config) return { inline: config.route_config };
-  throw new XdsConfigError(`${hcm}: needs rds.route_config_name or an inline route_config (got ${config.route_specifier ?? 'neither'})`);
-}
-
-export function compileRouteConfiguration(config: RouteConfiguration__Output): RouteTable {
-  const where = `RouteConfiguration "${config.name}"`;
-  const virtualHosts = config.virtual_hosts ?? [];
-  const entries = virtualHosts.map((virtualHost, vhIndex) => ({
-    domains: virtualHost.domains ?? [],
-    value: {
-      name: virtualHost.name ?? '',
-      routes: (virtualHost.routes ?? []).map((route, index) => compileRoute(route, `${where}: virtual_hosts[${vhIndex}].routes[${index}]`)),
-    },
-  }));
-  try {
-    return {
-      name: config.name ?? '',
-      virtualHosts: new VirtualHostTable(entries, (vh, domain) => `${where}: virtual_hosts[${vh}].domains[${domain}]`),
+export function compileRouteConfiguration(config: RouteConfiguration__Output): CompiledRoutes {
+  const resource: ResourceRef = `RouteConfiguration "${config.name ?? ''}"`;
+  rejectUnsupported(resource, '', config, UNSUPPORTED_ROUTE_CONFIGURATION);
+  const entries: Array<[DomainPattern, VirtualHost]> = [];
+  const seen = new Set<string>();
+  (config.virtual_hosts ?? []).forEach((virtualHostConfig, vhIndex) => {
+    const path = `virtual_hosts[${vhIndex}]`;
+    rejectUnsupported(resource, path, virtualHostConfig, UNSUPPORTED_VIRTUAL_HOST);
+    const domains = virtualHostConfig.domains ?? [];
+    if (domains.length === 0) throw configError(resource, `${path}.domains`, 'needs at least one domain');
+    const virtualHost: VirtualHost = {
+      name: virtualHostConfig.name ?? '',
+      routes: (virtualHostConfig.routes ?? []).map((route, index) => compileRoute(resource, `${path}.routes[${index}]`, route)),
     };
-  } catch (error) {
-    throw new XdsConfigError((error as Error).message);
-  }
+    domains.forEach((domain, index) => {
+      const pattern = parseDomain(domain);
+      if (pattern === undefined) throw configError(resource, `${path}.domains[${index}]`, `"${domain}": a wildcard may only be the whole domain or stand at its start or end`);
+      // Envoy: a domain may belong to one virtual host only, whatever its case.
+      if (seen.has(domain.toLowerCase())) throw configError(resource, `${path}.domains[${index}]`, `"${domain}" is a domain of more than one virtual host`);
+      seen.add(domain.toLowerCase());
+      entries.push([pattern, virtualHost]);
+    });
+  });
+  return {
+    table: { name: config.name ?? '', virtualHosts: new VirtualHostTable(entries) },
+    ignorePortInHostMatching: config.ignore_port_in_host_matching === true,
+  };
 }
 
-function compileRoute(route: Route__Output, where: string): Route {
-  const match = route.match;
-  if (!match) throw new XdsConfigError(`${where}.match: is required`);
-  for (const field of ['headers', 'query_parameters', 'dynamic_metadata'] as const) {
-    if ((match[field] ?? []).length > 0) throw new XdsConfigError(`${where}.match.${field}: not supported by this sidecar yet`);
+function compileRoute(resource: ResourceRef, path: string, route: Route__Output): Route {
+  rejectUnsupported(resource, path, route, UNSUPPORTED_ROUTE);
+  if (route.match === undefined) throw configError(resource, `${path}.match`, 'is required');
+  const match = compilePathMatch(resource, `${path}.match`, route.match);
+  if (route.action !== 'route' || route.route === undefined) {
+    throw configError(resource, path, `action ${route.action ?? 'none'} is not supported by this sidecar yet (route)`);
   }
-  for (const field of ['grpc', 'tls_context', 'runtime_fraction'] as const) {
-    if (match[field]) throw new XdsConfigError(`${where}.match.${field}: not supported by this sidecar yet`);
+  const action = route.route;
+  rejectUnsupported(resource, `${path}.route`, action, UNSUPPORTED_ROUTE_ACTION);
+  if (action.cluster_specifier !== 'cluster' || (action.cluster ?? '') === '') {
+    throw configError(resource, `${path}.route`, `cluster_specifier ${action.cluster_specifier ?? 'none'} is not supported by this sidecar yet (cluster)`);
   }
-  if (route.action !== 'route' || !route.route) {
-    throw new XdsConfigError(`${where}: action "${route.action ?? 'none'}" is not supported (only route)`);
-  }
-  if (route.route.cluster_specifier !== 'cluster' || !route.route.cluster) {
-    throw new XdsConfigError(`${where}.route: cluster_specifier "${route.route.cluster_specifier ?? 'none'}" is not supported (only cluster)`);
-  }
-  return { name: route.name ?? '', match: compilePathMatch(match, `${where}.match`), cluster: route.route.cluster };
+  return { name: route.name ?? '', match, cluster: action.cluster as string };
 }
 
-function compilePathMatch(match: NonNullable<Route__Output['match']>, where: string): PathMatch {
-  if (match.case_sensitive && match.case_sensitive.value === false) {
-    throw new XdsConfigError(`${where}.case_sensitive: case-insensitive matching is not supported`);
-  }
+function compilePathMatch(resource: ResourceRef, path: string, match: RouteMatch__Output): PathMatch {
+  rejectUnsupported(resource, path, match, UNSUPPORTED_MATCH);
+  if (match.case_sensitive?.value === false) throw configError(resource, `${path}.case_sensitive`, 'case-insensitive matching is not supported by this sidecar yet');
   switch (match.path_specifier) {
     case 'prefix':
       return { kind: 'prefix', value: match.prefix ?? '' };
     case 'path':
       return { kind: 'path', value: match.path ?? '' };
-    case 'safe_regex': {
-      const pattern = match.safe_regex?.regex ?? '';
-      try {
-        // Envoy's regex must match the whole path.
-        return { kind: 'regex', value: new RegExp(`^(?:${pattern})$`) };
-      } catch (error) {
-        throw new XdsConfigError(`${where}.safe_regex.regex: invalid regex "${pattern}": ${(error as Error).message}`);
-      }
-    }
+    case 'safe_regex':
+      return { kind: 'regex', value: compileRegex(resource, `${path}.safe_regex`, match.safe_regex?.regex ?? '') };
     default:
-      throw new XdsConfigError(`${where}: path_specifier "${match.path_specifier ?? 'none'}" is not supported (prefix, path, safe_regex)`);
+      throw configError(resource, path, `path_specifier ${match.path_specifier ?? 'none'} is not supported by this sidecar yet (prefix, path, safe_regex)`);
   }
+}
+
+// RE2 has neither lookaround nor backreferences: Envoy rejects them, and so do we.
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+function compileRegex(resource: ResourceRef, path: string, pattern: string): RegExp {
+  if (NOT_RE2.test(pattern)) throw configError(resource, path, `invalid regex "${pattern}": lookaround and backreferences are not RE2 syntax`);
+  // RE2's named groups are (?P<name>…), JavaScript's (?<name>…).
+  const source = pattern.replaceAll('(?P<', '(?<');
+  try {
+    new RegExp(source);
+  } catch (error) {
+    throw configError(resource, path, `invalid regex "${pattern}": ${(error as Error).message}`);
+  }
+  // Envoy's safe_regex must match the whole path, not a part of it.
+  return new RegExp(`^(?:${source})$`);
 }

@@ -1,114 +1,122 @@
-// Compiles the accepted xDS resources into the config one listener serves: its route table and
-// every cluster. Runs once per config version, never per request; pieces whose resources did not
-// change (same objects: the ADS client replaces only the type that changed) are reused, so an EDS
-// update rebuilds only the clusters whose endpoints changed and keeps warm connections.
-import type { Cluster as ClusterResource } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
+// Compiles the accepted xDS resources into the config the proxy listeners serve: each listener's
+// route table and every cluster. Runs once per config version, never per request. A piece whose
+// resources are the same objects as last time (the ADS client replaces only the type that
+// changed) is reused, so an EDS update rebuilds only the clusters whose endpoints changed, and
+// endpoints that survive keep their pools, counters and round-robin position.
+import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterLoadAssignment__Output } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
-import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
-import type { Cluster } from '../cluster/cluster.js';
-import { HostRegistry, type UpstreamHost } from '../upstream/upstream-host.js';
-import { checkCluster, compileCluster, type CheckedCluster } from './compile-clusters.js';
-import { compileListener, compileRouteConfiguration, type ListenerRoutes, type RouteTable } from './compile-routes.js';
+import { Cluster } from '../cluster/cluster.js';
+import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
+import { createRoundRobin } from '../cluster/round-robin.js';
+import type { HttpRoutes, RouteTable } from '../router/router.js';
+import { VirtualHostTable } from '../router/virtual-host-table.js';
+import { HostRegistry } from '../upstream/host-registry.js';
+import type { UpstreamHost } from '../upstream/upstream-host.js';
+import { checkCluster, compileCluster, edsNameOf } from './compile-clusters.js';
+import { compileListener, type CompiledListener } from './compile-listener.js';
+import { compileRouteConfiguration, type CompiledRoutes } from './compile-routes.js';
 import type { XdsResourceSet } from './resource-set.js';
 
+// The app is on this host: a connection is made or refused at once, never slowly.
+const APP_CONNECT_TIMEOUT_MS = 1000;
+
 export interface ProxyConfig {
-  listenerName: string;
-  /** Undefined until the listener and its route table have arrived. */
-  routeTable: RouteTable | undefined;
+  /** By listener name: what the proxy listener of that name routes with. */
+  listeners: ReadonlyMap<string, HttpRoutes>;
+  /** By cluster name, with their endpoints and counters (the admin /clusters). */
   clusters: ReadonlyMap<string, Cluster>;
+  /** The upstream hosts of every version compiled from this one on; closeAll() at shutdown. */
   hosts: HostRegistry;
-  cache: CompileCache;
+  /** What each piece was compiled from, for the next version to reuse. */
+  compiledFrom: CompiledFrom;
 }
 
-interface CompileCache {
-  listeners: WeakMap<object, ListenerRoutes>;
-  routes: WeakMap<object, RouteTable>;
-  clusters: WeakMap<object, CheckedCluster>;
-  /** Per cluster resource: the assignment it was compiled with, and the result. */
-  compiled: WeakMap<object, { assignment: object | undefined; cluster: Cluster }>;
+interface CompiledFrom {
+  listeners: ReadonlyMap<string, { resource: Listener__Output; compiled: CompiledListener }>;
+  routes: ReadonlyMap<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>;
+  clusters: ReadonlyMap<string, { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }>;
 }
 
-function cached<K extends object, V>(map: WeakMap<K, V>, key: K, build: (key: K) => V): V {
-  let value = map.get(key);
-  if (value === undefined) map.set(key, (value = build(key)));
-  return value;
-}
-
-/** Throws XdsConfigError (becoming a NACK) for anything this sidecar would not honour. */
-export function compileProxyConfig(resources: XdsResourceSet, listenerName: string, previous?: ProxyConfig): ProxyConfig {
+/**
+ * `previous` is the version in force. Throws XdsConfigError (the NACK) for anything this sidecar
+ * would not honour; `previous` stays intact and in force then.
+ */
+export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyConfig): ProxyConfig {
   const hosts = previous?.hosts ?? new HostRegistry();
-  const cache: CompileCache = previous?.cache ?? {
-    listeners: new WeakMap(),
-    routes: new WeakMap(),
-    clusters: new WeakMap(),
-    compiled: new WeakMap(),
-  };
-  const listener = resources.listeners.get(listenerName);
-  let routeTable: RouteTable | undefined;
-  if (listener) {
-    const routes = cached(cache.listeners, listener, compileListener);
-    const routeConfig: RouteConfiguration__Output | undefined = 'rds' in routes ? resources.routes.get(routes.rds) : routes.inline;
-    if (routeConfig) routeTable = cached(cache.routes, routeConfig, compileRouteConfiguration);
+  const compiledFrom = {
+    listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener }>(),
+    routes: new Map<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>(),
+    clusters: new Map<string, { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }>(),
+  } satisfies CompiledFrom;
+
+  const listeners = new Map<string, HttpRoutes>();
+  for (const [name, resource] of resources.listeners) {
+    const hit = previous?.compiledFrom.listeners.get(name);
+    const compiled = hit?.resource === resource ? hit.compiled : compileListener(resource);
+    compiledFrom.listeners.set(name, { resource, compiled });
+    const routeConfig = compiled.inlineRoutes ?? resources.routes.get(compiled.routeConfigName);
+    let routes: CompiledRoutes | undefined;
+    if (routeConfig !== undefined) {
+      const routesHit = compiledFrom.routes.get(compiled.routeConfigName) ?? previous?.compiledFrom.routes.get(compiled.routeConfigName);
+      routes = routesHit?.resource === routeConfig ? routesHit.compiled : compileRouteConfiguration(routeConfig);
+      compiledFrom.routes.set(compiled.routeConfigName, { resource: routeConfig, compiled: routes });
+    }
+    listeners.set(name, {
+      listenerName: name,
+      routeConfigName: compiled.routeConfigName,
+      routeTable: routes?.table,
+      stripAnyHostPort: compiled.stripAnyHostPort || routes?.ignorePortInHostMatching === true,
+    });
   }
+
   const clusters = new Map<string, Cluster>();
   const inUse = new Set<UpstreamHost>();
   for (const [name, resource] of resources.clusters) {
-    const checked = cached(cache.clusters, resource, checkCluster);
-    const assignment: ClusterLoadAssignment__Output | undefined =
-      checked.loadAssignmentName === undefined ? resource.load_assignment : resources.endpoints.get(checked.loadAssignmentName);
-    const hit = cache.compiled.get(resource);
-    const cluster =
-      hit && hit.assignment === assignment ? hit.cluster : compileCluster(checked, assignment, hosts, previous?.clusters.get(name));
-    cache.compiled.set(resource, { assignment, cluster });
+    const hit = previous?.compiledFrom.clusters.get(name);
+    let cluster: Cluster;
+    let assignment: ClusterLoadAssignment__Output | undefined;
+    if (hit?.resource === resource && hit.assignment === assignmentOf(resource, resources) && hit.cluster.endpoints.every(isOpen, hosts)) {
+      ({ cluster, assignment } = hit);
+    } else {
+      const checked = checkCluster(resource);
+      assignment = checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
+      cluster = compileCluster(checked, assignment, hosts, previous?.clusters.get(name));
+    }
+    compiledFrom.clusters.set(name, { resource, assignment, cluster });
     clusters.set(name, cluster);
     for (const endpoint of cluster.endpoints) inUse.add(endpoint.host);
   }
+  // Only now, with the whole version accepted: close the pools of endpoints that disappeared.
   hosts.retain(inUse);
-  return { listenerName, routeTable, clusters, hosts, cache };
+  return { listeners, clusters, hosts, compiledFrom };
 }
 
-/** The inbound side: every request goes to the local app, through the same layers as outbound. */
+/** Guards reuse against a `previous` that is not the version in force (its pools may be closed). */
+function isOpen(this: HostRegistry, endpoint: ClusterEndpoint): boolean {
+  return this.has(endpoint.host);
+}
+
+/** The endpoints a cluster that compiled before reads now. */
+function assignmentOf(resource: Cluster__Output, resources: XdsResourceSet): ClusterLoadAssignment__Output | undefined {
+  return resource.type === 'EDS' ? resources.endpoints.get(edsNameOf(resource)) : resource.load_assignment;
+}
+
+/** The inbound listener's config: every request to the local app, through the same layers as outbound. */
 export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): ProxyConfig {
-  const cluster = `inbound|${appPort}`;
-  const listener: Listener__Output = {
+  const clusterName = `inbound|${appPort}`;
+  const hosts = new HostRegistry();
+  const app: ClusterEndpoint = { host: hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS), hostname: 'app', healthStatus: 'HEALTHY', isHealthy: true };
+  const cluster = new Cluster(clusterName, [app], createRoundRobin([app], undefined));
+  const routeTable: RouteTable = {
     name: 'inbound',
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: HCM_FILTER_NAME,
-            typed_config: {
-              '@type': TYPE_URL.httpConnectionManager,
-              http_filters: [{ name: ROUTER_FILTER_NAME }],
-              route_specifier: 'route_config',
-              route_config: {
-                name: 'inbound',
-                virtual_hosts: [
-                  {
-                    name: 'inbound',
-                    domains: ['*'],
-                    routes: [
-                      { name: 'default', match: { prefix: '/', path_specifier: 'prefix' }, action: 'route', route: { cluster, cluster_specifier: 'cluster' } },
-                    ],
-                  },
-                ],
-              },
-            },
-          },
-        ],
-      },
-    ],
-  } as never;
-  const local: ClusterResource = {
-    name: cluster,
-    type: 'STATIC',
-    lb_policy: 'ROUND_ROBIN',
-    load_assignment: { cluster_name: cluster, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: appHost, port_value: appPort } } } }] }] },
+    virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { kind: 'prefix', value: '/' }, cluster: clusterName }] }]]),
   };
-  return compileProxyConfig(
-    { listeners: new Map([['inbound', listener]]), routes: new Map(), clusters: new Map([[cluster, local as never]]), endpoints: new Map() },
-    'inbound',
-  );
+  return {
+    listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true }]]),
+    clusters: new Map([[clusterName, cluster]]),
+    hosts,
+    compiledFrom: { listeners: new Map(), routes: new Map(), clusters: new Map() },
+  };
 }

@@ -1,8 +1,10 @@
-// Answers the proxy makes itself: plain text that names what went wrong and where.
+// Answers the proxy makes itself (Envoy's local replies): plain text naming what went wrong and
+// where. Here, in the lowest layer, so every layer above can answer without reaching upwards.
 import type { ServerResponse } from 'node:http';
 
 export function localReply(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
+    // Half a response is already out: a reset is the only honest signal left.
     res.destroy();
     return;
   }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './proxy-headers.js';
+
+const REQUEST_ID = 'req-1';
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string]);
+  return out;
+}
+
+describe('upstream request headers', () => {
+  const cases: Array<[name: string, raw: string[], remote: string | undefined, expected: Array<[string, string]>]> = [
+    [
+      'sets Host to the authority and adds the forwarding headers',
+      ['Host', 'backend:8080', 'Accept', '*/*', 'X-Request-Id', REQUEST_ID],
+      '10.0.0.2',
+      [['host', 'backend:8080'], ['Accept', '*/*'], ['X-Request-Id', REQUEST_ID], ['x-forwarded-for', '10.0.0.2'], ['x-forwarded-proto', 'http']],
+    ],
+    [
+      'appends the peer to x-forwarded-for and keeps x-forwarded-proto',
+      ['x-forwarded-for', '1.1.1.1', 'X-Forwarded-For', '2.2.2.2', 'x-forwarded-proto', 'https', 'x-request-id', REQUEST_ID],
+      '10.0.0.2',
+      [['host', 'backend:8080'], ['x-forwarded-proto', 'https'], ['x-request-id', REQUEST_ID], ['x-forwarded-for', '1.1.1.1, 2.2.2.2, 10.0.0.2']],
+    ],
+    [
+      'drops hop-by-hop headers, the ones Connection lists, and Expect',
+      [
+        'Connection', 'keep-alive, X-Private', 'connection', 'x-other', 'Keep-Alive', 'timeout=5', 'Proxy-Connection', 'keep-alive', 'TE', 'trailers',
+        'Trailer', 'x-t', 'Transfer-Encoding', 'chunked', 'Upgrade', 'websocket', 'Proxy-Authorization', 'Basic x', 'Proxy-Authenticate', 'Basic',
+        'X-Private', 'secret', 'X-Other', 'secret', 'Expect', '100-continue', 'x-request-id', REQUEST_ID, 'x-kept', 'yes',
+      ],
+      undefined,
+      [['host', 'backend:8080'], ['x-request-id', REQUEST_ID], ['x-kept', 'yes'], ['x-forwarded-proto', 'http']],
+    ],
+  ];
+  for (const [name, raw, remote, expected] of cases) {
+    it(name, () => assert.deepEqual(pairs(upstreamRequestHeaders(raw, 'backend:8080', remote)), expected));
+  }
+
+  it('gives a request without one a fresh x-request-id', () => {
+    const [first, second] = [0, 1].map(() => new Map(pairs(upstreamRequestHeaders([], 'b', undefined))).get('x-request-id'));
+    assert.match(first ?? '', /^[0-9a-f-]{36}$/);
+    assert.notEqual(first, second);
+  });
+});
+
+describe('downstream response headers', () => {
+  it('drops hop-by-hop headers and the ones Connection lists, keeping the rest', () => {
+    const headers = downstreamResponseHeaders({
+      connection: 'x-hop, close',
+      'x-hop': 'secret',
+      'keep-alive': 'timeout=99',
+      'transfer-encoding': 'chunked',
+      'set-cookie': ['a=1', 'b=2'],
+      'content-type': 'text/plain',
+    });
+    assert.deepEqual(headers, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' });
+  });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TYPE_URL } from '../../../proto/xds.js';
+import { compileProxyConfig } from './compile.js';
+import { received, sentResources, type Json, type SentResources } from './compile-fixtures.js';
+import { XdsConfigError } from './resource-set.js';
+
+const BACKEND = 'backend.default.svc.cluster.local';
+
+function mesh(): SentResources {
+  return sentResources('default', [{ name: 'backend', namespace: 'default', endpoints: [{ port: 1001 }, { port: 1002 }] }]);
+}
+
+type Change = (sent: { listener: Json; hcm: Json; routes: Json; route: Json; cluster: Json; endpoints: Json }) => void;
+
+function rejection(change: Change): string {
+  const sent = mesh();
+  const [listener, routes, cluster, endpoints] = [sent.listeners[0], sent.routes[0], sent.clusters[0], sent.endpoints[0]] as [Json, Json, Json, Json];
+  change({ listener, hcm: listener.filter_chains[0].filters[0].typed_config, routes, route: routes.virtual_hosts[0].routes[0], cluster, endpoints });
+  try {
+    const config = compileProxyConfig(received(sent));
+    void config.hosts.closeAll();
+  } catch (error) {
+    assert.ok(error instanceof XdsConfigError, `expected an XdsConfigError, got ${String(error)}`);
+    return error.message;
+  }
+  return assert.fail('the change was accepted');
+}
+
+const L = 'Listener "outbound": filter_chains[0]';
+const HCM = `${L}.filters[0].typed_config`;
+const R = 'RouteConfiguration "outbound": virtual_hosts[0]';
+const C = `Cluster "${BACKEND}"`;
+const E = `ClusterLoadAssignment "${BACKEND}": endpoints[0]`;
+const NOT_YET = 'not supported by this sidecar yet';
+
+describe('NACK messages name the resource, the field and the reason', () => {
+  const cases: Array<[name: string, change: Change, message: string | RegExp]> = [
+    ['a TCP proxy listener', ({ listener }) => (listener.filter_chains[0].filters[0].name = 'envoy.filters.network.tcp_proxy'), `${L}.filters[0]: expected envoy.filters.network.http_connection_manager`],
+    ['a second network filter', ({ listener }) => listener.filter_chains[0].filters.push({ name: 'envoy.filters.network.rbac' }), `${L}.filters[1]: expected envoy.filters.network.http_connection_manager only`],
+    ['two filter chains', ({ listener }) => listener.filter_chains.push(listener.filter_chains[0]), 'Listener "outbound": filter_chains: expected one filter chain, got 2'],
+    ['filter chain matching', ({ listener }) => (listener.filter_chains[0].filter_chain_match = { destination_port: { value: 80 } }), `${L}.filter_chain_match: ${NOT_YET} (filter chain matching)`],
+    ['an HTTP filter it does not have', ({ hcm }) => hcm.http_filters.unshift({ name: 'envoy.filters.http.ext_authz' }), `${HCM}.http_filters[0]: HTTP filter "envoy.filters.http.ext_authz" is ${NOT_YET}`],
+    ['no router filter', ({ hcm }) => (hcm.http_filters = []), `${HCM}.http_filters: the last HTTP filter must be envoy.filters.http.router`],
+    ['a filter after the router', ({ hcm }) => hcm.http_filters.push({ name: 'envoy.filters.http.fault', is_optional: true }), `${HCM}.http_filters[0]: envoy.filters.http.router must be the last HTTP filter`],
+    ['an HTTP/2-only listener', ({ hcm }) => (hcm.codec_type = 'HTTP2'), `${HCM}.codec_type: HTTP2 is ${NOT_YET} (AUTO, HTTP1)`],
+    ['routes from a source other than ADS', ({ hcm }) => (hcm.rds.config_source = { path_config_source: { path: '/etc/routes.yaml' } }), `${HCM}.rds.config_source: only ads (or self) is supported`],
+    ['scoped routes', ({ hcm }) => { delete hcm.rds; hcm.scoped_routes = { name: 'scoped' }; }, `${HCM}: route_specifier scoped_routes is not supported (rds, route_config)`],
+    ['an invalid route regex', ({ route }) => (route.match = { safe_regex: { regex: '(' } }), /^RouteConfiguration "outbound": virtual_hosts\[0\]\.routes\[0\]\.match\.safe_regex: invalid regex "\(": Invalid regular expression: \/\(\/: /],
+    ['a regex RE2 would reject', ({ route }) => (route.match = { safe_regex: { regex: '/(?!admin).*' } }), `${R}.routes[0].match.safe_regex: invalid regex "/(?!admin).*": lookaround and backreferences are not RE2 syntax`],
+    ['a header match', ({ route }) => (route.match.headers = [{ name: 'x-canary', exact_match: '1' }]), `${R}.routes[0].match.headers: ${NOT_YET} (header matching)`],
+    ['a query parameter match', ({ route }) => (route.match.query_parameters = [{ name: 'v', present_match: true }]), `${R}.routes[0].match.query_parameters: ${NOT_YET} (query parameter matching)`],
+    ['a separated-prefix match', ({ route }) => (route.match = { path_separated_prefix: '/api' }), `${R}.routes[0].match: path_specifier path_separated_prefix is ${NOT_YET} (prefix, path, safe_regex)`],
+    ['case-insensitive matching', ({ route }) => (route.match.case_sensitive = { value: false }), `${R}.routes[0].match.case_sensitive: case-insensitive matching is ${NOT_YET}`],
+    ['weighted clusters', ({ route }) => (route.route = { weighted_clusters: { clusters: [{ name: BACKEND, weight: { value: 1 } }] } }), `${R}.routes[0].route: cluster_specifier weighted_clusters is ${NOT_YET} (cluster)`],
+    ['a redirect', ({ route }) => { delete route.route; route.redirect = { path_redirect: '/elsewhere' }; }, `${R}.routes[0]: action redirect is ${NOT_YET} (route)`],
+    ['a direct response', ({ route }) => { delete route.route; route.direct_response = { status: 200 }; }, `${R}.routes[0]: action direct_response is ${NOT_YET} (route)`],
+    ['a path rewrite', ({ route }) => (route.route.prefix_rewrite = '/v2/'), `${R}.routes[0].route.prefix_rewrite: ${NOT_YET} (path rewriting)`],
+    ['a route timeout', ({ route }) => (route.route.timeout = { seconds: '3' }), `${R}.routes[0].route.timeout: ${NOT_YET} (route timeouts)`],
+    ['a duplicate domain', ({ routes }) => routes.virtual_hosts.push({ ...routes.virtual_hosts[0], name: 'copy', domains: ['BACKEND'] }), 'RouteConfiguration "outbound": virtual_hosts[1].domains[0]: "BACKEND" is a domain of more than one virtual host'],
+    ['a wildcard in the middle', ({ routes }) => (routes.virtual_hosts[0].domains = ['a.*.b']), `${R}.domains[0]: "a.*.b": a wildcard may only be the whole domain or stand at its start or end`],
+    ['a virtual host without domains', ({ routes }) => (routes.virtual_hosts[0].domains = []), `${R}.domains: needs at least one domain`],
+    ['an HTTP/2 upstream', ({ cluster }) => (cluster.typed_extension_protocol_options = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': TYPE_URL.httpProtocolOptions, explicit_http_config: { http2_protocol_options: {} } } }), `${C}: typed_extension_protocol_options: HTTP/2 upstreams are ${NOT_YET}`],
+    ['a load balancer it does not have', ({ cluster }) => (cluster.lb_policy = 'LEAST_REQUEST'), `${C}: lb_policy: LEAST_REQUEST is ${NOT_YET} (ROUND_ROBIN)`],
+    ['a cluster type it does not have', ({ cluster }) => (cluster.type = 'LOGICAL_DNS'), `${C}: type: LOGICAL_DNS is ${NOT_YET} (EDS, STATIC)`],
+    ['a STATIC cluster without endpoints', ({ cluster }) => { delete cluster.type; delete cluster.eds_cluster_config; }, `${C}: load_assignment: a STATIC cluster needs its endpoints here`],
+    ['endpoints from a source other than ADS', ({ cluster }) => (cluster.eds_cluster_config.eds_config = { path_config_source: { path: '/eds.yaml' } }), `${C}: eds_cluster_config.eds_config: only ads (or self) is supported`],
+    ['a zero connect timeout', ({ cluster }) => (cluster.connect_timeout = { seconds: '0' }), `${C}: connect_timeout: must be positive`],
+    ['upstream TLS', ({ cluster }) => (cluster.transport_socket = { name: 'envoy.transport_sockets.tls' }), `${C}: transport_socket: ${NOT_YET} (TLS (transport_socket))`],
+    ['outlier detection', ({ cluster }) => (cluster.outlier_detection = {}), `${C}: outlier_detection: ${NOT_YET} (outlier detection)`],
+    ['an endpoint without a port', ({ endpoints }) => (endpoints.endpoints[0].lb_endpoints[1].endpoint.address.socket_address.port_value = 0), `${E}.lb_endpoints[1].endpoint.address.socket_address.port_value: needs a port in 1-65535`],
+    ['an endpoint by DNS name', ({ endpoints }) => (endpoints.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address = 'backend-1.local'), `${E}.lb_endpoints[0].endpoint.address.socket_address.address: "backend-1.local" is not an IP address`],
+    ['endpoint priorities', ({ endpoints }) => (endpoints.endpoints[0].priority = 1), `${E}.priority: ${NOT_YET} (endpoint priorities)`],
+    ['unequal endpoint weights', ({ endpoints }) => (endpoints.endpoints[0].lb_endpoints[1].load_balancing_weight = { value: 3 }), `${E}.lb_endpoints[1].load_balancing_weight: weighted round robin is ${NOT_YET} (all endpoints need the same weight, here 1)`],
+  ];
+  for (const [name, change, message] of cases) {
+    it(`rejects ${name}`, () => (typeof message === 'string' ? assert.equal(rejection(change), message) : assert.match(rejection(change), message)));
+  }
+
+  it('skips an optional HTTP filter it does not have, as Envoy does', async () => {
+    const sent = mesh();
+    sent.listeners[0]!.filter_chains[0].filters[0].typed_config.http_filters.unshift({ name: 'envoy.filters.http.ext_authz', is_optional: true });
+    const config = compileProxyConfig(received(sent));
+    assert.ok(config.listeners.get('outbound')?.routeTable);
+    await config.hosts.closeAll();
+  });
+
+  it('leaves the version in force untouched when it rejects the next one', async () => {
+    const good = received(mesh());
+    const before = compileProxyConfig(good);
+    const host = before.clusters.get(BACKEND)?.endpoints[0]?.host;
+    const bad = mesh();
+    bad.endpoints[0]!.endpoints[0].lb_endpoints[1].endpoint.address.socket_address.port_value = 0;
+    assert.throws(() => compileProxyConfig({ ...good, endpoints: received(bad).endpoints }, before), XdsConfigError);
+    assert.equal(host !== undefined && before.hosts.has(host), true, 'its pools stay open');
+    await before.hosts.closeAll();
+  });
+});
