@@ -1,107 +1,99 @@
-// `pilotfish demo`: an embedded mesh on loopback — a control plane, a frontend app and two backend
-// instances, each app with its own sidecar, and a steady stream of traffic through them.
+// `pilotfish demo` (what `npm start` runs): an embedded mesh on loopback — a control plane, two
+// backend instances and a frontend, each app with its own sidecar — and steady traffic through it,
+// until Ctrl-C or --duration; then every process it started is stopped.
 import { Command } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastLines, startProcess, stopProcess, waitReady, type DemoProcess } from '../../examples/demo/processes.js';
-import { formatSummary, startTraffic } from '../../examples/demo/traffic.js';
-import { packageRoot } from '../../proto/paths.js';
-import { freePort } from '../free-port.js';
-import { positiveInt } from '../options.js';
-import { formatTable } from '../table.js';
+import { formatMeshBanner } from '../../examples/demo/mesh-banner.js';
+import { MESH_PORT_COUNT, planMesh } from '../../examples/demo/mesh-layout.js';
+import { ProcessGroup } from '../../examples/demo/process-group.js';
+import { startMesh } from '../../examples/demo/start-mesh.js';
+import { formatSummary, startTraffic, type TrafficSummary } from '../../examples/demo/traffic.js';
+import { port, positiveInt } from '../options.js';
 
-const cli = join(packageRoot, 'dist', 'cli', 'main.js');
-const examples = join(packageRoot, 'dist', 'examples', 'demo');
-
-interface App {
-  service: string;
-  instance: string;
-  labels: string;
-  script: string;
+interface DemoOptions {
+  basePort?: number;
+  rate: number;
+  duration?: number;
 }
-
-const APPS: App[] = [
-  { service: 'backend', instance: 'backend-1', labels: 'version=v1', script: 'backend.js' },
-  { service: 'backend', instance: 'backend-2', labels: 'version=v2', script: 'backend.js' },
-  { service: 'frontend', instance: 'frontend-1', labels: 'version=v1', script: 'frontend.js' },
-];
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run an embedded demo mesh on loopback')
+    .option('--base-port <port>', `use ${MESH_PORT_COUNT} consecutive ports from this one (default: free ports the OS picks)`, port)
     .option('--rate <per-second>', 'requests per second to the frontend', positiveInt, 2)
-    .option('--duration <seconds>', 'stop by itself after this long (default: run until Ctrl-C)', positiveInt)
-    .action(async (options: { rate: number; duration?: number }) => {
-      const logDir = mkdtempSync(join(tmpdir(), 'pilotfish-demo-'));
-      const processes: DemoProcess[] = [];
-      let stopping = false;
-      const stopAll = async () => {
-        stopping = true;
-        // Sidecars first (they deregister), then apps, then the control plane.
-        for (const group of [processes.filter((p) => p.name.endsWith('-sidecar')), processes.filter((p) => p.name.endsWith('-app')), processes]) {
-          await Promise.all(group.map((process) => stopProcess(process)));
-        }
-      };
-      try {
-        const grpc = `127.0.0.1:${await freePort()}`;
-        const cpAdmin = `127.0.0.1:${await freePort()}`;
-        const controlPlane = startProcess('control-plane', cli, ['control-plane', '--grpc-listen', grpc, '--admin-listen', cpAdmin], logDir);
-        processes.push(controlPlane);
-        await waitReady(controlPlane, `http://${cpAdmin}/ready`);
-        const rows: string[][] = [['control-plane', String(controlPlane.child.pid), `gRPC ${grpc}`, `http://${cpAdmin}/debug/registry  /debug/proxies`]];
-        let frontendInbound = '';
-        let frontendOutbound = '';
-        for (const app of APPS) {
-          const appPort = await freePort();
-          const [inbound, outbound, admin] = [await freePort(), await freePort(), await freePort()].map((port) => `127.0.0.1:${port}`) as [string, string, string];
-          const appProcess = startProcess(`${app.instance}-app`, join(examples, app.script), [String(appPort), app.instance], logDir, {
-            PILOTFISH_OUTBOUND: outbound,
-          });
-          const sidecar = startProcess(
-            `${app.instance}-sidecar`,
-            cli,
-            ['sidecar', '--service', app.service, '--instance-id', app.instance, '--labels', app.labels, '--app-port', String(appPort)]
-              .concat(['--control-plane', grpc, '--inbound-listen', inbound, '--outbound-listen', outbound, '--admin-listen', admin]),
-            logDir,
-          );
-          processes.push(appProcess, sidecar);
-          await waitReady(sidecar, `http://${admin}/ready`);
-          rows.push([`${app.instance} (app)`, String(appProcess.child.pid), `http 127.0.0.1:${appPort}`, '']);
-          rows.push([`${app.instance} sidecar`, String(sidecar.child.pid), `inbound ${inbound}  outbound ${outbound}`, `http://${admin}/ready  /config_dump  /clusters`]);
-          if (app.service === 'frontend') [frontendInbound, frontendOutbound] = [inbound, outbound];
-        }
-        for (const process of processes) {
-          void process.exit.then((why) => {
-            if (stopping) return;
-            console.error(`\n${process.name} stopped unexpectedly (${why}); last lines of ${process.logFile}:\n${lastLines(process.logFile)}`);
-            void stopAll().then(() => globalThis.process.exit(1));
-          });
-        }
-        console.log(formatTable(['COMPONENT', 'PID', 'LISTENERS', 'ADMIN'], rows));
-        console.log(`\nlogs: ${logDir}`);
-        console.log(`try:  curl -H 'Host: backend' http://${frontendOutbound}/hello`);
-        console.log(`      curl http://${frontendInbound}/`);
-        console.log(`      node ${cli} status --control-plane-admin ${cpAdmin}`);
-        console.log(`traffic: ${options.rate} req/s to the frontend through its sidecar; Ctrl-C stops everything\n`);
+    .option('--duration <seconds>', 'stop by itself after this many seconds of traffic (default: run until Ctrl-C)', positiveInt)
+    .action(runDemo);
+}
 
-        const traffic = startTraffic(frontendInbound, options.rate, (line) => console.log(line));
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-          if (options.duration) setTimeout(resolve, options.duration * 1000);
-        });
-        const summary = await traffic.stop();
-        console.log(formatSummary(summary));
-        await stopAll();
-        console.log('stopped');
-        if (options.duration && summary.ok === 0) {
-          console.error(`no request succeeded in ${options.duration} s${summary.lastError ? `: ${summary.lastError}` : ''}`);
-          process.exitCode = 1;
-        }
-      } catch (error) {
-        await stopAll();
-        throw error;
-      }
+async function runDemo(options: DemoOptions): Promise<void> {
+  const interrupt = watchInterrupt();
+  const group = new ProcessGroup(mkdtempSync(join(tmpdir(), 'pilotfish-demo-')));
+  let outcome: Awaited<ReturnType<typeof runMesh>>;
+  try {
+    outcome = await runMesh(group, options, interrupt.signal);
+  } catch (error) {
+    if (group.children.length > 0) console.error('the demo failed; stopping every process it started');
+    throw error;
+  } finally {
+    await group.stop();
+    interrupt.dispose();
+    if (group.children.length > 0) console.log('stopped');
+  }
+  if (outcome?.ended === 'duration' && outcome.summary.ok === 0) {
+    const { failed, lastError } = outcome.summary;
+    throw new Error(`no request to the frontend succeeded in ${options.duration} s (${failed} failed${lastError ? `, last: ${lastError}` : ''})`);
+  }
+}
+
+/** Starts the mesh and runs traffic until a signal, the duration, or a child's unexpected exit; undefined if interrupted while starting. */
+async function runMesh(group: ProcessGroup, options: DemoOptions, interrupted: Promise<NodeJS.Signals>) {
+  const failure = group.unexpectedExit.then((error): never => {
+    throw error;
+  });
+  const layout = await planMesh(options.basePort);
+  console.log(`starting the mesh; logs in ${group.logDir}`);
+  const components = await Promise.race([startMesh(group, layout), interrupted.then(() => undefined), failure]);
+  if (!components) return undefined;
+  console.log(formatMeshBanner(components, layout, group.logDir, options.rate));
+  const traffic = startTraffic(layout.frontend.inbound, options.rate, (line) => console.log(line));
+  let durationTimer: NodeJS.Timeout | undefined;
+  let summary: TrafficSummary;
+  let ended: NodeJS.Signals | 'duration';
+  try {
+    const durationEnded = new Promise<'duration'>((resolve) => {
+      if (options.duration) durationTimer = setTimeout(() => resolve('duration'), options.duration * 1000);
     });
+    ended = await Promise.race([interrupted, durationEnded, failure]);
+  } finally {
+    clearTimeout(durationTimer);
+    summary = await traffic.stop();
+    console.log(formatSummary(summary));
+  }
+  return { ended, summary };
+}
+
+/** The first SIGINT or SIGTERM asks for an orderly stop; a second one exits at once. */
+function watchInterrupt(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
+  let isInterrupted = false;
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (received) => {
+      // The process group's exit hook SIGKILLs the children, so none outlives an impatient Ctrl-C.
+      if (isInterrupted) process.exit(130);
+      isInterrupted = true;
+      console.log(`\n${received}: stopping the demo (again to kill everything now)`);
+      resolve(received);
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -2,32 +2,60 @@
 // backend instances, and leaves no process behind.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { packageRoot } from '../../proto/paths.js';
+import { cliPath } from './start-mesh.js';
 
-describe('pilotfish demo', () => {
-  it('runs a control plane, three sidecars and their apps, carries traffic to both backends, and stops cleanly', async () => {
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(packageRoot, 'dist', 'cli', 'main.js'), 'demo', '--duration', '6', '--rate', '10'], { timeout: 60_000 }, (error, out, err) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: out, stderr: err }),
-      );
-    });
-    assert.equal(code, 0, `demo failed:\n${stdout}\n${stderr}`);
-    for (const component of ['control-plane', 'backend-1 sidecar', 'backend-2 sidecar', 'frontend-1 sidecar']) {
-      assert.match(stdout, new RegExp(`^${component}\\s+\\d+\\s`, 'm'), `${component} is listed with its PID`);
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runDemo(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cliPath, 'demo', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('pilotfish demo', { timeout: 90_000 }, () => {
+  it('runs a control plane and three apps with sidecars, serves traffic from both backends, and stops every process', async () => {
+    const { code, stdout, stderr } = await runDemo(['--duration', '6']);
+    const output = `stdout:\n${stdout}\nstderr:\n${stderr}`;
+    assert.equal(code, 0, output);
+
+    const pids = new Map([...stdout.matchAll(/^(control-plane|\S+ (?:app|sidecar)) +(\d+) +\S/gm)].map((match) => [match[1], Number(match[2])]));
+    assert.deepEqual(
+      [...pids.keys()].sort(),
+      ['backend-1 app', 'backend-1 sidecar', 'backend-2 app', 'backend-2 sidecar', 'control-plane', 'frontend-1 app', 'frontend-1 sidecar'],
+      output,
+    );
+
+    const url = (path: string) => `http://127\\.0\\.0\\.1:\\d+${path}`;
+    assert.match(stdout, new RegExp(`^control-plane +${url('/ready')} +${url('/debug/registry')} +${url('/debug/proxies')}$`, 'm'), output);
+    for (const sidecar of ['backend-1 sidecar', 'backend-2 sidecar', 'frontend-1 sidecar']) {
+      assert.match(stdout, new RegExp(`^${sidecar} +${url('/ready')} +${url('/config_dump')} +${url('/clusters')}$`, 'm'), output);
     }
-    assert.match(stdout, /http:\/\/127\.0\.0\.1:\d+\/debug\/registry/);
-    assert.equal((stdout.match(/http:\/\/127\.0\.0\.1:\d+\/ready {2}\/config_dump {2}\/clusters/g) ?? []).length, 3);
-    const summaries = [...stdout.matchAll(/traffic: (\d+) ok, (\d+) failed; answered by backend-1=(\d+) backend-2=(\d+)/g)];
-    const last = summaries.at(-1);
-    assert.ok(last, `a traffic summary names both backends:\n${stdout}`);
-    assert.ok(Number(last[1]) > 20, 'requests succeeded');
-    assert.equal(last[2], '0', 'no request failed');
-    assert.ok(Number(last[3]) > 0 && Number(last[4]) > 0, 'both backend instances answered');
-    assert.match(stdout, /^stopped$/m);
-    const pids = [...stdout.matchAll(/^\S.*?\s{2,}(\d+)\s{2,}/gm)].map((match) => Number(match[1]));
-    assert.equal(pids.length, 7);
-    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} is gone`);
+    assert.match(stdout, /^try: +curl -H 'Host: backend' http:\/\/127\.0\.0\.1:\d+\/hello$/m, output);
+    assert.match(stdout, /pilotfish status --control-plane-admin 127\.0\.0\.1:\d+/, output);
+
+    const last = [...stdout.matchAll(/^traffic \d+s: (\d+) ok, (\d+) failed; answered by backend-1=(\d+) backend-2=(\d+)/gm)].at(-1);
+    assert.ok(last, `a traffic summary counts answers from both backends\n${output}`);
+    const [, ok, , fromBackend1, fromBackend2] = last.map(Number);
+    assert.ok(ok !== undefined && ok > 0, `requests succeeded\n${output}`);
+    assert.ok(fromBackend1 && fromBackend2, `both backend instances answered\n${output}`);
+
+    assert.match(stdout, /^stopped$/m, output);
+    for (const [name, pid] of pids) assert.equal(isRunning(pid), false, `${name} (pid ${pid}) is still running`);
   });
 });
