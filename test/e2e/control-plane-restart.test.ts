@@ -2,26 +2,17 @@
 // and when it returns they reconnect, register again and resync.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
-import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
+import { describe, it } from 'node:test';
+import { useTwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
-import { startControlPlane, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
+import { startControlPlane, waitFor } from '../support/processes.js';
 
 describe('control plane outage', () => {
-  let mesh: TwoServiceMesh;
-  let controlPlane: ControlPlaneProcess;
-  let frontend: SidecarProcess;
-
-  before(async () => {
-    mesh = await startTwoServiceMesh();
-    ({ controlPlane, frontend } = mesh);
-  });
-
-  after(async () => {
-    await mesh?.stop();
-  });
+  const mesh = useTwoServiceMesh();
 
   it('keeps routing on the last good config while the control plane is down, and resyncs when it returns', async () => {
+    const { frontend } = mesh.current;
+    let { controlPlane } = mesh.current;
     const [grpcHost, grpcPort] = controlPlane.grpc.split(':') as [string, string];
     await controlPlane.stop('SIGKILL');
     for (let i = 0; i < 5; i++) {
@@ -30,7 +21,7 @@ describe('control plane outage', () => {
       assert.equal(servedBy(result), 'backend-1');
     }
     controlPlane = await startControlPlane(['--grpc-listen', `${grpcHost}:${grpcPort}`]);
-    mesh.controlPlane = controlPlane;
+    mesh.current.controlPlane = controlPlane;
     await waitFor(
       async () => {
         const view = (await (await fetch(`http://${controlPlane.admin}/debug/registry`)).json()) as { services: unknown[] };
@@ -51,7 +42,7 @@ describe('control plane outage', () => {
   });
 
   it('stops gracefully on POST /quitquitquit, deregistering at once', async () => {
-    const { backend } = mesh;
+    const { controlPlane, backend } = mesh.current;
     const exited = once(backend.child, 'exit');
     const answer = await fetch(`http://${backend.admin}/quitquitquit`, { method: 'POST' });
     assert.equal(answer.status, 200);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startNamedApp, type TestApp } from '../support/apps.js';
-import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
+import { useTwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
 import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
@@ -18,20 +18,10 @@ async function registeredInstances(controlPlane: ControlPlaneProcess, service: s
 }
 
 describe('a request crosses the mesh', () => {
-  let mesh: TwoServiceMesh;
-  let controlPlane: ControlPlaneProcess;
-  let frontend: SidecarProcess;
-
-  before(async () => {
-    mesh = await startTwoServiceMesh();
-    ({ controlPlane, frontend } = mesh);
-  });
-
-  after(async () => {
-    await mesh?.stop();
-  });
+  const mesh = useTwoServiceMesh();
 
   it('goes from sidecar A outbound through sidecar B inbound to app B, for every host form', async () => {
+    const { frontend } = mesh.current;
     for (const host of ['backend', 'backend:8080', 'backend.default', 'backend.default.svc.cluster.local', 'BACKEND.default.svc.cluster.local:80']) {
       const result = await httpRequest(frontend.outbound, '/hello?x=1', { headers: { host } });
       assert.equal(result.status, 200, `Host: ${host}`);
@@ -46,23 +36,27 @@ describe('a request crosses the mesh', () => {
   });
 
   it('routes absolute-form requests, so apps can use HTTP_PROXY', async () => {
+    const { frontend } = mesh.current;
     const result = await httpRequest(frontend.outbound, 'http://backend:8080/via-proxy', { headers: { host: 'backend:8080' } });
     assert.equal(result.status, 200);
     assert.equal((JSON.parse(result.body) as { url: string }).url, '/via-proxy');
   });
 
   it('keeps a request id the app already set', async () => {
+    const { frontend } = mesh.current;
     const result = await httpRequest(frontend.outbound, '/', { headers: { host: 'backend', 'x-request-id': 'abc-123' } });
     assert.equal((JSON.parse(result.body) as { headers: Record<string, string> }).headers['x-request-id'], 'abc-123');
   });
 
   it('answers 404 naming an unknown host', async () => {
+    const { frontend } = mesh.current;
     const result = await httpRequest(frontend.outbound, '/', { headers: { host: 'nosuch' } });
     assert.equal(result.status, 404);
     assert.match(result.body, /nosuch/);
   });
 
   it('answers malformed HTTP with 400 and goes on serving', async () => {
+    const { frontend } = mesh.current;
     const [host, port] = frontend.outbound.split(':') as [string, string];
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), host, () => socket.write('GARBAGE / HTTP/1.1\r\nHost: backend\r\n\r\n'));
@@ -75,8 +69,9 @@ describe('a request crosses the mesh', () => {
   });
 
   it('sends traffic to a second backend instance within 1 s of its registration', async () => {
+    const { controlPlane, frontend } = mesh.current;
     const second = await startNamedApp('backend-2');
-    mesh.apps.push(second);
+    mesh.current.apps.push(second);
     const registry = registryClient(controlPlane.grpc);
     const response = await register(registry, {
       instance: { service: 'backend', instance_id: 'backend-2', address: '127.0.0.1', port: second.port },
@@ -96,6 +91,7 @@ describe('a request crosses the mesh', () => {
   });
 
   it('shows services and proxies with their ACKed versions in pilotfish status', async () => {
+    const { controlPlane } = mesh.current;
     const { execFile } = await import('node:child_process');
     const { cliPath } = await import('../support/processes.js');
     const output = await new Promise<string>((resolve, reject) =>

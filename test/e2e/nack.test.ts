@@ -2,10 +2,10 @@
 // config, and the control plane shows the NACK in /debug/proxies and `pilotfish status`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
+import { describe, it } from 'node:test';
+import { useTwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
-import { cliPath, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
+import { cliPath, waitFor } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
 
 interface ProxyView {
@@ -14,25 +14,15 @@ interface ProxyView {
 }
 
 describe('NACKed config', () => {
-  let mesh: TwoServiceMesh;
-  let controlPlane: ControlPlaneProcess;
-  let frontend: SidecarProcess;
-
-  before(async () => {
-    mesh = await startTwoServiceMesh();
-    ({ controlPlane, frontend } = mesh);
-  });
-
-  after(async () => {
-    await mesh?.stop();
-  });
+  const mesh = useTwoServiceMesh();
 
   async function frontendProxy(): Promise<ProxyView | undefined> {
-    const view = (await (await fetch(`http://${controlPlane.admin}/debug/proxies`)).json()) as { proxies: ProxyView[] };
+    const view = (await (await fetch(`http://${mesh.current.controlPlane.admin}/debug/proxies`)).json()) as { proxies: ProxyView[] };
     return view.proxies.find((proxy) => proxy.nodeId === 'sidecar~frontend-1.default');
   }
 
   it('leaves the previous config serving and is reported with its error_detail', async () => {
+    const { controlPlane, frontend } = mesh.current;
     const goodVersion = (await frontendProxy())?.types.CDS?.ackedVersion;
     assert.ok(goodVersion);
 

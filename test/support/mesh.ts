@@ -1,5 +1,6 @@
 // The smallest mesh the end-to-end tests share: a control plane, and backend-1 and frontend-1 apps
 // each with its own sidecar, ready once the frontend's sidecar routes to the backend.
+import { after, before } from 'node:test';
 import { startNamedApp, type TestApp } from './apps.js';
 import { httpRequest } from './http.js';
 import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from './processes.js';
@@ -33,4 +34,16 @@ export async function startTwoServiceMesh(): Promise<TwoServiceMesh> {
   };
   await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200, 'backend routable from frontend');
   return mesh;
+}
+
+/** Starts the mesh before the suite's tests and stops it after them; tests read `current`. */
+export function useTwoServiceMesh(): { readonly current: TwoServiceMesh } {
+  const holder = {} as { current: TwoServiceMesh };
+  before(async () => {
+    holder.current = await startTwoServiceMesh();
+  });
+  after(async () => {
+    await holder.current?.stop();
+  });
+  return holder;
 }
