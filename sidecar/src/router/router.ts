@@ -3,6 +3,7 @@
 // compiled with the config version; a request does lookups only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
+import { forward } from '../upstream/forward.js';
 import { localReply } from '../upstream/local-reply.js';
 import { requestTarget } from './request-target.js';
 import { findRoute, type Route } from './route-matcher.js';
@@ -57,5 +58,11 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
     localReply(res, 503, `cluster "${route.cluster}" not found (route "${route.name}" of virtual host "${virtualHost.name}", ${routes.listenerName} listener)`);
     return;
   }
-  cluster.forward(req, res, target.authority, target.path);
+  const endpoint = cluster.pick();
+  if (endpoint === undefined) {
+    // Envoy's UH: no healthy upstream.
+    localReply(res, 503, `no healthy endpoint for cluster "${cluster.name}"`);
+    return;
+  }
+  forward(req, res, endpoint.host, cluster.name, target.authority, target.path);
 }
