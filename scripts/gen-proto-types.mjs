@@ -31,6 +31,8 @@ run(
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',
+    'envoy/extensions/filters/http/fault/v3/fault.proto',
+    'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   ],
 );

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findRoute, type Route } from './route-matcher.js';
+import { forwardTo } from './route-action.js';
+import { findRoute, type RequestHead, type Route } from './route-matcher.js';
+
+function head(path: string, headers: Record<string, string> = {}, method = 'GET'): RequestHead {
+  return { path, headers, method };
+}
 
 describe('route matching', () => {
   const routes: Route[] = [
-    { name: 'exact', match: { kind: 'path', value: '/health' }, cluster: 'a' },
-    { name: 'regex', match: { kind: 'regex', value: /^(?:\/users\/\d+)$/ }, cluster: 'b' },
-    { name: 'api', match: { kind: 'prefix', value: '/api/' }, cluster: 'c' },
-    { name: 'api-v1', match: { kind: 'prefix', value: '/api/v1' }, cluster: 'never: /api/ comes first' },
-    { name: 'all', match: { kind: 'prefix', value: '/' }, cluster: 'd' },
+    { name: 'exact', match: { path: { kind: 'path', value: '/health' }, headers: [], query: [] }, action: forwardTo('a') },
+    { name: 'regex', match: { path: { kind: 'regex', value: /^(?:\/users\/\d+)$/ }, headers: [], query: [] }, action: forwardTo('b') },
+    { name: 'api', match: { path: { kind: 'prefix', value: '/api/' }, headers: [], query: [] }, action: forwardTo('c') },
+    { name: 'api-v1', match: { path: { kind: 'prefix', value: '/api/v1' }, headers: [], query: [] }, action: forwardTo('never: /api/ comes first') },
+    { name: 'all', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo('d') },
   ];
   const cases: Array<[path: string, expected: string]> = [
     ['/health', 'exact'],
@@ -22,15 +27,15 @@ describe('route matching', () => {
   ];
   for (const [path, expected] of cases) {
     it(`sends ${path} to the "${expected}" route (first match wins; exact and regex ignore the query)`, () => {
-      assert.equal(findRoute(routes, path)?.name, expected);
+      assert.equal(findRoute(routes, head(path))?.name, expected);
     });
   }
 
   it('matches a prefix against the query too, as Envoy does', () => {
-    assert.equal(findRoute([{ name: 'q', match: { kind: 'prefix', value: '/search?q=' }, cluster: 'a' }], '/search?q=x')?.name, 'q');
+    assert.equal(findRoute([{ name: 'q', match: { path: { kind: 'prefix', value: '/search?q=' }, headers: [], query: [] }, action: forwardTo('a') }], head('/search?q=x'))?.name, 'q');
   });
 
   it('finds no route when none matches', () => {
-    assert.equal(findRoute(routes.slice(0, 3), '/other'), undefined);
+    assert.equal(findRoute(routes.slice(0, 3), head('/other')), undefined);
   });
 });

@@ -14,18 +14,22 @@ interface Outcome {
   path?: string;
 }
 
-/** The router over a fake cluster layer, which records what it was handed instead of forwarding. */
+/** The router over a fake cluster layer, whose one endpoint records what it was sent instead of sending it. */
 function route(routes: HttpRoutes, clusterNames: string[], url: string, host: string | undefined): Outcome {
   const outcome: Outcome = {};
   const clusters = new Map(
-    clusterNames.map((name) => [
-      name,
-      { name, forward: (_req: unknown, _res: unknown, authority: string, path: string) => Object.assign(outcome, { cluster: name, authority, path }) } as unknown as Cluster,
-    ]),
+    clusterNames.map((name) => {
+      const dispatcher = {
+        dispatch: (options: { path: string; headers: string[] }) => Object.assign(outcome, { cluster: name, authority: options.headers[1], path: options.path }),
+      };
+      const endpoint = { host: { stats: { requests: 0, active: 0 }, dispatcher } };
+      return [name, { name, admitRequest: () => true, releaseRequest: () => undefined, pick: () => endpoint } as unknown as Cluster];
+    }),
   );
-  const req = { url, headers: host === undefined ? {} : { host } } as IncomingMessage;
+  const req = { url, method: 'GET', headers: host === undefined ? {} : { host }, rawHeaders: [], socket: {} } as unknown as IncomingMessage;
   const res = {
     headersSent: false,
+    on: () => undefined,
     writeHead: (status: number) => Object.assign(outcome, { status }),
     end: (body: string) => Object.assign(outcome, { body }),
   } as unknown as ServerResponse;
@@ -70,7 +74,7 @@ describe('router', () => {
   it('answers 503 naming the cluster when the route names a cluster the sidecar does not have', () => {
     assert.deepEqual(route(outbound, [], '/x', 'backend'), {
       status: 503,
-      body: `cluster "${backend}" not found (route "default" of virtual host "${backend}", outbound listener)\n`,
+      body: `cluster "${backend}" not found (route "default")\n`,
     });
   });
 

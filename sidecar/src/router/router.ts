@@ -1,11 +1,21 @@
-// The router layer: finds the virtual host by the request's host, the first route whose match
-// accepts its path, and hands the request to the route's cluster. Everything it reads was
-// compiled with the config version; a request does lookups only.
+// The router layer: finds the virtual host by the request's host and the first route whose match
+// accepts the request, then does what the route says — fault, cluster choice, circuit breaking,
+// rewrites, header edits, mirrors — and hands the exchange to the upstream layer. Everything it
+// reads was compiled with the config version; a request does lookups only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
-import { forward } from '../upstream/forward.js';
 import { localReply } from '../upstream/local-reply.js';
-import { requestTarget } from './request-target.js';
+import { mirror } from '../upstream/mirror.js';
+import { upstreamRequestHeaders } from '../upstream/proxy-headers.js';
+import { hasBody, readReplayableBody } from '../upstream/request-body.js';
+import { UpstreamRequest, type UpstreamRequestOptions } from '../upstream/upstream-request.js';
+import { pickClusterName } from './cluster-choice.js';
+import { hits } from './fault.js';
+import { hashKeyOf } from './hash-policy.js';
+import { editRequestHeaders } from './header-edits.js';
+import { isRetriableRequest } from './retry-policy.js';
+import { requestTarget, type RequestTarget } from './request-target.js';
+import type { PathRewrite } from './route-action.js';
 import { findRoute, type Route } from './route-matcher.js';
 import type { VirtualHostTable } from './virtual-host-table.js';
 
@@ -47,22 +57,80 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
     localReply(res, 404, `no route for host "${target.host}" (${routes.listenerName} listener)`);
     return;
   }
-  const route = findRoute(virtualHost.routes, target.path);
+  const route = findRoute(virtualHost.routes, { method: req.method, headers: req.headers, path: target.path });
   if (route === undefined) {
     localReply(res, 404, `no route for path "${target.path}" in virtual host "${virtualHost.name}" (${routes.listenerName} listener)`);
     return;
   }
-  const cluster = clusters.get(route.cluster);
+  const fault = route.action.fault;
+  if (fault !== undefined && hits(fault.delayPerMillion)) {
+    setTimeout(forwardRoute, fault.delayMs, clusters, req, res, route, target);
+    return;
+  }
+  forwardRoute(clusters, req, res, route, target);
+}
+
+function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, route: Route, target: RequestTarget): void {
+  if (res.destroyed) return;
+  const { action } = route;
+  if (action.fault !== undefined && hits(action.fault.abortPerMillion)) {
+    // Envoy's FI: fault injected.
+    localReply(res, action.fault.abortStatus, `fault filter abort (route "${route.name}")`);
+    return;
+  }
+  const clusterName = pickClusterName(action.clusters);
+  const cluster = clusters.get(clusterName);
   if (cluster === undefined) {
     // Envoy's NC: the route names a cluster this sidecar does not have.
-    localReply(res, 503, `cluster "${route.cluster}" not found (route "${route.name}" of virtual host "${virtualHost.name}", ${routes.listenerName} listener)`);
+    localReply(res, 503, `cluster "${clusterName}" not found (route "${route.name}")`);
     return;
   }
-  const endpoint = cluster.pick();
-  if (endpoint === undefined) {
-    // Envoy's UH: no healthy upstream.
-    localReply(res, 503, `no healthy endpoint for cluster "${cluster.name}"`);
+  if (!cluster.admitRequest()) {
+    // Envoy's UO: upstream overflow, the cluster's circuit breakers are open.
+    localReply(res, 503, `upstream overflow: cluster "${cluster.name}" is at its circuit breaker limits`, { 'x-envoy-overloaded': 'true' });
     return;
   }
-  forward(req, res, endpoint.host, cluster.name, target.authority, target.path);
+  const method = req.method ?? 'GET';
+  const path = action.prefixRewrite === undefined ? target.path : rewritePath(action.prefixRewrite, target.path);
+  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress);
+  if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
+  const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
+  const retry = action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method) ? action.retry : undefined;
+  let mirrorTo: Cluster[] | undefined;
+  for (const policy of action.mirrors) {
+    const mirrorCluster = clusters.get(policy.cluster);
+    if (mirrorCluster !== undefined && hits(policy.perMillion)) (mirrorTo ??= []).push(mirrorCluster);
+  }
+  const options: UpstreamRequestOptions = { cluster, method, path, headers, body: null, hashKey, timeoutMs: action.timeoutMs, retry, responseHeaders: action.responseHeaders };
+  if (!hasBody(req)) {
+    send(req, res, options, mirrorTo);
+  } else if (retry === undefined && mirrorTo === undefined) {
+    options.body = req;
+    send(req, res, options, mirrorTo);
+  } else {
+    // Retries and mirrors send the body again: read it first.
+    readReplayableBody(req).then(
+      (body) => {
+        options.body = body;
+        send(req, res, options, mirrorTo);
+      },
+      () => {
+        cluster.releaseRequest();
+        res.destroy();
+      },
+    );
+  }
+}
+
+function send(req: IncomingMessage, res: ServerResponse, options: UpstreamRequestOptions, mirrorTo: readonly Cluster[] | undefined): void {
+  const { body } = options;
+  // A body too large to hold streams once, to the caller's destination only.
+  if (mirrorTo !== undefined && (body === null || Buffer.isBuffer(body))) {
+    for (const cluster of mirrorTo) mirror(cluster, options.method, options.path, options.headers, body, options.hashKey);
+  }
+  new UpstreamRequest(req, res, options).start();
+}
+
+function rewritePath(rewrite: PathRewrite, path: string): string {
+  return path.startsWith(rewrite.matched) ? `${rewrite.replacement}${path.slice(rewrite.matched.length)}` : path;
 }

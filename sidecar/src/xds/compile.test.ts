@@ -19,7 +19,7 @@ describe('compileProxyConfig', () => {
     const outbound = config.listeners.get('outbound');
     assert.equal(outbound?.routeConfigName, 'outbound');
     assert.equal(outbound?.stripAnyHostPort, true);
-    assert.equal(outbound?.routeTable?.virtualHosts.find('backend.default')?.routes[0]?.cluster, BACKEND);
+    assert.equal(outbound?.routeTable?.virtualHosts.find('backend.default')?.routes[0]?.action.clusters.names[0], BACKEND);
     assert.deepEqual(endpointsOf(config), ['backend-1 127.0.0.1:1001 HEALTHY', 'backend-2 127.0.0.1:1002 HEALTHY']);
     await config.hosts.closeAll();
   });
@@ -76,7 +76,7 @@ describe('compileProxyConfig', () => {
     const sent = sentResources('default', [backend([1001])]);
     sent.routes[0]!.virtual_hosts[0].routes[0].route.cluster = 'nowhere';
     const config = compileProxyConfig(received(sent));
-    assert.equal(config.listeners.get('outbound')?.routeTable?.virtualHosts.find('backend')?.routes[0]?.cluster, 'nowhere');
+    assert.equal(config.listeners.get('outbound')?.routeTable?.virtualHosts.find('backend')?.routes[0]?.action.clusters.names[0], 'nowhere');
     await config.hosts.closeAll();
   });
 
@@ -97,7 +97,7 @@ describe('compileInboundConfig', () => {
   it('sends every host and path to the local app through a static cluster', async () => {
     const config = compileInboundConfig(8080);
     const inbound = config.listeners.get('inbound');
-    assert.equal(inbound?.routeTable?.virtualHosts.find('anything')?.routes[0]?.cluster, 'inbound|8080');
+    assert.equal(inbound?.routeTable?.virtualHosts.find('anything')?.routes[0]?.action.clusters.names[0], 'inbound|8080');
     assert.equal(config.clusters.get('inbound|8080')?.loadBalancer.pick()?.host.key, '127.0.0.1:8080');
     await config.hosts.closeAll();
   });

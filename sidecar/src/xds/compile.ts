@@ -10,6 +10,7 @@ import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config
 import { Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { createRoundRobin } from '../cluster/round-robin.js';
+import { forwardTo } from '../router/route-action.js';
 import type { HttpRoutes, RouteTable } from '../router/router.js';
 import { VirtualHostTable } from '../router/virtual-host-table.js';
 import { HostRegistry } from '../upstream/host-registry.js';
@@ -111,7 +112,7 @@ export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): Pr
   const cluster = new Cluster(clusterName, [app], createRoundRobin([app], undefined));
   const routeTable: RouteTable = {
     name: 'inbound',
-    virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { kind: 'prefix', value: '/' }, cluster: clusterName }] }]]),
+    virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
   };
   return {
     listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true }]]),

@@ -1,0 +1,267 @@
+// One request's exchange with a cluster: attempts on endpoints the cluster picks, the route's
+// timeout and per-try timeout, retries with backoff within the cluster's retry budget, and the
+// response streamed back with backpressure both ways. A retried attempt's response is drained and
+// dropped, never relayed; once response headers are relayed, the request is committed to them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { AttemptOutcome, Cluster } from '../cluster/cluster.js';
+import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
+import { editResponseHeaders, type HeaderEdits } from '../router/header-edits.js';
+import { backoffMs, isRetriableFailure, isRetriableStatus, type AttemptFailure, type RetryPolicy } from '../router/retry-policy.js';
+import { localReply } from './local-reply.js';
+import { downstreamResponseHeaders, type ResponseHeaders } from './proxy-headers.js';
+
+// Errors that mean no connection was made: nothing reached the app, so the endpoint is the cause.
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+const OUTCOME_TIMEOUT: AttemptOutcome = { kind: 'timeout' };
+const OUTCOME_RESET: AttemptOutcome = { kind: 'reset' };
+const OUTCOME_CONNECT_FAILURE: AttemptOutcome = { kind: 'connect-failure' };
+
+const kRequest = Symbol('upstream request');
+
+/** The downstream response, carrying its upstream request so shared listeners need no per-request closure. */
+type ProxiedResponse = ServerResponse & { [kRequest]?: UpstreamRequest };
+
+export interface UpstreamRequestOptions {
+  cluster: Cluster;
+  method: string;
+  path: string;
+  /** Flat [name, value, …] list, Host included. */
+  headers: string[];
+  /** A Buffer can be sent again (retries); a stream only once. */
+  body: Buffer | Readable | null;
+  hashKey: string | undefined;
+  timeoutMs: number;
+  /** Undefined when the route does not retry, or the request may not be retried. */
+  retry: RetryPolicy | undefined;
+  responseHeaders: HeaderEdits | undefined;
+}
+
+/** One exchange with one endpoint. Events of an attempt the request has moved on from are ignored. */
+class Attempt implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** Its response is being drained and dropped (it is retried), or it was aborted. */
+  isAbandoned = false;
+  isDone = false;
+
+  constructor(
+    readonly request: UpstreamRequest,
+    readonly endpoint: ClusterEndpoint,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders, statusMessage?: string): void {
+    // 1xx informational responses (103 Early Hints) are not relayed, as Envoy's default.
+    if (statusCode < 200 || this.isAbandoned) return;
+    this.request.onResponseStart(this, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.isAbandoned) return;
+    if (!this.request.res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.#done();
+    if (!this.isAbandoned) this.request.onResponseEnd();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string; cause?: { code?: string } }): void {
+    if (this.isDone) return;
+    this.#done();
+    if (!this.isAbandoned) this.request.onAttemptError(this, error);
+  }
+
+  abandon(): void {
+    this.isAbandoned = true;
+    clearTimeout(this.timer);
+  }
+
+  abort(reason: string): void {
+    this.abandon();
+    if (!this.isDone) this.controller?.abort(new Error(reason));
+  }
+
+  #done(): void {
+    this.isDone = true;
+    clearTimeout(this.timer);
+    this.endpoint.host.stats.active--;
+  }
+}
+
+function onPerTryTimeout(attempt: Attempt): void {
+  attempt.request.onPerTryTimeout(attempt);
+}
+
+function onRouteTimeout(request: UpstreamRequest): void {
+  request.onRouteTimeout();
+}
+
+function onRetryDue(request: UpstreamRequest): void {
+  request.startAttempt();
+}
+
+function onDownstreamDrain(this: ProxiedResponse): void {
+  this[kRequest]?.attempt?.controller?.resume();
+}
+
+function onDownstreamClose(this: ProxiedResponse): void {
+  // The caller went away: stop the upstream request too, rather than let it run for no one.
+  this[kRequest]?.onDownstreamClose();
+}
+
+export class UpstreamRequest {
+  attempt: Attempt | undefined;
+  #attempts = 0;
+  #isDone = false;
+  #holdsRetry = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly options: UpstreamRequestOptions,
+  ) {}
+
+  /** Call once the cluster admitted the request; it is released when the exchange ends. */
+  start(): void {
+    const res: ProxiedResponse = this.res;
+    res[kRequest] = this;
+    res.on('drain', onDownstreamDrain);
+    res.on('close', onDownstreamClose);
+    if (this.options.timeoutMs > 0) this.#timer = setTimeout(onRouteTimeout, this.options.timeoutMs, this);
+    this.startAttempt();
+  }
+
+  startAttempt(): void {
+    if (this.#isDone) return;
+    const { cluster } = this.options;
+    const endpoint = cluster.pick(this.options.hashKey, this.attempt?.endpoint);
+    if (endpoint === undefined) {
+      // Envoy's UH: no healthy upstream.
+      this.#reply(503, `no healthy endpoint for cluster "${cluster.name}"`);
+      return;
+    }
+    const attempt = new Attempt(this, endpoint);
+    this.attempt = attempt;
+    this.#attempts++;
+    const stats = endpoint.host.stats;
+    stats.requests++;
+    stats.active++;
+    const perTryTimeoutMs = this.options.retry?.perTryTimeoutMs ?? 0;
+    if (perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, perTryTimeoutMs, attempt);
+    endpoint.host.dispatcher.dispatch(
+      { method: this.options.method as Dispatcher.HttpMethod, path: this.options.path, headers: this.options.headers, body: this.options.body },
+      attempt,
+    );
+  }
+
+  onResponseStart(attempt: Attempt, statusCode: number, headers: ResponseHeaders, statusMessage: string | undefined): void {
+    clearTimeout(attempt.timer);
+    this.options.cluster.recordOutcome(attempt.endpoint, { kind: 'response', status: statusCode });
+    const { retry } = this.options;
+    if (retry !== undefined && isRetriableStatus(retry, statusCode) && this.#retry(attempt)) return;
+    const downstream = downstreamResponseHeaders(headers);
+    if (this.options.responseHeaders !== undefined) editResponseHeaders(this.options.responseHeaders, downstream);
+    // Should Node refuse a header here, the throw fails the attempt and it answers 502.
+    this.res.writeHead(statusCode, statusMessage, downstream);
+  }
+
+  onResponseEnd(): void {
+    this.#finish();
+    this.res.end();
+  }
+
+  onAttemptError(attempt: Attempt, error: Error & { code?: string; cause?: { code?: string } }): void {
+    if (this.#isDone) return;
+    if (this.res.headersSent || this.res.destroyed) {
+      // Mid-response, or the downstream already left: cut the downstream connection.
+      this.#finish();
+      this.res.destroy();
+      return;
+    }
+    const { host } = attempt.endpoint;
+    const code = error.code ?? error.name;
+    if (code === 'UND_ERR_INVALID_ARG') {
+      this.#reply(400, `request cannot be forwarded to ${host.key} (cluster "${this.options.cluster.name}"): ${error.message}`);
+      return;
+    }
+    const isConnectFailure = CONNECT_FAILURES.has(code);
+    if (isConnectFailure) host.stats.connectFailures++;
+    else host.stats.resets++;
+    this.options.cluster.recordOutcome(attempt.endpoint, isConnectFailure ? OUTCOME_CONNECT_FAILURE : OUTCOME_RESET);
+    if (this.#retryFailure(attempt, isConnectFailure ? 'connect-failure' : 'reset')) return;
+    if (isConnectFailure) {
+      // Envoy's UF: upstream connection failure.
+      this.#reply(503, `upstream connect error: ${code} connecting to ${host.key} (cluster "${this.options.cluster.name}")`);
+      return;
+    }
+    const cause = error.cause?.code === undefined ? error.message : `${error.message}, ${error.cause.code}`;
+    // Envoy's UC: upstream connection termination.
+    this.#reply(502, `upstream reset before response headers: ${code} (${cause}) from ${host.key} (cluster "${this.options.cluster.name}")`);
+  }
+
+  onPerTryTimeout(attempt: Attempt): void {
+    if (this.#isDone || attempt !== this.attempt) return;
+    attempt.abort('per-try timeout');
+    this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
+    if (this.res.headersSent) return;
+    if (this.#retryFailure(attempt, 'timeout')) return;
+    // Envoy's UT: upstream request timeout.
+    this.#reply(504, `upstream request timeout: no response from ${attempt.endpoint.host.key} within the per-try timeout of ${this.options.retry?.perTryTimeoutMs} ms (cluster "${this.options.cluster.name}")`);
+  }
+
+  onRouteTimeout(): void {
+    if (this.#isDone) return;
+    const attempt = this.attempt;
+    attempt?.abort('route timeout');
+    if (attempt !== undefined && !attempt.isDone) this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
+    // Envoy's UT: upstream request timeout.
+    this.#reply(504, `upstream request timeout: no complete response within the route timeout of ${this.options.timeoutMs} ms (cluster "${this.options.cluster.name}")`);
+  }
+
+  onDownstreamClose(): void {
+    if (this.#isDone) return;
+    this.attempt?.abort('downstream closed the connection');
+    this.#finish();
+  }
+
+  #retryFailure(attempt: Attempt, failure: AttemptFailure): boolean {
+    const { retry } = this.options;
+    return retry !== undefined && isRetriableFailure(retry, failure) && this.#retry(attempt);
+  }
+
+  /** Schedules the next attempt if the policy and the cluster's retry budget allow one. */
+  #retry(attempt: Attempt): boolean {
+    const { retry, cluster, body } = this.options;
+    if (retry === undefined || this.#attempts > retry.numRetries) return false;
+    // A streamed body was sent once and is gone.
+    if (body !== null && !Buffer.isBuffer(body)) return false;
+    if (!this.#holdsRetry) {
+      if (!cluster.admitRetry()) return false;
+      this.#holdsRetry = true;
+    }
+    attempt.abandon();
+    setTimeout(onRetryDue, backoffMs(retry, this.#attempts), this);
+    return true;
+  }
+
+  #reply(status: number, message: string): void {
+    this.#finish();
+    localReply(this.res, status, message);
+  }
+
+  #finish(): void {
+    if (this.#isDone) return;
+    this.#isDone = true;
+    clearTimeout(this.#timer);
+    this.options.cluster.releaseRequest();
+    if (this.#holdsRetry) this.options.cluster.releaseRetry();
+  }
+}
