@@ -7,7 +7,9 @@ import { createProxyListener } from './listeners/proxy-listener.js';
 import { Registration } from './registration/registration.js';
 import { AdsClient } from './xds/ads-client.js';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
-import { OUTBOUND_LISTENER } from './xds/subscriptions.js';
+import type { Cluster } from './cluster/cluster.js';
+import type { RoutingConfig } from './router/router.js';
+import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER } from './xds/subscriptions.js';
 
 // The control plane's debounce (100 ms by default) plus a push and a compile on the peers.
 const DEREGISTRATION_PROPAGATION_MS = 500;
@@ -40,25 +42,31 @@ export interface Sidecar {
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const { logger } = options;
   let outboundConfig: ProxyConfig | undefined;
-  const inboundConfig = compileInboundConfig(options.appPort);
+  // Until the control plane sends this service's inbound listener, every request goes to the app.
+  const localInbound = compileInboundConfig(options.appPort);
+  const inboundClusters = new Map([[INBOUND_APP_CLUSTER, [...localInbound.clusters.values()][0] as Cluster]]);
+  const inboundName = inboundListenerName(options.service, options.namespace);
+  let inboundConfig: RoutingConfig = localInbound;
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
   const ads = new AdsClient({
     controlPlane: options.controlPlane,
     nodeId,
     metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
-    listenerNames: [OUTBOUND_LISTENER],
+    listenerNames: [OUTBOUND_LISTENER, inboundName],
     apply(resources) {
       outboundConfig = compileProxyConfig(resources, outboundConfig);
+      const inboundRoutes = outboundConfig.listeners.get(inboundName);
+      inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
     },
     logger,
   });
 
-  const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, logger });
+  const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, logger });
   const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, logger });
   const admin = createAdminListener({
     isReady: () => outboundConfig !== undefined && ads.hasInitialConfig,
     configDump: () => ads.configDump(),
-    clusters: () => [...(outboundConfig?.clusters.values() ?? []), ...inboundConfig.clusters.values()],
+    clusters: () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()],
     quit: options.onQuit,
     logger,
   });
@@ -102,7 +110,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
       await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
       ads.stop();
-      await Promise.all([outboundConfig?.hosts.closeAll(), inboundConfig.hosts.closeAll()]);
+      await Promise.all([outboundConfig?.hosts.closeAll(), localInbound.hosts.closeAll()]);
       await admin.close(0);
     },
   };

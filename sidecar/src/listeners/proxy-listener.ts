@@ -3,16 +3,17 @@
 // force. close() stops accepting and lets in-flight requests finish.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { routeRequest } from '../router/router.js';
+import { routeRequest, type RoutingConfig } from '../router/router.js';
 import { localReply } from '../upstream/local-reply.js';
-import type { ProxyConfig } from '../xds/compile.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
 
 export interface ProxyListenerOptions {
   name: 'inbound' | 'outbound';
   /** The config version in force, read per request; undefined until the first one arrives. */
-  getConfig(): ProxyConfig | undefined;
+  getConfig(): RoutingConfig | undefined;
+  /** The service this sidecar speaks for, named to destinations (outbound only). */
+  source?: string;
   logger: Logger;
 }
 
@@ -22,7 +23,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 // A client gets this long to send its request headers; bodies may stream for as long as they take.
 const HEADERS_TIMEOUT_MS = 60_000;
 
-export function createProxyListener({ name, getConfig, logger }: ProxyListenerOptions): Listener {
+export function createProxyListener({ name, getConfig, source, logger }: ProxyListenerOptions): Listener {
   let active = 0;
   let isDraining = false;
   let onDrained: (() => void) | undefined;
@@ -39,7 +40,7 @@ export function createProxyListener({ name, getConfig, logger }: ProxyListenerOp
       localReply(res, 503, `no configuration for the ${name} listener from the control plane yet`);
       return;
     }
-    routeRequest(routes, config.clusters, req, res);
+    routeRequest(routes, config.clusters, req, res, source);
   }
 
   const server = createServer(

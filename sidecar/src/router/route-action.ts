@@ -1,6 +1,7 @@
 // What a route does with a request it matched (Envoy's RouteAction), compiled once per config
 // version: where it goes, how long it may take, how it is retried, rewritten, edited, faulted,
 // mirrored and hashed.
+import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import { singleCluster, type ClusterChoice } from './cluster-choice.js';
 import type { Fault } from './fault.js';
 import type { HashPolicy } from './hash-policy.js';
@@ -28,6 +29,8 @@ export interface RouteAction {
   requestHeaders: HeaderEdits | undefined;
   responseHeaders: HeaderEdits | undefined;
   fault: Fault | undefined;
+  /** The local rate limit of this route; undefined: the listener's, if any. */
+  rateLimit: LocalRateLimiter | undefined;
   mirrors: readonly MirrorPolicy[];
   hashPolicy: readonly HashPolicy[];
 }
@@ -43,6 +46,7 @@ export function forwardTo(cluster: string): RouteAction {
     requestHeaders: undefined,
     responseHeaders: undefined,
     fault: undefined,
+    rateLimit: undefined,
     mirrors: [],
     hashPolicy: [],
   };

@@ -4,6 +4,7 @@
 // reads was compiled with the config version; a request does lookups only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
+import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import { localReply } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
 import { upstreamRequestHeaders } from '../upstream/proxy-headers.js';
@@ -39,9 +40,18 @@ export interface HttpRoutes {
   routeTable: RouteTable | undefined;
   /** Match virtual hosts without the Host's port (HCM strip_any_host_port). */
   stripAnyHostPort: boolean;
+  /** The local rate limit filter's config for routes without their own. */
+  rateLimit: LocalRateLimiter | undefined;
 }
 
-export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse): void {
+/** What a proxy listener serves with: its routes by listener name, and the clusters they name. */
+export interface RoutingConfig {
+  listeners: ReadonlyMap<string, HttpRoutes>;
+  clusters: ReadonlyMap<string, Cluster>;
+}
+
+/** `source`: the service this sidecar speaks for, sent upstream as x-pilotfish-source (outbound only). */
+export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, source?: string): void {
   if (routes.routeTable === undefined) {
     localReply(res, 503, `RouteConfiguration "${routes.routeConfigName}" has not arrived from the control plane yet (${routes.listenerName} listener)`);
     return;
@@ -62,15 +72,24 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
     localReply(res, 404, `no route for path "${target.path}" in virtual host "${virtualHost.name}" (${routes.listenerName} listener)`);
     return;
   }
+  const rateLimit = route.action.rateLimit ?? routes.rateLimit;
+  if (rateLimit !== undefined) {
+    const limited = rateLimit.check(req.headers);
+    if (limited !== undefined) {
+      // Envoy's RL: rate limited.
+      localReply(res, limited.status, `local rate limit exceeded (route "${route.name}")`, limited.headers);
+      return;
+    }
+  }
   const fault = route.action.fault;
   if (fault !== undefined && hits(fault.delayPerMillion)) {
-    setTimeout(forwardRoute, fault.delayMs, clusters, req, res, route, target);
+    setTimeout(forwardRoute, fault.delayMs, clusters, req, res, route, target, source);
     return;
   }
-  forwardRoute(clusters, req, res, route, target);
+  forwardRoute(clusters, req, res, route, target, source);
 }
 
-function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, route: Route, target: RequestTarget): void {
+function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, route: Route, target: RequestTarget, source: string | undefined): void {
   if (res.destroyed) return;
   const { action } = route;
   if (action.fault !== undefined && hits(action.fault.abortPerMillion)) {
@@ -92,7 +111,7 @@ function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessa
   }
   const method = req.method ?? 'GET';
   const path = action.prefixRewrite === undefined ? target.path : rewritePath(action.prefixRewrite, target.path);
-  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress);
+  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source);
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
   const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
   const retry = action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method) ? action.retry : undefined;

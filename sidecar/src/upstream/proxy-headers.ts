@@ -31,12 +31,16 @@ function isDroppedRequestHeader(name: string, listed: Set<string> | undefined): 
   return HOP_BY_HOP.has(name) || name === 'host' || name === 'expect' || listed?.has(name) === true;
 }
 
+/** Names the calling service to the destination's sidecar (rate limits keyed by source); set by the caller's sidecar only. */
+export const SOURCE_HEADER = 'x-pilotfish-source';
+
 /**
  * The request headers for the upstream as a flat [name, value, …] list from the downstream's raw
  * headers: hop-by-hop removed, Host set to the request's authority, x-forwarded-for appended,
- * x-forwarded-proto and x-request-id added when absent.
+ * x-forwarded-proto and x-request-id added when absent, and the source service when `source` is
+ * given (a value the app sent is replaced, never trusted).
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined, source?: string): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
@@ -53,7 +57,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
     const raw = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const name = raw.toLowerCase();
-    if (isDroppedRequestHeader(name, listed)) continue;
+    if (isDroppedRequestHeader(name, listed) || (source !== undefined && name === SOURCE_HEADER)) continue;
     if (name === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       continue;
@@ -66,6 +70,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
   if (!hasProto) out.push('x-forwarded-proto', 'http');
   if (!hasRequestId) out.push('x-request-id', randomUUID());
+  if (source !== undefined) out.push(SOURCE_HEADER, source);
   return out;
 }
 

@@ -26,7 +26,6 @@ const UNSUPPORTED_ROUTE_ACTION: UnsupportedFields = [
   ['retry_policy_typed_config', 'typed retry policies'],
   ['hedge_policy', 'hedging'],
   ['metadata_match', 'subset load balancing (the control plane makes a cluster per subset)'],
-  ['rate_limits', 'global rate limiting'],
   ['upgrade_configs', 'protocol upgrades (WebSocket)'],
   ['cors', 'CORS'],
   ['internal_redirect_policy', 'internal redirects'],
@@ -63,6 +62,7 @@ export function compileRouteAction(resource: ResourceRef, path: string, action: 
     requestHeaders: undefined,
     responseHeaders: undefined,
     fault: undefined,
+    rateLimit: undefined,
     mirrors: (action.request_mirror_policies ?? []).map((policy, index): MirrorPolicy => {
       const mirrorPath = `${path}.request_mirror_policies[${index}]`;
       if ((policy.cluster ?? '') === '') throw configError(resource, `${mirrorPath}.cluster`, 'is required (cluster_header is not supported)');

@@ -10,6 +10,9 @@ import type { RouteTable, VirtualHost } from '../router/router.js';
 import { parseDomain, VirtualHostTable, type DomainPattern } from '../router/virtual-host-table.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
 import { compileRegex, compileHeaderMatcher, compileQueryMatcher } from './compile-matchers.js';
+import type { LocalRateLimit__Output } from '../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/LocalRateLimit.js';
+import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
+import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
 import { compileFault, compileHeaderEdits, compileRouteAction } from './compile-route-action.js';
 
 const UNSUPPORTED_ROUTE_CONFIGURATION: UnsupportedFields = [
@@ -97,6 +100,7 @@ function compileRoute(resource: ResourceRef, path: string, route: Route__Output,
   action.requestHeaders = compileHeaderEdits(levels, 'request');
   action.responseHeaders = compileHeaderEdits(levels, 'response');
   // The most specific fault config wins, as Envoy's per-filter config does.
+  action.rateLimit = compileRouteRateLimit(resource, path, route, enclosing);
   action.fault =
     compileFault(resource, path, route.typed_per_filter_config as TypedConfigs) ??
     compileFault(resource, enclosing.virtualHostPath, enclosing.virtualHost.typed_per_filter_config as TypedConfigs);
@@ -104,6 +108,18 @@ function compileRoute(resource: ResourceRef, path: string, route: Route__Output,
 }
 
 type TypedConfigs = Parameters<typeof compileFault>[2];
+
+/** The route's own local rate limit config, or else its virtual host's. */
+function compileRouteRateLimit(resource: ResourceRef, path: string, route: Route__Output, enclosing: Enclosing): LocalRateLimiter | undefined {
+  const actions = route.route?.rate_limits;
+  const own = (route.typed_per_filter_config as TypedConfigs)?.[LOCAL_RATE_LIMIT_FILTER_NAME];
+  const key = `typed_per_filter_config["${LOCAL_RATE_LIMIT_FILTER_NAME}"]`;
+  if (own !== undefined) return compileLocalRateLimit(resource, `${path}.${key}`, own as LocalRateLimit__Output, actions, `${path}.route.rate_limits`);
+  const inherited = (enclosing.virtualHost.typed_per_filter_config as TypedConfigs)?.[LOCAL_RATE_LIMIT_FILTER_NAME];
+  if (inherited !== undefined) return compileLocalRateLimit(resource, `${enclosing.virtualHostPath}.${key}`, inherited as LocalRateLimit__Output, actions, `${path}.route.rate_limits`);
+  if ((actions ?? []).length > 0) throw configError(resource, `${path}.route.rate_limits`, 'needs a local rate limit config on the route or its virtual host (global rate limiting is not supported)');
+  return undefined;
+}
 
 function compileRouteMatch(resource: ResourceRef, path: string, match: RouteMatch__Output): RouteMatch {
   rejectUnsupported(resource, path, match, UNSUPPORTED_MATCH);

@@ -6,6 +6,14 @@ import { TYPE_URL } from '../../../proto/xds.js';
 /** The listener the control plane builds for sidecars' outbound traffic (see translate.ts). */
 export const OUTBOUND_LISTENER = 'outbound';
 
+/** The listener with a service's inbound policy (rate limits), whose routes name the cluster `inbound`: the app. */
+export function inboundListenerName(service: string, namespace: string): string {
+  return `inbound|${service}.${namespace}.svc.cluster.local`;
+}
+
+/** The cluster name the inbound routes send to: the local app. */
+export const INBOUND_APP_CLUSTER = 'inbound';
+
 /** Route configuration names that the listeners load over RDS. */
 export function routeNamesOf(listeners: Iterable<Listener__Output>): string[] {
   const names = new Set<string>();
