@@ -38,4 +38,38 @@ describe('route matching', () => {
   it('finds no route when none matches', () => {
     assert.equal(findRoute(routes.slice(0, 3), head('/other')), undefined);
   });
+
+  describe('on headers, method and query parameters', () => {
+    const canary: Route = {
+      name: 'canary',
+      match: {
+        path: { kind: 'prefix', value: '/' },
+        headers: [
+          { name: 'x-canary', match: { kind: 'exact', value: 'yes', ignoreCase: false }, invert: false },
+          { name: ':method', match: { kind: 'exact', value: 'GET', ignoreCase: false }, invert: false },
+        ],
+        query: [{ name: 'debug', match: undefined, invert: false }],
+      },
+      action: forwardTo('v2'),
+    };
+    const notMobile: Route = {
+      name: 'desktop',
+      match: { path: { kind: 'prefix', value: '/' }, headers: [{ name: 'user-agent', match: { kind: 'regex', value: /^(?:.*Mobile.*)$/ }, invert: true }], query: [] },
+      action: forwardTo('v1'),
+    };
+    const cases: Array<[head: RequestHead, expected: string | undefined]> = [
+      [head('/x?debug', { 'x-canary': 'yes' }), 'canary'],
+      [head('/x?debug=1&a=2', { 'x-canary': 'yes' }), 'canary'],
+      [head('/x', { 'x-canary': 'yes' }), 'desktop'],
+      [head('/x?debug', { 'x-canary': 'YES' }), 'desktop'],
+      [head('/x?debug', { 'x-canary': 'yes' }, 'POST'), 'desktop'],
+      [head('/x', { 'user-agent': 'Firefox Mobile' }), undefined],
+      [head('/x', {}), 'desktop'],
+    ];
+    for (const [request, expected] of cases) {
+      it(`sends ${request.method} ${request.path} ${JSON.stringify(request.headers)} to ${expected ?? 'no route'}`, () => {
+        assert.equal(findRoute([canary, notMobile], request)?.name, expected);
+      });
+    }
+  });
 });
