@@ -220,8 +220,8 @@ export class UpstreamRequest {
   onRouteTimeout(): void {
     if (this.#isDone) return;
     const attempt = this.attempt;
+    if (attempt !== undefined && !attempt.isDone && !this.res.headersSent) this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
     attempt?.abort('route timeout');
-    if (attempt !== undefined && !attempt.isDone) this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
     // Envoy's UT: upstream request timeout.
     this.#reply(504, `upstream request timeout: no complete response within the route timeout of ${this.options.timeoutMs} ms (cluster "${this.options.cluster.name}")`);
   }
