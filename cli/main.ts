@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { controlPlaneCommand } from './commands/control-plane.js';
 import { demoCommand } from './commands/demo.js';
+import { proxyConfigCommand } from './commands/proxy-config.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { statusCommand } from './commands/status.js';
 
@@ -12,6 +13,7 @@ const program = new Command('pilotfish')
   .addCommand(controlPlaneCommand())
   .addCommand(sidecarCommand())
   .addCommand(statusCommand())
+  .addCommand(proxyConfigCommand())
   .addCommand(demoCommand());
 
 try {

@@ -17,7 +17,7 @@ describe('pilotfish CLI', () => {
   it('lists its commands', async () => {
     const { code, stdout } = await pilotfish(['--help']);
     assert.equal(code, 0);
-    for (const command of ['control-plane', 'sidecar', 'status', 'demo']) assert.match(stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['control-plane', 'sidecar', 'status', 'proxy-config', 'demo']) assert.match(stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   const helps: Array<[string, string[]]> = [
@@ -39,6 +39,7 @@ describe('pilotfish CLI', () => {
     ['an app port out of range', ['sidecar', '--service', 'a', '--app-port', '70000'], /--app-port.*"70000" is not a port \(1–65535\)/],
     ['labels that are not key=value', ['sidecar', '--service', 'a', '--app-port', '80', '--labels', 'version'], /--labels.*"version" is not key=value/],
     ['a listen address without a port', ['control-plane', '--grpc-listen', 'localhost'], /--grpc-listen: "localhost" is not HOST:PORT/],
+    ['a proxy-config against nothing', ['proxy-config', '127.0.0.1:1', 'routes'], /cannot reach the sidecar admin at http:\/\/127\.0\.0\.1:1\/config_dump/],
     ['a status against nothing', ['status', '--control-plane-admin', '127.0.0.1:1'], /cannot reach the control plane admin at http:\/\/127\.0\.0\.1:1\/debug\/registry/],
   ];
   for (const [what, args, message] of refusals) {
