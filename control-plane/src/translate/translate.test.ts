@@ -57,7 +57,7 @@ describe('translate', () => {
         const vhost = (snapshot[TYPE_URL.route].get('outbound') as Json).virtual_hosts[0];
         assert.deepEqual(vhost.domains, ['backend', 'backend.default', 'backend.default.svc', fqdn]);
         assert.equal(vhost.routes[0].route.cluster, fqdn);
-        assert.deepEqual(names(snapshot, TYPE_URL.listener), ['backend', 'backend.default', 'backend.default.svc', fqdn, 'outbound']);
+        assert.deepEqual(names(snapshot, TYPE_URL.listener), ['backend', 'backend.default', 'backend.default.svc', fqdn, `inbound|${fqdn}`, 'outbound']);
       },
     },
     {

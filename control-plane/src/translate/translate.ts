@@ -1,37 +1,79 @@
-// Pure translation of the registry into xDS resources for one node group (a namespace): the
-// sidecar's `outbound` listener and route table, one api_listener per service host name for
-// proxyless gRPC clients, and an EDS cluster with its load assignment per service.
-import type { ServiceInstance } from '../registry/instance.js';
+// Pure translation of the registry and the policy config into xDS resources for one node group
+// (a namespace): the sidecar's `outbound` listener and route table, one api_listener per service
+// host name for proxyless gRPC clients, an EDS cluster with its load assignment per service and per
+// subset, and each service's `inbound|FQDN` listener (its rate limits).
+import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
+import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
+import { EMPTY_MESH_CONFIG, type MeshConfig } from '../config/mesh-config.js';
+import { resolveService, subsetClusterName } from '../config/service-ref.js';
+import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
+import { inboundListener, inboundListenerName } from './inbound.js';
 import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
+import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
 
 export const OUTBOUND = 'outbound';
 
 const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
 const ROUTER_FILTER = { name: ROUTER_FILTER_NAME, typed_config: { '@type': TYPE_URL.router } };
+// Without a config of its own the fault filter injects nothing; routes' per-filter configs do.
+const FAULT_FILTER = { name: FAULT_FILTER_NAME, typed_config: { '@type': FAULT_TYPE_URL } };
 const CONNECT_TIMEOUT = { seconds: 5 };
 // Kubernetes' well-known topology labels give an instance its locality.
 const REGION_LABEL = 'topology.kubernetes.io/region';
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-export function translate(services: readonly ServiceView[], namespace: string): ResourceSnapshot {
+/** A service as translate sees it: registered instances, or none yet when only config names it. */
+interface MeshService {
+  name: string;
+  namespace: string;
+  fqdn: string;
+  protocol: Protocol;
+  instances: readonly ServiceInstance[];
+}
+
+export function translate(services: readonly ServiceView[], namespace: string, config: MeshConfig = EMPTY_MESH_CONFIG): ResourceSnapshot {
   const snapshot: ResourceSnapshot = {
     [TYPE_URL.cluster]: new Map(),
     [TYPE_URL.endpoint]: new Map(),
     [TYPE_URL.listener]: new Map(),
     [TYPE_URL.route]: new Map(),
   };
+  const policies = new Map(config.destinationPolicies.map((policy) => [resolveService(policy.spec.host, policy.metadata.namespace).fqdn, policy.spec]));
+  const routes = new Map(config.routes.map((route) => [resolveService(route.spec.host, route.metadata.namespace).fqdn, route]));
+  const rateLimits = new Map(config.rateLimits.map((limit) => [resolveService(limit.spec.host, limit.metadata.namespace).fqdn, limit]));
+  const meshServices = meshServicesOf(services, config);
+
+  // Every cluster's load balancer first: routes to a ring-hash cluster carry its hash policy.
+  const balancers = new Map<string, LoadBalancerSpec | undefined>();
+  for (const service of meshServices) {
+    const policy = policies.get(service.fqdn);
+    balancers.set(service.fqdn, policy?.loadBalancer);
+    for (const subset of policy?.subsets ?? []) balancers.set(subsetClusterName(service.fqdn, subset.name), subsetPolicy(policy as NonNullable<typeof policy>, subset).loadBalancer);
+  }
+  const hashPolicyOf = (cluster: string) => hashPolicy(balancers.get(cluster));
+
   const virtualHosts: object[] = [];
-  for (const service of services) {
-    const fqdn = serviceFqdn(service.name, service.namespace);
-    const protocol = service.instances[0]?.protocol ?? 'http';
-    snapshot[TYPE_URL.cluster].set(fqdn, cluster(fqdn, protocol));
+  for (const service of meshServices) {
+    const { fqdn, protocol } = service;
+    const policy = policies.get(fqdn);
+    snapshot[TYPE_URL.cluster].set(fqdn, cluster(fqdn, protocol, policy));
     snapshot[TYPE_URL.endpoint].set(fqdn, loadAssignment(fqdn, service.instances));
+    for (const subset of policy?.subsets ?? []) {
+      const name = subsetClusterName(fqdn, subset.name);
+      const selected = service.instances.filter((instance) => Object.entries(subset.labels).every(([key, value]) => instance.labels[key] === value));
+      snapshot[TYPE_URL.cluster].set(name, cluster(name, protocol, subsetPolicy(policy as NonNullable<typeof policy>, subset)));
+      snapshot[TYPE_URL.endpoint].set(name, loadAssignment(name, selected));
+    }
     if (protocol === 'tcp') continue;
+    snapshot[TYPE_URL.listener].set(inboundListenerName(fqdn), inboundListener(fqdn, rateLimits.get(fqdn)));
     const domains = serviceDomains(service.name, service.namespace, namespace);
-    const virtualHost = { name: fqdn, domains, routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: fqdn } }] };
+    const route = routes.get(fqdn);
+    const hash = hashPolicyOf(fqdn);
+    const defaultRoute = { name: 'default', match: { prefix: '/' }, route: { cluster: fqdn, ...(hash ? { hash_policy: hash } : {}) } };
+    const virtualHost = { name: fqdn, domains, routes: [...(route ? ruleRoutes(route, hashPolicyOf) : []), defaultRoute] };
     virtualHosts.push(virtualHost);
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
   }
@@ -40,7 +82,32 @@ export function translate(services: readonly ServiceView[], namespace: string): 
   return snapshot;
 }
 
-function httpConnectionManager(statPrefix: string, routes: object): object {
+/**
+ * The registered services, plus those config declares or names that have no instance now: their
+ * clusters exist (empty) so that routes to them stay consistent while they come and go.
+ */
+function meshServicesOf(services: readonly ServiceView[], config: MeshConfig): MeshService[] {
+  const byFqdn = new Map<string, MeshService>();
+  for (const service of services) {
+    const fqdn = serviceFqdn(service.name, service.namespace);
+    byFqdn.set(fqdn, { name: service.name, namespace: service.namespace, fqdn, protocol: service.instances[0]?.protocol ?? 'http', instances: service.instances });
+  }
+  const add = (host: string, namespace: string, protocol: Protocol = 'http') => {
+    const ref = resolveService(host, namespace);
+    if (!byFqdn.has(ref.fqdn)) byFqdn.set(ref.fqdn, { ...ref, protocol, instances: [] });
+  };
+  for (const service of config.services) add(service.metadata.name, service.metadata.namespace, service.spec.ports?.[0]?.protocol);
+  for (const document of [...config.routes, ...config.destinationPolicies, ...config.rateLimits]) add(document.spec.host, document.metadata.namespace);
+  for (const route of config.routes) {
+    for (const rule of route.spec.rules) {
+      for (const destination of rule.destinations) add(destination.service, route.metadata.namespace);
+      if (rule.mirror) add(rule.mirror.service, route.metadata.namespace);
+    }
+  }
+  return [...byFqdn.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+function httpConnectionManager(statPrefix: string, routes: object, httpFilters: readonly object[] = [ROUTER_FILTER]): object {
   return {
     '@type': TYPE_URL.httpConnectionManager,
     stat_prefix: statPrefix,
@@ -48,7 +115,7 @@ function httpConnectionManager(statPrefix: string, routes: object): object {
     // Callers write `backend:8080`; the port names the service's port, not a different host.
     strip_any_host_port: true,
     ...routes,
-    http_filters: [ROUTER_FILTER],
+    http_filters: httpFilters,
   };
 }
 
@@ -63,7 +130,7 @@ function outboundListener(): object {
             name: HCM_FILTER_NAME,
             typed_config: httpConnectionManager(OUTBOUND, {
               rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
-            }),
+            }, [FAULT_FILTER, ROUTER_FILTER]),
           },
         ],
       },
@@ -81,23 +148,15 @@ function apiListener(host: string, virtualHost: object): object {
   };
 }
 
-function cluster(fqdn: string, protocol: ServiceInstance['protocol']): object {
-  const resource: Record<string, unknown> = {
-    name: fqdn,
+function cluster(name: string, protocol: Protocol, policy: ClusterPolicy | undefined): object {
+  return {
+    name,
     type: 'EDS',
-    eds_cluster_config: { eds_config: ADS_SOURCE, service_name: fqdn },
+    eds_cluster_config: { eds_config: ADS_SOURCE, service_name: name },
     connect_timeout: CONNECT_TIMEOUT,
     lb_policy: 'ROUND_ROBIN',
+    ...clusterPolicyFields(policy, protocol),
   };
-  if (protocol === 'http2' || protocol === 'grpc') {
-    resource.typed_extension_protocol_options = {
-      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-        '@type': TYPE_URL.httpProtocolOptions,
-        explicit_http_config: { http2_protocol_options: {} },
-      },
-    };
-  }
-  return resource;
 }
 
 function loadAssignment(fqdn: string, instances: readonly ServiceInstance[]): object {

@@ -1,0 +1,151 @@
+// Reads YAML config text into documents of known kinds, each checked by its kind's schema. Every
+// problem becomes a ConfigError with the line of the field at fault, found in the YAML source.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { documentLabel, formatPath, type ConfigError } from './config-error.js';
+import { destinationPolicySchema, type DestinationPolicyDocument } from './destination-policy-schema.js';
+import { rateLimitSchema, type RateLimitDocument } from './rate-limit-schema.js';
+import { routeSchema, type RouteDocument } from './route-schema.js';
+import { API_VERSION } from './schema-common.js';
+import { serviceSchema, type ServiceDocument } from './service-schema.js';
+
+export const KIND_SCHEMAS = {
+  Route: routeSchema,
+  DestinationPolicy: destinationPolicySchema,
+  RateLimit: rateLimitSchema,
+  Service: serviceSchema,
+} as const;
+export type Kind = keyof typeof KIND_SCHEMAS;
+export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
+
+export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument;
+
+/** A validated document and where it came from. */
+export interface SourcedDocument<D extends AnyDocument = AnyDocument> {
+  document: D;
+  /** The document as written (durations as strings): what /debug/config shows. */
+  source: unknown;
+  file?: string;
+  line: number;
+  label: string;
+  /** The line of the field at `path` in this document (its first line when not found). */
+  lineOf(path: ReadonlyArray<PropertyKey>): number;
+}
+
+export interface ConfigFile {
+  /** The name to show in messages (the file's base name in a config folder). */
+  name?: string;
+  text: string;
+}
+
+/** The documents of one file; a document with problems yields errors instead. */
+export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[]; errors: ConfigError[] } {
+  const lineCounter = new LineCounter();
+  const documents: SourcedDocument[] = [];
+  const errors: ConfigError[] = [];
+  const parsed = parseAllDocuments(file.text, { lineCounter, prettyErrors: false });
+  if (!Array.isArray(parsed)) return { documents, errors };
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  parsed.forEach((yamlDocument, index) => {
+    const start = lineAt(yamlDocument.contents?.range?.[0] ?? yamlDocument.range[0]);
+    if (yamlDocument.errors.length > 0) {
+      for (const error of yamlDocument.errors) {
+        const line = error.linePos?.[0]?.line ?? lineAt(error.pos[0]);
+        errors.push({ file: file.name, line, message: `not valid YAML: ${error.message.split('\n')[0]}` });
+      }
+      return;
+    }
+    // An empty document (a stray `---`) holds nothing.
+    if (yamlDocument.contents === null) return;
+    const source: unknown = yamlDocument.toJS({ maxAliasCount: 100 });
+    const lineOf = (path: ReadonlyArray<PropertyKey>) => lineOfPath(yamlDocument, path, lineAt) ?? start;
+    const fail = (message: string, path: PropertyKey[] = [], label?: string) =>
+      errors.push({ file: file.name, line: lineOf(path), document: label ?? `document ${index + 1}`, path: formatPath(path), message });
+    if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+      fail('is not a mapping with apiVersion, kind, metadata and spec');
+      return;
+    }
+    const { apiVersion, kind, metadata } = source as Record<string, unknown>;
+    const name = typeof (metadata as { name?: unknown } | undefined)?.name === 'string' ? (metadata as { name: string }).name : undefined;
+    const namespace = typeof (metadata as { namespace?: unknown } | undefined)?.namespace === 'string' ? (metadata as { namespace: string }).namespace : 'default';
+    const label = typeof kind === 'string' && name !== undefined ? documentLabel(kind, namespace, name) : undefined;
+    if (apiVersion !== API_VERSION) {
+      fail(apiVersion === undefined ? `is required: ${API_VERSION}` : `${JSON.stringify(apiVersion)} is not supported; use ${API_VERSION}`, ['apiVersion'], label);
+      return;
+    }
+    if (typeof kind !== 'string' || !(KINDS as string[]).includes(kind)) {
+      fail(kind === undefined ? `is required: one of ${KINDS.join(', ')}` : `${JSON.stringify(kind)} is not a kind this control plane knows (${KINDS.join(', ')})`, ['kind'], label);
+      return;
+    }
+    const result = (KIND_SCHEMAS[kind as Kind] as z.ZodType).safeParse(source, { reportInput: true });
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        for (const [path, message] of describeIssue(issue)) fail(message, path, label);
+      }
+      return;
+    }
+    documents.push({ document: result.data as AnyDocument, source, file: file.name, line: start, label: label as string, lineOf });
+  });
+  return { documents, errors };
+}
+
+/** Each issue as (field path, reason) pairs in our words; nested union and key issues unfolded. */
+function describeIssue(issue: z.core.$ZodIssue): Array<[PropertyKey[], string]> {
+  const path = [...issue.path];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => [[...path, key], 'is not a known field']);
+    case 'invalid_type':
+      return [[path, issue.input === undefined ? 'is required' : `must be ${article(issue.expected)}, got ${typeName(issue.input)}`]];
+    case 'invalid_value':
+      return [[path, issue.values.length === 1 ? `must be ${JSON.stringify(issue.values[0])}${issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`}` : `must be one of ${issue.values.map(String).join(', ')}, got ${JSON.stringify(issue.input)}`]];
+    case 'invalid_key':
+      return issue.issues.map((inner) => [path, `key ${JSON.stringify(issue.input)} ${simpleMessage(inner)}`]);
+    case 'too_small':
+      return [[path, issue.origin === 'array' ? `needs at least ${issue.minimum} ${Number(issue.minimum) === 1 ? 'entry' : 'entries'}` : issue.origin === 'string' ? `must not be empty` : `must be ${issue.inclusive ? 'at least' : 'above'} ${issue.minimum}`]];
+    case 'too_big':
+      return [[path, issue.origin === 'array' ? `has more than ${issue.maximum} entries` : `must be ${issue.inclusive ? 'at most' : 'below'} ${issue.maximum}`]];
+    default:
+      return [[path, simpleMessage(issue)]];
+  }
+}
+
+function simpleMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_format' && issue.format === 'starts_with') return `must start with "${(issue as { prefix?: string }).prefix ?? ''}"`;
+  if (issue.code === 'invalid_format' && issue.format === 'regex') return issue.message.startsWith('Invalid') ? `does not match ${(issue as { pattern?: string }).pattern}` : issue.message;
+  if (issue.code === 'not_multiple_of') return `must be a multiple of ${issue.divisor}`;
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  return issue.message;
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'a whole number';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The line of the deepest node on `path` that exists; a map entry is found by its key. */
+function lineOfPath(document: Document, path: ReadonlyArray<PropertyKey>, lineAt: (offset: number) => number): number | undefined {
+  let node: unknown = document.contents;
+  let offset = (node as Node | null)?.range?.[0];
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) break;
+      offset = (item as Node).range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset === undefined ? undefined : lineAt(offset);
+}

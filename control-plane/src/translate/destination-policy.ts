@@ -1,0 +1,108 @@
+// DestinationPolicy → Cluster fields: load balancer, locality preference, circuit breakers, outlier
+// detection, health checks, timeouts; and the subsets' clusters with their overrides.
+import { TYPE_URL } from '../../../proto/xds.js';
+import type { ConnectionPoolSpec, DestinationPolicySpec, LoadBalancerSpec, OutlierDetectionSpec, SubsetSpec } from '../config/destination-policy-schema.js';
+import type { Protocol } from '../registry/instance.js';
+import { duration } from './duration.js';
+
+const LB_POLICY: Readonly<Record<LoadBalancerSpec['policy'], string>> = {
+  round_robin: 'ROUND_ROBIN',
+  least_request: 'LEAST_REQUEST',
+  ring_hash: 'RING_HASH',
+  random: 'RANDOM',
+};
+const DEFAULT_HEALTHY_THRESHOLD = 1;
+const DEFAULT_UNHEALTHY_THRESHOLD = 3;
+export const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+/** The policy one cluster runs under: the service's, with a subset's overrides in place. */
+export interface ClusterPolicy {
+  loadBalancer?: LoadBalancerSpec;
+  localityPreference?: boolean;
+  connectionPool?: ConnectionPoolSpec;
+  outlierDetection?: OutlierDetectionSpec;
+  healthCheck?: DestinationPolicySpec['healthCheck'];
+}
+
+/** A subset's policy: each section it sets replaces the service's section whole (as Istio does). */
+export function subsetPolicy(spec: DestinationPolicySpec, subset: SubsetSpec): ClusterPolicy {
+  return {
+    loadBalancer: subset.loadBalancer ?? spec.loadBalancer,
+    localityPreference: spec.localityPreference,
+    connectionPool: subset.connectionPool ?? spec.connectionPool,
+    outlierDetection: subset.outlierDetection ?? spec.outlierDetection,
+    healthCheck: spec.healthCheck,
+  };
+}
+
+/** Cluster fields for `policy` (to spread over the base cluster); protocol decides the HTTP options. */
+export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol: Protocol): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const http2 = protocol === 'http2' || protocol === 'grpc';
+  const explicitHttp = http2 ? { http2_protocol_options: {} } : { http_protocol_options: {} };
+  if (http2) fields.typed_extension_protocol_options = { [HTTP_PROTOCOL_OPTIONS]: { '@type': TYPE_URL.httpProtocolOptions, explicit_http_config: explicitHttp } };
+  if (policy === undefined) return fields;
+  const lb = policy.loadBalancer;
+  if (lb) {
+    fields.lb_policy = LB_POLICY[lb.policy];
+    if (lb.policy === 'ring_hash' && lb.minRingSize !== undefined) fields.ring_hash_lb_config = { minimum_ring_size: { value: lb.minRingSize } };
+  }
+  if (policy.localityPreference) fields.common_lb_config = { zone_aware_lb_config: {} };
+  const pool = policy.connectionPool;
+  if (pool) {
+    const threshold: Record<string, unknown> = { priority: 'DEFAULT' };
+    if (pool.maxConnections !== undefined) threshold.max_connections = { value: pool.maxConnections };
+    if (pool.maxPendingRequests !== undefined) threshold.max_pending_requests = { value: pool.maxPendingRequests };
+    if (pool.maxRequests !== undefined) threshold.max_requests = { value: pool.maxRequests };
+    if (pool.maxRetries !== undefined) threshold.max_retries = { value: pool.maxRetries };
+    if (pool.retryBudget) {
+      threshold.retry_budget = { budget_percent: { value: pool.retryBudget.percent }, min_retry_concurrency: { value: pool.retryBudget.minRetryConcurrency } };
+    }
+    if (Object.keys(threshold).length > 1) fields.circuit_breakers = { thresholds: [threshold] };
+    if (pool.connectTimeout !== undefined) fields.connect_timeout = duration(pool.connectTimeout);
+    if (pool.idleTimeout !== undefined) {
+      fields.typed_extension_protocol_options = {
+        [HTTP_PROTOCOL_OPTIONS]: {
+          '@type': TYPE_URL.httpProtocolOptions,
+          common_http_protocol_options: { idle_timeout: duration(pool.idleTimeout) },
+          explicit_http_config: explicitHttp,
+        },
+      };
+    }
+  }
+  const outlier = policy.outlierDetection;
+  if (outlier) {
+    const detection: Record<string, unknown> = {};
+    if (outlier.consecutive5xx !== undefined) detection.consecutive_5xx = { value: outlier.consecutive5xx };
+    if (outlier.consecutiveGatewayErrors !== undefined) {
+      detection.consecutive_gateway_failure = { value: outlier.consecutiveGatewayErrors };
+      // Envoy enforces gateway-failure ejection at 0% unless told otherwise.
+      detection.enforcing_consecutive_gateway_failure = { value: 100 };
+    }
+    if (outlier.interval !== undefined) detection.interval = duration(outlier.interval);
+    if (outlier.baseEjectionTime !== undefined) detection.base_ejection_time = duration(outlier.baseEjectionTime);
+    if (outlier.maxEjectionPercent !== undefined) detection.max_ejection_percent = { value: outlier.maxEjectionPercent };
+    fields.outlier_detection = detection;
+  }
+  const check = policy.healthCheck;
+  if (check) {
+    fields.health_checks = [
+      {
+        timeout: duration(check.timeout),
+        interval: duration(check.interval),
+        healthy_threshold: { value: check.healthyThreshold ?? DEFAULT_HEALTHY_THRESHOLD },
+        unhealthy_threshold: { value: check.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD },
+        http_health_check: { path: check.path },
+      },
+    ];
+  }
+  return fields;
+}
+
+/** Route hash_policy for a cluster balanced by ring hash; undefined for other policies. */
+export function hashPolicy(lb: LoadBalancerSpec | undefined): object[] | undefined {
+  if (lb?.policy !== 'ring_hash' || lb.hashOn === undefined) return undefined;
+  if (lb.hashOn.header !== undefined) return [{ header: { header_name: lb.hashOn.header } }];
+  if (lb.hashOn.cookie !== undefined) return [{ cookie: { name: lb.hashOn.cookie } }];
+  return [{ connection_properties: { source_ip: true } }];
+}
