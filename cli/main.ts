@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.js';
 import { proxyConfigCommand } from './commands/proxy-config.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
 
 const program = new Command('pilotfish')
   .description('Pilotfish service mesh: control plane, sidecar proxy and tools')
@@ -14,6 +15,7 @@ const program = new Command('pilotfish')
   .addCommand(sidecarCommand())
   .addCommand(statusCommand())
   .addCommand(proxyConfigCommand())
+  .addCommand(validateCommand())
   .addCommand(demoCommand());
 
 try {

@@ -1,5 +1,5 @@
-// Wires the control plane: registry → (debounced) translate → snapshot cache → ADS server, the
-// pilotfish.v1 API and the admin listener.
+// Wires the control plane: registry and policy config (a watched folder) → (debounced) translate →
+// snapshot cache → ADS server, the pilotfish.v1 API and the admin listener.
 import * as grpc from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminServer } from './admin/admin-server.js';
 import { addRegistryService } from './api/registry-service.js';
+import { ConfigDirSource } from './config/config-dir.js';
+import { ConfigStore } from './config/config-store.js';
 import { Registry } from './registry/registry.js';
+import { serviceFqdn } from './translate/names.js';
 import { translate } from './translate/translate.js';
 import { AdsServer } from './xds/ads-server.js';
 import { Debouncer } from './xds/debounce.js';
@@ -24,6 +27,8 @@ export interface ControlPlaneOptions {
   maxDebounceMs: number;
   defaultTtlSeconds: number;
   maxTtlSeconds: number;
+  /** A folder of YAML policy documents, watched; without it the config is empty. */
+  configDir?: string;
   logger: Logger;
 }
 
@@ -33,6 +38,7 @@ export interface ControlPlane {
   registry: Registry;
   cache: SnapshotCache;
   ads: AdsServer;
+  config: ConfigStore;
   stop(): Promise<void>;
 }
 
@@ -40,18 +46,31 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { logger } = options;
   const registry = new Registry({ defaultTtlSeconds: options.defaultTtlSeconds, maxTtlSeconds: options.maxTtlSeconds });
   const cache = new SnapshotCache();
+  const config = new ConfigStore();
+  let registered = { revision: -1, fqdns: new Set<string>() };
+  const isRegistered = (fqdn: string) => {
+    if (registered.revision !== registry.revision) {
+      registered = { revision: registry.revision, fqdns: new Set(registry.services().map((service) => serviceFqdn(service.name, service.namespace))) };
+    }
+    return registered.fqdns.has(fqdn);
+  };
+  const configDir = options.configDir === undefined ? undefined : new ConfigDirSource(options.configDir, { store: config, isRegistered, logger });
   const rebuild = () => {
+    // A config rejected for naming a service that was not registered yet may be good now.
+    configDir?.retryIfRejected();
     const services = registry.services();
     for (const group of cache.groups()) {
-      const changed = cache.setSnapshot(group, translate(services, group));
-      if (changed.length > 0) logger.debug({ group, changed, revision: registry.revision }, 'snapshot updated');
+      const changed = cache.setSnapshot(group, translate(services, group, config.config));
+      if (changed.length > 0) logger.debug({ group, changed, revision: registry.revision, configVersion: config.version }, 'snapshot updated');
     }
   };
   const debouncer = new Debouncer(rebuild, options.debounceMs, options.maxDebounceMs);
   registry.onChange(() => debouncer.trigger());
+  config.onChange(() => debouncer.trigger());
   const ensureGroup = (group: string) => {
-    if (!cache.hasGroup(group)) cache.setSnapshot(group, translate(registry.services(), group));
+    if (!cache.hasGroup(group)) cache.setSnapshot(group, translate(registry.services(), group, config.config));
   };
+  await configDir?.start();
 
   const grpcServer = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
   const grpcPort = await new Promise<number>((resolve, reject) =>
@@ -65,10 +84,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   addRegistryService(grpcServer, registry);
 
   let ready = false;
-  const admin = createAdminServer({ registry, proxies: ads.proxies, cache, isReady: () => ready });
+  const admin = createAdminServer({ registry, proxies: ads.proxies, cache, config, isReady: () => ready });
   const adminAddress = await listen(admin, options.adminListen);
   ready = true;
-  logger.info({ grpc: grpcAddress, admin: adminAddress }, 'control plane listening');
+  logger.info({ grpc: grpcAddress, admin: adminAddress, configDir: options.configDir }, 'control plane listening');
 
   return {
     grpcAddress,
@@ -76,8 +95,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     registry,
     cache,
     ads,
+    config,
     async stop() {
       ready = false;
+      await configDir?.close();
       debouncer.cancel();
       ads.closeAll();
       registry.close();

@@ -1,6 +1,7 @@
-// The control plane's admin HTTP listener: readiness and JSON debug views of the registry and of
-// the connected proxies. Read-only; bind it to loopback or a trusted network.
+// The control plane's admin HTTP listener: readiness and JSON debug views of the registry, the
+// policy config and the connected proxies. Read-only; bind it to loopback or a trusted network.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ConfigStore } from '../config/config-store.js';
 import { toWireInstance } from '../registry/instance.js';
 import type { Registry } from '../registry/registry.js';
 import type { ProxyStatusTable } from '../xds/proxy-status.js';
@@ -12,6 +13,7 @@ export interface AdminSources {
   registry: Registry;
   proxies: ProxyStatusTable;
   cache: SnapshotCache;
+  config: ConfigStore;
   isReady(): boolean;
 }
 
@@ -26,6 +28,7 @@ export function createAdminServer(sources: AdminSources): Server {
         revision: sources.registry.revision,
         services: sources.registry.services().map((service) => ({ ...service, instances: service.instances.map(toWireInstance) })),
       }),
+    '/debug/config': (res) => json(res, sources.config.view()),
     '/debug/proxies': (res) => json(res, { proxies: sources.proxies.list() }),
     '/debug/snapshots': (res) =>
       json(res, {

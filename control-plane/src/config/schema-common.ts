@@ -32,7 +32,7 @@ export function regexProblem(pattern: string): string | undefined {
     const char = pattern[i];
     if (char === '\\') {
       const next = pattern[i + 1] ?? '';
-      if (/[1-9]/.test(next) || (next === 'k' && pattern[i + 2] === '<')) return `"${pattern}" uses a backreference (\\${next}), which RE2 (Envoy, gRPC) does not support`;
+      if (/[1-9]/.test(next) || (next === 'k' && pattern[i + 2] === '<')) return `"${pattern}" uses a backreference "\\${next}", which RE2 (Envoy, gRPC) does not support`;
       i++;
       continue;
     }
@@ -44,7 +44,7 @@ export function regexProblem(pattern: string): string | undefined {
     else if (char === '(' && pattern[i + 1] === '?') {
       const group = pattern.slice(i + 2, i + 4);
       if (group.startsWith('=') || group.startsWith('!') || group === '<=' || group === '<!') {
-        return `"${pattern}" uses lookaround (${pattern.slice(i, i + 2 + (group.startsWith('<') ? 2 : 1))}), which RE2 (Envoy, gRPC) does not support`;
+        return `"${pattern}" uses lookaround "${pattern.slice(i, i + 2 + (group.startsWith('<') ? 2 : 1))}", which RE2 (Envoy, gRPC) does not support`;
       }
     }
   }
