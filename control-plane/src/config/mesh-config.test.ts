@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatConfigError } from './config-error.js';
+import { parseDuration } from './duration.js';
+import { validateConfig, type ValidateOptions } from './mesh-config.js';
+import { regexProblem } from './schema-common.js';
+
+const REGISTERED = new Set(['reviews.default.svc.cluster.local', 'ratings.default.svc.cluster.local', 'db.data.svc.cluster.local']);
+const ONLINE: ValidateOptions = { isRegistered: (fqdn) => REGISTERED.has(fqdn) };
+
+function doc(kind: string, name: string, spec: string, extra = ''): string {
+  return `apiVersion: pilotfish.dev/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n${extra}spec:\n${spec}`;
+}
+
+const SUBSETS = doc('DestinationPolicy', 'reviews', '  host: reviews\n  subsets:\n    - { name: v1, labels: { version: v1 } }\n    - { name: v2, labels: { version: v2 } }\n');
+
+/** Messages for `text` as file `f.yaml` (with the subsets policy in `base.yaml`), or [] when valid. */
+function messages(text: string, options: ValidateOptions = ONLINE): string[] {
+  const result = validateConfig([{ name: 'base.yaml', text: SUBSETS }, { name: 'f.yaml', text }], options);
+  return result.ok ? [] : result.errors.map(formatConfigError);
+}
+
+describe('config validation', () => {
+  const good: Array<[string, string]> = [
+    ['a route with matches, split, retries, rewrite, header edits, fault and mirror', doc('Route', 'reviews', `  host: reviews
+  rules:
+    - match:
+        - path: { prefix: /api/ }
+          headers: { x-user: { exact: jason }, x-debug: { present: true } }
+          method: GET
+          query: { v: { regex: "^[0-9]+$" } }
+        - path: { regex: "^/v[12]/.*" }
+      destinations:
+        - { service: reviews, subset: v1, weight: 90 }
+        - { service: reviews.default, subset: v2, weight: 10 }
+      timeout: 2s
+      retries: { attempts: 3, perTryTimeout: 250ms, retryOn: [5xx, reset], backoff: { base: 10ms, max: 1s } }
+      headers: { request: { add: { x-route: a }, remove: [x-secret] }, response: { add: { x-served: b } } }
+      fault: { delay: { fixed: 1m, percent: 0.1 }, abort: { status: 503, percent: 5 } }
+      mirror: { service: ratings, percent: 50 }
+    - destinations: [{ service: ratings.default.svc.cluster.local }]
+      rewrite: { prefix: /, host: ratings }
+`)],
+    ['a destination policy with ring hash, pools, outlier detection, health checks and subset overrides', doc('DestinationPolicy', 'ratings', `  host: ratings
+  loadBalancer: { policy: ring_hash, hashOn: { header: x-user }, minRingSize: 1024 }
+  localityPreference: true
+  connectionPool: { maxConnections: 10, maxPendingRequests: 5, maxRequests: 100, maxRetries: 3, retryBudget: { percent: 20, minRetryConcurrency: 3 }, idleTimeout: 30s, connectTimeout: 1s }
+  outlierDetection: { consecutive5xx: 5, consecutiveGatewayErrors: 3, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50 }
+  healthCheck: { path: /healthz, interval: 5s, timeout: 1s }
+  subsets:
+    - { name: canary, labels: { track: canary }, loadBalancer: { policy: least_request } }
+`)],
+    ['rate limits for all, per caller and per header', doc('RateLimit', 'reviews', `  host: reviews
+  limits:
+    - { match: { path: { prefix: /api } }, requests: 10, per: 1s, key: { source: true } }
+    - { requests: 100, per: 1m, key: { header: x-api-key } }
+    - { requests: 1000, per: 1s }
+`)],
+    ['a Service declaring a service that routes may name before it registers', `${doc('Service', 'payments', '  ports: [{ port: 8080, protocol: grpc }]\n')}\n---\n${doc('Route', 'payments', '  host: payments\n  rules:\n    - destinations: [{ service: payments }]\n')}`],
+    ['a service in another namespace by qualified name', doc('Route', 'db', '  host: db.data\n  rules:\n    - destinations: [{ service: db.data.svc.cluster.local }]\n')],
+    ['a short name resolved in the document namespace', doc('Route', 'db', '  host: db\n  rules:\n    - destinations: [{ service: db }]\n', 'metadata_ns_placeholder')],
+  ];
+  for (const [name, text] of good) {
+    it(`accepts ${name}`, () => assert.deepEqual(messages(text.replace('metadata_ns_placeholder', '').replace('  name: db\nspec', '  name: db\n  namespace: data\nspec')), []));
+  }
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['weights that do not sum to 100',
+      doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations:\n        - { service: reviews, subset: v1, weight: 50 }\n        - { service: reviews, subset: v2, weight: 40 }\n'),
+      /^f\.yaml:8: Route "reviews": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100$/],
+    ['a missing weight among several destinations',
+      doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations:\n        - { service: reviews, subset: v1, weight: 50 }\n        - { service: reviews, subset: v2 }\n'),
+      /^f\.yaml:10: Route "reviews": spec\.rules\[0\]\.destinations\[1\]\.weight: is required when a rule has more than one destination$/],
+    ['an invalid regex', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - match: [{ path: { regex: "([a-z" } }]\n      destinations: [{ service: reviews }]\n'),
+      /^f\.yaml:8: Route "reviews": spec\.rules\[0\]\.match\[0\]\.path\.regex: "\(\[a-z" is not a valid regex/],
+    ['a lookahead, which RE2 lacks', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - match: [{ headers: { x-a: { regex: "a(?!b)" } } }]\n      destinations: [{ service: reviews }]\n'),
+      /spec\.rules\[0\]\.match\[0\]\.headers\["x-a"\]\.regex: "a\(\?!b\)" uses lookaround "\(\?!", which RE2/],
+    ['a backreference, which RE2 lacks', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - match: [{ query: { q: { regex: "(a)\\\\1" } } }]\n      destinations: [{ service: reviews }]\n'),
+      /query\.q\.regex: .* uses a backreference "\\1"/],
+    ['an unknown destination service', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: nowhere }]\n'),
+      /^f\.yaml:8: Route "reviews": spec\.rules\[0\]\.destinations\[0\]\.service: unknown service "nowhere" \(nowhere\.default\.svc\.cluster\.local\): no instance is registered and no Service document declares it$/],
+    ['an unknown host', doc('RateLimit', 'x', '  host: ghost.other\n  limits: [{ requests: 1, per: 1s }]\n'),
+      /^f\.yaml:6: RateLimit "x": spec\.host: unknown service "ghost\.other"/],
+    ['an unknown subset', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews, subset: v3 }]\n'),
+      /spec\.rules\[0\]\.destinations\[0\]\.subset: unknown subset "v3" of reviews\.default\.svc\.cluster\.local: its DestinationPolicy declares v1, v2$/],
+    ['a subset of a service without a policy', doc('Route', 'ratings', '  host: ratings\n  rules:\n    - destinations: [{ service: ratings, subset: v1 }]\n'),
+      /unknown subset "v1" of ratings\.default\.svc\.cluster\.local: no DestinationPolicy declares its subsets/],
+    ['a zero duration', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      timeout: 0s\n'),
+      /^f\.yaml:9: Route "reviews": spec\.rules\[0\]\.timeout: "0s" is zero; a duration must be positive$/],
+    ['a negative duration', doc('RateLimit', 'reviews', '  host: reviews\n  limits:\n    - requests: 1\n      per: -1s\n'),
+      /^f\.yaml:9: RateLimit "reviews": spec\.limits\[0\]\.per: "-1s" is negative/],
+    ['a duration without a unit', doc('DestinationPolicy', 'ratings', '  host: ratings\n  connectionPool:\n    idleTimeout: 30\n'),
+      /spec\.connectionPool\.idleTimeout: must be a string, got number 30/],
+    ['an unknown kind', 'apiVersion: pilotfish.dev/v1\nkind: VirtualService\nmetadata: { name: x }\nspec: {}\n',
+      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service\)$/],
+    ['an unknown apiVersion', 'apiVersion: networking.istio.io/v1\nkind: Route\nmetadata: { name: x }\nspec: {}\n',
+      /^f\.yaml:1: Route "x": apiVersion: "networking\.istio\.io\/v1" is not supported; use pilotfish\.dev\/v1$/],
+    ['an unknown field', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retry: { attempts: 2 }\n'),
+      /^f\.yaml:9: Route "reviews": spec\.rules\[0\]\.retry: is not a known field$/],
+    ['a duplicate document', `${doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n')}---\n${doc('Route', 'reviews', '  host: ratings\n  rules:\n    - destinations: [{ service: ratings }]\n')}`,
+      /^f\.yaml:13: Route "reviews": metadata\.name: duplicates the Route of the same namespace and name at f\.yaml:1$/],
+    ['two policies of one kind for one service', `${doc('DestinationPolicy', 'reviews-2', '  host: reviews.default.svc.cluster.local\n')}`,
+      /^f\.yaml:6: DestinationPolicy "reviews-2": spec\.host: reviews\.default\.svc\.cluster\.local already has a DestinationPolicy: DestinationPolicy "reviews" at base\.yaml:1/],
+    ['text that is not YAML', 'kind: Route\n  bad: [\n', /^f\.yaml:\d+: not valid YAML: /],
+    ['ring hash without what to hash', doc('DestinationPolicy', 'ratings', '  host: ratings\n  loadBalancer: { policy: ring_hash }\n'),
+      /spec\.loadBalancer\.hashOn: is required with policy ring_hash/],
+    ['an unknown load balancer', doc('DestinationPolicy', 'ratings', '  host: ratings\n  loadBalancer: { policy: fastest }\n'),
+      /spec\.loadBalancer\.policy: must be one of round_robin, least_request, ring_hash, random, got "fastest"/],
+    ['an unknown retry condition', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryOn: [sometimes] }\n'),
+      /spec\.rules\[0\]\.retries\.retryOn\[0\]: must be one of 5xx, gateway-error, reset, connect-failure, retriable-4xx, got "sometimes"/],
+    ['a prefix rewrite of a regex match', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - match: [{ path: { regex: "/a.*" } }]\n      destinations: [{ service: reviews }]\n      rewrite: { prefix: /b }\n'),
+      /spec\.rules\[0\]\.rewrite\.prefix: needs path matches by prefix or exact, but match\[0\] is a regex/],
+    ['a rate limit key with two sources', doc('RateLimit', 'reviews', '  host: reviews\n  limits: [{ requests: 1, per: 1s, key: { source: true, header: x-a } }]\n'),
+      /spec\.limits\[0\]\.key: sets source and header; choose one/],
+    ['a fault percentage above 100', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      fault: { abort: { status: 503, percent: 150 } }\n'),
+      /spec\.rules\[0\]\.fault\.abort\.percent: must be at most 100/],
+    ['a host that is not a service name', doc('Route', 'x', '  host: Reviews.example.com.x\n  rules:\n    - destinations: [{ service: reviews }]\n'),
+      /spec\.host: "Reviews\.example\.com\.x" is not a service name/],
+    ['a subset without labels', doc('DestinationPolicy', 'ratings', '  host: ratings\n  subsets: [{ name: v1, labels: {} }]\n'),
+      /spec\.subsets\[0\]\.labels: needs at least one label/],
+  ];
+  for (const [name, text, expected] of bad) {
+    it(`rejects ${name}, naming file, line, document and field`, () => {
+      const found = messages(text);
+      assert.ok(found.some((message) => expected.test(message)), `expected ${expected}, got:\n${found.join('\n')}`);
+    });
+  }
+
+  it('reports every problem of a set, not only the first', () => {
+    const found = messages(`${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: nowhere }]\n')}---\n${doc('Route', 'b', '  host: ratings\n  rules:\n    - destinations: [{ service: ratings }]\n      timeout: soon\n')}`);
+    assert.equal(found.length, 2, found.join('\n'));
+  });
+
+  it('offline, notes services no Service document declares instead of rejecting them', () => {
+    const result = validateConfig([{ name: 'r.yaml', text: doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n') }]);
+    assert.equal(result.ok, true);
+    assert.match(formatConfigError(result.notes[0] ?? { message: '' }), /^r\.yaml:6: Route "reviews": spec\.host: "reviews" \(reviews\.default\.svc\.cluster\.local\) is not declared by a Service document in these files; not checked offline/);
+  });
+
+  it('parses durations to milliseconds and refuses zero, negative and unitless ones', () => {
+    assert.deepEqual(parseDuration('250ms'), { ms: 250 });
+    assert.deepEqual(parseDuration('1m30s'), { ms: 90_000 });
+    assert.deepEqual(parseDuration('1.5s'), { ms: 1500 });
+    for (const text of ['0ms', '-2s', '10', 's', '1d']) assert.ok('error' in parseDuration(text), text);
+  });
+
+  it('refuses regexes RE2 cannot run, and lets character classes and escapes through', () => {
+    for (const pattern of ['a(?=b)', '(?<=a)b', '(?<!a)b', '(a)\\1', '(?<n>a)\\k<n>']) assert.ok(regexProblem(pattern), pattern);
+    for (const pattern of ['^/api/v[0-9]+$', '[(?=]', '\\(\\?=', '(?:a|b)', '(?<name>a)']) assert.equal(regexProblem(pattern), undefined, pattern);
+  });
+});
