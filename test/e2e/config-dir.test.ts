@@ -1,0 +1,147 @@
+// The control plane's config folder end to end, with a real ADS client: a Route file written into
+// --config-dir reaches the outbound RouteConfiguration within a second; a broken file is rejected
+// (named with file and line at /debug/config) while the last good routes stay; a removed file's
+// rules are gone.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RegistryClient } from '../../proto/gen/pilotfish/v1/Registry.js';
+import { TYPE_URL, createAdsClient, type AdsClient, type DiscoveryResponseIn } from '../../proto/xds.js';
+import { startCli, waitFor, type RunningProcess } from '../support/processes.js';
+import { register, registryClient } from '../support/registry-client.js';
+
+const REVIEWS = 'reviews.default.svc.cluster.local';
+
+type Json = Record<string, any>;
+
+const ROUTE = `apiVersion: pilotfish.dev/v1
+kind: DestinationPolicy
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets:
+    - { name: v2, labels: { version: v2 } }
+---
+apiVersion: pilotfish.dev/v1
+kind: Route
+metadata: { name: reviews }
+spec:
+  host: reviews
+  rules:
+    - match: [{ headers: { x-canary: { exact: "yes" } } }]
+      destinations: [{ service: reviews, subset: v2 }]
+      timeout: 2s
+`;
+
+const BROKEN = `apiVersion: pilotfish.dev/v1
+kind: Route
+metadata: { name: ratings }
+spec:
+  host: reviews.default
+  rules:
+    - destinations:
+        - { service: reviews, weight: 50 }
+        - { service: reviews, subset: v2, weight: 40 }
+`;
+
+/** A control plane watching `configDir`; its own helper since test/support's takes no folder. */
+async function startControlPlaneWithConfigDir(configDir: string): Promise<RunningProcess & { grpc: string; admin: string }> {
+  const [running, record] = await startCli(
+    ['control-plane', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--debounce-ms', '20', '--config-dir', configDir],
+    'control plane listening',
+  );
+  return Object.assign(running, { grpc: String(record.grpc), admin: String(record.admin) });
+}
+
+/** An ADS client that subscribes to the outbound RouteConfiguration, ACKs every push and keeps the latest. */
+function watchOutboundRoutes(client: AdsClient) {
+  const stream = client.StreamAggregatedResources();
+  const state = { version: '', routes: undefined as Json | undefined, responses: 0 };
+  stream.on('data', (response: DiscoveryResponseIn) => {
+    state.responses++;
+    state.version = response.version_info ?? '';
+    state.routes = response.resources.find((resource) => resource.name === 'outbound') as Json | undefined;
+    stream.write({ type_url: TYPE_URL.route, resource_names: ['outbound'], version_info: state.version, response_nonce: response.nonce ?? '' });
+  });
+  stream.on('error', () => undefined);
+  stream.write({ node: { id: 'config-dir-test', locality: {} }, type_url: TYPE_URL.route, resource_names: ['outbound'], version_info: '', response_nonce: '' });
+  return { stream, state };
+}
+
+function reviewsRoutes(routes: Json | undefined): Json[] {
+  return ((routes?.virtual_hosts ?? []) as Json[]).find((host) => host.name === REVIEWS)?.routes ?? [];
+}
+
+const hasCanaryRule = (routes: Json | undefined) => reviewsRoutes(routes).some((route) => route.route?.cluster === `${REVIEWS}~v2`);
+
+describe('control plane config folder', () => {
+  let configDir: string;
+  let controlPlane: RunningProcess & { grpc: string; admin: string };
+  let registry: RegistryClient;
+  let ads: AdsClient;
+  let watch: ReturnType<typeof watchOutboundRoutes>;
+
+  before(async () => {
+    configDir = await mkdtemp(join(tmpdir(), 'pilotfish-config-dir-'));
+    controlPlane = await startControlPlaneWithConfigDir(configDir);
+    registry = registryClient(controlPlane.grpc);
+    await register(registry, { instance: { service: 'reviews', instance_id: 'reviews-1', address: '127.0.0.1', port: 9001, labels: { version: 'v1' } }, ttl_seconds: 3600 });
+    await register(registry, { instance: { service: 'reviews', instance_id: 'reviews-2', address: '127.0.0.1', port: 9002, labels: { version: 'v2' } }, ttl_seconds: 3600 });
+    ads = createAdsClient(controlPlane.grpc);
+    watch = watchOutboundRoutes(ads);
+    await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'the default route of reviews');
+  });
+
+  after(async () => {
+    watch?.stream.cancel();
+    ads?.close();
+    registry?.close();
+    await controlPlane?.stop();
+    await rm(configDir, { recursive: true, force: true });
+  });
+
+  it('puts a Route file written into the folder into the outbound routes within a second', async () => {
+    const started = Date.now();
+    await writeFile(join(configDir, 'reviews.yaml'), ROUTE);
+    const tookMs = await waitFor(() => hasCanaryRule(watch.state.routes), 'the canary rule in the outbound RouteConfiguration', 5000);
+    assert.ok(Date.now() - started < 1000, `the rule arrived after ${tookMs} ms`);
+    const [rule, fallback] = reviewsRoutes(watch.state.routes);
+    assert.equal(rule?.match.headers[0].name, 'x-canary');
+    assert.equal(rule?.match.headers[0].string_match.exact, 'yes');
+    assert.equal(rule?.route.timeout.seconds, '2');
+    assert.equal(fallback?.route.cluster, REVIEWS, 'requests that match no rule still go to the whole service');
+    const config = (await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json;
+    assert.equal(config.version, 1);
+    assert.deepEqual(config.documents.map((entry: Json) => entry.document), ['DestinationPolicy "reviews"', 'Route "reviews"']);
+  });
+
+  it('rejects a broken file whole, names its file and line, and keeps the routes in force', async () => {
+    const version = watch.state.version;
+    const responses = watch.state.responses;
+    await writeFile(join(configDir, 'broken.yaml'), BROKEN);
+    let rejection: Json | null = null;
+    await waitFor(async () => {
+      rejection = ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection;
+      return rejection !== null;
+    }, 'the rejection at /debug/config');
+    assert.deepEqual((rejection as Json | null)?.messages, ['broken.yaml:7: Route "ratings": spec.rules[0].destinations: weights sum to 90, must be 100']);
+    assert.match(controlPlane.logs(), /"msg":"config rejected; the last good config stays in force"/);
+    assert.match(controlPlane.logs(), /broken\.yaml:7: Route \\"ratings\\"/);
+    // Give a wrong push time to arrive before saying none did.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(watch.state.responses, responses);
+    assert.equal(watch.state.version, version);
+    assert.ok(hasCanaryRule(watch.state.routes));
+  });
+
+  it('drops the rules of a removed file once the folder is valid again', async () => {
+    await unlink(join(configDir, 'broken.yaml'));
+    await waitFor(async () => ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection === null, 'the rejection to clear');
+    assert.ok(hasCanaryRule(watch.state.routes));
+    await unlink(join(configDir, 'reviews.yaml'));
+    await waitFor(() => !hasCanaryRule(watch.state.routes), 'the canary rule to leave the outbound RouteConfiguration', 5000);
+    assert.deepEqual(reviewsRoutes(watch.state.routes).map((route) => route.name), ['default']);
+  });
+});
