@@ -1,24 +1,29 @@
-// Round robin over the healthy endpoints. The position carries over from the cluster's previous
+// Round robin over the available endpoints. The position carries over from the cluster's previous
 // balancer, so frequent endpoint updates do not pile requests onto the first endpoint.
+import type { UpstreamHost } from '../upstream/upstream-host.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
-import type { LoadBalancer, LoadBalancerFactory } from './load-balancer.js';
+import type { LoadBalancer, LoadBalancerPolicy } from './load-balancer.js';
 
 export class RoundRobin implements LoadBalancer {
-  readonly #healthy: readonly ClusterEndpoint[];
+  readonly #endpoints: readonly ClusterEndpoint[];
   #next: number;
 
   constructor(endpoints: readonly ClusterEndpoint[], previous?: RoundRobin) {
-    this.#healthy = endpoints.filter((endpoint) => endpoint.isHealthy);
+    this.#endpoints = endpoints;
     this.#next = previous === undefined ? 0 : previous.#next;
   }
 
-  pick(): ClusterEndpoint | undefined {
-    const count = this.#healthy.length;
+  pick(_hashKey?: string, avoid?: UpstreamHost): ClusterEndpoint | undefined {
+    const count = this.#endpoints.length;
     if (count === 0) return undefined;
     if (this.#next >= count) this.#next = 0;
-    return this.#healthy[this.#next++];
+    let endpoint = this.#endpoints[this.#next++] as ClusterEndpoint;
+    if (endpoint.host === avoid && count > 1) {
+      if (this.#next >= count) this.#next = 0;
+      endpoint = this.#endpoints[this.#next++] as ClusterEndpoint;
+    }
+    return endpoint;
   }
 }
 
-export const createRoundRobin: LoadBalancerFactory = (endpoints, previous) =>
-  new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined);
+export const roundRobin: LoadBalancerPolicy = () => (endpoints, previous) => new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined);

@@ -8,13 +8,14 @@ export class HostRegistry {
 
   /**
    * The host for address:port, created on first use. Its connect timeout is the one it was
-   * created with: pools are per endpoint, and one endpoint in two clusters gets one pool.
+   * created with, and so is its idle timeout: pools are per endpoint, and one endpoint in two
+   * clusters gets one pool.
    */
-  get(address: string, port: number, connectTimeoutMs: number): UpstreamHost {
+  get(address: string, port: number, connectTimeoutMs: number, idleTimeoutMs?: number): UpstreamHost {
     const key = hostKey(address, port);
     let host = this.#hosts.get(key);
     if (host === undefined) {
-      host = new UpstreamHost(address, port, connectTimeoutMs);
+      host = new UpstreamHost(address, port, connectTimeoutMs, idleTimeoutMs);
       this.#hosts.set(key, host);
     }
     return host;

@@ -32,12 +32,14 @@ export class UpstreamHost {
     readonly address: string,
     readonly port: number,
     readonly connectTimeoutMs: number,
+    /** The cluster's idle_timeout (HttpProtocolOptions); the default below when unset. */
+    idleTimeoutMs: number = KEEP_ALIVE_TIMEOUT_MS,
   ) {
     this.key = hostKey(address, port);
     this.dispatcher = new Pool(`http://${this.key}`, {
       connect: { timeout: connectTimeoutMs },
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      keepAliveMaxTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      keepAliveTimeout: idleTimeoutMs,
+      keepAliveMaxTimeout: idleTimeoutMs,
       // Bodies stream for as long as the app sends (SSE, long polls); timeouts are route policy
       // (a later issue), not a transport default that cuts streams at 300 s.
       headersTimeout: 0,

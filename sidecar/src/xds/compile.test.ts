@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TYPE_URL } from '../../../proto/xds.js';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './compile.js';
 import { received, sentResources, type ServiceFixture } from './compile-fixtures.js';
 
@@ -7,6 +8,10 @@ const BACKEND = 'backend.default.svc.cluster.local';
 
 function backend(ports: number[], health?: string): ServiceFixture {
   return { name: 'backend', namespace: 'default', endpoints: ports.map((port) => ({ port, ...(health ? { health } : {}) })) };
+}
+
+function mesh(ports = [1001, 1002]) {
+  return sentResources('default', [backend(ports)]);
 }
 
 function endpointsOf(config: ProxyConfig, cluster = BACKEND): string[] {
@@ -29,19 +34,19 @@ describe('compileProxyConfig', () => {
     delete sent.endpoints[0]?.endpoints[0].lb_endpoints[0].health_status;
     const config = compileProxyConfig(received(sent));
     assert.deepEqual(endpointsOf(config), ['backend-1 127.0.0.1:1001 UNKNOWN']);
-    assert.equal(config.clusters.get(BACKEND)?.loadBalancer.pick()?.host.port, 1001);
+    assert.equal(config.clusters.get(BACKEND)?.pick()?.host.port, 1001);
     await config.hosts.closeAll();
   });
 
   it('keeps the route table, warm pools and round-robin position when only endpoints change', async () => {
     const first = received(sentResources('default', [backend([1001, 1002])]));
     const before = compileProxyConfig(first);
-    const picked = before.clusters.get(BACKEND)?.loadBalancer.pick();
+    const picked = before.clusters.get(BACKEND)?.pick();
     assert.equal(picked?.host.port, 1001);
     const after = compileProxyConfig({ ...first, endpoints: received(sentResources('default', [backend([1001, 1002, 1003])])).endpoints }, before);
     assert.equal(after.listeners.get('outbound')?.routeTable, before.listeners.get('outbound')?.routeTable, 'route table reused');
     assert.equal(after.clusters.get(BACKEND)?.endpoints[0]?.host, picked?.host, 'same host, same pool and counters');
-    assert.equal(after.clusters.get(BACKEND)?.loadBalancer.pick()?.host.port, 1002, 'round robin goes on where it was');
+    assert.equal(after.clusters.get(BACKEND)?.pick()?.host.port, 1002, 'round robin goes on where it was');
     await after.hosts.closeAll();
   });
 
@@ -68,7 +73,7 @@ describe('compileProxyConfig', () => {
   it('gives a cluster whose endpoints have not arrived no endpoints, not an error', async () => {
     const config = compileProxyConfig({ ...received(sentResources('default', [backend([1001])])), endpoints: new Map() });
     assert.deepEqual(endpointsOf(config), []);
-    assert.equal(config.clusters.get(BACKEND)?.loadBalancer.pick(), undefined);
+    assert.equal(config.clusters.get(BACKEND)?.pick(), undefined);
     await config.hosts.closeAll();
   });
 
@@ -91,6 +96,48 @@ describe('compileProxyConfig', () => {
     assert.deepEqual(endpointsOf(config, 'static'), [' [::1]:9 UNKNOWN']);
     await config.hosts.closeAll();
   });
+
+  it('honours a cluster traffic policy: balancer, zone preference, circuit breakers, outlier detection and health checks', async () => {
+    const sent = mesh();
+    Object.assign(sent.clusters[0]!, {
+      lb_policy: 'RING_HASH',
+      ring_hash_lb_config: { minimum_ring_size: { value: 64 } },
+      common_lb_config: { zone_aware_lb_config: {} },
+      circuit_breakers: { thresholds: [{ max_requests: { value: 1 }, retry_budget: {} }] },
+      outlier_detection: { consecutive_5xx: { value: 1 }, max_ejection_percent: { value: 50 }, enforcing_success_rate: { value: 0 } },
+      health_checks: [{ timeout: { seconds: 1 }, interval: { seconds: 60 }, healthy_threshold: { value: 1 }, unhealthy_threshold: { value: 2 }, http_health_check: { path: '/healthz' } }],
+      typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': TYPE_URL.httpProtocolOptions, common_http_protocol_options: { idle_timeout: { seconds: 2 } }, explicit_http_config: { http_protocol_options: {} } } },
+    });
+    const config = compileProxyConfig(received(sent), undefined, { localZone: 'zone-a' });
+    const cluster = config.clusters.get(BACKEND);
+    assert.ok(cluster);
+    assert.equal(cluster.pick('key'), undefined, 'health checked endpoints wait for their first probe');
+    assert.equal(cluster.admitRequest(), true);
+    assert.equal(cluster.admitRequest(), false, 'max_requests 1');
+    assert.equal(cluster.stats.overflows, 1);
+    cluster.close();
+    await config.hosts.closeAll();
+  });
+
+  it('closes the clusters it replaced or removed, and keeps endpoint health across an EDS update', async () => {
+    const sent = mesh();
+    sent.clusters[0]!.outlier_detection = { consecutive_5xx: { value: 1 }, max_ejection_percent: { value: 50 } };
+    const before = compileProxyConfig(received(sent));
+    const first = before.clusters.get(BACKEND)!;
+    first.recordOutcome(first.endpoints[0]!, { kind: 'response', status: 503 });
+    assert.equal(first.endpoints[0]?.health?.isEjected, true);
+    const moved = mesh([1001, 1002, 1003]);
+    moved.clusters[0] = sent.clusters[0]!;
+    const after = compileProxyConfig(received(moved), before);
+    const second = after.clusters.get(BACKEND)!;
+    assert.notEqual(second, first);
+    assert.equal(second.endpoints[0]?.health?.isEjected, true, 'still ejected');
+    assert.equal(second.availableEndpoints.length, 2);
+    const removed = compileProxyConfig({ ...received(moved), clusters: new Map() }, after);
+    assert.equal(removed.clusters.size, 0);
+    second.close();
+    await removed.hosts.closeAll();
+  });
 });
 
 describe('compileInboundConfig', () => {
@@ -98,7 +145,7 @@ describe('compileInboundConfig', () => {
     const config = compileInboundConfig(8080);
     const inbound = config.listeners.get('inbound');
     assert.equal(inbound?.routeTable?.virtualHosts.find('anything')?.routes[0]?.action.clusters.names[0], 'inbound|8080');
-    assert.equal(config.clusters.get('inbound|8080')?.loadBalancer.pick()?.host.key, '127.0.0.1:8080');
+    assert.equal(config.clusters.get('inbound|8080')?.pick()?.host.key, '127.0.0.1:8080');
     await config.hosts.closeAll();
   });
 });

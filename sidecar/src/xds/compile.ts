@@ -7,15 +7,14 @@ import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3
 import type { ClusterLoadAssignment__Output } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
-import { Cluster } from '../cluster/cluster.js';
+import { Cluster, type ClusterContext } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
-import { createRoundRobin } from '../cluster/round-robin.js';
 import { forwardTo } from '../router/route-action.js';
 import type { HttpRoutes, RouteTable } from '../router/router.js';
 import { VirtualHostTable } from '../router/virtual-host-table.js';
 import { HostRegistry } from '../upstream/host-registry.js';
 import type { UpstreamHost } from '../upstream/upstream-host.js';
-import { checkCluster, compileCluster, edsNameOf } from './compile-clusters.js';
+import { checkCluster, compileEndpoints, edsNameOf, type CheckedCluster } from './compile-clusters.js';
 import { compileListener, type CompiledListener } from './compile-listener.js';
 import { compileRouteConfiguration, type CompiledRoutes } from './compile-routes.js';
 import type { XdsResourceSet } from './resource-set.js';
@@ -44,7 +43,7 @@ interface CompiledFrom {
  * `previous` is the version in force. Throws XdsConfigError (the NACK) for anything this sidecar
  * would not honour; `previous` stays intact and in force then.
  */
-export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyConfig): ProxyConfig {
+export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyConfig, context: ClusterContext = { localZone: undefined }): ProxyConfig {
   const hosts = previous?.hosts ?? new HostRegistry();
   const compiledFrom = {
     listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener }>(),
@@ -73,22 +72,34 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
     });
   }
 
+  // Clusters in two passes: check and bind endpoints for every changed cluster first (anything may
+  // still be NACKed), then build them, each taking over its previous version's counters, endpoint
+  // health and running health checks — only once nothing can reject this version any more.
   const clusters = new Map<string, Cluster>();
   const inUse = new Set<UpstreamHost>();
+  const changed: Array<{ name: string; resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; checked: CheckedCluster; endpoints: ClusterEndpoint[] }> = [];
   for (const [name, resource] of resources.clusters) {
     const hit = previous?.compiledFrom.clusters.get(name);
-    let cluster: Cluster;
-    let assignment: ClusterLoadAssignment__Output | undefined;
     if (hit?.resource === resource && hit.assignment === assignmentOf(resource, resources) && hit.cluster.endpoints.every(isOpen, hosts)) {
-      ({ cluster, assignment } = hit);
-    } else {
-      const checked = checkCluster(resource);
-      assignment = checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
-      cluster = compileCluster(checked, assignment, hosts, previous?.clusters.get(name));
+      compiledFrom.clusters.set(name, hit);
+      clusters.set(name, hit.cluster);
+      for (const endpoint of hit.cluster.endpoints) inUse.add(endpoint.host);
+      continue;
     }
+    const checked = checkCluster(resource);
+    const assignment = checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
+    const endpoints = compileEndpoints(checked, assignment, hosts);
+    changed.push({ name, resource, assignment, checked, endpoints });
+    for (const endpoint of endpoints) inUse.add(endpoint.host);
+  }
+  for (const { name, resource, assignment, checked, endpoints } of changed) {
+    const cluster = new Cluster(name, endpoints, checked.policy, context, previous?.clusters.get(name));
     compiledFrom.clusters.set(name, { resource, assignment, cluster });
     clusters.set(name, cluster);
-    for (const endpoint of cluster.endpoints) inUse.add(endpoint.host);
+  }
+  // Replaced and removed clusters stop their timers (a successor keeps what it took over).
+  for (const [name, cluster] of previous?.clusters ?? []) {
+    if (clusters.get(name) !== cluster) cluster.close();
   }
   // Only now, with the whole version accepted: close the pools of endpoints that disappeared.
   hosts.retain(inUse);
@@ -110,7 +121,7 @@ export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): Pr
   const clusterName = `inbound|${appPort}`;
   const hosts = new HostRegistry();
   const app: ClusterEndpoint = { host: hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS), hostname: 'app', healthStatus: 'HEALTHY', isHealthy: true };
-  const cluster = new Cluster(clusterName, [app], createRoundRobin([app], undefined));
+  const cluster = new Cluster(clusterName, [app]);
   const routeTable: RouteTable = {
     name: 'inbound',
     virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
