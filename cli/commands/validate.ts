@@ -22,7 +22,7 @@ export function validateCommand(): Command {
           throw new Error(`cannot read ${path}`, { cause: error });
         }
       }
-      const result = validateConfig(files, options.requireDeclared ? { isRegistered: () => false } : {});
+      const result = validateConfig(files, { requireDeclared: options.requireDeclared === true });
       for (const note of result.notes) console.error(`note: ${formatConfigError(note)}`);
       if (!result.ok) {
         for (const error of result.errors) console.error(formatConfigError(error));

@@ -3,13 +3,14 @@
 // (named with file and line at /debug/config) while the last good routes stay; a removed file's
 // rules are gone.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RegistryClient } from '../../proto/gen/pilotfish/v1/Registry.js';
 import { TYPE_URL, createAdsClient, type AdsClient, type DiscoveryResponseIn } from '../../proto/xds.js';
-import { startCli, waitFor, type RunningProcess } from '../support/processes.js';
+import { cliPath, startCli, waitFor, type RunningProcess } from '../support/processes.js';
 import { register, registryClient } from '../support/registry-client.js';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
@@ -143,5 +144,36 @@ describe('control plane config folder', () => {
     await unlink(join(configDir, 'reviews.yaml'));
     await waitFor(() => !hasCanaryRule(watch.state.routes), 'the canary rule to leave the outbound RouteConfiguration', 5000);
     assert.deepEqual(reviewsRoutes(watch.state.routes).map((route) => route.name), ['default']);
+  });
+});
+
+describe('pilotfish validate', () => {
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pilotfish-validate-'));
+    await writeFile(join(dir, 'reviews.yaml'), ROUTE);
+    await writeFile(join(dir, 'broken.yaml'), BROKEN);
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const validate = (...args: string[]) => spawnSync(process.execPath, [cliPath, 'validate', ...args], { encoding: 'utf8' });
+
+  it('exits 1 with the messages the control plane would log', () => {
+    const result = validate(join(dir, 'reviews.yaml'), join(dir, 'broken.yaml'));
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/);
+    assert.match(result.stderr, /1 error; the control plane would reject this config and keep the last good one/);
+  });
+
+  it('accepts good files, noting the service names it cannot check offline', () => {
+    const result = validate(join(dir, 'reviews.yaml'));
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^ok: 1 DestinationPolicy, 1 Route in 1 file \(3 service references not checked offline\)/);
+    assert.match(result.stderr, /^note: .*reviews\.yaml:5: DestinationPolicy "reviews": spec\.host: "reviews" \(reviews\.default\.svc\.cluster\.local\) is not declared by a Service document in these files; not checked offline/m);
+    assert.equal(validate('--require-declared', join(dir, 'reviews.yaml')).status, 1);
   });
 });

@@ -24,6 +24,8 @@ export interface ValidateOptions {
    * validating offline: a service no Service document declares is then a note, not an error.
    */
   isRegistered?: (fqdn: string) => boolean;
+  /** Offline only: a service no Service document declares is an error rather than a note. */
+  requireDeclared?: boolean;
 }
 
 export type ValidationResult =
@@ -78,7 +80,9 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   const checkService = (source: SourcedDocument, path: PropertyKey[], name: string): string => {
     const fqdn = resolveService(name, source.document.metadata.namespace).fqdn;
     if (declared.has(fqdn)) return fqdn;
-    if (options.isRegistered === undefined) {
+    if (options.isRegistered === undefined && options.requireDeclared) {
+      errors.push(at(source, path, `"${name}" (${fqdn}) is not declared by a Service document in these files (the registry is not consulted offline)`));
+    } else if (options.isRegistered === undefined) {
       notes.push(at(source, path, `"${name}" (${fqdn}) is not declared by a Service document in these files; not checked offline — the control plane accepts it only if it is registered or declared`));
     } else if (!options.isRegistered(fqdn)) {
       errors.push(at(source, path, `unknown service "${name}" (${fqdn}): no instance is registered and no Service document declares it`));

@@ -7,7 +7,7 @@ import { duration } from './duration.js';
 
 export const INBOUND_APP_CLUSTER = 'inbound';
 export const LOCAL_RATE_LIMIT_FILTER_NAME = 'envoy.filters.http.local_ratelimit';
-export const LOCAL_RATE_LIMIT_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
+export const LOCAL_RATE_LIMIT_TYPE_URL = TYPE_URL.localRateLimit;
 /** The header a calling sidecar sets to its own service name: the key of per-caller limits. */
 export const SOURCE_HEADER = 'x-pilotfish-source';
 const INBOUND_PORT = 15006;

@@ -1,12 +1,13 @@
 // Route rules → xDS routes of the destination host's virtual host, in order, before its default
 // route: matches, weighted clusters, timeouts, retries, rewrites, header edits, faults, mirrors.
+import { TYPE_URL } from '../../../proto/xds.js';
 import type { HeaderMatch, PathMatch, QueryMatch } from '../config/schema-common.js';
 import type { RouteDocument, RouteMatch, RouteRule } from '../config/route-schema.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { duration, perMillion } from './duration.js';
 
 export const FAULT_FILTER_NAME = 'envoy.filters.http.fault';
-export const FAULT_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
+export const FAULT_TYPE_URL = TYPE_URL.fault;
 
 /** Retry conditions when a rule's retries name none: failures where the request surely did no work. */
 export const DEFAULT_RETRY_ON = 'connect-failure,reset,gateway-error';
