@@ -58,11 +58,9 @@ describe('config validation', () => {
 `)],
     ['a Service declaring a service that routes may name before it registers', `${doc('Service', 'payments', '  ports: [{ port: 8080, protocol: grpc }]\n')}\n---\n${doc('Route', 'payments', '  host: payments\n  rules:\n    - destinations: [{ service: payments }]\n')}`],
     ['a service in another namespace by qualified name', doc('Route', 'db', '  host: db.data\n  rules:\n    - destinations: [{ service: db.data.svc.cluster.local }]\n')],
-    ['a short name resolved in the document namespace', doc('Route', 'db', '  host: db\n  rules:\n    - destinations: [{ service: db }]\n', 'metadata_ns_placeholder')],
+    ['a short name resolved in the document namespace', doc('Route', 'db', '  host: db\n  rules:\n    - destinations: [{ service: db }]\n', '  namespace: data\n')],
   ];
-  for (const [name, text] of good) {
-    it(`accepts ${name}`, () => assert.deepEqual(messages(text.replace('metadata_ns_placeholder', '').replace('  name: db\nspec', '  name: db\n  namespace: data\nspec')), []));
-  }
+  for (const [name, text] of good) it(`accepts ${name}`, () => assert.deepEqual(messages(text), []));
 
   const bad: Array<[string, string, RegExp]> = [
     ['weights that do not sum to 100',
@@ -135,6 +133,12 @@ describe('config validation', () => {
     const result = validateConfig([{ name: 'r.yaml', text: doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n') }]);
     assert.equal(result.ok, true);
     assert.match(formatConfigError(result.notes[0] ?? { message: '' }), /^r\.yaml:6: Route "reviews": spec\.host: "reviews" \(reviews\.default\.svc\.cluster\.local\) is not declared by a Service document in these files; not checked offline/);
+  });
+
+  it('offline with requireDeclared, rejects services no Service document declares', () => {
+    const result = validateConfig([{ name: 'r.yaml', text: doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n') }], { requireDeclared: true });
+    assert.equal(result.ok, false);
+    assert.match(formatConfigError(result.ok ? { message: '' } : (result.errors[0] as never)), /^r\.yaml:6: Route "reviews": spec\.host: "reviews" \(reviews\.default\.svc\.cluster\.local\) is not declared by a Service document in these files \(the registry is not consulted offline\)$/);
   });
 
   it('parses durations to milliseconds and refuses zero, negative and unitless ones', () => {
