@@ -11,6 +11,8 @@ import type { Cluster } from './cluster/cluster.js';
 import type { RoutingConfig } from './router/router.js';
 import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER } from './xds/subscriptions.js';
 
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
 // The control plane's debounce (100 ms by default) plus a push and a compile on the peers.
 const DEREGISTRATION_PROPAGATION_MS = 500;
 
@@ -42,6 +44,8 @@ export interface Sidecar {
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const { logger } = options;
   let outboundConfig: ProxyConfig | undefined;
+  // Its own zone, from the well-known topology label, is where locality-aware clusters prefer to send.
+  const clusterContext = { localZone: options.labels[ZONE_LABEL] };
   // Until the control plane sends this service's inbound listener, every request goes to the app.
   const localInbound = compileInboundConfig(options.appPort);
   const inboundClusters = new Map([[INBOUND_APP_CLUSTER, [...localInbound.clusters.values()][0] as Cluster]]);
@@ -54,7 +58,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
     listenerNames: [OUTBOUND_LISTENER, inboundName],
     apply(resources) {
-      outboundConfig = compileProxyConfig(resources, outboundConfig);
+      outboundConfig = compileProxyConfig(resources, outboundConfig, clusterContext);
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
     },

@@ -1,5 +1,5 @@
 // Small real apps for tests: an HTTP server that names itself in every answer.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface TestApp {
@@ -20,6 +20,26 @@ export async function startNamedApp(name: string): Promise<TestApp> {
       res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name });
       res.end(JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers }));
     });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An app whose every answer `handle` makes; it counts what it was asked like startNamedApp. */
+export async function startApp(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestApp> {
+  const requests: TestApp['requests'] = [];
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    handle(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

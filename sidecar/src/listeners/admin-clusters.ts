@@ -1,13 +1,7 @@
 // The admin /clusters view of clusters and their endpoints with counters: Envoy's text lines
 // (cluster::host::stat::value) by default, JSON with ?format=json.
 import type { Cluster } from '../cluster/cluster.js';
-import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
-
-/** Envoy's health_flags: `healthy`, or why the endpoint gets no traffic. */
-function healthFlags(endpoint: ClusterEndpoint): string {
-  if (endpoint.isHealthy) return 'healthy';
-  return endpoint.healthStatus === 'DEGRADED' ? '/degraded_eds_health' : '/failed_eds_health';
-}
+import { healthFlags } from '../cluster/cluster-endpoint.js';
 
 export function clustersText(clusters: Iterable<Cluster>): string {
   const lines: string[] = [];

@@ -172,7 +172,7 @@ export interface HeaderEditLevel {
 const APPEND_ACTIONS: ReadonlySet<string> = new Set(['APPEND_IF_EXISTS_OR_ADD', 'ADD_IF_ABSENT', 'OVERWRITE_IF_EXISTS_OR_ADD', 'OVERWRITE_IF_EXISTS']);
 // Envoy expands %COMMAND% in header values; this sidecar does not, and says so rather than send
 // the command text.
-const FORMATTER = /%[^%]*%/;
+const FORMATTER = /%[A-Z][A-Z0-9_]*(?:\([^)]*\))?(?::\d+)?%/;
 
 /** The levels' edits, most specific first, as one list per direction; undefined when there are none. */
 export function compileHeaderEdits(

@@ -1,0 +1,202 @@
+// Route policies end to end: a Route file in the control plane's config folder changes how the
+// calling sidecar routes — splits, header canaries, rewrites, header edits, faults, mirrors —
+// within a second and without dropping a request.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startApp, startNamedApp, type TestApp } from '../support/apps.js';
+import { servedBy } from '../support/http.js';
+import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+
+const REVIEWS = 'reviews.default.svc.cluster.local';
+
+const SUBSETS = `apiVersion: pilotfish.dev/v1
+kind: DestinationPolicy
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets:
+    - { name: v1, labels: { version: v1 } }
+    - { name: v2, labels: { version: v2 } }
+`;
+
+function route(spec: string): string {
+  return `apiVersion: pilotfish.dev/v1
+kind: Route
+metadata: { name: reviews }
+spec:
+  host: reviews
+${spec}`;
+}
+
+/** Sends `count` requests, `concurrency` at a time, and counts the answers by who served them (or status). */
+async function tally(mesh: PolicyMesh, count: number, options: { path?: string; headers?: Record<string, string> } = {}, concurrency = 16): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let sent = 0;
+  const worker = async () => {
+    while (sent < count) {
+      sent++;
+      const result = await mesh.request('reviews', options.path ?? '/', { headers: options.headers });
+      const key = result.status === 200 ? servedBy(result) : String(result.status);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
+
+describe('traffic routing policies', () => {
+  let mesh: PolicyMesh;
+  const apps: TestApp[] = [];
+
+  before(async () => {
+    mesh = await startPolicyMesh();
+    const v1 = await startNamedApp('reviews-v1');
+    const v2 = await startNamedApp('reviews-v2');
+    apps.push(v1, v2);
+    await mesh.addInstance('reviews', v1, { version: 'v1' });
+    await mesh.addInstance('reviews', v2, { version: 'v2' });
+    await mesh.waitForEndpoints(REVIEWS, 2);
+    await mesh.applyConfig('reviews-subsets.yaml', SUBSETS, `${REVIEWS}~v2`);
+  });
+
+  after(async () => {
+    await mesh?.stop();
+    await Promise.all(apps.map((app) => app.close()));
+  });
+
+  it('splits 90/10 between subsets, within 3 points over 2,000 requests', async () => {
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(`  rules:
+    - destinations:
+        - { service: reviews, subset: v1, weight: 90 }
+        - { service: reviews, subset: v2, weight: 10 }
+`),
+      'weighted_clusters',
+    );
+    const counts = await tally(mesh, 2000);
+    const v2Share = ((counts.get('reviews-v2') ?? 0) / 2000) * 100;
+    assert.equal((counts.get('reviews-v1') ?? 0) + (counts.get('reviews-v2') ?? 0), 2000, `every request answered: ${JSON.stringify([...counts])}`);
+    assert.ok(Math.abs(v2Share - 10) <= 3, `v2 got ${v2Share.toFixed(1)}% of requests`);
+  });
+
+  it('sends requests with the canary header to v2 and the rest to v1', async () => {
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(`  rules:
+    - match: [{ headers: { x-canary: { exact: "true" } } }]
+      destinations: [{ service: reviews, subset: v2 }]
+    - destinations: [{ service: reviews, subset: v1 }]
+`),
+      'x-canary',
+    );
+    assert.deepEqual([...(await tally(mesh, 40, { headers: { 'x-canary': 'true' } }))], [['reviews-v2', 40]]);
+    assert.deepEqual([...(await tally(mesh, 40, { headers: { 'x-canary': 'false' } }))], [['reviews-v1', 40]]);
+  });
+
+  it('matches on path, method and query, and rewrites the prefix and host and edits headers', async () => {
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(`  rules:
+    - match: [{ path: { prefix: /api/v1/ }, method: GET, query: { debug: { present: true } } }]
+      destinations: [{ service: reviews, subset: v2 }]
+      rewrite: { prefix: /internal/, host: reviews.internal }
+      headers:
+        request: { add: { x-route: api-v1 }, remove: [x-secret] }
+        response: { add: { x-served-route: api-v1 } }
+    - destinations: [{ service: reviews, subset: v1 }]
+`),
+      'reviews.internal',
+    );
+    const rewritten = await mesh.request('reviews', '/api/v1/items?debug', { headers: { 'x-secret': 's3cret' } });
+    const seen = JSON.parse(rewritten.body) as { name: string; url: string; headers: Record<string, string> };
+    assert.equal(seen.name, 'reviews-v2');
+    assert.equal(seen.url, '/internal/items?debug');
+    assert.equal(seen.headers.host, 'reviews.internal');
+    assert.equal(seen.headers['x-route'], 'api-v1');
+    assert.equal(seen.headers['x-secret'], undefined);
+    assert.equal(rewritten.headers['x-served-route'], 'api-v1');
+    assert.equal(servedBy(await mesh.request('reviews', '/api/v1/items')), 'reviews-v1', 'without ?debug');
+    assert.equal(servedBy(await mesh.request('reviews', '/api/v1/items?debug', { method: 'POST' })), 'reviews-v1', 'not a GET');
+  });
+
+  it('injects aborts into the configured share of requests', async () => {
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(`  rules:
+    - destinations: [{ service: reviews, subset: v1 }]
+      fault: { abort: { status: 418, percent: 30 } }
+`),
+      '"http_status": 418',
+    );
+    const counts = await tally(mesh, 1000);
+    const aborted = ((counts.get('418') ?? 0) / 1000) * 100;
+    assert.equal((counts.get('418') ?? 0) + (counts.get('reviews-v1') ?? 0), 1000, JSON.stringify([...counts]));
+    assert.ok(Math.abs(aborted - 30) <= 5, `${aborted.toFixed(1)}% aborted`);
+  });
+
+  it('delays the configured share of requests', async () => {
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(`  rules:
+    - destinations: [{ service: reviews, subset: v1 }]
+      fault: { delay: { fixed: 150ms, percent: 50 } }
+`),
+      '"fixed_delay"',
+    );
+    let delayed = 0;
+    for (let i = 0; i < 100; i++) {
+      const started = performance.now();
+      assert.equal((await mesh.request('reviews')).status, 200);
+      if (performance.now() - started >= 150) delayed++;
+    }
+    assert.ok(delayed >= 35 && delayed <= 65, `${delayed} of 100 delayed`);
+  });
+
+  it('mirrors copies to another service, never waiting for them', async () => {
+    const held: Array<() => void> = [];
+    const shadow = await startApp((req, res) => {
+      req.resume();
+      // The shadow answers only when the test lets it: callers must not wait for it.
+      held.push(() => res.end('shadow'));
+    });
+    apps.push(shadow);
+    await mesh.addInstance('reviews-shadow', shadow);
+    await mesh.waitForEndpoints('reviews-shadow.default.svc.cluster.local', 1);
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(`  rules:
+    - destinations: [{ service: reviews, subset: v1 }]
+      mirror: { service: reviews-shadow, percent: 100 }
+`),
+      'runtime_fraction',
+    );
+    for (let i = 0; i < 5; i++) {
+      const result = await mesh.request('reviews', '/mirrored', { method: 'POST', body: `copy ${i}` });
+      assert.equal(servedBy(result), 'reviews-v1');
+    }
+    assert.equal(shadow.requests.length, 5, 'every request was copied, and answered while the copies still wait');
+    assert.match(String(shadow.requests[0]?.headers.host), /^reviews-shadow/);
+    for (const release of held) release();
+  });
+
+  it('takes a new policy within a second, dropping no request while it changes', async () => {
+    await mesh.applyConfig('reviews-route.yaml', route(`  rules:\n    - destinations: [{ service: reviews, subset: v1 }]\n      headers: { response: { add: { x-policy: one } } }\n`), '"one"');
+    const failures: number[] = [];
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const result = await mesh.request('reviews');
+        if (result.status !== 200) failures.push(result.status);
+      }
+    })();
+    const started = performance.now();
+    await mesh.applyConfig('reviews-route.yaml', route(`  rules:\n    - destinations: [{ service: reviews, subset: v2 }]\n      headers: { response: { add: { x-policy: two } } }\n`), '"two"');
+    const tookMs = performance.now() - started;
+    running = false;
+    await load;
+    assert.deepEqual(failures, []);
+    assert.ok(tookMs < 1000, `the change reached the sidecar after ${tookMs.toFixed(0)} ms`);
+    assert.equal(servedBy(await mesh.request('reviews')), 'reviews-v2');
+  });
+});
