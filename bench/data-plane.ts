@@ -4,6 +4,7 @@ import { runOpenLoop, type LatencyResult } from './load/open-loop.js';
 import { runWrk } from './load/wrk.js';
 import { totalCpuSeconds, totalRssMb } from './measure/proc-stat.js';
 import { startMeshTargets } from './targets/mesh.js';
+import { startPolicyMeshTarget } from './targets/policy-mesh.js';
 import { directTarget, haproxyTarget, nginxTarget, nodeHttpProxyTarget, peerUnavailable, startUpstream } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
@@ -53,6 +54,9 @@ export async function runDataPlane(options: DataPlaneOptions, log: (line: string
     const mesh = await startMeshTargets(upstream, profileDir);
     stops.unshift(mesh.stop);
     targets.push(...mesh.targets);
+    const policyMesh = await startPolicyMeshTarget(upstream, profileDir);
+    stops.unshift(policyMesh.stop);
+    targets.push(policyMesh);
     for (const [binary, start] of [
       ['nginx', nginxTarget],
       ['haproxy', haproxyTarget],

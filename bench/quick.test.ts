@@ -25,7 +25,7 @@ describe('bench --quick', () => {
     assert.ok(dataPlane);
     for (const skipped of dataPlane.skipped) t.diagnostic(`peer skipped: ${skipped.name}: ${skipped.reason}`);
     const names = dataPlane.targets.map((target) => target.name);
-    for (const required of ['direct', 'sidecar hop', 'mesh (2 sidecars)', 'node-http-proxy']) assert.ok(names.includes(required), `${required} was measured`);
+    for (const required of ['direct', 'sidecar hop', 'mesh (2 sidecars)', 'mesh + policies', 'node-http-proxy']) assert.ok(names.includes(required), `${required} was measured`);
     for (const peer of ['nginx', 'haproxy']) {
       assert.ok(names.includes(peer) || dataPlane.skipped.some((skipped) => skipped.name === peer), `${peer} was measured or its skip explained`);
     }

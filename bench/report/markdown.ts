@@ -27,6 +27,8 @@ export interface Report {
 }
 
 const HOP = 'sidecar hop';
+const MESH = 'mesh (2 sidecars)';
+const POLICY_MESH = 'mesh + policies';
 
 function figures(result: DataPlaneResult, name: string): TargetFigures | undefined {
   return result.targets.find((target) => target.name === name);
@@ -87,6 +89,15 @@ function goals(result: DataPlaneResult): Goal[] {
   check('sidecar hop +p99 at 1k req/s', added(result, hop, 'p99Us').median, 2, 'ms');
   check('sidecar idle RSS', hop.rssIdleMb, 60, 'MB');
   check('sidecar RSS under load', spread(hop.rounds.map((r) => r.rssLoadedMb)).max, 90, 'MB');
+  const policies = figures(result, POLICY_MESH);
+  const mesh = figures(result, MESH);
+  if (policies && mesh) {
+    // Two sidecars on the path: per hop, half of what the path adds.
+    check('mesh + policies: CPU at 1k req/s per hop', vcpuPer1k(result, policies).median / 2, 0.2, 'vCPU');
+    check('mesh + policies: +p50 per hop', added(result, policies, 'p50Us').median / 2, 0.4, 'ms');
+    check('mesh + policies: +p99 per hop', added(result, policies, 'p99Us').median / 2, 2, 'ms');
+    check('mesh + policies: CPU per request, × mesh without', cpuPerRequest(policies).median / cpuPerRequest(mesh).median, 1.25, '×');
+  }
   if (nginx) check("CPU per request, × nginx's", cpuPerRequest(hop).median / cpuPerRequest(nginx).median, 2.5, '×');
   if (baseline) {
     const better: Array<[string, boolean]> = [
@@ -145,7 +156,7 @@ export function renderMarkdown(report: Report): string {
     `Command: \`${report.command}\`  `,
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; ${machine.date}.`,
     '',
-    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, nginx, haproxy, node-http-proxy, then again), so ratios hold on a noisy machine. Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
+    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, mesh + policies, nginx, haproxy, node-http-proxy, then again). "mesh + policies" is the mesh path with a realistic policy set in force: 100 route rules (a request passes over 99 that match on path and header), retries and a timeout, connection limits and outlier detection, and a rate limit at the destination with a quota no run reaches (bench/targets/policy-mesh.ts), so ratios hold on a noisy machine. Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
     '',
   ];
   for (const result of report.dataPlane) {
