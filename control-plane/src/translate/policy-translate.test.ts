@@ -211,9 +211,11 @@ describe('translate policy config', () => {
     assert.deepEqual((snapshot[TYPE_URL.endpoint].get(fqdn) as Json).endpoints, []);
   });
 
-  it('adds the fault filter before the router on the outbound listener', () => {
-    const hcm = (snapshotOf(config())[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters[0].typed_config;
-    assert.deepEqual(hcm.http_filters.map((filter: Json) => filter.name), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
+  it('adds the fault filter before the router on the outbound listener while some route injects faults', () => {
+    const filters = (mesh: MeshConfig) => ((snapshotOf(mesh)[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters[0].typed_config.http_filters as Json[]).map((filter) => filter.name);
+    assert.deepEqual(filters(config()), ['envoy.filters.http.router']);
+    const faulty = config(doc('Route', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      fault: { abort: { status: 503, percent: 1 } }\n'));
+    assert.deepEqual(filters(faulty), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
   });
 
   it('produces resources that encode as their Envoy types and keep every field through a decode', () => {

@@ -18,7 +18,8 @@ export const OUTBOUND = 'outbound';
 
 const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
 const ROUTER_FILTER = { name: ROUTER_FILTER_NAME, typed_config: { '@type': TYPE_URL.router } };
-// Without a config of its own the fault filter injects nothing; routes' per-filter configs do.
+// Without a config of its own the fault filter injects nothing; routes' per-filter configs do. It
+// is in the chain only while some route has one, so a mesh without faults keeps the bare router.
 const FAULT_FILTER = { name: FAULT_FILTER_NAME, typed_config: { '@type': FAULT_TYPE_URL } };
 const CONNECT_TIMEOUT = { seconds: 5 };
 // Kubernetes' well-known topology labels give an instance its locality.
@@ -77,7 +78,8 @@ export function translate(services: readonly ServiceView[], namespace: string, c
     virtualHosts.push(virtualHost);
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
   }
-  snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener());
+  const hasFaults = config.routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
+  snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults));
   snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
   return snapshot;
 }
@@ -119,7 +121,7 @@ function httpConnectionManager(statPrefix: string, routes: object, httpFilters: 
   };
 }
 
-function outboundListener(): object {
+function outboundListener(hasFaults: boolean): object {
   return {
     name: OUTBOUND,
     address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
@@ -130,7 +132,7 @@ function outboundListener(): object {
             name: HCM_FILTER_NAME,
             typed_config: httpConnectionManager(OUTBOUND, {
               rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
-            }, [FAULT_FILTER, ROUTER_FILTER]),
+            }, hasFaults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER]),
           },
         ],
       },
