@@ -2,10 +2,13 @@
 // calling sidecar routes — splits, header canaries, rewrites, header edits, faults, mirrors —
 // within a second and without dropping a request.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp, startNamedApp, type TestApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
 import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { waitFor } from '../support/processes.js';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
 
@@ -175,7 +178,8 @@ describe('traffic routing policies', () => {
       const result = await mesh.request('reviews', '/mirrored', { method: 'POST', body: `copy ${i}` });
       assert.equal(servedBy(result), 'reviews-v1');
     }
-    assert.equal(shadow.requests.length, 5, 'every request was copied, and answered while the copies still wait');
+    // Every request was answered while its copy still waits for the shadow; the copies arrive on the side.
+    await waitFor(() => shadow.requests.length === 5, 'five copies at the shadow');
     assert.match(String(shadow.requests[0]?.headers.host), /^reviews-shadow/);
     for (const release of held) release();
   });
@@ -199,4 +203,43 @@ describe('traffic routing policies', () => {
     assert.ok(tookMs < 1000, `the change reached the sidecar after ${tookMs.toFixed(0)} ms`);
     assert.equal(servedBy(await mesh.request('reviews')), 'reviews-v2');
   });
+
+  const badPolicies: Array<[what: string, rules: string, reason: RegExp]> = [
+    ['an invalid regex', '    - match: [{ path: { regex: "/(?!admin).*" } }]\n      destinations: [{ service: reviews, subset: v1 }]\n', /spec\.rules\[0\]\.match\[0\]\.path\.regex: .*lookaround/],
+    ['weights that do not sum to 100', '    - destinations: [{ service: reviews, subset: v1, weight: 80 }, { service: reviews, subset: v2, weight: 10 }]\n', /spec\.rules\[0\]\.destinations: weights sum to 90, must be 100/],
+    ['an unknown subset', '    - destinations: [{ service: reviews, subset: v3 }]\n', /spec\.rules\[0\]\.destinations\[0\]\.subset: .*v3/],
+    ['an unknown service', '    - destinations: [{ service: nowhere }]\n', /spec\.rules\[0\]\.destinations\[0\]\.service: .*nowhere/],
+    ['a negative timeout', '    - destinations: [{ service: reviews, subset: v1 }]\n      timeout: -1s\n', /spec\.rules\[0\]\.timeout: /],
+  ];
+  for (const [what, rules, reason] of badPolicies) {
+    it(`rejects ${what}, naming the document and field, and keeps the policy in force`, async () => {
+      await mesh.applyConfig('reviews-route.yaml', route(`  rules:\n    - destinations: [{ service: reviews, subset: v2 }]\n      headers: { response: { add: { x-policy: good } } }\n`), '"good"');
+      await waitFor(async () => (await configView(mesh)).lastRejection === null, 'the good config accepted');
+      await writeFile(join(mesh.configDir, 'reviews-route.yaml'), route(`  rules:\n${rules}`));
+      const rejection = await waitForRejection(mesh);
+      assert.match(rejection, /^reviews-route\.yaml:\d+: Route "reviews": /);
+      assert.match(rejection, reason);
+      const result = await mesh.request('reviews');
+      assert.equal(servedBy(result), 'reviews-v2');
+      assert.equal(result.headers['x-policy'], 'good');
+    });
+  }
 });
+
+interface ConfigView {
+  lastRejection: { at: string; messages: string[] } | null;
+}
+
+async function configView(mesh: PolicyMesh): Promise<ConfigView> {
+  return (await (await fetch(`http://${mesh.controlPlane.admin}/debug/config`)).json()) as ConfigView;
+}
+
+/** The messages of the control plane's rejection of the folder, once there is one. */
+async function waitForRejection(mesh: PolicyMesh): Promise<string> {
+  let messages: string[] = [];
+  await waitFor(async () => {
+    messages = (await configView(mesh)).lastRejection?.messages ?? [];
+    return messages.length > 0;
+  }, 'the control plane to reject the file');
+  return messages.join('\n');
+}
