@@ -1,5 +1,6 @@
-// The xDS v3 wire edge: Envoy's protos from the pinned @grpc/grpc-js-xds, loaded once, the ADS
-// service definition for grpc-js, and Any encoding of resources. Resources are plain objects with
+// The xDS v3 wire edge: Envoy's protos from the pinned @grpc/grpc-js-xds and our own resource types
+// (proto/pilotfish/v1), loaded once, the ADS service definition for grpc-js, and Any encoding of
+// resources. Resources are plain objects with
 // protocol field names (keepCase); nested Any values carry '@type'.
 import * as grpc from '@grpc/grpc-js';
 import '@grpc/proto-loader';
@@ -9,7 +10,7 @@ import type { DiscoveryRequest__Output } from './gen/envoy/service/discovery/v3/
 import type { DiscoveryResponse__Output } from './gen/envoy/service/discovery/v3/DiscoveryResponse.js';
 import type { Struct__Output } from './gen/google/protobuf/Struct.js';
 import type { Value__Output } from './gen/google/protobuf/Value.js';
-import { envoyIncludeDirs } from './paths.js';
+import { envoyIncludeDirs, pilotfishProtoDir } from './paths.js';
 
 export const TYPE_URL = {
   listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
@@ -22,10 +23,15 @@ export const TYPE_URL = {
   httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
   fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
   localRateLimit: 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
+  /** Our own resource type: a service's app parameters (ServiceConfig kind), named by service FQDN. */
+  serviceConfig: 'type.googleapis.com/pilotfish.v1.ServiceConfig',
 } as const;
 
-/** The resource types this mesh serves, in the order a client should apply them (CDS before EDS, LDS before RDS). */
-export const RESOURCE_TYPE_URLS = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route] as const;
+/**
+ * The resource types this mesh serves, in the order a client should apply them (CDS before EDS,
+ * LDS before RDS). ServiceConfig stands alone; only our sidecar asks for it.
+ */
+export const RESOURCE_TYPE_URLS = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route, TYPE_URL.serviceConfig] as const;
 export type ResourceTypeUrl = (typeof RESOURCE_TYPE_URLS)[number];
 
 export function isResourceTypeUrl(typeUrl: string): typeUrl is ResourceTypeUrl {
@@ -47,8 +53,9 @@ const root = loadProtosWithOptionsSync(
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+    'pilotfish/v1/service_config.proto',
   ],
-  { keepCase: true, includeDirs: envoyIncludeDirs },
+  { keepCase: true, includeDirs: [...envoyIncludeDirs, pilotfishProtoDir] },
 );
 
 const toObjectOptions: protobuf.IConversionOptions = {

@@ -10,7 +10,8 @@ interface RegistryView {
   services: Array<{ name: string; namespace: string; instances: Instance[] }>;
 }
 
-const TYPES = ['CDS', 'EDS', 'LDS', 'RDS'] as const;
+// SCDS: service config (app parameters), which only sidecars ask for; '-' for proxyless clients.
+const TYPES = ['CDS', 'EDS', 'LDS', 'RDS', 'SCDS'] as const;
 
 export function statusCommand(): Command {
   return new Command('status')

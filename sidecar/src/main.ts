@@ -1,15 +1,18 @@
 // Wires one sidecar: inbound, outbound and admin listeners; the ADS client whose accepted config
-// the outbound side serves; the registration of the app with the control plane; graceful stop.
+// the outbound side serves and whose ServiceConfig the app reads on /v1/config; the registration
+// of the app with the control plane; graceful stop.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
+import { AppConfig } from './listeners/app-config.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
 import { Registration } from './registration/registration.js';
 import { AdsClient } from './xds/ads-client.js';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { RoutingConfig } from './router/router.js';
-import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER } from './xds/subscriptions.js';
+import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
+import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, serviceConfigName } from './xds/subscriptions.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -52,15 +55,24 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const inboundName = inboundListenerName(options.service, options.namespace);
   let inboundConfig: RoutingConfig = localInbound;
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
+  const configName = serviceConfigName(options.service, options.namespace);
+  const appConfig = new AppConfig({ service: configName });
   const ads = new AdsClient({
     controlPlane: options.controlPlane,
     nodeId,
     metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
     listenerNames: [OUTBOUND_LISTENER, inboundName],
+    serviceConfigNames: [configName],
     apply(resources) {
       outboundConfig = compileProxyConfig(resources, outboundConfig, clusterContext);
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
+    },
+    applyServiceConfigs(resources) {
+      const resource = resources.get(configName);
+      // Checked whole before anything changes: a NACKed response leaves the app's parameters alone.
+      const parameters = resource === undefined ? undefined : resolveParameters(compileServiceConfig(resource), options.labels);
+      if (appConfig.update(parameters)) logger.info({ service: configName, version: appConfig.version }, 'app config changed');
     },
     logger,
   });
@@ -72,6 +84,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     configDump: () => ads.configDump(),
     clusters: () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()],
     quit: options.onQuit,
+    appConfig,
     logger,
   });
   const [inboundAddress, outboundAddress, adminAddress] = await Promise.all([

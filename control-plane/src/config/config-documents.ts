@@ -7,6 +7,7 @@ import { destinationPolicySchema, type DestinationPolicyDocument } from './desti
 import { rateLimitSchema, type RateLimitDocument } from './rate-limit-schema.js';
 import { routeSchema, type RouteDocument } from './route-schema.js';
 import { API_VERSION } from './schema-common.js';
+import { serviceConfigSchema, type ServiceConfigDocument } from './service-config-schema.js';
 import { serviceSchema, type ServiceDocument } from './service-schema.js';
 
 export const KIND_SCHEMAS = {
@@ -14,11 +15,12 @@ export const KIND_SCHEMAS = {
   DestinationPolicy: destinationPolicySchema,
   RateLimit: rateLimitSchema,
   Service: serviceSchema,
+  ServiceConfig: serviceConfigSchema,
 } as const;
 export type Kind = keyof typeof KIND_SCHEMAS;
 export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
-export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument;
+export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument | ServiceConfigDocument;
 
 /** A validated document and where it came from. */
 export interface SourcedDocument<D extends AnyDocument = AnyDocument> {

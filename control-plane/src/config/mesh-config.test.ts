@@ -58,6 +58,18 @@ describe('config validation', () => {
 `)],
     ['a Service declaring a service that routes may name before it registers', `${doc('Service', 'payments', '  ports: [{ port: 8080, protocol: grpc }]\n')}\n---\n${doc('Route', 'payments', '  host: payments\n  rules:\n    - destinations: [{ service: payments }]\n')}`],
     ['a service in another namespace by qualified name', doc('Route', 'db', '  host: db.data\n  rules:\n    - destinations: [{ service: db.data.svc.cluster.local }]\n')],
+    ['app parameters of any JSON type with subset overrides', doc('ServiceConfig', 'ratings', `  service: ratings
+  parameters:
+    requireMfa: true
+    maxUploadMb: 25
+    banner: null
+    regions: [eu, us]
+    limits: { perUser: 10, burst: { size: 5 } }
+  subsets:
+    - labels: { version: v2 }
+      parameters: { maxUploadMb: 50 }
+`)],
+    ['app parameters for a declared service, by qualified name, with no parameters yet', `${doc('Service', 'payments', '  ports: [{ port: 8080 }]\n')}---\n${doc('ServiceConfig', 'payments', '  service: payments.default.svc.cluster.local\n  parameters: {}\n')}`],
     ['a short name resolved in the document namespace', doc('Route', 'db', '  host: db\n  rules:\n    - destinations: [{ service: db }]\n', '  namespace: data\n')],
   ];
   for (const [name, text] of good) it(`accepts ${name}`, () => assert.deepEqual(messages(text), []));
@@ -90,7 +102,7 @@ describe('config validation', () => {
     ['a duration without a unit', doc('DestinationPolicy', 'ratings', '  host: ratings\n  connectionPool:\n    idleTimeout: 30\n'),
       /spec\.connectionPool\.idleTimeout: must be a string, got number 30/],
     ['an unknown kind', 'apiVersion: pilotfish.dev/v1\nkind: VirtualService\nmetadata: { name: x }\nspec: {}\n',
-      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service\)$/],
+      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig\)$/],
     ['an unknown apiVersion', 'apiVersion: networking.istio.io/v1\nkind: Route\nmetadata: { name: x }\nspec: {}\n',
       /^f\.yaml:1: Route "x": apiVersion: "networking\.istio\.io\/v1" is not supported; use pilotfish\.dev\/v1$/],
     ['an unknown field', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retry: { attempts: 2 }\n'),
@@ -114,6 +126,20 @@ describe('config validation', () => {
       /spec\.rules\[0\]\.fault\.abort\.percent: must be at most 100/],
     ['a host that is not a service name', doc('Route', 'x', '  host: Reviews.example.com.x\n  rules:\n    - destinations: [{ service: reviews }]\n'),
       /spec\.host: "Reviews\.example\.com\.x" is not a service name/],
+    ['app parameters for an unknown service', doc('ServiceConfig', 'ghost', '  service: ghost\n  parameters: { a: 1 }\n'),
+      /^f\.yaml:6: ServiceConfig "ghost": spec\.service: unknown service "ghost" \(ghost\.default\.svc\.cluster\.local\): no instance is registered and no Service document declares it$/],
+    ['two ServiceConfigs for one service', `${doc('ServiceConfig', 'a', '  service: ratings\n  parameters: { a: 1 }\n')}---\n${doc('ServiceConfig', 'b', '  service: ratings.default\n  parameters: { a: 2 }\n')}`,
+      /^f\.yaml:14: ServiceConfig "b": spec\.service: ratings\.default\.svc\.cluster\.local already has a ServiceConfig: ServiceConfig "a" at f\.yaml:1; put its parameters in one document$/],
+    ['app parameters without parameters', doc('ServiceConfig', 'ratings', '  service: ratings\n'),
+      /^f\.yaml:5: ServiceConfig "ratings": spec\.parameters: is required$/],
+    ['app parameters that are a list', doc('ServiceConfig', 'ratings', '  service: ratings\n  parameters: [a, b]\n'),
+      /^f\.yaml:7: ServiceConfig "ratings": spec\.parameters: must be a record, got a list$/],
+    ['an app parameter that is not a JSON number', doc('ServiceConfig', 'ratings', '  service: ratings\n  parameters:\n    limits: { burst: .inf }\n'),
+      /^f\.yaml:8: ServiceConfig "ratings": spec\.parameters\.limits\.burst: Infinity is not a JSON number$/],
+    ['an app parameter subset without labels', doc('ServiceConfig', 'ratings', '  service: ratings\n  parameters: {}\n  subsets:\n    - labels: {}\n      parameters: { a: 1 }\n'),
+      /^f\.yaml:9: ServiceConfig "ratings": spec\.subsets\[0\]\.labels: needs at least one label/],
+    ['an unknown field in app parameters', doc('ServiceConfig', 'ratings', '  service: ratings\n  parameters: {}\n  subsets:\n    - labels: { version: v2 }\n      params: { a: 1 }\n'),
+      /spec\.subsets\[0\]\.params: is not a known field/],
     ['a subset without labels', doc('DestinationPolicy', 'ratings', '  host: ratings\n  subsets: [{ name: v1, labels: {} }]\n'),
       /spec\.subsets\[0\]\.labels: needs at least one label/],
   ];

@@ -6,6 +6,7 @@ import type { DestinationPolicyDocument } from './destination-policy-schema.js';
 import type { RateLimitDocument } from './rate-limit-schema.js';
 import type { RouteDocument } from './route-schema.js';
 import { resolveService } from './service-ref.js';
+import type { ServiceConfigDocument } from './service-config-schema.js';
 import type { ServiceDocument } from './service-schema.js';
 
 /** The validated config translate reads. */
@@ -14,9 +15,15 @@ export interface MeshConfig {
   destinationPolicies: readonly DestinationPolicyDocument[];
   rateLimits: readonly RateLimitDocument[];
   services: readonly ServiceDocument[];
+  serviceConfigs: readonly ServiceConfigDocument[];
 }
 
-export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [] };
+export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [] };
+
+/** The field naming the service a document is about: `spec.service` for ServiceConfig, else `spec.host`. */
+function targetOf(document: Exclude<AnyDocument, ServiceDocument>): { path: PropertyKey[]; name: string } {
+  return document.kind === 'ServiceConfig' ? { path: ['spec', 'service'], name: document.spec.service } : { path: ['spec', 'host'], name: document.spec.host };
+}
 
 export interface ValidateOptions {
   /**
@@ -69,10 +76,11 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
       declared.add(resolveService(metadata.name, metadata.namespace).fqdn);
       continue;
     }
-    const host = resolveService(source.document.spec.host, metadata.namespace).fqdn;
+    const target = targetOf(source.document);
+    const host = resolveService(target.name, metadata.namespace).fqdn;
     const hostKey = `${kind}/${host}`;
     const other = byHost.get(hostKey);
-    if (other) errors.push(at(source, ['spec', 'host'], `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its rules in one document`));
+    if (other) errors.push(at(source, target.path, `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its ${kind === 'ServiceConfig' ? 'parameters' : 'rules'} in one document`));
     else byHost.set(hostKey, source);
     if (source.document.kind === 'DestinationPolicy') subsets.set(host, new Set((source.document.spec.subsets ?? []).map((subset) => subset.name)));
   }
@@ -99,7 +107,8 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   for (const source of byName.values()) {
     const document = source.document as AnyDocument;
     if (document.kind === 'Service') continue;
-    checkService(source, ['spec', 'host'], document.spec.host);
+    const target = targetOf(document);
+    checkService(source, target.path, target.name);
     if (document.kind !== 'Route') continue;
     document.spec.rules.forEach((rule, ruleIndex) => {
       rule.destinations.forEach((destination, index) => {
@@ -123,7 +132,13 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     ok: true,
     documents: accepted,
     notes,
-    config: { routes: ofKind('Route'), destinationPolicies: ofKind('DestinationPolicy'), rateLimits: ofKind('RateLimit'), services: ofKind('Service') },
+    config: {
+      routes: ofKind('Route'),
+      destinationPolicies: ofKind('DestinationPolicy'),
+      rateLimits: ofKind('RateLimit'),
+      services: ofKind('Service'),
+      serviceConfigs: ofKind('ServiceConfig'),
+    },
   };
 }
 

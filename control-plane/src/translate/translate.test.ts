@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { RESOURCE_TYPE_URLS, TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
 import type { ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
+import { validateConfig } from '../config/mesh-config.js';
 import { translate } from './translate.js';
 
 function service(name: string, namespace: string, instances: Array<Partial<ServiceInstance>>): ServiceView {
@@ -123,6 +124,35 @@ describe('translate', () => {
     }
     const cla = decodeResource(encodeResource(TYPE_URL.endpoint, snapshot[TYPE_URL.endpoint].get('backend.default.svc.cluster.local') as object)) as Json;
     assert.equal(cla.endpoints[0].lb_endpoints[0].metadata.filter_metadata['envoy.lb'].fields.version.stringValue, 'v1');
+  });
+
+  it('gives every node group each ServiceConfig as a pilotfish.v1.ServiceConfig named by the service FQDN', () => {
+    const text = `apiVersion: pilotfish.dev/v1
+kind: ServiceConfig
+metadata: { name: backend, namespace: shop }
+spec:
+  service: backend
+  parameters: { requireMfa: true, quota: { perUser: 10 }, banner: null, regions: [eu] }
+  subsets:
+    - labels: { version: v2 }
+      parameters: { requireMfa: false }
+`;
+    const result = validateConfig([{ name: 'c.yaml', text }], { isRegistered: () => true });
+    assert.ok(result.ok);
+    const fqdn = 'backend.shop.svc.cluster.local';
+    for (const group of ['shop', 'default']) {
+      const snapshot = translate([service('backend', 'shop', [{}])], group, result.config);
+      assert.deepEqual(names(snapshot, TYPE_URL.serviceConfig), [fqdn]);
+      const decoded = decodeResource(encodeResource(TYPE_URL.serviceConfig, snapshot[TYPE_URL.serviceConfig].get(fqdn) as object)) as Json;
+      assert.equal(decoded['@type'], 'type.googleapis.com/pilotfish.v1.ServiceConfig');
+      assert.equal(decoded.name, fqdn);
+      assert.deepEqual(Object.keys(decoded.parameters.fields), ['banner', 'quota', 'regions', 'requireMfa'], 'keys sorted, so versions do not depend on YAML order');
+      assert.equal(decoded.parameters.fields.requireMfa.boolValue, true);
+      assert.equal(decoded.parameters.fields.quota.structValue.fields.perUser.numberValue, 10);
+      assert.deepEqual(decoded.subsets[0].labels, { version: 'v2' });
+      assert.equal(decoded.subsets[0].parameters.fields.requireMfa.boolValue, false);
+    }
+    assert.equal(translate([], 'default')[TYPE_URL.serviceConfig].size, 0, 'no ServiceConfig, no resource');
   });
 
   it('is pure: the same registry gives the same resources', () => {

@@ -1,7 +1,8 @@
 // Pure translation of the registry and the policy config into xDS resources for one node group
 // (a namespace): the sidecar's `outbound` listener and route table, one api_listener per service
 // host name for proxyless gRPC clients, an EDS cluster with its load assignment per service and per
-// subset, and each service's `inbound|FQDN` listener (its rate limits).
+// subset, each service's `inbound|FQDN` listener (its rate limits), and each ServiceConfig (app
+// parameters) as a pilotfish.v1.ServiceConfig named by the service FQDN.
 import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
@@ -13,6 +14,7 @@ import { inboundListener, inboundListenerName } from './inbound.js';
 import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
+import { serviceConfigName, serviceConfigResource } from './service-config.js';
 
 export const OUTBOUND = 'outbound';
 
@@ -41,6 +43,7 @@ export function translate(services: readonly ServiceView[], namespace: string, c
     [TYPE_URL.endpoint]: new Map(),
     [TYPE_URL.listener]: new Map(),
     [TYPE_URL.route]: new Map(),
+    [TYPE_URL.serviceConfig]: new Map(),
   };
   const policies = new Map(config.destinationPolicies.map((policy) => [resolveService(policy.spec.host, policy.metadata.namespace).fqdn, policy.spec]));
   const routes = new Map(config.routes.map((route) => [resolveService(route.spec.host, route.metadata.namespace).fqdn, route]));
@@ -81,6 +84,9 @@ export function translate(services: readonly ServiceView[], namespace: string, c
   const hasFaults = config.routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
   snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults));
   snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
+  // Every group holds every service's config (as it holds every cluster); a sidecar asks by name
+  // for its own service's only, and is pushed only when that one changes.
+  for (const document of config.serviceConfigs) snapshot[TYPE_URL.serviceConfig].set(serviceConfigName(document), serviceConfigResource(document));
   return snapshot;
 }
 

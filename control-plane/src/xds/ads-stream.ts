@@ -2,7 +2,7 @@
 // sent, ACKs and NACKs, and pushes a type again only when what this stream subscribes to changed.
 // It knows the cache and a `send` function, not gRPC (ads-server.ts binds it to a call).
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
-import { TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
+import { RESOURCE_TYPE_URLS, TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
 import type { CachedResource, SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
 
@@ -30,6 +30,7 @@ interface Subscription {
 }
 
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
+const SERVED_TYPES = RESOURCE_TYPE_URLS.map((typeUrl) => TYPE_SHORT_NAMES[typeUrl]).join(', ');
 
 /** A request that breaks the protocol: the stream ends with this message as INVALID_ARGUMENT. */
 export class AdsProtocolError extends Error {
@@ -53,7 +54,7 @@ export class AdsStream {
       // is recorded where an operator looks (/debug/proxies, pilotfish status).
       status.unsupportedRequests.push({
         typeUrl,
-        message: `type_url "${typeUrl}" is not served by this control plane (it serves CDS, EDS, LDS and RDS)`,
+        message: `type_url "${typeUrl}" is not served by this control plane (it serves ${SERVED_TYPES})`,
         at: new Date().toISOString(),
       });
       return;

@@ -2,11 +2,15 @@
 // sent, what it ACKed and its last NACK. Served by /debug/proxies and `pilotfish status`.
 import { TYPE_URL, type ResourceTypeUrl } from '../../../proto/xds.js';
 
-export const TYPE_SHORT_NAMES: Record<ResourceTypeUrl, 'CDS' | 'EDS' | 'LDS' | 'RDS'> = {
+export type TypeShortName = 'CDS' | 'EDS' | 'LDS' | 'RDS' | 'SCDS';
+
+export const TYPE_SHORT_NAMES: Record<ResourceTypeUrl, TypeShortName> = {
   [TYPE_URL.cluster]: 'CDS',
   [TYPE_URL.endpoint]: 'EDS',
   [TYPE_URL.listener]: 'LDS',
   [TYPE_URL.route]: 'RDS',
+  // Service config discovery: our own type (pilotfish.v1.ServiceConfig), asked for by our sidecars only.
+  [TYPE_URL.serviceConfig]: 'SCDS',
 };
 
 export interface Nack {
@@ -38,7 +42,7 @@ export interface ProxyStatus {
   group: string;
   controlPlane: string;
   connectedAt: string;
-  types: Partial<Record<'CDS' | 'EDS' | 'LDS' | 'RDS', TypeStatus>>;
+  types: Partial<Record<TypeShortName, TypeStatus>>;
   /** Requests for type URLs this control plane does not serve, with the error recorded for each. */
   unsupportedRequests: Array<{ typeUrl: string; message: string; at: string }>;
 }

@@ -1,10 +1,11 @@
 // The sidecar's admin listener (bind it to loopback): readiness, what it holds (/config_dump), its
-// clusters and endpoints with counters, and a graceful stop. Endpoints are a table keyed by
-// method and path, so later ones (/stats/prometheus, /v1/config) are one entry each.
-import { createServer, type ServerResponse } from 'node:http';
+// clusters and endpoints with counters, a graceful stop, and the app's config API (/v1/config).
+// Endpoints are a table keyed by method and path, so later ones (/stats/prometheus) are one entry each.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
 import { clustersJson, clustersText } from './admin-clusters.js';
+import type { AppConfig } from './app-config.js';
 import { listenOn, type Listener } from './listener.js';
 
 export interface AdminSources {
@@ -15,10 +16,12 @@ export interface AdminSources {
   clusters(): Iterable<Cluster>;
   /** Called once the answer to POST /quitquitquit is out. */
   quit(): void;
+  /** The parameters this instance's app reads on GET /v1/config. */
+  appConfig?: AppConfig;
   logger: Logger;
 }
 
-type AdminEndpoint = (res: ServerResponse, query: URLSearchParams) => void;
+type AdminEndpoint = (res: ServerResponse, query: URLSearchParams, req: IncomingMessage) => void;
 
 export function createAdminListener(sources: AdminSources): Listener {
   const endpoints = new Map<string, AdminEndpoint>([
@@ -46,6 +49,13 @@ export function createAdminListener(sources: AdminSources): Listener {
       },
     ],
   ]);
+  const { appConfig } = sources;
+  if (appConfig) {
+    endpoints.set('GET /v1/config', (res, query, req) => {
+      if (query.get('watch') === 'true') appConfig.watch(req, res);
+      else appConfig.get(req, res);
+    });
+  }
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -57,7 +67,7 @@ export function createAdminListener(sources: AdminSources): Listener {
       return;
     }
     try {
-      endpoint(res, new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)));
+      endpoint(res, new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)), req);
     } catch (error) {
       sources.logger.error({ err: error, path }, 'admin endpoint failed');
       if (!res.headersSent) json(res, 500, { error: `${req.method} ${path} failed: ${(error as Error).message}` });
@@ -69,6 +79,7 @@ export function createAdminListener(sources: AdminSources): Listener {
     listen: (host, port) => listenOn(server, 'admin', host, port, sources.logger),
     close: () =>
       new Promise((resolve) => {
+        appConfig?.close();
         server.close(() => resolve());
         // Admin requests are short; nothing is worth waiting for.
         server.closeAllConnections();

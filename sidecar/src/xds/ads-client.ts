@@ -1,7 +1,8 @@
 // The sidecar's xDS client: one ADS stream (state of the world) to the control plane. Each
 // response is checked by `apply` as a whole; a resource the sidecar cannot use NACKs the response
 // with the reason, and the last good config stays in force. Reconnects with backoff, and keeps
-// serving its last good config while no control plane answers.
+// serving its last good config while no control plane answers. Besides Envoy's four types it asks
+// for its service's pilotfish.v1.ServiceConfig (app parameters), applied on its own.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
@@ -13,6 +14,7 @@ import {
   type DiscoveryResponseIn,
   type ResourceTypeUrl,
 } from '../../../proto/xds.js';
+import type { ServiceConfig__Output } from '../../../proto/gen/pilotfish/v1/ServiceConfig.js';
 import { XdsConfigError, type XdsResourceSet } from './resource-set.js';
 import { endpointNamesOf, routeNamesOf } from './subscriptions.js';
 
@@ -23,8 +25,15 @@ export interface AdsClientOptions {
   metadata: Record<string, string>;
   /** The listeners this sidecar serves (LDS by name). */
   listenerNames: string[];
+  /** The ServiceConfig resources to ask for by name (this sidecar's own service). */
+  serviceConfigNames: string[];
   /** Checks and applies a candidate resource set; throws XdsConfigError to reject it. */
   apply(resources: XdsResourceSet): void;
+  /**
+   * Checks and applies the ServiceConfig resources held after a response (none when the service
+   * has no ServiceConfig); throws XdsConfigError to reject them. The proxy config is not touched.
+   */
+  applyServiceConfigs(resources: ReadonlyMap<string, ServiceConfig__Output>): void;
   logger: Logger;
 }
 
@@ -40,7 +49,7 @@ interface TypeState {
 }
 
 // Order of the initial requests: CDS before EDS, LDS before RDS (xDS's recommended sequencing).
-const TYPE_ORDER: ResourceTypeUrl[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
+const TYPE_ORDER: ResourceTypeUrl[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route, TYPE_URL.serviceConfig];
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
@@ -61,6 +70,7 @@ export class AdsClient {
       [TYPE_URL.endpoint]: [],
       [TYPE_URL.listener]: options.listenerNames,
       [TYPE_URL.route]: [],
+      [TYPE_URL.serviceConfig]: options.serviceConfigNames,
     };
     for (const typeUrl of TYPE_ORDER) {
       this.#types.set(typeUrl, { names: initialNames[typeUrl], version: '', nonce: '', resources: new Map(), received: false });
@@ -161,8 +171,8 @@ export class AdsClient {
       // LDS and CDS responses are the whole state; RDS and EDS ones add to what is held (a
       // resource goes when no listener or cluster names it any more: see #followDependencies).
       const resources = INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl) ? new Map([...state.resources, ...received]) : received;
-      const candidate = this.#candidate(typeUrl as ResourceTypeUrl, resources);
-      this.options.apply(candidate);
+      if (typeUrl === TYPE_URL.serviceConfig) this.options.applyServiceConfigs(resources as Map<string, ServiceConfig__Output>);
+      else this.options.apply(this.#candidate(typeUrl as ResourceTypeUrl, resources));
       state.resources = resources;
       state.version = version;
       state.nonce = nonce;

@@ -11,6 +11,11 @@ export function inboundListenerName(service: string, namespace: string): string 
   return `inbound|${service}.${namespace}.svc.cluster.local`;
 }
 
+/** The pilotfish.v1.ServiceConfig resource of a service (its app parameters): the service FQDN. */
+export function serviceConfigName(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
+}
+
 /** The cluster name the inbound routes send to: the local app. */
 export const INBOUND_APP_CLUSTER = 'inbound';
 
