@@ -1,10 +1,11 @@
-// The mesh's own gRPC API (pilotfish.v1), loaded with proto-loader; types come from proto/gen.
+// The mesh's own gRPC API (pilotfish.v1: Registry, Config), loaded with proto-loader; types come from proto/gen.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { ProtoGrpcType } from './gen/registry.js';
+import type { ProtoGrpcType as ConfigProto } from './gen/config.js';
+import type { ProtoGrpcType as RegistryProto } from './gen/registry.js';
 import { pilotfishProtoDir } from './paths.js';
 
-const definition = protoLoader.loadSync('pilotfish/v1/registry.proto', {
+const definition = protoLoader.loadSync(['pilotfish/v1/registry.proto', 'pilotfish/v1/config.proto'], {
   keepCase: true,
   longs: String,
   enums: String,
@@ -13,4 +14,6 @@ const definition = protoLoader.loadSync('pilotfish/v1/registry.proto', {
   includeDirs: [pilotfishProtoDir],
 });
 
-export const pilotfish = (grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType).pilotfish.v1;
+type Package = RegistryProto['pilotfish']['v1'] & ConfigProto['pilotfish']['v1'];
+
+export const pilotfish = (grpc.loadPackageDefinition(definition) as unknown as { pilotfish: { v1: Package } }).pilotfish.v1;

@@ -20,7 +20,7 @@ function run(includeDirs, files) {
 }
 
 rmSync(out, { recursive: true, force: true });
-run([join(root, 'proto')], ['pilotfish/v1/registry.proto', 'pilotfish/v1/service_config.proto']);
+run([join(root, 'proto')], ['pilotfish/v1/registry.proto', 'pilotfish/v1/service_config.proto', 'pilotfish/v1/config.proto']);
 run(
   ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => join(deps, d)),
   [
