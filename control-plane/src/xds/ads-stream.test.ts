@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import { TYPE_URL, objectToStruct, type DiscoveryResponseOut } from '../../../proto/xds.js';
 import type { ServiceInstance } from '../registry/instance.js';
+import { validateConfig } from '../config/mesh-config.js';
 import { translate } from '../translate/translate.js';
 import { AdsProtocolError, AdsStream } from './ads-stream.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -115,6 +116,28 @@ describe('AdsStream (ACK/NACK state machine)', () => {
     request({ node, resource_names: ['db.default.svc.cluster.local'] });
     cache.setSnapshot('default', translate([...services(1000, 1001), { name: 'db', namespace: 'default', instances: [] }], 'default'));
     assert.equal(sent.length, 1);
+  });
+
+  it('answers a named ServiceConfig subscription with nothing until one exists, then pushes only its own changes and its removal', () => {
+    const FRONTEND = 'frontend.default.svc.cluster.local';
+    const withConfigs = (...configs: Array<[string, string]>) => {
+      const text = configs.map(([service, parameters]) => `apiVersion: pilotfish.dev/v1\nkind: ServiceConfig\nmetadata: { name: ${service} }\nspec: { service: ${service}, parameters: ${parameters} }\n`).join('---\n');
+      const result = validateConfig([{ name: 'c.yaml', text }], { isRegistered: () => true });
+      assert.ok(result.ok);
+      return translate(services(1000), 'default', result.config);
+    };
+    const ack = () => request({ type_url: TYPE_URL.serviceConfig, resource_names: [FRONTEND], version_info: sent.at(-1)?.version_info, response_nonce: sent.at(-1)?.nonce });
+    request({ node, type_url: TYPE_URL.serviceConfig, resource_names: [FRONTEND] });
+    assert.equal(sent[0]?.resources.length, 0, 'the first request is answered, empty');
+    ack();
+    cache.setSnapshot('default', withConfigs(['frontend', '{ a: 1 }']));
+    assert.equal(sent[1]?.resources.length, 1);
+    ack();
+    cache.setSnapshot('default', withConfigs(['frontend', '{ a: 1 }'], ['backend', '{ b: 2 }']));
+    assert.equal(sent.length, 2, "another service's config is not pushed");
+    cache.setSnapshot('default', withConfigs(['backend', '{ b: 2 }']));
+    assert.equal(sent[2]?.resources.length, 0, 'removal is a push without the resource (SotW, like LDS)');
+    assert.equal(stream.status?.types.SCDS?.subscribed.length, 1);
   });
 
   it('records an unknown type URL instead of failing the stream', () => {
