@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // The `pilotfish` command.
 import { Command } from 'commander';
+import { applyCommand } from './commands/apply.js';
 import { controlPlaneCommand } from './commands/control-plane.js';
+import { deleteCommand } from './commands/delete.js';
 import { demoCommand } from './commands/demo.js';
+import { getCommand } from './commands/get.js';
+import { historyCommand } from './commands/history.js';
 import { proxyConfigCommand } from './commands/proxy-config.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
@@ -16,6 +21,11 @@ const program = new Command('pilotfish')
   .addCommand(statusCommand())
   .addCommand(proxyConfigCommand())
   .addCommand(validateCommand())
+  .addCommand(applyCommand())
+  .addCommand(getCommand())
+  .addCommand(deleteCommand())
+  .addCommand(historyCommand())
+  .addCommand(rollbackCommand())
   .addCommand(demoCommand());
 
 try {

@@ -1,11 +1,12 @@
-// Wires the control plane: registry and policy config (a watched folder) → (debounced) translate →
-// snapshot cache → ADS server, the pilotfish.v1 API and the admin listener.
+// Wires the control plane: registry and policy config (a watched folder and the Config API) →
+// (debounced) translate → snapshot cache → ADS server, the pilotfish.v1 API and the admin listener.
 import * as grpc from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminServer } from './admin/admin-server.js';
+import { addConfigService } from './api/config-service.js';
 import { addRegistryService } from './api/registry-service.js';
 import { ConfigDirSource } from './config/config-dir.js';
 import { ConfigStore } from './config/config-store.js';
@@ -46,7 +47,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { logger } = options;
   const registry = new Registry({ defaultTtlSeconds: options.defaultTtlSeconds, maxTtlSeconds: options.maxTtlSeconds });
   const cache = new SnapshotCache();
-  const config = new ConfigStore();
+  const config = new ConfigStore({ configDir: options.configDir });
   let registered = { revision: -1, fqdns: new Set<string>() };
   const isRegistered = (fqdn: string) => {
     if (registered.revision !== registry.revision) {
@@ -82,6 +83,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const ads = new AdsServer({ cache, ensureGroup, controlPlane: grpcAddress, logger });
   ads.addTo(grpcServer);
   addRegistryService(grpcServer, registry);
+  // API changes reach the store's listeners, so they are pushed like a folder change.
+  addConfigService(grpcServer, config, { isRegistered });
 
   let ready = false;
   const admin = createAdminServer({ registry, proxies: ads.proxies, cache, config, isReady: () => ready });
