@@ -1,4 +1,5 @@
-// Which names a sidecar asks for: RDS names follow its listeners, EDS names follow its clusters.
+// Which names a sidecar asks for: RDS names follow its listeners, EDS names follow its clusters, and
+// ServiceConfig is asked for by its own service's FQDN.
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
