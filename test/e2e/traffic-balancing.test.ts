@@ -2,10 +2,10 @@
 // few keys when one leaves; outlier detection ejects a failing instance and takes it back after
 // the ejection time; active health checks find a dead instance with no traffic flowing.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { startApp, startNamedApp, type TestApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
-import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { usePolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 import { waitFor } from '../support/processes.js';
 import { deregister } from '../support/registry-client.js';
 
@@ -33,17 +33,12 @@ async function endpointsOf(mesh: PolicyMesh, cluster: string): Promise<EndpointS
 }
 
 describe('load balancing and endpoint health', () => {
+  const holder = usePolicyMesh();
   let mesh: PolicyMesh;
-  const apps: TestApp[] = [];
-  const track = <T extends TestApp>(app: T): T => (apps.push(app), app);
+  const track = <T extends TestApp>(app: T): T => mesh.track(app);
 
-  before(async () => {
-    mesh = await startPolicyMesh();
-  });
-
-  after(async () => {
-    await mesh?.stop();
-    await Promise.all(apps.map((app) => app.close()));
+  before(() => {
+    mesh = holder.current;
   });
 
   it('sends a key to the same instance, and moves only the departed instance\'s keys when one leaves', async () => {

@@ -2,10 +2,10 @@
 // (GETs only, unless the policy says otherwise) within a budget, timeouts answer 504, per-try
 // timeouts move on to a healthy instance, circuit breakers shed load with the overflow flag.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { startApp, startNamedApp, type TestApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
-import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { countAnswers, usePolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 
 function fqdn(service: string): string {
   return `${service}.default.svc.cluster.local`;
@@ -47,32 +47,17 @@ ${destination}`
   }`;
 }
 
-async function statuses(mesh: PolicyMesh, host: string, count: number, method = 'GET', concurrency = 1): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  let sent = 0;
-  const worker = async () => {
-    while (sent < count) {
-      sent++;
-      const { status } = await mesh.request(host, '/', { method, body: method === 'GET' ? undefined : 'payload' });
-      counts.set(status, (counts.get(status) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return counts;
+function statuses(mesh: PolicyMesh, host: string, count: number, method = 'GET', concurrency = 1): Promise<Map<number, number>> {
+  return countAnswers(count, concurrency, async () => (await mesh.request(host, '/', { method, body: method === 'GET' ? undefined : 'payload' })).status);
 }
 
 describe('resilience policies', () => {
+  const holder = usePolicyMesh();
   let mesh: PolicyMesh;
-  const apps: TestApp[] = [];
-  const track = <T extends TestApp>(app: T): T => (apps.push(app), app);
+  const track = <T extends TestApp>(app: T): T => mesh.track(app);
 
-  before(async () => {
-    mesh = await startPolicyMesh();
-  });
-
-  after(async () => {
-    await mesh?.stop();
-    await Promise.all(apps.map((app) => app.close()));
+  before(() => {
+    mesh = holder.current;
   });
 
   describe('retries', () => {

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startApp, startNamedApp, type TestApp } from '../support/apps.js';
+import { startApp, startNamedApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
-import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { countAnswers, startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 import { waitFor } from '../support/processes.js';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
@@ -31,31 +31,21 @@ spec:
 ${spec}`;
 }
 
-/** Sends `count` requests, `concurrency` at a time, and counts the answers by who served them (or status). */
-async function tally(mesh: PolicyMesh, count: number, options: { path?: string; headers?: Record<string, string> } = {}, concurrency = 16): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  let sent = 0;
-  const worker = async () => {
-    while (sent < count) {
-      sent++;
-      const result = await mesh.request('reviews', options.path ?? '/', { headers: options.headers });
-      const key = result.status === 200 ? servedBy(result) : String(result.status);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return counts;
+/** Counts the answers to `count` requests by who served them (or their status). */
+function tally(mesh: PolicyMesh, count: number, options: { path?: string; headers?: Record<string, string> } = {}, concurrency = 16): Promise<Map<string, number>> {
+  return countAnswers(count, concurrency, async () => {
+    const result = await mesh.request('reviews', options.path ?? '/', { headers: options.headers });
+    return result.status === 200 ? servedBy(result) : String(result.status);
+  });
 }
 
 describe('traffic routing policies', () => {
   let mesh: PolicyMesh;
-  const apps: TestApp[] = [];
 
   before(async () => {
     mesh = await startPolicyMesh();
-    const v1 = await startNamedApp('reviews-v1');
-    const v2 = await startNamedApp('reviews-v2');
-    apps.push(v1, v2);
+    const v1 = mesh.track(await startNamedApp('reviews-v1'));
+    const v2 = mesh.track(await startNamedApp('reviews-v2'));
     await mesh.addInstance('reviews', v1, { version: 'v1' });
     await mesh.addInstance('reviews', v2, { version: 'v2' });
     await mesh.waitForEndpoints(REVIEWS, 2);
@@ -64,7 +54,6 @@ describe('traffic routing policies', () => {
 
   after(async () => {
     await mesh?.stop();
-    await Promise.all(apps.map((app) => app.close()));
   });
 
   it('splits 90/10 between subsets, within 3 points over 2,000 requests', async () => {
@@ -158,12 +147,13 @@ describe('traffic routing policies', () => {
 
   it('mirrors copies to another service, never waiting for them', async () => {
     const held: Array<() => void> = [];
-    const shadow = await startApp((req, res) => {
-      req.resume();
-      // The shadow answers only when the test lets it: callers must not wait for it.
-      held.push(() => res.end('shadow'));
-    });
-    apps.push(shadow);
+    const shadow = mesh.track(
+      await startApp((req, res) => {
+        req.resume();
+        // The shadow answers only when the test lets it: callers must not wait for it.
+        held.push(() => res.end('shadow'));
+      }),
+    );
     await mesh.addInstance('reviews-shadow', shadow);
     await mesh.waitForEndpoints('reviews-shadow.default.svc.cluster.local', 1);
     await mesh.applyConfig(

@@ -11,27 +11,14 @@ export interface TestApp {
 }
 
 /** An app answering `200 <name>` (JSON with its name, method, url and the request headers). */
-export async function startNamedApp(name: string): Promise<TestApp> {
-  const requests: TestApp['requests'] = [];
-  const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+export function startNamedApp(name: string): Promise<TestApp> {
+  return startApp((req, res) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name });
       res.end(JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** An app whose every answer `handle` makes; it counts what it was asked like startNamedApp. */

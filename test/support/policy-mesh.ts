@@ -4,6 +4,7 @@
 // into the folder; applyConfig waits until the calling sidecar holds them.
 import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import type { RegistryClient } from '../../proto/gen/pilotfish/v1/Registry.js';
 import type { TestApp } from './apps.js';
@@ -17,6 +18,8 @@ export interface PolicyMesh {
   client: SidecarProcess;
   configDir: string;
   registry: RegistryClient;
+  /** Closes `app` when the mesh stops. */
+  track<T extends TestApp>(app: T): T;
   /** Registers `app` as an instance of `service` (namespace default) with `labels`. */
   addInstance(service: string, app: TestApp, labels?: Record<string, string>): Promise<string>;
   /** Writes `file` into the config folder and waits until the client's config dump contains `marker`. */
@@ -37,12 +40,17 @@ export async function startPolicyMesh(): Promise<PolicyMesh> {
   const client = await startSidecar({ service: 'client', appPort: clientApp.port, controlPlane: controlPlane.grpc });
   const registry = registryClient(controlPlane.grpc);
   let instances = 0;
+  const apps: TestApp[] = [];
   const configDump = async () => (await fetch(`http://${client.admin}/config_dump`)).text();
   return {
     controlPlane,
     client,
     configDir,
     registry,
+    track(app) {
+      apps.push(app);
+      return app;
+    },
     async addInstance(service, app, labels = {}) {
       const instanceId = `${service}-${++instances}`;
       const { lease_id: leaseId } = await register(registry, { instance: { service, instance_id: instanceId, address: '127.0.0.1', port: app.port, labels }, ttl_seconds: 3600 });
@@ -67,8 +75,35 @@ export async function startPolicyMesh(): Promise<PolicyMesh> {
       registry.close();
       await client.stop();
       await controlPlane.stop();
-      await clientApp.close();
+      await Promise.all([clientApp, ...apps].map((app) => app.close()));
       await rm(configDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts a policy mesh before the suite's tests and stops it (and the apps it tracks) after them. */
+export function usePolicyMesh(): { readonly current: PolicyMesh } {
+  const holder = {} as { current: PolicyMesh };
+  before(async () => {
+    holder.current = await startPolicyMesh();
+  });
+  after(async () => {
+    await holder.current?.stop();
+  });
+  return holder;
+}
+
+/** Sends `count` requests, `concurrency` at a time, and counts the answers by the key `send` gives each. */
+export async function countAnswers<K>(count: number, concurrency: number, send: () => Promise<K>): Promise<Map<K, number>> {
+  const counts = new Map<K, number>();
+  let sent = 0;
+  const worker = async () => {
+    while (sent < count) {
+      sent++;
+      const key = await send();
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
 }
