@@ -1,15 +1,18 @@
 // Dynamic app parameters end to end: a ServiceConfig file in the control plane's config folder
 // reaches the app through its own sidecar's /v1/config (JSON with an ETag, or Server-Sent Events),
 // resolved for each instance's labels, with real processes on loopback.
+import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
+import { TYPE_URL, aggregatedDiscoveryService, encodeResource, objectToStruct, type DiscoveryResponseOut } from '../../proto/xds.js';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { httpRequest } from '../support/http.js';
 import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
-import { startSidecar, waitFor, type SidecarProcess } from '../support/processes.js';
+import { startCli, startSidecar, waitFor, type RunningProcess, type SidecarProcess } from '../support/processes.js';
 
 const SERVICE = 'client.default.svc.cluster.local';
 
@@ -212,6 +215,73 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
       assert.deepEqual(cleared.body, { service: SERVICE, version: '', parameters: {} });
       await waitFor(async () => (await getConfig(v2.admin)).json?.version === '', 'the v2 sidecar to drop its parameters', 3000);
       assert.deepEqual((await getConfig(v2.admin)).json, { service: SERVICE, version: '', parameters: {} });
+    } finally {
+      watch.close();
+    }
+  });
+});
+
+describe('app parameters from a scripted control plane', () => {
+  let server: grpc.Server;
+  let app: TestApp;
+  let sidecar: RunningProcess;
+  let admin: string;
+  const requests: DiscoveryRequest__Output[] = [];
+  let stream: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut> | undefined;
+  const PROBE = 'probe.default.svc.cluster.local';
+
+  before(async () => {
+    server = new grpc.Server();
+    server.addService(aggregatedDiscoveryService, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>) => {
+        stream = call;
+        call.on('data', (request: DiscoveryRequest__Output) => requests.push(request));
+        call.on('error', () => undefined);
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    app = await startNamedApp('probe');
+    let record: Record<string, unknown>;
+    [sidecar, record] = await startCli(
+      ['sidecar', '--service', 'probe', '--instance-id', 'probe-1', '--labels', 'version=v1', '--app-port', String(app.port), '--control-plane', `127.0.0.1:${port}`]
+        .concat(['--inbound-listen', '127.0.0.1:0', '--outbound-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']),
+      'sidecar listening',
+    );
+    admin = String(record.admin);
+  });
+
+  after(async () => {
+    await sidecar?.stop('SIGKILL');
+    server?.forceShutdown();
+    await app?.close();
+  });
+
+  function push(version: string, nonce: string, resource: object): void {
+    stream?.write({ version_info: version, type_url: TYPE_URL.serviceConfig, nonce, resources: [encodeResource(TYPE_URL.serviceConfig, resource)] });
+  }
+
+  it('asks for its own service\'s ServiceConfig by name, and a NACKed response changes nothing the app sees', async () => {
+    await waitFor(() => requests.some((request) => request.type_url === TYPE_URL.serviceConfig), 'the ServiceConfig request');
+    assert.deepEqual(requests.find((request) => request.type_url === TYPE_URL.serviceConfig)?.resource_names, [PROBE]);
+
+    const watch = await ConfigWatch.open(admin);
+    try {
+      await watch.event(0);
+      push('v1', 'n1', { name: PROBE, parameters: objectToStruct({ limit: 5 }), subsets: [{ labels: { version: 'v1' }, parameters: objectToStruct({ limit: 7 }) }] });
+      const accepted = await watch.event(1);
+      assert.deepEqual(accepted.body.parameters, { limit: 7 });
+      assert.equal(requests.find((request) => request.response_nonce === 'n1')?.error_detail, undefined, 'ACKed');
+
+      push('v2', 'n2', { name: PROBE, parameters: objectToStruct({ limit: 9 }), subsets: [{ labels: {}, parameters: objectToStruct({ limit: 1 }) }] });
+      await waitFor(() => requests.some((request) => request.response_nonce === 'n2'), 'the NACK');
+      const nack = requests.find((request) => request.response_nonce === 'n2');
+      assert.equal(nack?.version_info, 'v1', 'the sidecar keeps the last good version');
+      assert.match(nack?.error_detail?.message ?? '', /subsets\[0\]\.labels: is empty/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(watch.events.length, 2, 'a NACKed push sends no event');
+      assert.deepEqual((await getConfig(admin)).json?.parameters, { limit: 7 });
     } finally {
       watch.close();
     }
