@@ -18,6 +18,9 @@ export const KIND_SCHEMAS = {
   ServiceConfig: serviceConfigSchema,
 } as const;
 export type Kind = keyof typeof KIND_SCHEMAS;
+
+/** A document larger than this is refused unread: config is policy, not data. */
+const MAX_DOCUMENT_CHARS = 1024 * 1024;
 export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
 export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument | ServiceConfigDocument;
@@ -59,6 +62,11 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
     }
     // An empty document (a stray `---`) holds nothing.
     if (yamlDocument.contents === null) return;
+    const size = yamlDocument.range[2] - yamlDocument.range[0];
+    if (size > MAX_DOCUMENT_CHARS) {
+      errors.push({ file: file.name, line: start, document: `document ${index + 1}`, message: `is ${(size / MAX_DOCUMENT_CHARS).toFixed(1)} MiB; a document may hold at most 1 MiB` });
+      return;
+    }
     const source: unknown = yamlDocument.toJS({ maxAliasCount: 100 });
     const lineOf = (path: ReadonlyArray<PropertyKey>) => lineOfPath(yamlDocument, path, lineAt) ?? start;
     const fail = (message: string, path: PropertyKey[] = [], label?: string) =>

@@ -150,6 +150,12 @@ describe('config validation', () => {
     });
   }
 
+  it('refuses a document over 1 MiB, naming where it starts, and still reads the documents beside it', () => {
+    const huge = doc('ServiceConfig', 'ratings', `  service: ratings\n  parameters: { blob: "${'x'.repeat(1024 * 1024)}" }\n`);
+    const found = messages(`${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n')}---\n${huge}`);
+    assert.deepEqual(found, ['f.yaml:10: document 2: is 1.0 MiB; a document may hold at most 1 MiB']);
+  });
+
   it('reports every problem of a set, not only the first', () => {
     const found = messages(`${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: nowhere }]\n')}---\n${doc('Route', 'b', '  host: ratings\n  rules:\n    - destinations: [{ service: ratings }]\n      timeout: soon\n')}`);
     assert.equal(found.length, 2, found.join('\n'));
