@@ -4,7 +4,7 @@
 // rules are gone.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -144,6 +144,51 @@ describe('control plane config folder', () => {
     await unlink(join(configDir, 'reviews.yaml'));
     await waitFor(() => !hasCanaryRule(watch.state.routes), 'the canary rule to leave the outbound RouteConfiguration', 5000);
     assert.deepEqual(reviewsRoutes(watch.state.routes).map((route) => route.name), ['default']);
+  });
+  it('applies a change spanning two files whole, or not at all', async () => {
+    const canary = (subset: string) => ROUTE.split('---\n')[1]?.replace('subset: v2', `subset: ${subset}`) ?? '';
+    const policy = (subset: string) => ROUTE.split('---\n')[0]?.replace('name: v2', `name: ${subset}`) ?? '';
+    // The route names subset v3 that only the other file will declare: rejected until both are there.
+    await writeFile(join(configDir, 'route.yaml'), canary('v3'));
+    await waitFor(async () => ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection !== null, 'the half change rejected');
+    assert.ok(!reviewsRoutes(watch.state.routes).some((route) => route.route?.cluster === `${REVIEWS}~v3`));
+    await writeFile(join(configDir, 'policy.yaml'), policy('v3'));
+    await waitFor(() => reviewsRoutes(watch.state.routes).some((route) => route.route?.cluster === `${REVIEWS}~v3`), 'the whole change applied');
+    await Promise.all(['route.yaml', 'policy.yaml'].map((file) => unlink(join(configDir, file))));
+    await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'both files gone');
+  });
+
+  it('turns a burst of 100 saves within a second into one push of the last one', async () => {
+    const responses = watch.state.responses;
+    const rule = (timeout: number) => ROUTE.replace('timeout: 2s', `timeout: ${timeout}s`);
+    for (let save = 1; save <= 100; save++) {
+      await writeFile(join(configDir, 'burst.yaml'), rule(save));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(() => reviewsRoutes(watch.state.routes)[0]?.route?.timeout?.seconds === '100', 'the last save in force');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(watch.state.responses - responses <= 2, `${watch.state.responses - responses} pushes for 100 saves`);
+    await unlink(join(configDir, 'burst.yaml'));
+    await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'burst.yaml gone');
+  });
+
+  it('reads a file written in two parts, or renamed into place, only once it is whole', async () => {
+    const text = ROUTE;
+    const half = Math.floor(text.length / 2);
+    await writeFile(join(configDir, 'slow.yaml'), text.slice(0, half));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await writeFile(join(configDir, 'slow.yaml'), text);
+    await waitFor(() => hasCanaryRule(watch.state.routes), 'the file read whole');
+    await unlink(join(configDir, 'slow.yaml'));
+    await waitFor(() => !hasCanaryRule(watch.state.routes), 'slow.yaml gone');
+    // Editors save to a temporary name and rename over the file: only the rename counts.
+    await writeFile(join(configDir, '.reviews.yaml.swp'), text.slice(0, half));
+    await writeFile(join(configDir, 'reviews.yaml.tmp'), text);
+    await rename(join(configDir, 'reviews.yaml.tmp'), join(configDir, 'reviews.yaml'));
+    await waitFor(() => hasCanaryRule(watch.state.routes), 'the renamed file read');
+    assert.equal(((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection, null);
+    await Promise.all(['reviews.yaml', '.reviews.yaml.swp'].map((file) => unlink(join(configDir, file))));
+    await waitFor(() => !hasCanaryRule(watch.state.routes), 'reviews.yaml gone');
   });
 });
 
