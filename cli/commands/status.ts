@@ -15,21 +15,36 @@ const TYPES = ['CDS', 'EDS', 'LDS', 'RDS', 'SCDS'] as const;
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('show services, instances and connected proxies (ACKed versions, NACKs)')
+    .description('show the config in force (and its last rejection), services, instances and connected proxies (ACKed versions, NACKs)')
     .option('--control-plane-admin <host:port>', "the control plane's admin listener", '127.0.0.1:15014')
     .option('--json', 'print JSON instead of tables')
     .action(async (options: { controlPlaneAdmin: string; json?: boolean }) => {
       const base = `http://${options.controlPlaneAdmin}`;
-      const [registry, proxies] = await Promise.all([
+      const [registry, proxies, config] = await Promise.all([
         fetchJson<RegistryView>(`${base}/debug/registry`),
         fetchJson<{ proxies: ProxyStatus[] }>(`${base}/debug/proxies`),
+        fetchJson<ConfigView>(`${base}/debug/config`),
       ]);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ registry, proxies: proxies.proxies }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ registry, proxies: proxies.proxies, config: { version: config.version, documents: config.documents.length, lastRejection: config.lastRejection } }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(render(registry, proxies.proxies));
+      process.stdout.write(`${renderConfig(config)}\n${render(registry, proxies.proxies)}`);
     });
+}
+
+interface ConfigView {
+  version: number;
+  documents: unknown[];
+  lastRejection: { at: string; messages: string[] } | null;
+}
+
+function renderConfig(config: ConfigView): string {
+  const lines = [`CONFIG version ${config.version}, ${config.documents.length} document${config.documents.length === 1 ? '' : 's'} in force`];
+  if (config.lastRejection !== null) {
+    lines.push(`  REJECTED at ${config.lastRejection.at} (the version above stays in force):`, ...config.lastRejection.messages.map((message) => `  ${message}`));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 async function fetchJson<T>(url: string): Promise<T> {

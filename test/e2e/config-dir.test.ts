@@ -135,6 +135,8 @@ describe('control plane config folder', () => {
     assert.equal(watch.state.responses, responses);
     assert.equal(watch.state.version, version);
     assert.ok(hasCanaryRule(watch.state.routes));
+    const status = spawnSync(process.execPath, [cliPath, 'status', '--control-plane-admin', controlPlane.admin], { encoding: 'utf8' });
+    assert.match(status.stdout, /^CONFIG version 1, 2 documents in force\n  REJECTED at \S+ \(the version above stays in force\):\n  broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/);
   });
 
   it('drops the rules of a removed file once the folder is valid again', async () => {
