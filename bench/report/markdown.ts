@@ -156,7 +156,7 @@ export function renderMarkdown(report: Report): string {
     `Command: \`${report.command}\`  `,
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; ${machine.date}.`,
     '',
-    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, mesh + policies, nginx, haproxy, node-http-proxy, then again). "mesh + policies" is the mesh path with a realistic policy set in force: 100 route rules (a request passes over 99 that match on path and header), retries and a timeout, connection limits and outlier detection, and a rate limit at the destination with a quota no run reaches (bench/targets/policy-mesh.ts), so ratios hold on a noisy machine. Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
+    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, mesh + policies, nginx, haproxy, node-http-proxy, then again), so ratios hold on a noisy machine. "mesh + policies" is the mesh path with a realistic policy set in force: 100 route rules (a request passes over 99 that match on path and header), retries and a timeout, connection limits and outlier detection, and a rate limit at the destination with a quota no run reaches (bench/targets/policy-mesh.ts). Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
     '',
   ];
   for (const result of report.dataPlane) {

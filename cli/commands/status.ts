@@ -76,6 +76,7 @@ function render(registry: RegistryView, proxies: ProxyStatus[]): string {
     proxy.service || '-',
     proxy.namespace,
     proxy.role,
+    proxy.controlPlane,
     ...TYPES.map((type) => typeCell(proxy.types[type])),
   ]);
   const nacks = proxies.flatMap((proxy) =>
@@ -92,7 +93,7 @@ function render(registry: RegistryView, proxies: ProxyStatus[]): string {
     formatTable(['NAMESPACE', 'SERVICE', 'INSTANCE', 'ADDRESS', 'PROTOCOL', 'LABELS'], serviceRows),
     '',
     `PROXIES (${proxies.length} connected)`,
-    formatTable(['NODE', 'SERVICE', 'NAMESPACE', 'ROLE', ...TYPES], proxyRows),
+    formatTable(['NODE', 'SERVICE', 'NAMESPACE', 'ROLE', 'CONTROL PLANE', ...TYPES], proxyRows),
     ...(nacks.length > 0 ? ['', 'NACKS (the proxy kept its previous config)', ...nacks] : []),
     ...(unsupported.length > 0 ? ['', 'UNSUPPORTED REQUESTS', ...unsupported] : []),
     '',

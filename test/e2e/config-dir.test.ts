@@ -135,6 +135,11 @@ describe('control plane config folder', () => {
     assert.equal(watch.state.responses, responses);
     assert.equal(watch.state.version, version);
     assert.ok(hasCanaryRule(watch.state.routes));
+    const metrics = await (await fetch(`http://${controlPlane.admin}/metrics`)).text();
+    assert.match(metrics, /^pilotfish_config_rejected 1$/m);
+    assert.match(metrics, /^pilotfish_config_rejections_total 1$/m);
+    assert.match(metrics, /^pilotfish_config_version 1$/m);
+    assert.match(metrics, /^pilotfish_registry_instances 2$/m);
     const status = spawnSync(process.execPath, [cliPath, 'status', '--control-plane-admin', controlPlane.admin], { encoding: 'utf8' });
     assert.match(status.stdout, /^CONFIG version 1, 2 documents in force\n  REJECTED at \S+ \(the version above stays in force\):\n  broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/);
   });
@@ -146,6 +151,7 @@ describe('control plane config folder', () => {
     await unlink(join(configDir, 'reviews.yaml'));
     await waitFor(() => !hasCanaryRule(watch.state.routes), 'the canary rule to leave the outbound RouteConfiguration', 5000);
     assert.deepEqual(reviewsRoutes(watch.state.routes).map((route) => route.name), ['default']);
+    assert.match(await (await fetch(`http://${controlPlane.admin}/metrics`)).text(), /^pilotfish_config_rejected 0$/m);
   });
   it('applies a change spanning two files whole, or not at all', async () => {
     const canary = (subset: string) => ROUTE.split('---\n')[1]?.replace('subset: v2', `subset: ${subset}`) ?? '';

@@ -101,7 +101,7 @@ describe('a request crosses the mesh', () => {
     );
     assert.match(output, /default\s+backend\s+backend-1\s+127\.0\.0\.1:\d+\s+http/);
     assert.match(output, /PROXIES \(2 connected\)/);
-    assert.match(output, /sidecar~frontend-1\.default\s+frontend\s+default\s+sidecar\s+SYNCED \w+\s+SYNCED/);
+    assert.match(output, /sidecar~frontend-1\.default\s+frontend\s+default\s+sidecar\s+127\.0\.0\.1:\d+\s+SYNCED \w+\s+SYNCED/);
 
     const json = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, [cliPath, 'status', '--json', '--control-plane-admin', controlPlane.admin], (error, stdout) =>

@@ -1,5 +1,5 @@
-// The control plane's admin HTTP listener: readiness and JSON debug views of the registry, the
-// policy config and the connected proxies. Read-only; bind it to loopback or a trusted network.
+// The control plane's admin HTTP listener: readiness, Prometheus metrics and JSON debug views of
+// the registry, the policy config and the connected proxies. Read-only; bind it to loopback or a trusted network.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConfigStore } from '../config/config-store.js';
 import { toWireInstance } from '../registry/instance.js';
@@ -8,6 +8,7 @@ import type { ProxyStatusTable } from '../xds/proxy-status.js';
 import type { SnapshotCache } from '../xds/snapshot-cache.js';
 import { RESOURCE_TYPE_URLS } from '../../../proto/xds.js';
 import { TYPE_SHORT_NAMES } from '../xds/proxy-status.js';
+import { createControlPlaneMetrics } from './metrics.js';
 
 export interface AdminSources {
   registry: Registry;
@@ -18,6 +19,7 @@ export interface AdminSources {
 }
 
 export function createAdminServer(sources: AdminSources): Server {
+  const metrics = createControlPlaneMetrics(sources);
   const routes: Record<string, (res: ServerResponse) => void> = {
     '/ready': (res) => {
       const ready = sources.isReady();
@@ -28,6 +30,12 @@ export function createAdminServer(sources: AdminSources): Server {
         revision: sources.registry.revision,
         services: sources.registry.services().map((service) => ({ ...service, instances: service.instances.map(toWireInstance) })),
       }),
+    '/metrics': (res) => {
+      metrics.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (error: Error) => json(res, { error: `collecting metrics failed: ${error.message}` }, 500),
+      );
+    },
     '/debug/config': (res) => json(res, sources.config.view()),
     '/debug/proxies': (res) => json(res, { proxies: sources.proxies.list() }),
     '/debug/snapshots': (res) =>

@@ -66,6 +66,7 @@ export class ConfigStore {
   #api = new Map<string, StoredDocument>();
   #history: ConfigHistory;
   #rejection: ConfigRejection | undefined;
+  #rejections = 0;
   #listeners = new Set<() => void>();
 
   constructor(private readonly options: ConfigStoreOptions = {}) {
@@ -85,6 +86,16 @@ export class ConfigStore {
     return this.#rejection;
   }
 
+  /** Documents in force. */
+  get documentCount(): number {
+    return this.#documents.length;
+  }
+
+  /** How many distinct rejections of the folder there were (the same set retried counts once). */
+  get rejections(): number {
+    return this.#rejections;
+  }
+
   /** The latest accepted version, if any. */
   get latest(): ConfigVersion | undefined {
     return this.#history.latest;
@@ -100,7 +111,9 @@ export class ConfigStore {
     const api = new Map([...this.#api].filter(([key]) => !folderKeys.has(key)));
     const result = this.#validate(files, api, [], options);
     if (!result.ok) {
-      this.#rejection = { at: new Date().toISOString(), messages: result.errors.map(formatConfigError) };
+      const messages = result.errors.map(formatConfigError);
+      if (messages.join('\n') !== this.#rejection?.messages.join('\n')) this.#rejections++;
+      this.#rejection = { at: new Date().toISOString(), messages };
       return result;
     }
     this.#rejection = undefined;
