@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
+import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import { AppConfig } from './listeners/app-config.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
 import { Registration } from './registration/registration.js';
@@ -77,12 +78,16 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger,
   });
 
-  const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, logger });
-  const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, logger });
+  const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
+  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters });
+  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` } };
+  const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
+  const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
     isReady: () => outboundConfig !== undefined && ads.hasInitialConfig,
     configDump: () => ads.configDump(),
-    clusters: () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()],
+    clusters,
+    metrics: metrics.registry,
     quit: options.onQuit,
     appConfig,
     logger,

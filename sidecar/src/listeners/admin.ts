@@ -1,8 +1,9 @@
 // The sidecar's admin listener (bind it to loopback): readiness, what it holds (/config_dump), its
-// clusters and endpoints with counters, a graceful stop, and the app's config API (/v1/config).
-// Endpoints are a table keyed by method and path, so later ones (/stats/prometheus) are one entry each.
+// clusters and endpoints with counters, Prometheus metrics (/stats/prometheus), a graceful stop,
+// and the app's config API (/v1/config). Endpoints are a table keyed by method and path.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { clustersJson, clustersText } from './admin-clusters.js';
 import type { AppConfig } from './app-config.js';
@@ -16,6 +17,8 @@ export interface AdminSources {
   clusters(): Iterable<Cluster>;
   /** Called once the answer to POST /quitquitquit is out. */
   quit(): void;
+  /** Served on GET /stats/prometheus. */
+  metrics?: MetricsRegistry;
   /** The parameters this instance's app reads on GET /v1/config. */
   appConfig?: AppConfig;
   logger: Logger;
@@ -49,7 +52,15 @@ export function createAdminListener(sources: AdminSources): Listener {
       },
     ],
   ]);
-  const { appConfig } = sources;
+  const { appConfig, metrics } = sources;
+  if (metrics) {
+    endpoints.set('GET /stats/prometheus', (res) => {
+      metrics.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body),
+        (error: Error) => text(res, 500, `collecting metrics failed: ${error.message}\n`),
+      );
+    });
+  }
   if (appConfig) {
     endpoints.set('GET /v1/config', (res, query, req) => {
       if (query.get('watch') === 'true') appConfig.watch(req, res);

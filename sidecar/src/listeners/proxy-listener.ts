@@ -4,6 +4,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { routeRequest, type RoutingConfig } from '../router/router.js';
+import { attachExchange, exchangeOf } from '../telemetry/exchange.js';
+import { recordRequest, type LocalService } from '../telemetry/record-request.js';
+import type { RequestMetrics } from '../telemetry/request-metrics.js';
 import { localReply } from '../upstream/local-reply.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
@@ -14,6 +17,8 @@ export interface ProxyListenerOptions {
   getConfig(): RoutingConfig | undefined;
   /** The service this sidecar speaks for, named to destinations (outbound only). */
   source?: string;
+  /** Where each request is counted (Istio's metrics), with the service this sidecar speaks for. */
+  telemetry?: { metrics: RequestMetrics; local: LocalService };
   logger: Logger;
 }
 
@@ -23,12 +28,16 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 // A client gets this long to send its request headers; bodies may stream for as long as they take.
 const HEADERS_TIMEOUT_MS = 60_000;
 
-export function createProxyListener({ name, getConfig, source, logger }: ProxyListenerOptions): Listener {
+export function createProxyListener({ name, getConfig, source, telemetry, logger }: ProxyListenerOptions): Listener {
   let active = 0;
   let isDraining = false;
   let onDrained: (() => void) | undefined;
 
-  function onResponseClose(): void {
+  function onResponseClose(this: ServerResponse): void {
+    if (telemetry !== undefined) {
+      const exchange = exchangeOf(this);
+      if (exchange !== undefined) recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, performance.now());
+    }
     active--;
     if (active === 0) onDrained?.();
   }
@@ -47,6 +56,7 @@ export function createProxyListener({ name, getConfig, source, logger }: ProxyLi
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
     (req, res) => {
       active++;
+      if (telemetry !== undefined) attachExchange(res, performance.now());
       res.on('close', onResponseClose);
       // While draining, each response closes its connection, so keep-alive clients move on.
       if (isDraining) res.setHeader('connection', 'close');

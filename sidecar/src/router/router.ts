@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
+import { exchangeOf } from '../telemetry/exchange.js';
 import { localReply } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
 import { upstreamRequestHeaders } from '../upstream/proxy-headers.js';
@@ -53,7 +54,7 @@ export interface RoutingConfig {
 /** `source`: the service this sidecar speaks for, sent upstream as x-pilotfish-source (outbound only). */
 export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, source?: string): void {
   if (routes.routeTable === undefined) {
-    localReply(res, 503, `RouteConfiguration "${routes.routeConfigName}" has not arrived from the control plane yet (${routes.listenerName} listener)`);
+    localReply(res, 503, `RouteConfiguration "${routes.routeConfigName}" has not arrived from the control plane yet (${routes.listenerName} listener)`, 'NR');
     return;
   }
   const target = requestTarget(req.url ?? '', req.headers.host, routes.stripAnyHostPort);
@@ -64,12 +65,12 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
   const virtualHost = routes.routeTable.virtualHosts.find(target.host);
   if (virtualHost === undefined) {
     // Envoy's NR: no route.
-    localReply(res, 404, `no route for host "${target.host}" (${routes.listenerName} listener)`);
+    localReply(res, 404, `no route for host "${target.host}" (${routes.listenerName} listener)`, 'NR');
     return;
   }
   const route = findRoute(virtualHost.routes, { method: req.method, headers: req.headers, path: target.path });
   if (route === undefined) {
-    localReply(res, 404, `no route for path "${target.path}" in virtual host "${virtualHost.name}" (${routes.listenerName} listener)`);
+    localReply(res, 404, `no route for path "${target.path}" in virtual host "${virtualHost.name}" (${routes.listenerName} listener)`, 'NR');
     return;
   }
   const rateLimit = route.action.rateLimit ?? routes.rateLimit;
@@ -77,7 +78,7 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
     const limited = rateLimit.check(req.headers);
     if (limited !== undefined) {
       // Envoy's RL: rate limited.
-      localReply(res, limited.status, `local rate limit exceeded (route "${route.name}")`, limited.headers);
+      localReply(res, limited.status, `local rate limit exceeded (route "${route.name}")`, 'RL', limited.headers);
       return;
     }
   }
@@ -94,19 +95,21 @@ function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessa
   const { action } = route;
   if (action.fault !== undefined && hits(action.fault.abortPerMillion)) {
     // Envoy's FI: fault injected.
-    localReply(res, action.fault.abortStatus, `fault filter abort (route "${route.name}")`);
+    localReply(res, action.fault.abortStatus, `fault filter abort (route "${route.name}")`, 'FI');
     return;
   }
   const clusterName = pickClusterName(action.clusters);
+  const exchange = exchangeOf(res);
+  if (exchange !== undefined) exchange.cluster = clusterName;
   const cluster = clusters.get(clusterName);
   if (cluster === undefined) {
     // Envoy's NC: the route names a cluster this sidecar does not have.
-    localReply(res, 503, `cluster "${clusterName}" not found (route "${route.name}")`);
+    localReply(res, 503, `cluster "${clusterName}" not found (route "${route.name}")`, 'NC');
     return;
   }
   if (!cluster.admitRequest()) {
     // Envoy's UO: upstream overflow, the cluster's circuit breakers are open.
-    localReply(res, 503, `upstream overflow: cluster "${cluster.name}" is at its circuit breaker limits`, { 'x-envoy-overloaded': 'true' });
+    localReply(res, 503, `upstream overflow: cluster "${cluster.name}" is at its circuit breaker limits`, 'UO', { 'x-envoy-overloaded': 'true' });
     return;
   }
   const method = req.method ?? 'GET';

@@ -9,6 +9,7 @@ import type { AttemptOutcome, Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { editResponseHeaders, type HeaderEdits } from '../router/header-edits.js';
 import { backoffMs, isRetriableFailure, isRetriableStatus, type AttemptFailure, type RetryPolicy } from '../router/retry-policy.js';
+import { exchangeOf, type Exchange, type ResponseFlag } from '../telemetry/exchange.js';
 import { localReply } from './local-reply.js';
 import { downstreamResponseHeaders, type ResponseHeaders } from './proxy-headers.js';
 
@@ -64,6 +65,8 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.isAbandoned) return;
+    const { exchange } = this.request;
+    if (exchange !== undefined) exchange.responseBytes += chunk.length;
     if (!this.request.res.write(chunk)) controller.pause();
   }
 
@@ -118,6 +121,8 @@ function onDownstreamClose(this: ProxiedResponse): void {
 
 export class UpstreamRequest {
   attempt: Attempt | undefined;
+  /** Where telemetry reads what this request relayed. */
+  readonly exchange: Exchange | undefined;
   #attempts = 0;
   #isDone = false;
   #holdsRetry = false;
@@ -127,7 +132,9 @@ export class UpstreamRequest {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly options: UpstreamRequestOptions,
-  ) {}
+  ) {
+    this.exchange = exchangeOf(res);
+  }
 
   /** Call once the cluster admitted the request; it is released when the exchange ends. */
   start(): void {
@@ -145,7 +152,7 @@ export class UpstreamRequest {
     const endpoint = cluster.pick(this.options.hashKey, this.attempt?.endpoint);
     if (endpoint === undefined) {
       // Envoy's UH: no healthy upstream.
-      this.#reply(503, `no healthy endpoint for cluster "${cluster.name}"`);
+      this.#reply(503, `no healthy endpoint for cluster "${cluster.name}"`, 'UH');
       return;
     }
     const attempt = new Attempt(this, endpoint);
@@ -199,12 +206,12 @@ export class UpstreamRequest {
     if (this.#retryFailure(attempt, isConnectFailure ? 'connect-failure' : 'reset')) return;
     if (isConnectFailure) {
       // Envoy's UF: upstream connection failure.
-      this.#reply(503, `upstream connect error: ${code} connecting to ${host.key} (cluster "${this.options.cluster.name}")`);
+      this.#reply(503, `upstream connect error: ${code} connecting to ${host.key} (cluster "${this.options.cluster.name}")`, 'UF');
       return;
     }
     const cause = error.cause?.code === undefined ? error.message : `${error.message}, ${error.cause.code}`;
     // Envoy's UC: upstream connection termination.
-    this.#reply(502, `upstream reset before response headers: ${code} (${cause}) from ${host.key} (cluster "${this.options.cluster.name}")`);
+    this.#reply(502, `upstream reset before response headers: ${code} (${cause}) from ${host.key} (cluster "${this.options.cluster.name}")`, 'UC');
   }
 
   onPerTryTimeout(attempt: Attempt): void {
@@ -214,7 +221,7 @@ export class UpstreamRequest {
     if (this.res.headersSent) return;
     if (this.#retryFailure(attempt, 'timeout')) return;
     // Envoy's UT: upstream request timeout.
-    this.#reply(504, `upstream request timeout: no response from ${attempt.endpoint.host.key} within the per-try timeout of ${this.options.retry?.perTryTimeoutMs} ms (cluster "${this.options.cluster.name}")`);
+    this.#reply(504, `upstream request timeout: no response from ${attempt.endpoint.host.key} within the per-try timeout of ${this.options.retry?.perTryTimeoutMs} ms (cluster "${this.options.cluster.name}")`, 'UT');
   }
 
   onRouteTimeout(): void {
@@ -223,7 +230,7 @@ export class UpstreamRequest {
     if (attempt !== undefined && !attempt.isDone && !this.res.headersSent) this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
     attempt?.abort('route timeout');
     // Envoy's UT: upstream request timeout.
-    this.#reply(504, `upstream request timeout: no complete response within the route timeout of ${this.options.timeoutMs} ms (cluster "${this.options.cluster.name}")`);
+    this.#reply(504, `upstream request timeout: no complete response within the route timeout of ${this.options.timeoutMs} ms (cluster "${this.options.cluster.name}")`, 'UT');
   }
 
   onDownstreamClose(): void {
@@ -252,9 +259,9 @@ export class UpstreamRequest {
     return true;
   }
 
-  #reply(status: number, message: string): void {
+  #reply(status: number, message: string, flag?: ResponseFlag): void {
     this.#finish();
-    localReply(this.res, status, message);
+    localReply(this.res, status, message, flag);
   }
 
   #finish(): void {

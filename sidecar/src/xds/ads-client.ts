@@ -45,6 +45,8 @@ interface TypeState {
   resources: Map<string, object>;
   received: boolean;
   lastNack?: { version: string; nonce: string; message: string; at: string };
+  /** Responses of this type rejected so far. */
+  nacks: number;
   updatedAt?: string;
 }
 
@@ -73,7 +75,7 @@ export class AdsClient {
       [TYPE_URL.serviceConfig]: options.serviceConfigNames,
     };
     for (const typeUrl of TYPE_ORDER) {
-      this.#types.set(typeUrl, { names: initialNames[typeUrl], version: '', nonce: '', resources: new Map(), received: false });
+      this.#types.set(typeUrl, { names: initialNames[typeUrl], version: '', nonce: '', resources: new Map(), received: false, nacks: 0 });
     }
   }
 
@@ -101,6 +103,11 @@ export class AdsClient {
   }
 
   /** What the sidecar holds, per type: accepted version, resources, last NACK. */
+  /** Per subscribed type URL, the responses rejected so far (metrics). */
+  nackCounts(): Array<[typeUrl: string, nacks: number]> {
+    return TYPE_ORDER.map((typeUrl) => [typeUrl, this.#state(typeUrl).nacks]);
+  }
+
   configDump(): object {
     return {
       controlPlane: this.options.controlPlane,
@@ -186,6 +193,7 @@ export class AdsClient {
       const message = isConfigError ? error.message : `internal error applying ${typeUrl}: ${String(error)}`;
       state.nonce = nonce;
       state.lastNack = { version, nonce, message, at: new Date().toISOString() };
+      state.nacks++;
       this.options.logger.warn({ typeUrl, version, message }, 'rejected xDS response (NACK); last good config stays');
       this.#nack(typeUrl as ResourceTypeUrl, state.version, nonce, message, isConfigError ? INVALID_ARGUMENT : INTERNAL);
     }

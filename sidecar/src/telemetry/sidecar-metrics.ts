@@ -1,0 +1,61 @@
+// The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request metrics, plus the
+// sidecar's own, read from their owners at scrape time — the xDS stream's state and NACKs, and
+// per cluster the circuit breaker overflows, retry overflows and outlier ejections.
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Cluster } from '../cluster/cluster.js';
+import { RequestMetrics } from './request-metrics.js';
+
+export interface SidecarMetricSources {
+  isXdsConnected(): boolean;
+  nackCounts(): Array<[typeUrl: string, nacks: number]>;
+  clusters(): Iterable<Cluster>;
+}
+
+export interface SidecarMetrics {
+  registry: Registry;
+  requests: RequestMetrics;
+}
+
+/** A counter whose value is read from `read` at scrape time (it only ever grows). */
+function readCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => Iterable<[Record<string, string>, number]>): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const [labels, value] of read()) {
+        const key = JSON.stringify(labels);
+        const delta = value - (reported.get(key) ?? 0);
+        if (delta > 0) this.inc(labels, delta);
+        else if (!reported.has(key)) this.inc(labels, 0);
+        reported.set(key, value);
+      }
+    },
+  });
+}
+
+function* perCluster(clusters: Iterable<Cluster>, stat: 'overflows' | 'retryOverflows' | 'ejections'): Iterable<[Record<string, string>, number]> {
+  for (const cluster of clusters) yield [{ cluster_name: cluster.name }, cluster.stats[stat]];
+}
+
+export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetrics {
+  const registry = new Registry();
+  const requests = new RequestMetrics(registry);
+  new Gauge({
+    name: 'pilotfish_sidecar_xds_connected',
+    help: '1 while the ADS stream to the control plane is up, else 0 (the last good config keeps serving).',
+    registers: [registry],
+    collect() {
+      this.set(sources.isXdsConnected() ? 1 : 0);
+    },
+  });
+  readCounter(registry, 'pilotfish_sidecar_xds_nacks_total', 'xDS responses rejected, by type.', ['type'], () =>
+    sources.nackCounts().map(([typeUrl, nacks]) => [{ type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1) }, nacks]),
+  );
+  readCounter(registry, 'pilotfish_sidecar_upstream_overflows_total', 'Requests refused by circuit breaking (503, UO).', ['cluster_name'], () => perCluster(sources.clusters(), 'overflows'));
+  readCounter(registry, 'pilotfish_sidecar_upstream_retry_overflows_total', 'Retries refused by max_retries or the retry budget.', ['cluster_name'], () => perCluster(sources.clusters(), 'retryOverflows'));
+  readCounter(registry, 'pilotfish_sidecar_outlier_ejections_total', 'Outlier ejections carried out.', ['cluster_name'], () => perCluster(sources.clusters(), 'ejections'));
+  return { registry, requests };
+}

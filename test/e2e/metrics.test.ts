@@ -1,0 +1,54 @@
+// Istio's request metrics end to end: a request through two sidecars is counted once on each, as
+// reporter source on the caller's and reporter destination on the callee's, with the labels
+// existing Istio dashboards query.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { httpRequest } from '../support/http.js';
+import { useTwoServiceMesh } from '../support/mesh.js';
+
+const BACKEND = 'backend.default.svc.cluster.local';
+
+async function scrape(admin: string): Promise<string> {
+  const response = await fetch(`http://${admin}/stats/prometheus`);
+  assert.equal(response.status, 200);
+  return response.text();
+}
+
+/** The value of the one series of `name` whose labels include `labels` (0 when there is none). */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && wanted.every((label) => candidate.includes(label)));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('sidecar metrics', () => {
+  const mesh = useTwoServiceMesh();
+
+  it('counts each request once on both sidecars, with Istio labels', async () => {
+    const { frontend, backend } = mesh.current;
+    const source = { reporter: 'source', source_workload: 'frontend', source_canonical_service: 'frontend', destination_service: BACKEND, destination_workload: 'backend', destination_canonical_service: 'backend', response_code: '200', response_flags: '-', request_protocol: 'http' };
+    const destination = { ...source, reporter: 'destination', connection_security_policy: 'none' };
+    const [callerBefore, calleeBefore] = await Promise.all([scrape(frontend.admin), scrape(backend.admin)]);
+    for (let i = 0; i < 7; i++) assert.equal((await httpRequest(frontend.outbound, '/count', { headers: { host: 'backend' } })).status, 200);
+    const [caller, callee] = await Promise.all([scrape(frontend.admin), scrape(backend.admin)]);
+    assert.equal(sample(caller, 'istio_requests_total', source) - sample(callerBefore, 'istio_requests_total', source), 7);
+    assert.equal(sample(callee, 'istio_requests_total', destination) - sample(calleeBefore, 'istio_requests_total', destination), 7);
+    assert.equal(sample(caller, 'istio_request_duration_milliseconds_count', source) - sample(callerBefore, 'istio_request_duration_milliseconds_count', source), 7);
+    assert.ok(sample(caller, 'istio_response_bytes_sum', source) > sample(callerBefore, 'istio_response_bytes_sum', source), 'response bytes counted');
+    assert.equal(sample(caller, 'istio_requests_total', { reporter: 'destination' }), 0, 'the caller reports no inbound requests it did not serve');
+    assert.doesNotMatch(caller, /\/count/, 'no paths in label values');
+  });
+
+  it('labels an answer the proxy made itself with its response flag', async () => {
+    const { frontend } = mesh.current;
+    assert.equal((await httpRequest(frontend.outbound, '/', { headers: { host: 'nosuch' } })).status, 404);
+    const text = await scrape(frontend.admin);
+    assert.ok(sample(text, 'istio_requests_total', { reporter: 'source', destination_service: 'unknown', response_code: '404', response_flags: 'NR' }) >= 1);
+  });
+
+  it('reports the xDS stream as connected and no NACKs', async () => {
+    const text = await scrape(mesh.current.frontend.admin);
+    assert.match(text, /^pilotfish_sidecar_xds_connected 1$/m);
+    assert.match(text, /^pilotfish_sidecar_xds_nacks_total\{type="RouteConfiguration"\} 0$/m);
+  });
+});
