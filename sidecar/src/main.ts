@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
+import { createAccessLog } from './telemetry/access-log.js';
 import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import { AppConfig } from './listeners/app-config.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
@@ -80,7 +81,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
   const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters });
-  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` } };
+  const accessLog = createAccessLog();
+  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` }, accessLog };
   const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
   const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
@@ -131,6 +133,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(DEREGISTRATION_PROPAGATION_MS, options.drainMs)));
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
       await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
+      accessLog.flush();
       ads.stop();
       await Promise.all([outboundConfig?.hosts.closeAll(), localInbound.hosts.closeAll()]);
       await admin.close(0);

@@ -12,6 +12,8 @@ export interface RunningProcess {
   pid: number;
   /** Everything the process wrote to stderr so far (its JSON logs). */
   logs(): string;
+  /** Everything the process wrote to stdout so far (a sidecar's access log). */
+  output(): string;
   /** Sends `signal` and waits for the exit; SIGKILL after `graceMs`. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
@@ -26,10 +28,12 @@ export async function startCli(args: string[], readyMessage: string, nodeArgs: s
     env: { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info' },
   });
   let logs = '';
+  let output = '';
   const running: RunningProcess = {
     child,
     pid: child.pid as number,
     logs: () => logs,
+    output: () => output,
     async stop(signal = 'SIGTERM', graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
@@ -40,7 +44,9 @@ export async function startCli(args: string[], readyMessage: string, nodeArgs: s
       return code;
     },
   };
-  child.stdout?.resume();
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${logs}`)), timeoutMs);
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,7 +1,8 @@
 // What telemetry needs to know of one request that only the layers below learn: the cluster it
 // went to, Envoy's response flag when the proxy answered itself, and the bytes relayed. The
 // listener attaches one to each response; the router and upstream layers fill it in.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessLogFormat } from './access-log.js';
 
 /** Envoy's response flags this sidecar sets ("-": none). */
 export type ResponseFlag = '-' | 'NR' | 'NC' | 'UH' | 'UF' | 'UC' | 'UT' | 'UO' | 'RL' | 'FI' | 'DPE';
@@ -12,6 +13,10 @@ export interface Exchange {
   flag: ResponseFlag;
   /** Response body bytes relayed from upstream. */
   responseBytes: number;
+  /** How the listener in force logs this request; undefined when access logging is off. */
+  accessLog: AccessLogFormat | undefined;
+  /** The caller's address:port, kept for the access log (a keep-alive socket is gone by the time it writes). */
+  downstreamAddress: string | undefined;
 }
 
 const kExchange = Symbol('exchange');
@@ -19,11 +24,28 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0 };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, accessLog: undefined, downstreamAddress: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
 
 export function exchangeOf(res: ServerResponse): Exchange | undefined {
   return (res as WithExchange)[kExchange];
+}
+
+/** Request body bytes, as the caller declared them. */
+export function requestBytesOf(req: IncomingMessage): number {
+  return Number(req.headers['content-length'] ?? 0);
+}
+
+/** Response body bytes: as declared, else as relayed. */
+export function responseBytesOf(res: ServerResponse, exchange: Exchange): number {
+  const length = res.getHeader('content-length');
+  return length === undefined ? exchange.responseBytes : Number(length);
+}
+
+/** Keeps what the access log needs of the caller's connection while it is there. */
+export function keepDownstreamAddress(exchange: Exchange, req: IncomingMessage): void {
+  const { remoteAddress, remotePort } = req.socket;
+  if (remoteAddress !== undefined) exchange.downstreamAddress = `${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`;
 }
