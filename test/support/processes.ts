@@ -18,18 +18,18 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
-/**
- * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof) and waits for the log
- * line whose msg is `readyMessage`; returns it parsed.
- */
-export async function startCli(args: string[], readyMessage: string, nodeArgs: string[] = [], timeoutMs = 15_000): Promise<[RunningProcess, Record<string, unknown>]> {
-  const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info' },
-  });
+/** Spawns `command ARGS`, collecting what it writes; stop() ends it by its PID. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): RunningProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let logs = '';
   let output = '';
-  const running: RunningProcess = {
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    logs += chunk;
+  });
+  return {
     child,
     pid: child.pid as number,
     logs: () => logs,
@@ -44,13 +44,18 @@ export async function startCli(args: string[], readyMessage: string, nodeArgs: s
       return code;
     },
   };
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
+}
+
+/**
+ * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof) and waits for the log
+ * line whose msg is `readyMessage`; returns it parsed.
+ */
+export async function startCli(args: string[], readyMessage: string, nodeArgs: string[] = [], timeoutMs = 15_000): Promise<[RunningProcess, Record<string, unknown>]> {
+  const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info' });
+  const { child } = running;
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${logs}`)), timeoutMs);
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      logs += chunk;
+    const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${running.logs()}`)), timeoutMs);
+    child.stderr?.on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         if (!line.includes(readyMessage)) continue;
         try {
@@ -65,7 +70,7 @@ export async function startCli(args: string[], readyMessage: string, nodeArgs: s
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`pilotfish ${args[0]} exited with ${code} before it was ready:\n${logs}`));
+      reject(new Error(`pilotfish ${args[0]} exited with ${code} before it was ready:\n${running.logs()}`));
     });
   });
   try {
