@@ -10,7 +10,7 @@ import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
 import { EMPTY_MESH_CONFIG, type MeshConfig } from '../config/mesh-config.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
-import { inboundListener, inboundListenerName } from './inbound.js';
+import { inboundListener, inboundListenerName, WEBSOCKET_UPGRADES } from './inbound.js';
 import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
@@ -138,6 +138,7 @@ function outboundListener(hasFaults: boolean): object {
             name: HCM_FILTER_NAME,
             typed_config: httpConnectionManager(OUTBOUND, {
               rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
+              upgrade_configs: WEBSOCKET_UPGRADES,
             }, hasFaults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER]),
           },
         ],

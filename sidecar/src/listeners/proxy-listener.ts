@@ -10,6 +10,7 @@ import type { RequestMetrics } from '../telemetry/request-metrics.js';
 import { localReply } from '../upstream/local-reply.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
+import { acceptUpgrades } from './upgrade-request.js';
 
 export interface ProxyListenerOptions {
   name: 'inbound' | 'outbound';
@@ -69,6 +70,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     },
   );
   server.on('clientError', answerMalformedRequest(name, logger));
+  server.on('upgrade', acceptUpgrades((req, res) => server.emit('request', req, res)));
 
   return {
     listen: (host, port) => listenOn(server, name, host, port, logger),

@@ -1,6 +1,7 @@
 // What telemetry needs to know of one request that only the layers below learn: the cluster it
-// went to, Envoy's response flag when the proxy answered itself, and the bytes relayed. The
-// listener attaches one to each response; the router and upstream layers fill it in.
+// went to, Envoy's response flag when the proxy answered itself, the bytes relayed, and the status
+// an upgrade's tunnel relayed. The listener attaches one to each response; the router and upstream
+// layers fill it in.
 import type { ServerResponse } from 'node:http';
 
 /** Envoy's response flags this sidecar sets ("-": none). */
@@ -10,8 +11,10 @@ export interface Exchange {
   startedAt: number;
   cluster: string;
   flag: ResponseFlag;
-  /** Response body bytes relayed from upstream. */
+  /** Response body bytes relayed from upstream (for a tunnel: every byte from upstream). */
   responseBytes: number;
+  /** The status of an answer a tunnel relayed as raw bytes (an upgrade's 101), which no ServerResponse carried. */
+  relayedStatus: number | undefined;
 }
 
 const kExchange = Symbol('exchange');
@@ -19,7 +22,7 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0 };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, relayedStatus: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }

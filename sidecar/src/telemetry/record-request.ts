@@ -30,7 +30,7 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     destination: isOutbound ? (destinationFqdn.split('.', 1)[0] as string) : local.name,
     destinationFqdn,
     // A caller that left before any answer: Istio's 0.
-    status: res.headersSent ? res.statusCode : 0,
+    status: exchange.relayedStatus ?? (res.headersSent ? res.statusCode : 0),
     grpcStatus: String(res.getHeader('grpc-status') ?? ''),
     flag: exchange.flag,
     durationMs: now - exchange.startedAt,

@@ -1,5 +1,6 @@
 // Checks a Listener: one filter chain holding one HttpConnectionManager whose HTTP filters end
-// with the router, and routes by RDS over ADS or inline. Yields what the router needs from it.
+// with the router, and routes by RDS over ADS or inline, with the upgrades it allows. Yields what
+// the router needs from it.
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
 import type { HttpConnectionManager__Output } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
@@ -7,6 +8,7 @@ import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL } from '../../../proto/xd
 import type { LocalRateLimit__Output } from '../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/LocalRateLimit.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import { isAdsSource } from './compile-config-source.js';
+import { durationMs } from './duration.js';
 import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
 import { FAULT_FILTER_NAME } from './compile-route-action.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
@@ -19,6 +21,10 @@ export interface CompiledListener {
   stripAnyHostPort: boolean;
   /** The local rate limit filter's own config, for every route without one of its own. */
   rateLimit: LocalRateLimiter | undefined;
+  /** upgrade_configs: the enabled upgrade types, lowercase. */
+  upgradeTypes: ReadonlySet<string>;
+  /** stream_idle_timeout, applied to upgraded connections; 0: none. */
+  streamIdleTimeoutMs: number;
 }
 
 const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
@@ -27,7 +33,6 @@ const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
   ['transport_socket', 'TLS (transport_socket)'],
 ];
 const UNSUPPORTED_HCM: UnsupportedFields = [
-  ['upgrade_configs', 'protocol upgrades (WebSocket)'],
   ['strip_matching_host_port', 'strip_matching_host_port (use strip_any_host_port)'],
 ];
 const SUPPORTED_CODECS = new Set(['AUTO', 'HTTP1']);
@@ -61,20 +66,42 @@ function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: 
   }
   const rateLimit = checkHttpFilters(resource, `${path}.http_filters`, hcm.http_filters ?? []);
   const stripAnyHostPort = hcm.strip_any_host_port === true;
+  const upgradeTypes = compileUpgradeConfigs(resource, `${path}.upgrade_configs`, hcm.upgrade_configs ?? []);
+  const streamIdleTimeoutMs = hcm.stream_idle_timeout === undefined ? 0 : durationMs(hcm.stream_idle_timeout);
+  if (streamIdleTimeoutMs < 0) throw configError(resource, `${path}.stream_idle_timeout`, 'must not be negative');
+  const common = { stripAnyHostPort, rateLimit, upgradeTypes, streamIdleTimeoutMs };
   switch (hcm.route_specifier) {
     case 'rds': {
       const name = hcm.rds?.route_config_name ?? '';
       if (name === '') throw configError(resource, `${path}.rds.route_config_name`, 'is required');
       if (!isAdsSource(hcm.rds?.config_source)) throw configError(resource, `${path}.rds.config_source`, 'only ads (or self) is supported');
-      return { routeConfigName: name, inlineRoutes: undefined, stripAnyHostPort, rateLimit };
+      return { routeConfigName: name, inlineRoutes: undefined, ...common };
     }
     case 'route_config': {
       const inline = hcm.route_config as RouteConfiguration__Output;
-      return { routeConfigName: inline.name ?? '', inlineRoutes: inline, stripAnyHostPort, rateLimit };
+      return { routeConfigName: inline.name ?? '', inlineRoutes: inline, ...common };
     }
     default:
       throw configError(resource, path, `route_specifier ${hcm.route_specifier ?? 'none'} is not supported (rds, route_config)`);
   }
+}
+
+/**
+ * The upgrade types requests may ask for (Upgrade header), tunnelled as raw bytes once the
+ * endpoint answers; enabled unless `enabled` is false. CONNECT is no Upgrade header and custom
+ * upgrade filter chains are not built by this sidecar.
+ */
+function compileUpgradeConfigs(resource: ResourceRef, path: string, configs: NonNullable<HttpConnectionManager__Output['upgrade_configs']>): ReadonlySet<string> {
+  const types = new Set<string>();
+  configs.forEach((config, index) => {
+    const type = (config.upgrade_type ?? '').toLowerCase();
+    if (type === '') throw configError(resource, `${path}[${index}].upgrade_type`, 'is required (e.g. websocket)');
+    if (type === 'connect') throw configError(resource, `${path}[${index}].upgrade_type`, 'CONNECT is not supported by this sidecar yet');
+    if ((config.filters ?? []).length > 0) throw configError(resource, `${path}[${index}].filters`, 'not supported by this sidecar yet (custom upgrade filter chains)');
+    if (types.has(type)) throw configError(resource, `${path}[${index}].upgrade_type`, `"${type}" is listed twice`);
+    if (config.enabled?.value !== false) types.add(type);
+  });
+  return types;
 }
 
 /**

@@ -21,6 +21,8 @@ import type { XdsResourceSet } from './resource-set.js';
 
 // The app is on this host: a connection is made or refused at once, never slowly.
 const APP_CONNECT_TIMEOUT_MS = 1000;
+// Before the control plane's inbound listener arrives, the app may take WebSocket upgrades.
+const WEBSOCKET: ReadonlySet<string> = new Set(['websocket']);
 
 export interface ProxyConfig {
   /** By listener name: what the proxy listener of that name routes with. */
@@ -69,6 +71,8 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
       routeTable: routes?.table,
       stripAnyHostPort: compiled.stripAnyHostPort || routes?.ignorePortInHostMatching === true,
       rateLimit: compiled.rateLimit,
+      upgradeTypes: compiled.upgradeTypes,
+      streamIdleTimeoutMs: compiled.streamIdleTimeoutMs,
     });
   }
 
@@ -127,7 +131,7 @@ export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): Pr
     virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
   };
   return {
-    listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined }]]),
+    listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined, upgradeTypes: WEBSOCKET, streamIdleTimeoutMs: 0 }]]),
     clusters: new Map([[clusterName, cluster]]),
     hosts,
     compiledFrom: { listeners: new Map(), routes: new Map(), clusters: new Map() },

@@ -1,0 +1,40 @@
+// HTTP/1.1 upgrades (WebSocket) on a proxy listener: node:http hands an upgrade request over with
+// its raw socket, outside the request path. This gives it a ServerResponse on that socket and sends
+// it down the same path as any request (routing, local replies, telemetry, drain accounting); the
+// bytes read past the headers wait on the request for the tunnel (upstream/upgrade-tunnel.ts).
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+const kHead = Symbol('upgrade head');
+
+type UpgradeRequest = IncomingMessage & { [kHead]?: Buffer };
+
+/** The bytes the client sent after the upgrade request's headers (the start of the tunnel). */
+export function upgradeHeadOf(req: IncomingMessage): Buffer | undefined {
+  return (req as UpgradeRequest)[kHead];
+}
+
+/** Whether the request came as an upgrade (its connection is to become a tunnel). */
+export function isUpgrade(req: IncomingMessage): boolean {
+  return (req as UpgradeRequest)[kHead] !== undefined;
+}
+
+function closeAfterReply(this: ServerResponse): void {
+  // A local reply ends the exchange: the connection was to be upgraded, so it is not kept alive.
+  (this.socket as Socket | null)?.destroySoon();
+}
+
+/** A node:http 'upgrade' listener that serves each upgrade request with `onRequest`. */
+export function acceptUpgrades(onRequest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    // Nothing reads the socket until the tunnel pipes it: hold what the client sends meanwhile.
+    socket.pause();
+    (req as UpgradeRequest)[kHead] = head;
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', closeAfterReply);
+    onRequest(req, res);
+  };
+}
