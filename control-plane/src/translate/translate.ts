@@ -1,8 +1,9 @@
 // Pure translation of the registry and the policy config into xDS resources for one node group
 // (a namespace): the sidecar's `outbound` listener and route table, one api_listener per service
 // host name for proxyless gRPC clients, an EDS cluster with its load assignment per service and per
-// subset, each service's `inbound|FQDN` listener (its rate limits), and each ServiceConfig (app
-// parameters) as a pilotfish.v1.ServiceConfig named by the service FQDN.
+// subset, each service's `inbound|FQDN` listener (its rate limits), an `outbound|PORT||FQDN` TCP
+// listener per TCP port a Service declares, and each ServiceConfig (app parameters) as a
+// pilotfish.v1.ServiceConfig named by the service FQDN.
 import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
@@ -15,6 +16,7 @@ import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
 import { serviceConfigName, serviceConfigResource } from './service-config.js';
+import { tcpListener, tcpListenerName } from './tcp.js';
 
 export const OUTBOUND = 'outbound';
 
@@ -80,6 +82,12 @@ export function translate(services: readonly ServiceView[], namespace: string, c
     const virtualHost = { name: fqdn, domains, routes: [...(route ? ruleRoutes(route, hashPolicyOf) : []), defaultRoute] };
     virtualHosts.push(virtualHost);
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
+  }
+  for (const service of config.services) {
+    const fqdn = resolveService(service.metadata.name, service.metadata.namespace).fqdn;
+    for (const { port, protocol } of service.spec.ports ?? []) {
+      if (protocol === 'tcp') snapshot[TYPE_URL.listener].set(tcpListenerName(port, fqdn), tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool));
+    }
   }
   const hasFaults = config.routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
   snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults));

@@ -27,8 +27,8 @@ export interface CompiledListener {
   streamIdleTimeoutMs: number;
 }
 
-const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
-const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
+export const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
+export const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
   ['filter_chain_match', 'filter chain matching'],
   ['transport_socket', 'TLS (transport_socket)'],
 ];
