@@ -32,6 +32,7 @@ export class TcpConnection {
   #attempts = 0;
   #isAdmitted = false;
   #isConnected = false;
+  #isCounted = false;
   #isClosed = false;
   #flag: ResponseFlag = '-';
 
@@ -99,7 +100,7 @@ export class TcpConnection {
       return;
     }
     this.#isConnected = true;
-    this.telemetry?.metrics.opened(this.telemetry.peers, '-');
+    this.#countOpened();
     const { idleTimeoutMs } = this.route;
     upstream.setTimeout(idleTimeoutMs);
     downstream.setTimeout(idleTimeoutMs);
@@ -111,11 +112,15 @@ export class TcpConnection {
     downstream.pipe(upstream);
   }
 
-  /** No endpoint took the connection: count it opened and closed with the reason, and close it. */
+  /** No endpoint took the connection: close it, counted with the reason. */
   #refuse(flag: ResponseFlag): void {
     this.#flag = flag;
-    this.telemetry?.metrics.opened(this.telemetry.peers, flag);
     this.close();
+  }
+
+  #countOpened(): void {
+    this.#isCounted = true;
+    this.telemetry?.metrics.opened(this.telemetry.peers, this.#flag);
   }
 
   close(): void {
@@ -129,6 +134,8 @@ export class TcpConnection {
       (this.#endpoint as ClusterEndpoint).host.stats.active--;
     }
     if (this.#isAdmitted) this.route.cluster?.releaseRequest();
+    // Refused, or left by the caller before an endpoint took it: opened and closed at once.
+    if (!this.#isCounted) this.#countOpened();
     this.telemetry?.metrics.closed(this.telemetry.peers, this.#flag, downstream.bytesRead, downstream.bytesWritten);
   }
 }
