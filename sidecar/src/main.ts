@@ -28,7 +28,8 @@ const DEREGISTRATION_PROPAGATION_MS = 500;
 // Istio's default idle timeout of TCP connections, for the inbound side of a TCP app.
 const INBOUND_TCP_IDLE_TIMEOUT_MS = 3_600_000;
 
-export const APP_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp'] as const;
+// HTTP/2 and gRPC apps need h2 upstreams, which the sidecar does not speak yet.
+export const APP_PROTOCOLS = ['http', 'tcp'] as const;
 export type AppProtocol = (typeof APP_PROTOCOLS)[number];
 
 export interface SidecarOptions {
@@ -102,7 +103,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   });
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
   const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, bindFailures: () => tcpListeners.bindFailures });
-  const local = { name: options.service, fqdn: configName };
+  const local = { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` };
   const telemetry = { metrics: metrics.requests, local };
   const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
   const inbound = options.appProtocol === 'tcp' ? createInboundTcpListener(appCluster, { metrics: metrics.tcp, peers: { reporter: 'destination', source: 'unknown', destinationFqdn: local.fqdn } }, logger) : createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });

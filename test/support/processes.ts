@@ -98,7 +98,7 @@ export interface SidecarOptions {
   labels?: string;
   leaseTtl?: number;
   /** --app-protocol (http by default). */
-  appProtocol?: 'http' | 'http2' | 'grpc' | 'tcp';
+  appProtocol?: 'http' | 'tcp';
   nodeArgs?: string[];
 }
 
