@@ -1,8 +1,8 @@
 // TCP services through two sidecars: a Service declares a TCP port, every sidecar binds it on its
 // outbound host, and connections to it reach the service's instances round robin as raw bytes,
 // through their sidecars' TCP inbound listeners (--app-protocol tcp). A server that speaks first is
-// heard at once, an idle connection closes after the idle timeout, and connections are counted
-// with Istio's TCP metrics on both sidecars.
+// heard at once, an idle connection closes after the idle timeout, connections are counted with
+// Istio's TCP metrics on both sidecars, and a port no longer declared stops accepting and drains.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -57,12 +57,12 @@ describe('TCP services through the sidecars', () => {
   before(async () => {
     mesh = await startPolicyMesh();
     [echoPort, bannerPort] = [await freePort(), await freePort()];
-    const services = [
-      `apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: tcpecho }\nspec:\n  ports: [{ port: ${echoPort}, protocol: tcp }]\n`,
+    const banner = [
       `apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: banner }\nspec:\n  ports: [{ port: ${bannerPort}, protocol: tcp }]\n`,
       'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: banner }\nspec:\n  host: banner\n  connectionPool: { idleTimeout: 1s }\n',
     ];
-    await mesh.applyConfig('tcp.yaml', services.join('---\n'), `outbound|${bannerPort}||${BANNER}`);
+    await mesh.applyConfig('banner.yaml', banner.join('---\n'), `outbound|${bannerPort}||${BANNER}`);
+    await mesh.applyConfig('echo.yaml', `apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: tcpecho }\nspec:\n  ports: [{ port: ${echoPort}, protocol: tcp }]\n`, `outbound|${echoPort}||${ECHO}`);
     // The client's sidecar holds both ports; the instances' sidecars, started after, cannot bind them.
     await waitFor(() => (mesh.client.logs().match(/tcp listener bound/g) ?? []).length === 2, 'the client sidecar to bind both TCP ports');
     for (const name of ['tcpecho-1', 'tcpecho-2']) {
@@ -150,7 +150,27 @@ describe('TCP services through the sidecars', () => {
 
   it("reports an instance sidecar's outbound TCP port it could not bind, and serves on", async () => {
     const text = await scrape((sidecars[0] as SidecarProcess).admin);
-    assert.equal(sample(text, 'pilotfish_sidecar_listener_bind_failures_total', { listener: `outbound|${echoPort}||${ECHO}` }), 1);
+    assert.ok(sample(text, 'pilotfish_sidecar_listener_bind_failures_total', { listener: `outbound|${echoPort}||${ECHO}` }) >= 1);
     assert.match((sidecars[0] as SidecarProcess).logs(), /tcp listener cannot bind its port/);
+  });
+
+  it('stops accepting on a port the Service no longer declares, and lets open connections finish', async () => {
+    const connection = await open(echoPort);
+    assert.match(await ask(connection, 'before'), /^tcpecho-\d: before$/);
+    await mesh.removeConfig('echo.yaml', `outbound|${echoPort}||${ECHO}`);
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const probe = connect(echoPort, '127.0.0.1');
+          probe.once('connect', () => {
+            probe.destroy();
+            resolve(false);
+          });
+          probe.once('error', (error: Error & { code?: string }) => resolve(error.code === 'ECONNREFUSED'));
+        }),
+      'the port to refuse new connections',
+    );
+    assert.match(await ask(connection, 'after'), /^tcpecho-\d: after$/, 'the open connection still works while it drains');
+    connection.destroy();
   });
 });

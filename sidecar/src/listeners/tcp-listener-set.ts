@@ -2,7 +2,8 @@
 // at each Listener's port: a new Listener is bound, a removed one (or one moved to another port)
 // stops accepting and drains, a changed one serves its next connections with the new config. A
 // port that cannot be bound is logged and counted (pilotfish_sidecar_listener_bind_failures_total);
-// the other listeners are unaffected, and the bind is tried again when the Listener changes.
+// the other listeners are unaffected, and the bind is tried again when an LDS response brings the
+// Listener again.
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
 import type { TcpRoute, TcpTelemetry } from '../upstream/tcp-connection.js';
