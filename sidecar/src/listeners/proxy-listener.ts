@@ -70,7 +70,8 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     },
   );
   server.on('clientError', answerMalformedRequest(name, logger));
-  server.on('upgrade', acceptUpgrades((req, res) => server.emit('request', req, res)));
+  const upgrades = acceptUpgrades((req, res) => server.emit('request', req, res));
+  server.on('upgrade', upgrades.accept);
 
   return {
     listen: (host, port) => listenOn(server, name, host, port, logger),
@@ -88,6 +89,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
         });
       }
       server.closeAllConnections();
+      upgrades.closeAll();
       await closed;
     },
   };

@@ -25,16 +25,31 @@ function closeAfterReply(this: ServerResponse): void {
   (this.socket as Socket | null)?.destroySoon();
 }
 
-/** A node:http 'upgrade' listener that serves each upgrade request with `onRequest`. */
-export function acceptUpgrades(onRequest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  return (req, socket, head) => {
-    // Nothing reads the socket until the tunnel pipes it: hold what the client sends meanwhile.
-    socket.pause();
-    (req as UpgradeRequest)[kHead] = head;
-    const res = new ServerResponse(req);
-    res.shouldKeepAlive = false;
-    res.assignSocket(socket as Socket);
-    res.on('finish', closeAfterReply);
-    onRequest(req, res);
+/** The upgraded connections of one listener: node:http neither tracks nor closes them. */
+export interface Upgrades {
+  /** The node:http 'upgrade' listener: serves each upgrade request with `onRequest`. */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Cuts every upgraded connection still open (at the end of a drain). */
+  closeAll(): void;
+}
+
+export function acceptUpgrades(onRequest: (req: IncomingMessage, res: ServerResponse) => void): Upgrades {
+  const open = new Set<Duplex>();
+  return {
+    accept(req, socket, head) {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      // Nothing reads the socket until the tunnel pipes it: hold what the client sends meanwhile.
+      socket.pause();
+      (req as UpgradeRequest)[kHead] = head;
+      const res = new ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket as Socket);
+      res.on('finish', closeAfterReply);
+      onRequest(req, res);
+    },
+    closeAll() {
+      for (const socket of open) socket.destroy();
+    },
   };
 }

@@ -57,14 +57,14 @@ describe('upgrade tunnel', () => {
   });
 
   /** A proxy listener routing `backend` to `port`; `hcm` changes its HttpConnectionManager. */
-  async function proxyTo(port: number, hcm: Record<string, unknown>): Promise<[number, ProxyConfig]> {
+  async function proxyTo(port: number, hcm: Record<string, unknown>): Promise<[number, ProxyConfig, Listener]> {
     const sent = sentResources('default', [{ name: 'backend', namespace: 'default', endpoints: [{ port }] }]);
     Object.assign(sent.listeners[0]!.filter_chains[0].filters[0].typed_config, hcm);
     const config = compileProxyConfig(received(sent));
     configs.push(config);
     const listener = createProxyListener({ name: 'outbound', getConfig: () => config, logger });
     listeners.push(listener);
-    return [(await listener.listen('127.0.0.1', 0)).port, config];
+    return [(await listener.listen('127.0.0.1', 0)).port, config, listener];
   }
 
   it('refuses with 403 an upgrade the listener does not enable', async () => {
@@ -109,5 +109,13 @@ describe('upgrade tunnel', () => {
     const started = performance.now();
     await once(socket, 'close');
     assert.ok(performance.now() - started >= 150, 'not before the idle timeout');
+  });
+
+  it('cuts a tunnel still open when the listener has drained for its drain time', async () => {
+    const [port, , listener] = await proxyTo(appPort, { upgrade_configs: [{ upgrade_type: 'websocket' }] });
+    const [socket] = await upgrade(port, /\r\n\r\n/);
+    const closed = once(socket, 'close');
+    await listener.close(100);
+    await closed;
   });
 });
