@@ -98,7 +98,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     host: options.outboundListen.host,
     drainMs: options.drainMs,
     clusters: () => outboundConfig?.clusters ?? new Map(),
-    telemetry: (route) => ({ metrics: metrics.tcp, peers: { reporter: 'source', source: options.service, destinationFqdn: serviceOfCluster(route.clusterName) } }),
+    telemetry: (config) => ({ metrics: metrics.tcp, peers: { reporter: 'source', source: options.service, destinationFqdn: serviceOfCluster(config.cluster) } }),
     logger,
   });
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];

@@ -16,12 +16,14 @@ export interface TcpListenerSetOptions {
   drainMs: number;
   /** The clusters in force, read per connection. */
   clusters(): ReadonlyMap<string, Cluster>;
-  telemetry(route: TcpRoute): TcpTelemetry | undefined;
+  /** Where a listener's connections are counted; asked again when its config changes. */
+  telemetry(config: TcpProxyListener): TcpTelemetry | undefined;
   logger: Logger;
 }
 
 interface Entry {
   config: TcpProxyListener;
+  telemetry: TcpTelemetry | undefined;
   listener: Listener;
   isBound: boolean;
 }
@@ -42,8 +44,11 @@ export class TcpListenerSet {
     }
     for (const [name, config] of configs) {
       const entry = this.#entries.get(name);
-      if (entry !== undefined) entry.config = config;
-      else this.#bind(name, config);
+      if (entry === undefined) this.#bind(name, config);
+      else if (entry.config !== config) {
+        entry.config = config;
+        entry.telemetry = this.options.telemetry(config);
+      }
     }
   }
 
@@ -55,7 +60,12 @@ export class TcpListenerSet {
 
   #bind(name: string, config: TcpProxyListener): void {
     const { host, logger } = this.options;
-    const entry: Entry = { config, isBound: false, listener: createTcpListener({ name, route: () => this.#route(entry), telemetry: this.options.telemetry, logger }) };
+    const entry: Entry = {
+      config,
+      telemetry: this.options.telemetry(config),
+      isBound: false,
+      listener: createTcpListener({ name, route: () => this.#route(entry), telemetry: () => entry.telemetry, logger }),
+    };
     this.#entries.set(name, entry);
     entry.listener.listen(host, config.port).then(
       (address) => {

@@ -11,7 +11,8 @@ export interface TcpListenerOptions {
   name: string;
   /** Read per connection; undefined refuses it (no config for this listener any more). */
   route(): TcpRoute | undefined;
-  telemetry(route: TcpRoute): TcpTelemetry | undefined;
+  /** Where the listener's connections are counted, read per connection. */
+  telemetry(): TcpTelemetry | undefined;
   logger: Logger;
 }
 
@@ -25,7 +26,7 @@ export function createTcpListener({ name, route, telemetry, logger }: TcpListene
     }
     open.add(downstream);
     downstream.once('close', () => open.delete(downstream));
-    new TcpConnection(downstream, current, telemetry(current)).start();
+    new TcpConnection(downstream, current, telemetry()).start();
   });
 
   return {
