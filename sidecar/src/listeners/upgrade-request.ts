@@ -1,24 +1,12 @@
 // HTTP/1.1 upgrades (WebSocket) on a proxy listener: node:http hands an upgrade request over with
 // its raw socket, outside the request path. This gives it a ServerResponse on that socket and sends
 // it down the same path as any request (routing, local replies, telemetry, drain accounting); the
-// bytes read past the headers wait on the request for the tunnel (upstream/upgrade-tunnel.ts).
+// bytes read past the headers wait on the request for the tunnel (upstream/upgrade-tunnel.ts), and
+// the upgraded connections are cut when a drain ends.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-
-const kHead = Symbol('upgrade head');
-
-type UpgradeRequest = IncomingMessage & { [kHead]?: Buffer };
-
-/** The bytes the client sent after the upgrade request's headers (the start of the tunnel). */
-export function upgradeHeadOf(req: IncomingMessage): Buffer | undefined {
-  return (req as UpgradeRequest)[kHead];
-}
-
-/** Whether the request came as an upgrade (its connection is to become a tunnel). */
-export function isUpgrade(req: IncomingMessage): boolean {
-  return (req as UpgradeRequest)[kHead] !== undefined;
-}
+import { markUpgrade } from '../upstream/upgrade-head.js';
 
 function closeAfterReply(this: ServerResponse): void {
   // A local reply ends the exchange: the connection was to be upgraded, so it is not kept alive.
@@ -41,7 +29,7 @@ export function acceptUpgrades(onRequest: (req: IncomingMessage, res: ServerResp
       socket.once('close', () => open.delete(socket));
       // Nothing reads the socket until the tunnel pipes it: hold what the client sends meanwhile.
       socket.pause();
-      (req as UpgradeRequest)[kHead] = head;
+      markUpgrade(req, head);
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket as Socket);

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
-import { upgradeHeadOf } from '../listeners/upgrade-request.js';
+import { upgradeHeadOf } from './upgrade-head.js';
 import { exchangeOf, type Exchange } from '../telemetry/exchange.js';
 import { localReply } from './local-reply.js';
 
