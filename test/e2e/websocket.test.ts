@@ -90,8 +90,9 @@ describe('WebSocket through the sidecars', () => {
     socket.close();
     await once(socket, 'close');
     await waitFor(async () => sample(await scrape(echoSidecar.admin), 'istio_requests_total', destination) === sample(calleeBefore, 'istio_requests_total', destination) + 1, 'the callee counts the closed upgrade');
+    await waitFor(async () => sample(await scrape(frontend.admin), 'istio_requests_total', source) === sample(callerBefore, 'istio_requests_total', source) + 1, 'the caller counts the closed upgrade');
     const caller = await scrape(frontend.admin);
-    assert.equal(sample(caller, 'istio_requests_total', source) - sample(callerBefore, 'istio_requests_total', source), 1);
+    assert.equal(sample(caller, 'istio_requests_total', source) - sample(callerBefore, 'istio_requests_total', source), 1, 'counted once');
     assert.ok(sample(caller, 'istio_response_bytes_sum', source) > sample(callerBefore, 'istio_response_bytes_sum', source), 'the bytes from upstream counted');
   });
 
@@ -100,7 +101,7 @@ describe('WebSocket through the sidecars', () => {
     const [, response] = (await once(socket, 'unexpected-response')) as [unknown, IncomingMessage];
     assert.equal(response.statusCode, 404);
     response.resume();
-    const text = await scrape(frontend.admin);
-    assert.ok(sample(text, 'istio_requests_total', { reporter: 'source', destination_service: 'unknown', response_code: '404', response_flags: 'NR' }) >= 1);
+    const refused = { reporter: 'source', destination_service: 'unknown', response_code: '404', response_flags: 'NR' };
+    await waitFor(async () => sample(await scrape(frontend.admin), 'istio_requests_total', refused) === 1, 'the refused upgrade counted as a 404 NR');
   });
 });
