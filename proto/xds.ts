@@ -19,6 +19,7 @@ export const TYPE_URL = {
   endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   httpConnectionManager:
     'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
   httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
   fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
@@ -41,6 +42,7 @@ export function isResourceTypeUrl(typeUrl: string): typeUrl is ResourceTypeUrl {
 
 export const HCM_FILTER_NAME = 'envoy.filters.network.http_connection_manager';
 export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';
+export const TCP_PROXY_FILTER_NAME = 'envoy.filters.network.tcp_proxy';
 
 const root = loadProtosWithOptionsSync(
   [
@@ -50,6 +52,7 @@ const root = loadProtosWithOptionsSync(
     'envoy/config/cluster/v3/cluster.proto',
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+    'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',

@@ -30,6 +30,7 @@ run(
     'envoy/config/cluster/v3/cluster.proto',
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+    'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',

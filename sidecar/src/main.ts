@@ -1,6 +1,7 @@
-// Wires one sidecar: inbound, outbound and admin listeners; the ADS client whose accepted config
-// the outbound side serves and whose ServiceConfig the app reads on /v1/config; the registration
-// of the app with the control plane; graceful stop.
+// Wires one sidecar: inbound, outbound and admin listeners, and the outbound TCP listeners the
+// config declares; the ADS client whose accepted config the outbound side serves and whose
+// ServiceConfig the app reads on /v1/config; the registration of the app with the control plane;
+// graceful stop. A TCP app (--app-protocol tcp) gets a raw TCP inbound listener.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
@@ -14,12 +15,23 @@ import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xd
 import type { Cluster } from './cluster/cluster.js';
 import type { RoutingConfig } from './router/router.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
-import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, serviceConfigName } from './xds/subscriptions.js';
+import { INBOUND_APP_CLUSTER, inboundListenerName, ownListeners, serviceConfigName } from './xds/subscriptions.js';
+import { createTcpListener } from './listeners/tcp-listener.js';
+import { TcpListenerSet } from './listeners/tcp-listener-set.js';
+import type { Listener } from './listeners/listener.js';
+import { serviceOfCluster } from './telemetry/record-request.js';
+import type { TcpTelemetry } from './upstream/tcp-connection.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 // The control plane's debounce (100 ms by default) plus a push and a compile on the peers.
 const DEREGISTRATION_PROPAGATION_MS = 500;
+// Istio's default idle timeout of TCP connections, for the inbound side of a TCP app.
+const INBOUND_TCP_IDLE_TIMEOUT_MS = 3_600_000;
+
+// HTTP/2 and gRPC apps need h2 upstreams, which the sidecar does not speak yet.
+export const APP_PROTOCOLS = ['http', 'tcp'] as const;
+export type AppProtocol = (typeof APP_PROTOCOLS)[number];
 
 export interface SidecarOptions {
   service: string;
@@ -27,6 +39,8 @@ export interface SidecarOptions {
   instanceId: string;
   labels: Record<string, string>;
   appPort: number;
+  /** What the app speaks: registered with the instance; `tcp` makes the inbound listener a raw TCP forwarder. */
+  appProtocol: AppProtocol;
   controlPlane: string;
   inboundListen: HostPort;
   outboundListen: HostPort;
@@ -53,7 +67,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const clusterContext = { localZone: options.labels[ZONE_LABEL] };
   // Until the control plane sends this service's inbound listener, every request goes to the app.
   const localInbound = compileInboundConfig(options.appPort);
-  const inboundClusters = new Map([[INBOUND_APP_CLUSTER, [...localInbound.clusters.values()][0] as Cluster]]);
+  const appCluster = [...localInbound.clusters.values()][0] as Cluster;
+  const inboundClusters = new Map([[INBOUND_APP_CLUSTER, appCluster]]);
   const inboundName = inboundListenerName(options.service, options.namespace);
   let inboundConfig: RoutingConfig = localInbound;
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
@@ -63,12 +78,13 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     controlPlane: options.controlPlane,
     nodeId,
     metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
-    listenerNames: [OUTBOUND_LISTENER, inboundName],
+    listenerNames: undefined,
     serviceConfigNames: [configName],
     apply(resources) {
-      outboundConfig = compileProxyConfig(resources, outboundConfig, clusterContext);
+      outboundConfig = compileProxyConfig({ ...resources, listeners: ownListeners(resources.listeners, inboundName) }, outboundConfig, clusterContext);
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
+      tcpListeners.update(outboundConfig.tcpListeners);
     },
     applyServiceConfigs(resources) {
       const resource = resources.get(configName);
@@ -79,12 +95,20 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger,
   });
 
+  const tcpListeners = new TcpListenerSet({
+    host: options.outboundListen.host,
+    drainMs: options.drainMs,
+    clusters: () => outboundConfig?.clusters ?? new Map(),
+    telemetry: (config) => ({ metrics: metrics.tcp, peers: { reporter: 'source', source: options.service, destinationFqdn: serviceOfCluster(config.cluster) } }),
+    logger,
+  });
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
-  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters });
+  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, bindFailures: () => tcpListeners.bindFailures });
+  const local = { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` };
   const accessLog = createAccessLog();
-  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` }, accessLog };
+  const telemetry = { metrics: metrics.requests, local, accessLog };
   const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
-  const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
+  const inbound = options.appProtocol === 'tcp' ? createInboundTcpListener(appCluster, { metrics: metrics.tcp, peers: { reporter: 'destination', source: 'unknown', destinationFqdn: local.fqdn } }, logger) : createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
     isReady: () => outboundConfig !== undefined && ads.hasInitialConfig,
     configDump: () => ads.configDump(),
@@ -116,7 +140,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       address: options.advertiseAddress,
       port: inboundAddress.port,
       labels: options.labels,
-      protocol: 'http',
+      protocol: options.appProtocol,
     },
     ttlSeconds: options.leaseTtlSeconds,
     logger,
@@ -132,11 +156,17 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       await registration.stop();
       await new Promise((resolve) => setTimeout(resolve, Math.min(DEREGISTRATION_PROPAGATION_MS, options.drainMs)));
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
-      await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
+      await Promise.all([inbound.close(drainMs), outbound.close(drainMs), tcpListeners.close(drainMs)]);
       accessLog.flush();
       ads.stop();
       await Promise.all([outboundConfig?.hosts.closeAll(), localInbound.hosts.closeAll()]);
       await admin.close(0);
     },
   };
+}
+
+/** The inbound listener of a TCP app: every connection's bytes to the app, as they come. */
+function createInboundTcpListener(app: Cluster, telemetry: TcpTelemetry, logger: Logger): Listener {
+  const route = { cluster: app, clusterName: app.name, idleTimeoutMs: INBOUND_TCP_IDLE_TIMEOUT_MS, maxConnectAttempts: 1 };
+  return createTcpListener({ name: 'inbound', route: () => route, telemetry: () => telemetry, logger });
 }

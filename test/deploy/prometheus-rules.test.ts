@@ -20,6 +20,10 @@ const histograms = ['istio_request_duration_milliseconds', 'istio_request_bytes'
 const KNOWN_METRICS = new Set([
   'istio_requests_total',
   ...histograms.flatMap((name) => ['_bucket', '_sum', '_count'].map((suffix) => name + suffix)),
+  'istio_tcp_connections_opened_total',
+  'istio_tcp_connections_closed_total',
+  'istio_tcp_received_bytes_total',
+  'istio_tcp_sent_bytes_total',
   'pilotfish_sidecar_xds_connected',
   'pilotfish_sidecar_xds_nacks_total',
   'pilotfish_config_version',

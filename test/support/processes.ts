@@ -108,6 +108,8 @@ export interface SidecarOptions {
   namespace?: string;
   labels?: string;
   leaseTtl?: number;
+  /** --app-protocol (http by default). */
+  appProtocol?: 'http' | 'tcp';
   nodeArgs?: string[];
 }
 
@@ -119,6 +121,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.labels) args.push('--labels', options.labels);
   if (options.leaseTtl) args.push('--lease-ttl', String(options.leaseTtl));
+  if (options.appProtocol) args.push('--app-protocol', options.appProtocol);
   const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs);
   const sidecar = Object.assign(running, {
     inbound: String(record.inbound),

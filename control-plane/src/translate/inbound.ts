@@ -1,5 +1,6 @@
 // The inbound listener of a service's sidecars, `inbound|FQDN`: its routes all go to the local app
-// (cluster `inbound`), through the local rate limit filter when a RateLimit names the service.
+// (cluster `inbound`), through the local rate limit filter when a RateLimit names the service;
+// WebSocket upgrades pass.
 // Rate limits are enforced at the destination, so every caller shares the same quota.
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
 import type { LimitSpec, RateLimitDocument } from '../config/rate-limit-schema.js';
@@ -11,6 +12,8 @@ export const LOCAL_RATE_LIMIT_TYPE_URL = TYPE_URL.localRateLimit;
 /** The header a calling sidecar sets to its own service name: the key of per-caller limits. */
 export const SOURCE_HEADER = 'x-pilotfish-source';
 const INBOUND_PORT = 15006;
+/** HCM upgrade_configs of sidecar listeners: WebSocket upgrades pass through, as in Istio. */
+export const WEBSOCKET_UPGRADES = [{ upgrade_type: 'websocket' }];
 const STAT_PREFIX = 'http_local_rate_limiter';
 // The descriptor entry key of keyed limits; an empty value means a bucket per distinct value.
 const DESCRIPTOR_KEY = 'key';
@@ -39,6 +42,7 @@ export function inboundListener(fqdn: string, rateLimit: RateLimitDocument | und
               '@type': TYPE_URL.httpConnectionManager,
               stat_prefix: 'inbound',
               codec_type: 'AUTO',
+              upgrade_configs: WEBSOCKET_UPGRADES,
               http_filters: httpFilters,
               ...observability,
               route_config: { name, virtual_hosts: [{ name: 'inbound', domains: ['*'], routes }] },

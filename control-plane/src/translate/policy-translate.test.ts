@@ -211,6 +211,38 @@ describe('translate policy config', () => {
     assert.deepEqual((snapshot[TYPE_URL.endpoint].get(fqdn) as Json).endpoints, []);
   });
 
+  it('gives each TCP port a Service declares an outbound tcp_proxy listener to its cluster, idle timeout from its policy', () => {
+    const mesh = config(
+      doc('Service', '  ports: [{ port: 5432, protocol: tcp }, { port: 8080, protocol: http }]\n', 'db'),
+      doc('DestinationPolicy', '  host: db\n  connectionPool: { idleTimeout: 90s, connectTimeout: 2s }\n', 'db'),
+    );
+    const snapshot = snapshotOf(mesh);
+    const fqdn = 'db.default.svc.cluster.local';
+    assert.deepEqual(
+      [...snapshot[TYPE_URL.listener].keys()].filter((name) => name.startsWith('outbound|')),
+      [`outbound|5432||${fqdn}`],
+    );
+    const listener = decodeResource(encodeResource(TYPE_URL.listener, snapshot[TYPE_URL.listener].get(`outbound|5432||${fqdn}`) as object)) as Json;
+    assert.equal(listener.address.socket_address.port_value, 5432);
+    const filter = listener.filter_chains[0].filters[0];
+    assert.equal(filter.name, 'envoy.filters.network.tcp_proxy');
+    assert.equal(filter.typed_config.cluster, fqdn);
+    assert.equal(filter.typed_config.stat_prefix, `outbound|5432||${fqdn}`);
+    assert.equal(filter.typed_config.idle_timeout.seconds, '90');
+    assert.equal(filter.typed_config.max_connect_attempts.value, 3);
+    assert.equal((snapshot[TYPE_URL.cluster].get(fqdn) as Json).connect_timeout.seconds, 2);
+    assert.equal(snapshot[TYPE_URL.listener].has(`inbound|${fqdn}`), false, 'a TCP service has no HTTP inbound listener');
+    const defaults = snapshotOf(config(doc('Service', '  ports: [{ port: 5432, protocol: tcp }]\n', 'db')));
+    assert.deepEqual((defaults[TYPE_URL.listener].get(`outbound|5432||${fqdn}`) as Json).filter_chains[0].filters[0].typed_config.idle_timeout, { seconds: 3600 });
+  });
+
+  it('lets WebSocket upgrades through the outbound and inbound listeners', () => {
+    const snapshot = snapshotOf(config());
+    for (const name of ['outbound', `inbound|${REVIEWS}`]) {
+      assert.deepEqual((snapshot[TYPE_URL.listener].get(name) as Json).filter_chains[0].filters[0].typed_config.upgrade_configs, [{ upgrade_type: 'websocket' }], name);
+    }
+  });
+
   it('adds the fault filter before the router on the outbound listener while some route injects faults', () => {
     const filters = (mesh: MeshConfig) => ((snapshotOf(mesh)[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters[0].typed_config.http_filters as Json[]).map((filter) => filter.name);
     assert.deepEqual(filters(config()), ['envoy.filters.http.router']);

@@ -1,8 +1,9 @@
 // Pure translation of the registry and the policy config into xDS resources for one node group
 // (a namespace): the sidecar's `outbound` listener and route table, one api_listener per service
 // host name for proxyless gRPC clients, an EDS cluster with its load assignment per service and per
-// subset, each service's `inbound|FQDN` listener (its rate limits), and each ServiceConfig (app
-// parameters) as a pilotfish.v1.ServiceConfig named by the service FQDN.
+// subset, each service's `inbound|FQDN` listener (its rate limits), an `outbound|PORT||FQDN` TCP
+// listener per TCP port a Service declares, and each ServiceConfig (app parameters) as a
+// pilotfish.v1.ServiceConfig named by the service FQDN.
 import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
@@ -10,12 +11,13 @@ import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
 import { EMPTY_MESH_CONFIG, type MeshConfig } from '../config/mesh-config.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
-import { inboundListener, inboundListenerName } from './inbound.js';
+import { inboundListener, inboundListenerName, WEBSOCKET_UPGRADES } from './inbound.js';
 import { hcmObservability } from './observability.js';
 import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
 import { serviceConfigName, serviceConfigResource } from './service-config.js';
+import { tcpListener, tcpListenerName } from './tcp.js';
 
 export const OUTBOUND = 'outbound';
 
@@ -83,6 +85,12 @@ export function translate(services: readonly ServiceView[], namespace: string, c
     virtualHosts.push(virtualHost);
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
   }
+  for (const service of config.services) {
+    const fqdn = resolveService(service.metadata.name, service.metadata.namespace).fqdn;
+    for (const { port, protocol } of service.spec.ports ?? []) {
+      if (protocol === 'tcp') snapshot[TYPE_URL.listener].set(tcpListenerName(port, fqdn), tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool));
+    }
+  }
   const hasFaults = config.routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
   snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults, observability));
   snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
@@ -141,6 +149,7 @@ function outboundListener(hasFaults: boolean, observability: object): object {
             typed_config: httpConnectionManager(OUTBOUND, {
               rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
               ...observability,
+              upgrade_configs: WEBSOCKET_UPGRADES,
             }, hasFaults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER]),
           },
         ],

@@ -11,6 +11,7 @@ import type { RequestMetrics } from '../telemetry/request-metrics.js';
 import { localReply } from '../upstream/local-reply.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
+import { acceptUpgrades } from './upgrade-request.js';
 
 export interface ProxyListenerOptions {
   name: 'inbound' | 'outbound';
@@ -81,6 +82,8 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     },
   );
   server.on('clientError', answerMalformedRequest(name, logger));
+  const upgrades = acceptUpgrades((req, res) => server.emit('request', req, res));
+  server.on('upgrade', upgrades.accept);
 
   return {
     listen: (host, port) => listenOn(server, name, host, port, logger),
@@ -98,6 +101,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
         });
       }
       server.closeAllConnections();
+      upgrades.closeAll();
       await closed;
     },
   };

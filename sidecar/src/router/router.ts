@@ -1,7 +1,7 @@
 // The router layer: finds the virtual host by the request's host and the first route whose match
 // accepts the request, then does what the route says — fault, cluster choice, circuit breaking,
-// rewrites, header edits, mirrors — and hands the exchange to the upstream layer. Everything it
-// reads was compiled with the config version; a request does lookups only.
+// rewrites, header edits, mirrors — and hands the exchange to the upstream layer (an upgrade, to a
+// tunnel). Everything it reads was compiled with the config version; a request does lookups only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
@@ -11,6 +11,8 @@ import { localReply } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
 import { upstreamRequestHeaders } from '../upstream/proxy-headers.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
+import { isUpgrade } from '../upstream/upgrade-head.js';
+import { openTunnel } from '../upstream/upgrade-tunnel.js';
 import { UpstreamRequest, type UpstreamRequestOptions } from '../upstream/upstream-request.js';
 import { pickClusterName } from './cluster-choice.js';
 import { hits } from './fault.js';
@@ -48,6 +50,10 @@ export interface HttpRoutes {
   traceSampling: number;
   /** The access log's format; undefined when requests are not logged. */
   accessLog: AccessLogFormat | undefined;
+  /** Upgrade types (lowercase, e.g. websocket) the HCM's upgrade_configs enable. */
+  upgradeTypes: ReadonlySet<string>;
+  /** HCM stream_idle_timeout: an upgraded connection idle this long closes; 0: never. */
+  streamIdleTimeoutMs: number;
 }
 
 /** What a proxy listener serves with: its routes by listener name, and the clusters they name. */
@@ -60,6 +66,11 @@ export interface RoutingConfig {
 export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, source?: string): void {
   if (routes.routeTable === undefined) {
     localReply(res, 503, `RouteConfiguration "${routes.routeConfigName}" has not arrived from the control plane yet (${routes.listenerName} listener)`, 'NR');
+    return;
+  }
+  if (isUpgrade(req) && !routes.upgradeTypes.has((req.headers.upgrade ?? '').toLowerCase())) {
+    // As Envoy: an upgrade the HCM's upgrade_configs do not list is refused.
+    localReply(res, 403, `upgrade "${req.headers.upgrade ?? ''}" is not enabled on the ${routes.listenerName} listener (HttpConnectionManager upgrade_configs)`);
     return;
   }
   const target = requestTarget(req.url ?? '', req.headers.host, routes.stripAnyHostPort);
@@ -89,13 +100,13 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
   }
   const fault = route.action.fault;
   if (fault !== undefined && hits(fault.delayPerMillion)) {
-    setTimeout(forwardRoute, fault.delayMs, clusters, req, res, route, target, source);
+    setTimeout(forwardRoute, fault.delayMs, routes, clusters, req, res, route, target, source);
     return;
   }
-  forwardRoute(clusters, req, res, route, target, source);
+  forwardRoute(routes, clusters, req, res, route, target, source);
 }
 
-function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, route: Route, target: RequestTarget, source: string | undefined): void {
+function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, route: Route, target: RequestTarget, source: string | undefined): void {
   if (res.destroyed) return;
   const { action } = route;
   if (action.fault !== undefined && hits(action.fault.abortPerMillion)) {
@@ -122,6 +133,11 @@ function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessa
   const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source);
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
   const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
+  if (isUpgrade(req)) {
+    // Upgrades are neither retried nor mirrored: the connection is handed over once.
+    openTunnel(req, res, { cluster, method, path, headers, hashKey, idleTimeoutMs: routes.streamIdleTimeoutMs });
+    return;
+  }
   const retry = action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method) ? action.retry : undefined;
   let mirrorTo: Cluster[] | undefined;
   for (const policy of action.mirrors) {

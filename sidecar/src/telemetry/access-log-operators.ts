@@ -2,7 +2,7 @@
 // …), each compiled once per config version into a function of the finished request. Numbers come
 // out as JSON numbers and what is unknown as null, as Envoy's JSON access log writes them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestBytesOf, responseBytesOf, type Exchange } from './exchange.js';
+import { requestBytesOf, responseBytesOf, responseCodeOf, type Exchange } from './exchange.js';
 
 /** One request as the access log sees it when it has finished. */
 export interface FinishedRequest {
@@ -16,8 +16,7 @@ export type AccessLogValue = (request: FinishedRequest) => string | number | nul
 const OPERATORS: Readonly<Record<string, AccessLogValue>> = {
   START_TIME: ({ durationMs }) => new Date(Date.now() - durationMs).toISOString(),
   PROTOCOL: ({ res }) => `HTTP/${res.req.httpVersion}`,
-  // A caller that left before any answer: Envoy's 0.
-  RESPONSE_CODE: ({ res }) => (res.headersSent ? res.statusCode : 0),
+  RESPONSE_CODE: ({ res, exchange }) => responseCodeOf(res, exchange),
   RESPONSE_FLAGS: ({ exchange }) => exchange.flag,
   BYTES_RECEIVED: ({ res }) => requestBytesOf(res.req),
   BYTES_SENT: ({ res, exchange }) => responseBytesOf(res, exchange),

@@ -1,6 +1,7 @@
 // What telemetry needs to know of one request that only the layers below learn: the cluster it
-// went to, Envoy's response flag when the proxy answered itself, and the bytes relayed. The
-// listener attaches one to each response; the router and upstream layers fill it in.
+// went to, Envoy's response flag when the proxy answered itself, the bytes relayed, and the status
+// an upgrade's tunnel relayed. The listener attaches one to each response; the router and upstream
+// layers fill it in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLogFormat } from './access-log.js';
 
@@ -11,12 +12,14 @@ export interface Exchange {
   startedAt: number;
   cluster: string;
   flag: ResponseFlag;
-  /** Response body bytes relayed from upstream. */
+  /** Response body bytes relayed from upstream (for a tunnel: every byte from upstream). */
   responseBytes: number;
   /** How the listener in force logs this request; undefined when access logging is off. */
   accessLog: AccessLogFormat | undefined;
   /** The caller's address:port, kept for the access log (a keep-alive socket is gone by the time it writes). */
   downstreamAddress: string | undefined;
+  /** The status of an answer a tunnel relayed as raw bytes (an upgrade's 101), which no ServerResponse carried. */
+  relayedStatus: number | undefined;
 }
 
 const kExchange = Symbol('exchange');
@@ -24,13 +27,18 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, accessLog: undefined, downstreamAddress: undefined };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
 
 export function exchangeOf(res: ServerResponse): Exchange | undefined {
   return (res as WithExchange)[kExchange];
+}
+
+/** The status the caller got: a relayed tunnel's, else the response's; 0 when it left before any (Envoy's and Istio's 0). */
+export function responseCodeOf(res: ServerResponse, exchange: Exchange): number {
+  return exchange.relayedStatus ?? (res.headersSent ? res.statusCode : 0);
 }
 
 /** Request body bytes, as the caller declared them. */

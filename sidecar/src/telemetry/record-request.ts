@@ -3,7 +3,7 @@
 // took and how many bytes went each way.
 import type { ServerResponse } from 'node:http';
 import { SOURCE_HEADER } from '../upstream/proxy-headers.js';
-import { requestBytesOf, responseBytesOf, type Exchange } from './exchange.js';
+import { requestBytesOf, responseBytesOf, responseCodeOf, type Exchange } from './exchange.js';
 import type { RequestMetrics } from './request-metrics.js';
 
 /** The service this sidecar speaks for. */
@@ -13,7 +13,7 @@ export interface LocalService {
 }
 
 /** The service a cluster serves: its name up to a subset's "~". */
-function serviceOfCluster(cluster: string): string {
+export function serviceOfCluster(cluster: string): string {
   const tilde = cluster.indexOf('~');
   return tilde === -1 ? cluster : cluster.slice(0, tilde);
 }
@@ -28,8 +28,7 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     source: isOutbound ? local.name : typeof caller === 'string' ? caller : 'unknown',
     destination: isOutbound ? (destinationFqdn.split('.', 1)[0] as string) : local.name,
     destinationFqdn,
-    // A caller that left before any answer: Istio's 0.
-    status: res.headersSent ? res.statusCode : 0,
+    status: responseCodeOf(res, exchange),
     grpcStatus: String(res.getHeader('grpc-status') ?? ''),
     flag: exchange.flag,
     durationMs: now - exchange.startedAt,

@@ -3,20 +3,9 @@
 // queries work. Label values are bounded: services, status codes and flags, never paths or ids.
 // The labelled children are cached by their label values, so a request costs lookups only.
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { PEER_LABELS, peerLabels } from './peer-labels.js';
 
-const LABELS = [
-  'reporter',
-  'source_workload',
-  'source_canonical_service',
-  'destination_service',
-  'destination_workload',
-  'destination_canonical_service',
-  'response_code',
-  'grpc_response_status',
-  'response_flags',
-  'connection_security_policy',
-  'request_protocol',
-] as const;
+const LABELS = [...PEER_LABELS, 'response_code', 'grpc_response_status', 'response_flags', 'request_protocol'] as const;
 
 // Istio's default buckets.
 const DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
@@ -63,17 +52,10 @@ export class RequestMetrics {
     let children = this.#children.get(key);
     if (children === undefined) {
       const labels = {
-        reporter: record.reporter,
-        source_workload: record.source,
-        source_canonical_service: record.source,
-        destination_service: record.destinationFqdn,
-        destination_workload: record.destination,
-        destination_canonical_service: record.destination,
+        ...peerLabels(record.reporter, record.source, record.destinationFqdn, record.destination),
         response_code: String(record.status),
         grpc_response_status: record.grpcStatus,
         response_flags: record.flag,
-        // No mTLS yet: what Istio reports for plaintext.
-        connection_security_policy: record.reporter === 'destination' ? 'none' : 'unknown',
         request_protocol: 'http',
       };
       children = {

@@ -1,19 +1,24 @@
-// The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request metrics, plus the
-// sidecar's own, read from their owners at scrape time — the xDS stream's state and NACKs, and
-// per cluster the circuit breaker overflows, retry overflows and outlier ejections.
+// The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request and TCP metrics,
+// plus the sidecar's own, read from their owners at scrape time — the xDS stream's state and
+// NACKs, per cluster the circuit breaker overflows, retry overflows and outlier ejections, and the
+// TCP listeners that could not bind.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { RequestMetrics } from './request-metrics.js';
+import { TcpMetrics } from './tcp-metrics.js';
 
 export interface SidecarMetricSources {
   isXdsConnected(): boolean;
   nackCounts(): Array<[typeUrl: string, nacks: number]>;
   clusters(): Iterable<Cluster>;
+  /** Failed binds of TCP listeners, per listener name. */
+  bindFailures(): ReadonlyMap<string, number>;
 }
 
 export interface SidecarMetrics {
   registry: Registry;
   requests: RequestMetrics;
+  tcp: TcpMetrics;
 }
 
 /** A counter whose value is read from `read` at scrape time (it only ever grows). */
@@ -43,6 +48,7 @@ function* perCluster(clusters: Iterable<Cluster>, stat: 'overflows' | 'retryOver
 export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetrics {
   const registry = new Registry();
   const requests = new RequestMetrics(registry);
+  const tcp = new TcpMetrics(registry);
   new Gauge({
     name: 'pilotfish_sidecar_xds_connected',
     help: '1 while the ADS stream to the control plane is up, else 0 (the last good config keeps serving).',
@@ -57,5 +63,8 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
   readCounter(registry, 'pilotfish_sidecar_upstream_overflows_total', 'Requests refused by circuit breaking (503, UO).', ['cluster_name'], () => perCluster(sources.clusters(), 'overflows'));
   readCounter(registry, 'pilotfish_sidecar_upstream_retry_overflows_total', 'Retries refused by max_retries or the retry budget.', ['cluster_name'], () => perCluster(sources.clusters(), 'retryOverflows'));
   readCounter(registry, 'pilotfish_sidecar_outlier_ejections_total', 'Outlier ejections carried out.', ['cluster_name'], () => perCluster(sources.clusters(), 'ejections'));
-  return { registry, requests };
+  readCounter(registry, 'pilotfish_sidecar_listener_bind_failures_total', 'TCP listeners whose port could not be bound, by listener.', ['listener'], () =>
+    [...sources.bindFailures()].map(([listener, failures]) => [{ listener }, failures]),
+  );
+  return { registry, requests, tcp };
 }

@@ -39,10 +39,14 @@ const R = 'RouteConfiguration "outbound": virtual_hosts[0]';
 const C = `Cluster "${BACKEND}"`;
 const E = `ClusterLoadAssignment "${BACKEND}": endpoints[0]`;
 const NOT_YET = 'not supported by this sidecar yet';
+const ROUTER = 'envoy.filters.http.router';
 
 describe('NACK messages name the resource, the field and the reason', () => {
   const cases: Array<[name: string, change: Change, message: string | RegExp]> = [
-    ['a TCP proxy listener', ({ listener }) => (listener.filter_chains[0].filters[0].name = 'envoy.filters.network.tcp_proxy'), `${L}.filters[0]: expected envoy.filters.network.http_connection_manager`],
+    ['a network filter it does not have', ({ listener }) => (listener.filter_chains[0].filters[0].name = 'envoy.filters.network.redis_proxy'), `${L}.filters[0]: expected envoy.filters.network.http_connection_manager`],
+    ['a CONNECT upgrade', ({ hcm }) => (hcm.upgrade_configs = [{ upgrade_type: 'CONNECT' }]), `${HCM}.upgrade_configs[0].upgrade_type: CONNECT is ${NOT_YET}`],
+    ['an upgrade with its own filter chain', ({ hcm }) => (hcm.upgrade_configs = [{ upgrade_type: 'websocket', filters: [{ name: ROUTER }] }]), `${HCM}.upgrade_configs[0].filters: ${NOT_YET} (custom upgrade filter chains)`],
+    ['an upgrade without a type', ({ hcm }) => (hcm.upgrade_configs = [{ enabled: { value: true } }]), `${HCM}.upgrade_configs[0].upgrade_type: is required (e.g. websocket)`],
     ['a second network filter', ({ listener }) => listener.filter_chains[0].filters.push({ name: 'envoy.filters.network.rbac' }), `${L}.filters[1]: expected envoy.filters.network.http_connection_manager only`],
     ['two filter chains', ({ listener }) => listener.filter_chains.push(listener.filter_chains[0]), 'Listener "outbound": filter_chains: expected one filter chain, got 2'],
     ['filter chain matching', ({ listener }) => (listener.filter_chains[0].filter_chain_match = { destination_port: { value: 80 } }), `${L}.filter_chain_match: ${NOT_YET} (filter chain matching)`],
@@ -110,6 +114,18 @@ describe('NACK messages name the resource, the field and the reason', () => {
     sent.listeners[0]!.filter_chains[0].filters[0].typed_config.http_filters.unshift({ name: 'envoy.filters.http.ext_authz', is_optional: true });
     const config = compileProxyConfig(received(sent));
     assert.ok(config.listeners.get('outbound')?.routeTable);
+    await config.hosts.closeAll();
+  });
+
+  it('allows the upgrades upgrade_configs enables, and closes idle upgraded connections on stream_idle_timeout', async () => {
+    const sent = mesh();
+    const hcm = sent.listeners[0]!.filter_chains[0].filters[0].typed_config;
+    hcm.upgrade_configs = [{ upgrade_type: 'WebSocket' }, { upgrade_type: 'h2c', enabled: { value: false } }];
+    hcm.stream_idle_timeout = { seconds: 30 };
+    const config = compileProxyConfig(received(sent));
+    const routes = config.listeners.get('outbound');
+    assert.deepEqual([...(routes?.upgradeTypes ?? [])], ['websocket']);
+    assert.equal(routes?.streamIdleTimeoutMs, 30_000);
     await config.hosts.closeAll();
   });
 

@@ -1,5 +1,6 @@
 // Checks a Listener: one filter chain holding one HttpConnectionManager whose HTTP filters end
-// with the router, and routes by RDS over ADS or inline. Yields what the router needs from it.
+// with the router, and routes by RDS over ADS or inline, with the upgrades it allows. Yields what
+// the router needs from it.
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
 import type { HttpConnectionManager__Output } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
@@ -9,6 +10,7 @@ import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import type { AccessLogFormat } from '../telemetry/access-log.js';
 import { compileAccessLog } from './compile-access-log.js';
 import { isAdsSource } from './compile-config-source.js';
+import { durationMs } from './duration.js';
 import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
 import { FAULT_FILTER_NAME } from './compile-route-action.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
@@ -25,15 +27,18 @@ export interface CompiledListener {
   traceSampling: number;
   /** The access log's format; undefined when requests are not logged. */
   accessLog: AccessLogFormat | undefined;
+  /** upgrade_configs: the enabled upgrade types, lowercase. */
+  upgradeTypes: ReadonlySet<string>;
+  /** stream_idle_timeout, applied to upgraded connections; 0: none. */
+  streamIdleTimeoutMs: number;
 }
 
-const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
-const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
+export const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
+export const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
   ['filter_chain_match', 'filter chain matching'],
   ['transport_socket', 'TLS (transport_socket)'],
 ];
 const UNSUPPORTED_HCM: UnsupportedFields = [
-  ['upgrade_configs', 'protocol upgrades (WebSocket)'],
   ['strip_matching_host_port', 'strip_matching_host_port (use strip_any_host_port)'],
 ];
 const UNSUPPORTED_TRACING: UnsupportedFields = [
@@ -74,22 +79,24 @@ function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: 
   if (hcm.codec_type !== undefined && !SUPPORTED_CODECS.has(hcm.codec_type)) {
     throw configError(resource, `${path}.codec_type`, `${hcm.codec_type} is not supported by this sidecar yet (AUTO, HTTP1)`);
   }
-  const shared = {
-    stripAnyHostPort: hcm.strip_any_host_port === true,
-    rateLimit: checkHttpFilters(resource, `${path}.http_filters`, hcm.http_filters ?? []),
-    traceSampling: compileTraceSampling(resource, `${path}.tracing`, hcm.tracing),
-    accessLog: compileAccessLog(resource, `${path}.access_log`, hcm.access_log ?? []),
-  };
+  const rateLimit = checkHttpFilters(resource, `${path}.http_filters`, hcm.http_filters ?? []);
+  const stripAnyHostPort = hcm.strip_any_host_port === true;
+  const upgradeTypes = compileUpgradeConfigs(resource, `${path}.upgrade_configs`, hcm.upgrade_configs ?? []);
+  const streamIdleTimeoutMs = hcm.stream_idle_timeout === undefined ? 0 : durationMs(hcm.stream_idle_timeout);
+  if (streamIdleTimeoutMs < 0) throw configError(resource, `${path}.stream_idle_timeout`, 'must not be negative');
+  const traceSampling = compileTraceSampling(resource, `${path}.tracing`, hcm.tracing);
+  const accessLog = compileAccessLog(resource, `${path}.access_log`, hcm.access_log ?? []);
+  const common = { stripAnyHostPort, rateLimit, upgradeTypes, streamIdleTimeoutMs, traceSampling, accessLog };
   switch (hcm.route_specifier) {
     case 'rds': {
       const name = hcm.rds?.route_config_name ?? '';
       if (name === '') throw configError(resource, `${path}.rds.route_config_name`, 'is required');
       if (!isAdsSource(hcm.rds?.config_source)) throw configError(resource, `${path}.rds.config_source`, 'only ads (or self) is supported');
-      return { routeConfigName: name, inlineRoutes: undefined, ...shared };
+      return { routeConfigName: name, inlineRoutes: undefined, ...common };
     }
     case 'route_config': {
       const inline = hcm.route_config as RouteConfiguration__Output;
-      return { routeConfigName: inline.name ?? '', inlineRoutes: inline, ...shared };
+      return { routeConfigName: inline.name ?? '', inlineRoutes: inline, ...common };
     }
     default:
       throw configError(resource, path, `route_specifier ${hcm.route_specifier ?? 'none'} is not supported (rds, route_config)`);
@@ -103,6 +110,24 @@ function compileTraceSampling(resource: ResourceRef, path: string, tracing: Http
   const percent = Number(tracing.random_sampling?.value ?? 100);
   if (!(percent >= 0 && percent <= 100)) throw configError(resource, `${path}.random_sampling.value`, `must be a percentage from 0 to 100, got ${percent}`);
   return percent / 100;
+}
+
+/**
+ * The upgrade types requests may ask for (Upgrade header), tunnelled as raw bytes once the
+ * endpoint answers; enabled unless `enabled` is false. CONNECT is no Upgrade header and custom
+ * upgrade filter chains are not built by this sidecar.
+ */
+function compileUpgradeConfigs(resource: ResourceRef, path: string, configs: NonNullable<HttpConnectionManager__Output['upgrade_configs']>): ReadonlySet<string> {
+  const types = new Set<string>();
+  configs.forEach((config, index) => {
+    const type = (config.upgrade_type ?? '').toLowerCase();
+    if (type === '') throw configError(resource, `${path}[${index}].upgrade_type`, 'is required (e.g. websocket)');
+    if (type === 'connect') throw configError(resource, `${path}[${index}].upgrade_type`, 'CONNECT is not supported by this sidecar yet');
+    if ((config.filters ?? []).length > 0) throw configError(resource, `${path}[${index}].filters`, 'not supported by this sidecar yet (custom upgrade filter chains)');
+    if (types.has(type)) throw configError(resource, `${path}[${index}].upgrade_type`, `"${type}" is listed twice`);
+    if (config.enabled?.value !== false) types.add(type);
+  });
+  return types;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Compiles the accepted xDS resources into the config the proxy listeners serve: each listener's
-// route table and every cluster. Runs once per config version, never per request. A piece whose
+// route table (or, for a tcp_proxy listener, its TCP forwarding) and every cluster. Runs once per config version, never per request. A piece whose
 // resources are the same objects as last time (the ADS client replaces only the type that
 // changed) is reused, so an EDS update rebuilds only the clusters whose endpoints changed, and
 // endpoints that survive keep their pools, counters and round-robin position.
@@ -17,14 +17,19 @@ import type { UpstreamHost } from '../upstream/upstream-host.js';
 import { checkCluster, compileEndpoints, edsNameOf, type CheckedCluster } from './compile-clusters.js';
 import { compileListener, type CompiledListener } from './compile-listener.js';
 import { compileRouteConfiguration, type CompiledRoutes } from './compile-routes.js';
+import { compileTcpProxyListener, isTcpProxyListener, type TcpProxyListener } from './compile-tcp-proxy.js';
 import type { XdsResourceSet } from './resource-set.js';
 
 // The app is on this host: a connection is made or refused at once, never slowly.
 const APP_CONNECT_TIMEOUT_MS = 1000;
+// Before the control plane's inbound listener arrives, the app may take WebSocket upgrades.
+const WEBSOCKET: ReadonlySet<string> = new Set(['websocket']);
 
 export interface ProxyConfig {
   /** By listener name: what the proxy listener of that name routes with. */
   listeners: ReadonlyMap<string, HttpRoutes>;
+  /** By listener name: the TCP listeners (tcp_proxy) the sidecar binds on its outbound host. */
+  tcpListeners: ReadonlyMap<string, TcpProxyListener>;
   /** By cluster name, with their endpoints and counters (the admin /clusters). */
   clusters: ReadonlyMap<string, Cluster>;
   /** The upstream hosts of every version compiled from this one on; closeAll() at shutdown. */
@@ -34,7 +39,7 @@ export interface ProxyConfig {
 }
 
 interface CompiledFrom {
-  listeners: ReadonlyMap<string, { resource: Listener__Output; compiled: CompiledListener }>;
+  listeners: ReadonlyMap<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>;
   routes: ReadonlyMap<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>;
   clusters: ReadonlyMap<string, { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }>;
 }
@@ -46,15 +51,22 @@ interface CompiledFrom {
 export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyConfig, context: ClusterContext = { localZone: undefined }): ProxyConfig {
   const hosts = previous?.hosts ?? new HostRegistry();
   const compiledFrom = {
-    listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener }>(),
+    listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>(),
     routes: new Map<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>(),
     clusters: new Map<string, { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }>(),
   } satisfies CompiledFrom;
 
   const listeners = new Map<string, HttpRoutes>();
+  const tcpListeners = new Map<string, TcpProxyListener>();
   for (const [name, resource] of resources.listeners) {
     const hit = previous?.compiledFrom.listeners.get(name);
-    const compiled = hit?.resource === resource ? hit.compiled : compileListener(resource);
+    if (isTcpProxyListener(resource)) {
+      const compiled = hit?.resource === resource ? (hit.compiled as TcpProxyListener) : compileTcpProxyListener(resource);
+      compiledFrom.listeners.set(name, { resource, compiled });
+      tcpListeners.set(name, compiled);
+      continue;
+    }
+    const compiled = hit?.resource === resource ? (hit.compiled as CompiledListener) : compileListener(resource);
     compiledFrom.listeners.set(name, { resource, compiled });
     const routeConfig = compiled.inlineRoutes ?? resources.routes.get(compiled.routeConfigName);
     let routes: CompiledRoutes | undefined;
@@ -71,6 +83,8 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
       rateLimit: compiled.rateLimit,
       traceSampling: compiled.traceSampling,
       accessLog: compiled.accessLog,
+      upgradeTypes: compiled.upgradeTypes,
+      streamIdleTimeoutMs: compiled.streamIdleTimeoutMs,
     });
   }
 
@@ -105,7 +119,7 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
   }
   // Only now, with the whole version accepted: close the pools of endpoints that disappeared.
   hosts.retain(inUse);
-  return { listeners, clusters, hosts, compiledFrom };
+  return { listeners, tcpListeners, clusters, hosts, compiledFrom };
 }
 
 /** Guards reuse against a `previous` that is not the version in force (its pools may be closed). */
@@ -129,7 +143,10 @@ export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): Pr
     virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
   };
   return {
-    listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined, traceSampling: 0, accessLog: undefined }]]),
+    listeners: new Map([
+      ['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined, traceSampling: 0, accessLog: undefined, upgradeTypes: WEBSOCKET, streamIdleTimeoutMs: 0 }],
+    ]),
+    tcpListeners: new Map(),
     clusters: new Map([[clusterName, cluster]]),
     hosts,
     compiledFrom: { listeners: new Map(), routes: new Map(), clusters: new Map() },

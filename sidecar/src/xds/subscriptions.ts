@@ -1,5 +1,7 @@
-// Which names a sidecar asks for: RDS names follow its listeners, EDS names follow its clusters, and
-// ServiceConfig is asked for by its own service's FQDN.
+// Which names a sidecar asks for: LDS is a wildcard subscription (as Envoy's: the outbound TCP
+// listeners are named by ports the sidecar cannot know) of which it serves only its own listeners,
+// RDS names follow its listeners, EDS names follow its clusters, and ServiceConfig is asked for by
+// its own service's FQDN.
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
@@ -19,6 +21,22 @@ export function serviceConfigName(service: string, namespace: string): string {
 
 /** The cluster name the inbound routes send to: the local app. */
 export const INBOUND_APP_CLUSTER = 'inbound';
+
+/** Names of the outbound TCP listeners (`outbound|PORT||FQDN`, one per TCP port a Service declares). */
+const TCP_LISTENER_PREFIX = 'outbound|';
+
+/**
+ * The listeners of the wildcard LDS subscription this sidecar serves: `outbound`, its own inbound
+ * listener and every outbound TCP listener. The others (other services' inbound listeners, the
+ * api_listeners of proxyless gRPC clients) are for other nodes, and are left alone.
+ */
+export function ownListeners<T>(listeners: ReadonlyMap<string, T>, inboundName: string): ReadonlyMap<string, T> {
+  const own = new Map<string, T>();
+  for (const [name, listener] of listeners) {
+    if (name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX)) own.set(name, listener);
+  }
+  return own;
+}
 
 /** Route configuration names that the listeners load over RDS. */
 export function routeNamesOf(listeners: Iterable<Listener__Output>): string[] {

@@ -1,0 +1,41 @@
+// The outbound TCP listeners: one per TCP port a Service declares, named `outbound|PORT||FQDN` (as
+// Istio names its clusters), at 0.0.0.0:PORT (each sidecar binds the port on its own outbound
+// host), whose envoy.filters.network.tcp_proxy forwards the raw bytes to the service's cluster.
+import { TCP_PROXY_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
+import type { ConnectionPoolSpec } from '../config/destination-policy-schema.js';
+import { duration } from './duration.js';
+
+// Istio's default idle timeout of TCP connections.
+const DEFAULT_IDLE_TIMEOUT = { seconds: 3600 };
+// An endpoint that refuses or does not answer within the cluster's connect_timeout is skipped for
+// the next one, twice at most.
+const MAX_CONNECT_ATTEMPTS = 3;
+
+export function tcpListenerName(port: number, fqdn: string): string {
+  return `outbound|${port}||${fqdn}`;
+}
+
+/** `pool`: the service's DestinationPolicy connectionPool (its idleTimeout closes idle connections). */
+export function tcpListener(port: number, fqdn: string, pool: ConnectionPoolSpec | undefined): object {
+  const name = tcpListenerName(port, fqdn);
+  return {
+    name,
+    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: TCP_PROXY_FILTER_NAME,
+            typed_config: {
+              '@type': TYPE_URL.tcpProxy,
+              stat_prefix: name,
+              cluster: fqdn,
+              idle_timeout: pool?.idleTimeout === undefined ? DEFAULT_IDLE_TIMEOUT : duration(pool.idleTimeout),
+              max_connect_attempts: { value: MAX_CONNECT_ATTEMPTS },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { Cluster } from '../cluster/cluster.js';
+import type { Listener } from '../listeners/listener.js';
+import { createTcpListener } from '../listeners/tcp-listener.js';
+import { TcpMetrics } from '../telemetry/tcp-metrics.js';
+import { HostRegistry } from './host-registry.js';
+import type { TcpRoute } from './tcp-connection.js';
+
+const logger = pino({ level: 'silent' });
+const PEERS = { reporter: 'source', source: 'client', destinationFqdn: 'db.default.svc.cluster.local' } as const;
+
+/** Connects, sends `message`, and reads until the proxy closes: the echo, or '' when refused. */
+async function exchange(port: number, message: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('utf8');
+  let text = '';
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+    socket.end();
+  });
+  // A refused connection is cut (ECONNRESET on this side): what was echoed is what counts.
+  socket.on('error', () => undefined);
+  socket.write(message);
+  await new Promise((resolve) => socket.once('close', resolve));
+  return text;
+}
+
+describe('TCP connection', () => {
+  const hosts = new HostRegistry();
+  const listeners: Listener[] = [];
+  let echo: Server;
+  let echoPort: number;
+  let deadPort: number;
+
+  before(async () => {
+    echo = createServer((socket) => socket.pipe(socket)).listen(0, '127.0.0.1');
+    await once(echo, 'listening');
+    echoPort = (echo.address() as AddressInfo).port;
+    const dead = createServer().listen(0, '127.0.0.1');
+    await once(dead, 'listening');
+    deadPort = (dead.address() as AddressInfo).port;
+    await new Promise((resolve) => dead.close(resolve));
+  });
+
+  after(async () => {
+    await Promise.all(listeners.map((listener) => listener.close(0)));
+    await hosts.closeAll();
+    echo.close();
+  });
+
+  /** A TCP listener forwarding to a cluster of `ports` (none: no cluster at all). */
+  async function proxy(ports: number[] | undefined, maxConnectAttempts: number): Promise<[number, Registry, Cluster | undefined]> {
+    const cluster = ports === undefined ? undefined : new Cluster('db', ports.map((port) => ({ host: hosts.get('127.0.0.1', port, 1000), hostname: `db-${port}`, healthStatus: 'HEALTHY', isHealthy: true })));
+    const route: TcpRoute = { cluster, clusterName: 'db', idleTimeoutMs: 0, maxConnectAttempts };
+    const registry = new Registry();
+    const telemetry = { metrics: new TcpMetrics(registry), peers: PEERS };
+    const listener = createTcpListener({ name: 'db', route: () => route, telemetry: () => telemetry, logger });
+    listeners.push(listener);
+    return [(await listener.listen('127.0.0.1', 0)).port, registry, cluster];
+  }
+
+  async function counted(registry: Registry, name: string, flag: string): Promise<number> {
+    const metric = (await registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
+    return (metric?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find((value) => value.labels.response_flags === flag)?.value ?? 0;
+  }
+
+  it('passes over an endpoint that refuses for the next one, within max_connect_attempts', async () => {
+    const [port, , cluster] = await proxy([deadPort, echoPort], 2);
+    for (let i = 0; i < 4; i++) assert.equal(await exchange(port, `hello ${i}`), `hello ${i}`);
+    const dead = cluster?.endpoints.find((endpoint) => endpoint.host.port === deadPort);
+    assert.ok((dead?.host.stats.connectFailures ?? 0) >= 1, 'the refusing endpoint was tried');
+    assert.equal(cluster?.stats.activeRequests, 0, 'every connection released its admission');
+  });
+
+  it('closes the connection when every attempt fails, counted opened and closed with UF', async () => {
+    const [port, registry] = await proxy([deadPort], 2);
+    assert.equal(await exchange(port, 'hello'), '');
+    assert.equal(await counted(registry, 'istio_tcp_connections_opened_total', 'UF'), 1);
+    assert.equal(await counted(registry, 'istio_tcp_connections_closed_total', 'UF'), 1);
+  });
+
+  it('closes at once with UH when no endpoint is available, and NC when there is no such cluster', async () => {
+    const [empty, emptyRegistry] = await proxy([], 1);
+    assert.equal(await exchange(empty, 'hello'), '');
+    assert.equal(await counted(emptyRegistry, 'istio_tcp_connections_closed_total', 'UH'), 1);
+    const [missing, missingRegistry] = await proxy(undefined, 1);
+    assert.equal(await exchange(missing, 'hello'), '');
+    assert.equal(await counted(missingRegistry, 'istio_tcp_connections_closed_total', 'NC'), 1);
+  });
+
+  it('counts the bytes of a connection when it closes: received from the caller, sent to it', async () => {
+    const [port, registry] = await proxy([echoPort], 1);
+    assert.equal(await exchange(port, 'x'.repeat(42)), 'x'.repeat(42));
+    for (let i = 0; i < 100 && (await counted(registry, 'istio_tcp_connections_closed_total', '-')) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(await counted(registry, 'istio_tcp_connections_opened_total', '-'), 1);
+    assert.equal(await counted(registry, 'istio_tcp_received_bytes_total', '-'), 42);
+    assert.equal(await counted(registry, 'istio_tcp_sent_bytes_total', '-'), 42);
+  });
+});
