@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { startSidecar } from '../../sidecar/src/main.js';
+import { traceExportConfig } from '../../sidecar/src/telemetry/trace-export-config.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
 import { labelList, onShutdownSignal, port, positiveInt } from '../options.js';
@@ -41,6 +42,7 @@ export function sidecarCommand(): Command {
         advertiseAddress,
         leaseTtlSeconds: options.leaseTtl,
         drainMs: options.drainTimeout * 1000,
+        traceExport: traceExportConfig(process.env),
         logger,
         onQuit: () => process.kill(process.pid, 'SIGTERM'),
       });

@@ -1,10 +1,12 @@
 // Wires one sidecar: inbound, outbound and admin listeners; the ADS client whose accepted config
 // the outbound side serves and whose ServiceConfig the app reads on /v1/config; the registration
-// of the app with the control plane; graceful stop.
+// of the app with the control plane; metrics and tracing; graceful stop.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
 import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
+import type { TraceExportConfig } from './telemetry/trace-export-config.js';
+import { Tracing } from './telemetry/tracing.js';
 import { AppConfig } from './listeners/app-config.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
 import { Registration } from './registration/registration.js';
@@ -33,6 +35,8 @@ export interface SidecarOptions {
   advertiseAddress: string;
   leaseTtlSeconds: number;
   drainMs: number;
+  /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  traceExport: TraceExportConfig;
   logger: Logger;
   /** Called on POST /quitquitquit. */
   onQuit(): void;
@@ -79,8 +83,9 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   });
 
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
-  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters });
-  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` } };
+  const tracing = new Tracing({ service: options.service, namespace: options.namespace, instanceId: options.instanceId, export: options.traceExport });
+  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, spans: () => tracing.stats });
+  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` }, tracing };
   const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
   const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
@@ -102,7 +107,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     outbound: formatHostPort({ host: outboundAddress.address, port: outboundAddress.port }),
     admin: formatHostPort({ host: adminAddress.address, port: adminAddress.port }),
   };
-  logger.info({ ...addresses, node: nodeId, controlPlane: options.controlPlane }, 'sidecar listening');
+  logger.info({ ...addresses, node: nodeId, controlPlane: options.controlPlane, traces: options.traceExport.url, traceSampling: tracing.samplingRatio }, 'sidecar listening');
 
   ads.start();
   const registration = new Registration({
@@ -131,6 +136,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(DEREGISTRATION_PROPAGATION_MS, options.drainMs)));
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
       await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
+      // Every span has ended once the listeners are closed: send the last ones.
+      await tracing.shutdown();
       ads.stop();
       await Promise.all([outboundConfig?.hosts.closeAll(), localInbound.hosts.closeAll()]);
       await admin.close(0);

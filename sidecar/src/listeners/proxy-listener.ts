@@ -7,6 +7,7 @@ import { routeRequest, type RoutingConfig } from '../router/router.js';
 import { attachExchange, exchangeOf } from '../telemetry/exchange.js';
 import { recordRequest, type LocalService } from '../telemetry/record-request.js';
 import type { RequestMetrics } from '../telemetry/request-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { localReply } from '../upstream/local-reply.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
@@ -17,8 +18,8 @@ export interface ProxyListenerOptions {
   getConfig(): RoutingConfig | undefined;
   /** The service this sidecar speaks for, named to destinations (outbound only). */
   source?: string;
-  /** Where each request is counted (Istio's metrics), with the service this sidecar speaks for. */
-  telemetry?: { metrics: RequestMetrics; local: LocalService };
+  /** Where each request is counted (Istio's metrics), with the service this sidecar speaks for, and traced. */
+  telemetry?: { metrics: RequestMetrics; local: LocalService; tracing?: Tracing };
   logger: Logger;
 }
 
@@ -36,7 +37,10 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
   function onResponseClose(this: ServerResponse): void {
     if (telemetry !== undefined) {
       const exchange = exchangeOf(this);
-      if (exchange !== undefined) recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, performance.now());
+      if (exchange !== undefined) {
+        recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, performance.now());
+        telemetry.tracing?.endSpan(exchange, this, name);
+      }
     }
     active--;
     if (active === 0) onDrained?.();
@@ -56,7 +60,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
     (req, res) => {
       active++;
-      if (telemetry !== undefined) attachExchange(res, performance.now());
+      if (telemetry !== undefined) telemetry.tracing?.startSpan(attachExchange(res, performance.now()), req, name);
       res.on('close', onResponseClose);
       // While draining, each response closes its connection, so keep-alive clients move on.
       if (isDraining) res.setHeader('connection', 'close');

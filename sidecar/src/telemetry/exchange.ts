@@ -1,7 +1,9 @@
 // What telemetry needs to know of one request that only the layers below learn: the cluster it
-// went to, Envoy's response flag when the proxy answered itself, and the bytes relayed. The
-// listener attaches one to each response; the router and upstream layers fill it in.
+// went to, the endpoint that answered and after how many attempts, Envoy's response flag when the
+// proxy answered itself, and the bytes relayed; and the request's span. The listener attaches one
+// to each response; the router and upstream layers fill it in.
 import type { ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 
 /** Envoy's response flags this sidecar sets ("-": none). */
 export type ResponseFlag = '-' | 'NR' | 'NC' | 'UH' | 'UF' | 'UC' | 'UT' | 'UO' | 'RL' | 'FI' | 'DPE';
@@ -12,6 +14,12 @@ export interface Exchange {
   flag: ResponseFlag;
   /** Response body bytes relayed from upstream. */
   responseBytes: number;
+  /** The endpoint (address:port) of the last attempt; "" when none was made. */
+  upstreamHost: string;
+  /** Attempts made on endpoints: 1 plus the retries; 0 when none was made. */
+  attempts: number;
+  /** This sidecar's span of the request (recording or not); undefined when tracing is off. */
+  span: Span | undefined;
 }
 
 const kExchange = Symbol('exchange');
@@ -19,11 +27,16 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0 };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, upstreamHost: '', attempts: 0, span: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
 
 export function exchangeOf(res: ServerResponse): Exchange | undefined {
   return (res as WithExchange)[kExchange];
+}
+
+/** The trace id the exchange's span belongs to (32 hex digits); "" when tracing is off. */
+export function traceIdOf(exchange: Exchange): string {
+  return exchange.span?.spanContext().traceId ?? '';
 }

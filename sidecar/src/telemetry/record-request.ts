@@ -13,7 +13,7 @@ export interface LocalService {
 }
 
 /** The service a cluster serves: its name up to a subset's "~". */
-function serviceOfCluster(cluster: string): string {
+export function serviceOfCluster(cluster: string): string {
   const tilde = cluster.indexOf('~');
   return tilde === -1 ? cluster : cluster.slice(0, tilde);
 }

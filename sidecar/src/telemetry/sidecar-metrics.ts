@@ -1,14 +1,17 @@
 // The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request metrics, plus the
 // sidecar's own, read from their owners at scrape time — the xDS stream's state and NACKs, and
-// per cluster the circuit breaker overflows, retry overflows and outlier ejections.
+// per cluster the circuit breaker overflows, retry overflows and outlier ejections; and the spans
+// exported and dropped.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { RequestMetrics } from './request-metrics.js';
+import type { SpanExportStats } from './span-export.js';
 
 export interface SidecarMetricSources {
   isXdsConnected(): boolean;
   nackCounts(): Array<[typeUrl: string, nacks: number]>;
   clusters(): Iterable<Cluster>;
+  spans(): Readonly<SpanExportStats>;
 }
 
 export interface SidecarMetrics {
@@ -57,5 +60,13 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
   readCounter(registry, 'pilotfish_sidecar_upstream_overflows_total', 'Requests refused by circuit breaking (503, UO).', ['cluster_name'], () => perCluster(sources.clusters(), 'overflows'));
   readCounter(registry, 'pilotfish_sidecar_upstream_retry_overflows_total', 'Retries refused by max_retries or the retry budget.', ['cluster_name'], () => perCluster(sources.clusters(), 'retryOverflows'));
   readCounter(registry, 'pilotfish_sidecar_outlier_ejections_total', 'Outlier ejections carried out.', ['cluster_name'], () => perCluster(sources.clusters(), 'ejections'));
+  readCounter(registry, 'pilotfish_sidecar_spans_exported_total', 'Spans the OTLP collector accepted.', [], () => [[{}, sources.spans().exported]]);
+  readCounter(registry, 'pilotfish_sidecar_spans_dropped_total', 'Spans dropped: the export queue was full, or the collector refused or could not be reached.', ['reason'], () => {
+    const { droppedQueueFull, droppedExportFailed } = sources.spans();
+    return [
+      [{ reason: 'queue_full' }, droppedQueueFull],
+      [{ reason: 'export_failed' }, droppedExportFailed],
+    ];
+  });
   return { registry, requests };
 }
