@@ -17,13 +17,19 @@ export interface RunningProcess {
 }
 
 /**
- * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof) and waits for the log
- * line whose msg is `readyMessage`; returns it parsed.
+ * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof, and `env` added to
+ * this process's environment) and waits for the log line whose msg is `readyMessage`; returns it parsed.
  */
-export async function startCli(args: string[], readyMessage: string, nodeArgs: string[] = [], timeoutMs = 15_000): Promise<[RunningProcess, Record<string, unknown>]> {
+export async function startCli(
+  args: string[],
+  readyMessage: string,
+  nodeArgs: string[] = [],
+  timeoutMs = 15_000,
+  env: Record<string, string> = {},
+): Promise<[RunningProcess, Record<string, unknown>]> {
   const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info', ...env },
   });
   let logs = '';
   const running: RunningProcess = {
@@ -98,6 +104,8 @@ export interface SidecarOptions {
   labels?: string;
   leaseTtl?: number;
   nodeArgs?: string[];
+  /** Added to the environment, e.g. OTEL_EXPORTER_OTLP_ENDPOINT. */
+  env?: Record<string, string>;
 }
 
 /** Starts a sidecar and waits until its admin /ready answers 200 (first config applied). */
@@ -108,7 +116,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.labels) args.push('--labels', options.labels);
   if (options.leaseTtl) args.push('--lease-ttl', String(options.leaseTtl));
-  const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs);
+  const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs, undefined, options.env);
   const sidecar = Object.assign(running, {
     inbound: String(record.inbound),
     outbound: String(record.outbound),
