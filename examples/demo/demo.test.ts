@@ -2,7 +2,9 @@
 // backend instances, and leaves no process behind.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { cliPath } from './start-mesh.js';
 
 interface Run {
@@ -48,6 +50,16 @@ describe('pilotfish demo', { timeout: 90_000 }, () => {
     }
     assert.match(stdout, /^try: +curl -H 'Host: backend' http:\/\/127\.0\.0\.1:\d+\/hello$/m, output);
     assert.match(stdout, /pilotfish status --control-plane-admin 127\.0\.0\.1:\d+/, output);
+
+    assert.match(stdout, /^traces: +the sidecars export spans over OTLP\/HTTP to http:\/\/127\.0\.0\.1:4318 /m, output);
+    assert.match(stdout, /see them in Jaeger: docker run .*-p 4318:4318 /, output);
+    const prometheusConfig = /^metrics: +prometheus --config\.file=(\S+)/m.exec(stdout)?.[1];
+    assert.ok(prometheusConfig, `the Prometheus command is printed\n${output}`);
+    const config = parse(readFileSync(prometheusConfig, 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+    const targets = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((group) => group.targets)]));
+    const admins = (name: string) => [...stdout.matchAll(new RegExp(`^${name} +http://(127\\.0\\.0\\.1:\\d+)/ready`, 'gm'))].map((match) => match[1]);
+    assert.deepEqual(targets['pilotfish-control-plane'], admins('control-plane'), 'Prometheus scrapes the demo control plane');
+    assert.deepEqual(targets['pilotfish-sidecars']?.sort(), admins('\\S+ sidecar').sort(), "Prometheus scrapes every sidecar's admin");
 
     const last = [...stdout.matchAll(/^traffic \d+s: (\d+) ok, (\d+) failed; answered by backend-1=(\d+) backend-2=(\d+)/gm)].at(-1);
     assert.ok(last, `a traffic summary counts answers from both backends\n${output}`);
