@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { Registry as MetricsRegistry } from 'prom-client';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminServer } from './admin/admin-server.js';
 import { addConfigService } from './api/config-service.js';
@@ -16,6 +17,7 @@ import { translate } from './translate/translate.js';
 import { AdsServer } from './xds/ads-server.js';
 import { Debouncer } from './xds/debounce.js';
 import { SnapshotCache } from './xds/snapshot-cache.js';
+import { createXdsMetrics } from './xds/xds-metrics.js';
 
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -80,14 +82,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ),
   );
   const grpcAddress = formatHostPort({ host: options.grpcListen.host, port: grpcPort });
-  const ads = new AdsServer({ cache, ensureGroup, controlPlane: grpcAddress, logger });
+  const metrics = new MetricsRegistry();
+  const ads = new AdsServer({ cache, ensureGroup, controlPlane: grpcAddress, logger, metrics: createXdsMetrics(metrics) });
   ads.addTo(grpcServer);
   addRegistryService(grpcServer, registry);
   // API changes reach the store's listeners, so they are pushed like a folder change.
   addConfigService(grpcServer, config, { isRegistered });
 
   let ready = false;
-  const admin = createAdminServer({ registry, proxies: ads.proxies, cache, config, isReady: () => ready });
+  const admin = createAdminServer({ registry, proxies: ads.proxies, cache, config, metrics, isReady: () => ready });
   const adminAddress = await listen(admin, options.adminListen);
   ready = true;
   logger.info({ grpc: grpcAddress, admin: adminAddress, configDir: options.configDir }, 'control plane listening');

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
+import { createAccessLog } from './telemetry/access-log.js';
 import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import type { TraceExportConfig } from './telemetry/trace-export-config.js';
 import { Tracing } from './telemetry/tracing.js';
@@ -62,6 +63,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
   const configName = serviceConfigName(options.service, options.namespace);
   const appConfig = new AppConfig({ service: configName });
+  const tracing = new Tracing({ service: options.service, namespace: options.namespace, instanceId: options.instanceId, export: options.traceExport });
   const ads = new AdsClient({
     controlPlane: options.controlPlane,
     nodeId,
@@ -72,6 +74,12 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       outboundConfig = compileProxyConfig(resources, outboundConfig, clusterContext);
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
+      // The MeshConfig's sampling, the same on every listener: the outbound one's is the sidecar's.
+      const sampling = outboundConfig.listeners.get(OUTBOUND_LISTENER)?.traceSampling;
+      if (sampling !== undefined && sampling !== tracing.samplingRatio) {
+        tracing.setSamplingRatio(sampling);
+        logger.info({ traceSampling: sampling }, 'trace sampling changed');
+      }
     },
     applyServiceConfigs(resources) {
       const resource = resources.get(configName);
@@ -83,9 +91,9 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   });
 
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
-  const tracing = new Tracing({ service: options.service, namespace: options.namespace, instanceId: options.instanceId, export: options.traceExport });
   const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, spans: () => tracing.stats });
-  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` }, tracing };
+  const accessLog = createAccessLog();
+  const telemetry = { metrics: metrics.requests, local: { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` }, accessLog, tracing };
   const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
   const inbound = createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
@@ -136,6 +144,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(DEREGISTRATION_PROPAGATION_MS, options.drainMs)));
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
       await Promise.all([inbound.close(drainMs), outbound.close(drainMs)]);
+      accessLog.flush();
       // Every span has ended once the listeners are closed: send the last ones.
       await tracing.shutdown();
       ads.stop();

@@ -16,7 +16,7 @@ const SKIP_REASON = 'promtool not installed: apt-get install prometheus';
 
 // What the sidecars (/stats/prometheus) and the control plane (/metrics) emit, plus Prometheus's `up`
 // and the certificate expiry the mTLS issue will emit.
-const histograms = ['istio_request_duration_milliseconds', 'istio_request_bytes', 'istio_response_bytes'];
+const histograms = ['istio_request_duration_milliseconds', 'istio_request_bytes', 'istio_response_bytes', 'pilotfish_xds_push_to_ack_seconds'];
 const KNOWN_METRICS = new Set([
   'istio_requests_total',
   ...histograms.flatMap((name) => ['_bucket', '_sum', '_count'].map((suffix) => name + suffix)),
@@ -28,6 +28,8 @@ const KNOWN_METRICS = new Set([
   'pilotfish_config_rejections_total',
   'pilotfish_registry_instances',
   'pilotfish_xds_connected_proxies',
+  'pilotfish_xds_pushes_total',
+  'pilotfish_xds_nacks_total',
   'pilotfish_cert_expiry_timestamp_seconds',
   'up',
 ]);

@@ -63,5 +63,11 @@ describe('NACKed config', () => {
     await deregister(registry, grpcService.lease_id ?? '');
     await waitFor(async () => (await frontendProxy())?.types.CDS?.inSync === true, 'the next good version to be ACKed');
     registry.close();
+
+    const metrics = await (await fetch(`http://${controlPlane.admin}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    assert.ok(value('pilotfish_xds_nacks_total{type="CDS"}') >= 1, 'the NACK is counted');
+    assert.ok(value('pilotfish_xds_pushes_total{type="CDS"}') >= 3, 'the first, the rejected and the good push are counted');
+    assert.ok(value('pilotfish_xds_push_to_ack_seconds_count{type="CDS"}') >= 2, 'each ACK gives a convergence sample');
   });
 });

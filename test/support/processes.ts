@@ -12,8 +12,38 @@ export interface RunningProcess {
   pid: number;
   /** Everything the process wrote to stderr so far (its JSON logs). */
   logs(): string;
+  /** Everything the process wrote to stdout so far (a sidecar's access log). */
+  output(): string;
   /** Sends `signal` and waits for the exit; SIGKILL after `graceMs`. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
+}
+
+/** Spawns `command ARGS`, collecting what it writes; stop() ends it by its PID. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): RunningProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let logs = '';
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    logs += chunk;
+  });
+  return {
+    child,
+    pid: child.pid as number,
+    logs: () => logs,
+    output: () => output,
+    async stop(signal = 'SIGTERM', graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const [code] = (await exited) as [number | null];
+      clearTimeout(timer);
+      return code;
+    },
+  };
 }
 
 /**
@@ -27,30 +57,11 @@ export async function startCli(
   timeoutMs = 15_000,
   env: Record<string, string> = {},
 ): Promise<[RunningProcess, Record<string, unknown>]> {
-  const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info', ...env },
-  });
-  let logs = '';
-  const running: RunningProcess = {
-    child,
-    pid: child.pid as number,
-    logs: () => logs,
-    async stop(signal = 'SIGTERM', graceMs = 5000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const exited = once(child, 'exit');
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const [code] = (await exited) as [number | null];
-      clearTimeout(timer);
-      return code;
-    },
-  };
-  child.stdout?.resume();
+  const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info', ...env });
+  const { child } = running;
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${logs}`)), timeoutMs);
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      logs += chunk;
+    const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${running.logs()}`)), timeoutMs);
+    child.stderr?.on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         if (!line.includes(readyMessage)) continue;
         try {
@@ -65,7 +76,7 @@ export async function startCli(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`pilotfish ${args[0]} exited with ${code} before it was ready:\n${logs}`));
+      reject(new Error(`pilotfish ${args[0]} exited with ${code} before it was ready:\n${running.logs()}`));
     });
   });
   try {

@@ -8,18 +8,21 @@ import type { ProxyStatusTable } from '../xds/proxy-status.js';
 import type { SnapshotCache } from '../xds/snapshot-cache.js';
 import { RESOURCE_TYPE_URLS } from '../../../proto/xds.js';
 import { TYPE_SHORT_NAMES } from '../xds/proxy-status.js';
-import { createControlPlaneMetrics } from './metrics.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { addControlPlaneMetrics } from './metrics.js';
 
 export interface AdminSources {
   registry: Registry;
   proxies: ProxyStatusTable;
   cache: SnapshotCache;
   config: ConfigStore;
+  /** Where the ADS server counts; the admin adds its gauges to it. */
+  metrics: MetricsRegistry;
   isReady(): boolean;
 }
 
 export function createAdminServer(sources: AdminSources): Server {
-  const metrics = createControlPlaneMetrics(sources);
+  const metrics = addControlPlaneMetrics(sources.metrics, sources);
   const routes: Record<string, (res: ServerResponse) => void> = {
     '/ready': (res) => {
       const ready = sources.isReady();

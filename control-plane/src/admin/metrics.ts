@@ -1,7 +1,7 @@
 // The control plane's Prometheus metrics (admin /metrics): the config in force and its rejections,
-// the registry's size and the proxies connected. Values are read from their owners at scrape
-// time, so nothing on the hot paths updates a metric.
-import { Counter, Gauge, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+// the registry's size and the proxies connected, read from their owners at scrape time; the ADS
+// server's pushes, NACKs and ACK delays (xds/xds-metrics.ts) are counted as they happen.
+import { Counter, Gauge, collectDefaultMetrics, type Registry as MetricsRegistry } from 'prom-client';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Registry } from '../registry/registry.js';
 import type { ProxyStatusTable } from '../xds/proxy-status.js';
@@ -12,8 +12,8 @@ export interface MetricSources {
   proxies: ProxyStatusTable;
 }
 
-export function createControlPlaneMetrics(sources: MetricSources): MetricsRegistry {
-  const registry = new MetricsRegistry();
+/** Adds the gauges read at scrape time, and the process's own metrics, to `registry`. */
+export function addControlPlaneMetrics(registry: MetricsRegistry, sources: MetricSources): MetricsRegistry {
   collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'pilotfish_config_version',

@@ -74,6 +74,18 @@ describe('config validation', () => {
   ];
   for (const [name, text] of good) it(`accepts ${name}`, () => assert.deepEqual(messages(text), []));
 
+  it('gives the MeshConfig defaults without one, and its settings with one', () => {
+    const defaults = validateConfig([], ONLINE);
+    assert.ok(defaults.ok);
+    assert.deepEqual(defaults.config.mesh, { tracing: { sampling: 1 }, accessLog: { enabled: false } });
+    const set = validateConfig([{ name: 'm.yaml', text: doc('MeshConfig', 'mesh', '  tracing: { sampling: 0.5 }\n  accessLog: { enabled: true }\n') }], ONLINE);
+    assert.ok(set.ok);
+    assert.deepEqual(set.config.mesh, { tracing: { sampling: 0.5 }, accessLog: { enabled: true } });
+    const empty = validateConfig([{ name: 'm.yaml', text: 'apiVersion: pilotfish.dev/v1\nkind: MeshConfig\nmetadata: { name: mesh }\n' }], ONLINE);
+    assert.ok(empty.ok);
+    assert.deepEqual(empty.config.mesh, { tracing: { sampling: 1 }, accessLog: { enabled: false } });
+  });
+
   const bad: Array<[string, string, RegExp]> = [
     ['weights that do not sum to 100',
       doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations:\n        - { service: reviews, subset: v1, weight: 50 }\n        - { service: reviews, subset: v2, weight: 40 }\n'),
@@ -102,7 +114,7 @@ describe('config validation', () => {
     ['a duration without a unit', doc('DestinationPolicy', 'ratings', '  host: ratings\n  connectionPool:\n    idleTimeout: 30\n'),
       /spec\.connectionPool\.idleTimeout: must be a string, got number 30/],
     ['an unknown kind', 'apiVersion: pilotfish.dev/v1\nkind: VirtualService\nmetadata: { name: x }\nspec: {}\n',
-      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig\)$/],
+      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig, MeshConfig\)$/],
     ['an unknown apiVersion', 'apiVersion: networking.istio.io/v1\nkind: Route\nmetadata: { name: x }\nspec: {}\n',
       /^f\.yaml:1: Route "x": apiVersion: "networking\.istio\.io\/v1" is not supported; use pilotfish\.dev\/v1$/],
     ['an unknown field', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retry: { attempts: 2 }\n'),
@@ -140,6 +152,12 @@ describe('config validation', () => {
       /^f\.yaml:9: ServiceConfig "ratings": spec\.subsets\[0\]\.labels: needs at least one label/],
     ['an unknown field in app parameters', doc('ServiceConfig', 'ratings', '  service: ratings\n  parameters: {}\n  subsets:\n    - labels: { version: v2 }\n      params: { a: 1 }\n'),
       /spec\.subsets\[0\]\.params: is not a known field/],
+    ['a sampling share above 100%', doc('MeshConfig', 'mesh', '  tracing: { sampling: 150 }\n'),
+      /^f\.yaml:6: MeshConfig "mesh": spec\.tracing\.sampling: must be at most 100$/],
+    ['access logging that is not a switch', doc('MeshConfig', 'mesh', '  accessLog: { enabled: yes please }\n'),
+      /^f\.yaml:6: MeshConfig "mesh": spec\.accessLog\.enabled: must be a boolean, got string "yes please"$/],
+    ['two MeshConfigs', `${doc('MeshConfig', 'a', '  accessLog: { enabled: true }\n')}---\n${doc('MeshConfig', 'b', '  accessLog: { enabled: false }\n', '  namespace: other\n')}`,
+      /^f\.yaml:11: MeshConfig "other\/b": metadata\.name: the mesh already has a MeshConfig: MeshConfig "a" at f\.yaml:1; a mesh has at most one$/],
     ['a subset without labels', doc('DestinationPolicy', 'ratings', '  host: ratings\n  subsets: [{ name: v1, labels: {} }]\n'),
       /spec\.subsets\[0\]\.labels: needs at least one label/],
   ];

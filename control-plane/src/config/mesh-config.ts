@@ -3,6 +3,7 @@
 import { formatPath, type ConfigError } from './config-error.js';
 import { parseConfigFile, type AnyDocument, type ConfigFile, type SourcedDocument } from './config-documents.js';
 import type { DestinationPolicyDocument } from './destination-policy-schema.js';
+import { DEFAULT_MESH_SETTINGS, type MeshConfigDocument, type MeshSettings } from './mesh-config-schema.js';
 import type { RateLimitDocument } from './rate-limit-schema.js';
 import type { RouteDocument } from './route-schema.js';
 import { resolveService } from './service-ref.js';
@@ -16,12 +17,17 @@ export interface MeshConfig {
   rateLimits: readonly RateLimitDocument[];
   services: readonly ServiceDocument[];
   serviceConfigs: readonly ServiceConfigDocument[];
+  /** The MeshConfig document's settings, or the defaults without one. */
+  mesh: MeshSettings;
 }
 
-export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [] };
+export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], mesh: DEFAULT_MESH_SETTINGS };
+
+/** Documents about one service, named by their target field. */
+type ServiceScopedDocument = Exclude<AnyDocument, ServiceDocument | MeshConfigDocument>;
 
 /** The field naming the service a document is about: `spec.service` for ServiceConfig, else `spec.host`. */
-function targetOf(document: Exclude<AnyDocument, ServiceDocument>): { path: PropertyKey[]; name: string } {
+function targetOf(document: ServiceScopedDocument): { path: PropertyKey[]; name: string } {
   return document.kind === 'ServiceConfig' ? { path: ['spec', 'service'], name: document.spec.service } : { path: ['spec', 'host'], name: document.spec.host };
 }
 
@@ -63,6 +69,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   const byHost = new Map<string, SourcedDocument>();
   const declared = new Set<string>();
   const subsets = new Map<string, Set<string>>();
+  let meshConfig: SourcedDocument | undefined;
   for (const source of documents) {
     const { kind, metadata } = source.document;
     const key = `${kind}/${metadata.namespace}/${metadata.name}`;
@@ -74,6 +81,12 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     byName.set(key, source);
     if (source.document.kind === 'Service') {
       declared.add(resolveService(metadata.name, metadata.namespace).fqdn);
+      continue;
+    }
+    if (source.document.kind === 'MeshConfig') {
+      // Mesh-wide settings: two would leave which one holds to the order of files.
+      if (meshConfig) errors.push(at(source, ['metadata', 'name'], `the mesh already has a MeshConfig: ${meshConfig.label} at ${where(meshConfig)}; a mesh has at most one`));
+      else meshConfig = source;
       continue;
     }
     const target = targetOf(source.document);
@@ -106,7 +119,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   };
   for (const source of byName.values()) {
     const document = source.document as AnyDocument;
-    if (document.kind === 'Service') continue;
+    if (document.kind === 'Service' || document.kind === 'MeshConfig') continue;
     const target = targetOf(document);
     checkService(source, target.path, target.name);
     if (document.kind !== 'Route') continue;
@@ -138,6 +151,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
       rateLimits: ofKind('RateLimit'),
       services: ofKind('Service'),
       serviceConfigs: ofKind('ServiceConfig'),
+      mesh: ofKind('MeshConfig')[0]?.spec ?? DEFAULT_MESH_SETTINGS,
     },
   };
 }

@@ -20,7 +20,7 @@ export function inboundListenerName(fqdn: string): string {
   return `inbound|${fqdn}`;
 }
 
-export function inboundListener(fqdn: string, rateLimit: RateLimitDocument | undefined): object {
+export function inboundListener(fqdn: string, rateLimit: RateLimitDocument | undefined, observability: object): object {
   const name = inboundListenerName(fqdn);
   const routes: object[] = (rateLimit?.spec.limits ?? []).map((limit, index) => limitRoute(limit, index));
   routes.push({ name: 'default', match: { prefix: '/' }, route: { cluster: INBOUND_APP_CLUSTER } });
@@ -40,6 +40,7 @@ export function inboundListener(fqdn: string, rateLimit: RateLimitDocument | und
               stat_prefix: 'inbound',
               codec_type: 'AUTO',
               http_filters: httpFilters,
+              ...observability,
               route_config: { name, virtual_hosts: [{ name: 'inbound', domains: ['*'], routes }] },
             },
           },

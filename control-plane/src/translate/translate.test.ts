@@ -155,6 +155,27 @@ spec:
     assert.equal(translate([], 'default')[TYPE_URL.serviceConfig].size, 0, 'no ServiceConfig, no resource');
   });
 
+  it('carries the MeshConfig to every HTTP listener: trace sampling always, the access log when it is on', () => {
+    const hcmOf = (snapshot: ReturnType<typeof translate>, name: string) =>
+      (decodeResource(encodeResource(TYPE_URL.listener, snapshot[TYPE_URL.listener].get(name) as object)) as Json).filter_chains[0].filters[0].typed_config;
+    const services = [service('backend', 'default', [{}])];
+    const defaults = translate(services, 'default');
+    for (const name of ['outbound', 'inbound|backend.default.svc.cluster.local']) {
+      assert.deepEqual(hcmOf(defaults, name).tracing.random_sampling, { value: 1 });
+      assert.deepEqual(hcmOf(defaults, name).access_log, []);
+    }
+    const text = 'apiVersion: pilotfish.dev/v1\nkind: MeshConfig\nmetadata: { name: mesh }\nspec:\n  tracing: { sampling: 100 }\n  accessLog: { enabled: true }\n';
+    const result = validateConfig([{ name: 'mesh.yaml', text }], { isRegistered: () => true });
+    assert.ok(result.ok);
+    const logged = translate(services, 'default', result.config);
+    for (const name of ['outbound', 'inbound|backend.default.svc.cluster.local']) {
+      const hcm = hcmOf(logged, name);
+      assert.deepEqual(hcm.tracing.random_sampling, { value: 100 });
+      assert.equal(hcm.access_log[0].name, 'envoy.access_loggers.stdout');
+      assert.equal(hcm.access_log[0].typed_config.log_format.json_format.fields.response_code.stringValue, '%RESPONSE_CODE%');
+    }
+  });
+
   it('is pure: the same registry gives the same resources', () => {
     const services = [service('backend', 'default', [{}, {}])];
     assert.deepEqual(JSON.stringify(translate(services, 'default')[TYPE_URL.endpoint].get('backend.default.svc.cluster.local')),

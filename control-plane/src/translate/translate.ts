@@ -11,6 +11,7 @@ import { EMPTY_MESH_CONFIG, type MeshConfig } from '../config/mesh-config.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
 import { inboundListener, inboundListenerName } from './inbound.js';
+import { hcmObservability } from './observability.js';
 import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
@@ -59,6 +60,7 @@ export function translate(services: readonly ServiceView[], namespace: string, c
   }
   const hashPolicyOf = (cluster: string) => hashPolicy(balancers.get(cluster));
 
+  const observability = hcmObservability(config.mesh);
   const virtualHosts: object[] = [];
   for (const service of meshServices) {
     const { fqdn, protocol } = service;
@@ -72,7 +74,7 @@ export function translate(services: readonly ServiceView[], namespace: string, c
       snapshot[TYPE_URL.endpoint].set(name, loadAssignment(name, selected));
     }
     if (protocol === 'tcp') continue;
-    snapshot[TYPE_URL.listener].set(inboundListenerName(fqdn), inboundListener(fqdn, rateLimits.get(fqdn)));
+    snapshot[TYPE_URL.listener].set(inboundListenerName(fqdn), inboundListener(fqdn, rateLimits.get(fqdn), observability));
     const domains = serviceDomains(service.name, service.namespace, namespace);
     const route = routes.get(fqdn);
     const hash = hashPolicyOf(fqdn);
@@ -82,7 +84,7 @@ export function translate(services: readonly ServiceView[], namespace: string, c
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
   }
   const hasFaults = config.routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
-  snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults));
+  snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults, observability));
   snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
   // Every group holds every service's config (as it holds every cluster); a sidecar asks by name
   // for its own service's only, and is pushed only when that one changes.
@@ -127,7 +129,7 @@ function httpConnectionManager(statPrefix: string, routes: object, httpFilters: 
   };
 }
 
-function outboundListener(hasFaults: boolean): object {
+function outboundListener(hasFaults: boolean, observability: object): object {
   return {
     name: OUTBOUND,
     address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
@@ -138,6 +140,7 @@ function outboundListener(hasFaults: boolean): object {
             name: HCM_FILTER_NAME,
             typed_config: httpConnectionManager(OUTBOUND, {
               rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
+              ...observability,
             }, hasFaults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER]),
           },
         ],

@@ -7,12 +7,14 @@ import { aggregatedDiscoveryService, type DiscoveryResponseOut, type ResourceTyp
 import { AdsProtocolError, AdsStream } from './ads-stream.js';
 import { ProxyStatusTable, TYPE_SHORT_NAMES, type ProxyStatus } from './proxy-status.js';
 import type { SnapshotCache } from './snapshot-cache.js';
+import type { XdsMetrics } from './xds-metrics.js';
 
 export interface AdsServerOptions {
   cache: SnapshotCache;
   ensureGroup(group: string): void;
   controlPlane: string;
   logger: Logger;
+  metrics?: XdsMetrics;
 }
 
 export class AdsServer {
@@ -43,6 +45,7 @@ export class AdsServer {
       controlPlane: this.options.controlPlane,
       send: (response) => call.write(response),
       onNack: (status, typeUrl) => logNack(logger, status, typeUrl),
+      metrics: this.options.metrics,
     });
     this.#calls.add(call);
     const finish = () => {

@@ -5,6 +5,7 @@ import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/
 import { RESOURCE_TYPE_URLS, TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
 import type { CachedResource, SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
+import type { XdsMetrics } from './xds-metrics.js';
 
 export interface AdsStreamOptions {
   streamId: number;
@@ -14,6 +15,8 @@ export interface AdsStreamOptions {
   send(response: DiscoveryResponseOut): void;
   controlPlane: string;
   onNack?(status: ProxyStatus, typeUrl: ResourceTypeUrl): void;
+  /** Counts pushes, ACK delays and NACKs. */
+  metrics?: XdsMetrics;
 }
 
 interface Subscription {
@@ -27,6 +30,8 @@ interface Subscription {
    */
   sentHashes: Map<string, string>;
   status: TypeStatus;
+  /** When the response awaiting an answer was sent (performance.now()). */
+  sentAt: number;
 }
 
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
@@ -71,6 +76,7 @@ export class AdsStream {
     if (nonce !== '') {
       if (request.error_detail) this.#recordNack(subscription, request, nonce);
       else {
+        if (subscription.status.ackedNonce !== nonce) this.options.metrics?.acked(typeUrl, (performance.now() - subscription.sentAt) / 1000);
         subscription.status.ackedVersion = request.version_info ?? '';
         subscription.status.ackedNonce = nonce;
       }
@@ -125,6 +131,7 @@ export class AdsStream {
       message: request.error_detail?.message || `NACK with code ${request.error_detail?.code ?? 'unknown'}`,
       at: new Date().toISOString(),
     };
+    this.options.metrics?.nacked(subscription.typeUrl);
     if (this.status) this.options.onNack?.(this.status, subscription.typeUrl);
   }
 
@@ -160,6 +167,8 @@ export class AdsStream {
     subscription.status.sentVersion = version;
     subscription.status.sentNonce = nonce;
     subscription.status.inSync = false;
+    subscription.sentAt = performance.now();
+    this.options.metrics?.pushed(subscription.typeUrl);
     this.options.send({
       version_info: version,
       resources: resources.map((resource) => resource.encoded),
@@ -175,6 +184,7 @@ function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
     wildcard: false,
     names: new Set(),
     sentHashes: new Map(),
+    sentAt: 0,
     status: { subscribed: [], sentVersion: '', sentNonce: '', ackedVersion: '', ackedNonce: '', inSync: false, nackCount: 0 },
   };
 }

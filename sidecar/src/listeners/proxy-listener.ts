@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { routeRequest, type RoutingConfig } from '../router/router.js';
-import { attachExchange, exchangeOf } from '../telemetry/exchange.js';
+import type { AccessLog } from '../telemetry/access-log.js';
+import { attachExchange, exchangeOf, keepDownstreamAddress, type Exchange } from '../telemetry/exchange.js';
 import { recordRequest, type LocalService } from '../telemetry/record-request.js';
 import type { RequestMetrics } from '../telemetry/request-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
@@ -18,8 +19,11 @@ export interface ProxyListenerOptions {
   getConfig(): RoutingConfig | undefined;
   /** The service this sidecar speaks for, named to destinations (outbound only). */
   source?: string;
-  /** Where each request is counted (Istio's metrics), with the service this sidecar speaks for, and traced. */
-  telemetry?: { metrics: RequestMetrics; local: LocalService; tracing?: Tracing };
+  /**
+   * Where each request is counted (Istio's metrics), with the service this sidecar speaks for,
+   * logged when the listener's config asks for an access log, and traced.
+   */
+  telemetry?: { metrics: RequestMetrics; local: LocalService; accessLog: AccessLog; tracing?: Tracing };
   logger: Logger;
 }
 
@@ -38,20 +42,26 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     if (telemetry !== undefined) {
       const exchange = exchangeOf(this);
       if (exchange !== undefined) {
-        recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, performance.now());
+        const now = performance.now();
+        recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, now);
         telemetry.tracing?.endSpan(exchange, this, name);
+        if (exchange.accessLog !== undefined) telemetry.accessLog.write(exchange.accessLog, { res: this, exchange, durationMs: now - exchange.startedAt });
       }
     }
     active--;
     if (active === 0) onDrained?.();
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse): void {
+  function serve(req: IncomingMessage, res: ServerResponse, exchange: Exchange | undefined): void {
     const config = getConfig();
     const routes = config?.listeners.get(name);
     if (config === undefined || routes === undefined) {
       localReply(res, 503, `no configuration for the ${name} listener from the control plane yet`);
       return;
+    }
+    if (exchange !== undefined && routes.accessLog !== undefined) {
+      exchange.accessLog = routes.accessLog;
+      keepDownstreamAddress(exchange, req);
     }
     routeRequest(routes, config.clusters, req, res, source);
   }
@@ -60,12 +70,13 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
     (req, res) => {
       active++;
-      if (telemetry !== undefined) telemetry.tracing?.startSpan(attachExchange(res, performance.now()), req, name);
+      const exchange = telemetry === undefined ? undefined : attachExchange(res, performance.now());
+      if (exchange !== undefined) telemetry?.tracing?.startSpan(exchange, req, name);
       res.on('close', onResponseClose);
       // While draining, each response closes its connection, so keep-alive clients move on.
       if (isDraining) res.setHeader('connection', 'close');
       try {
-        serve(req, res);
+        serve(req, res, exchange);
       } catch (error) {
         logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
         localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);

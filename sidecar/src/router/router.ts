@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
+import type { AccessLogFormat } from '../telemetry/access-log.js';
 import { exchangeOf } from '../telemetry/exchange.js';
 import { localReply } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
@@ -43,6 +44,10 @@ export interface HttpRoutes {
   stripAnyHostPort: boolean;
   /** The local rate limit filter's config for routes without their own. */
   rateLimit: LocalRateLimiter | undefined;
+  /** The share of requests without a sampled parent that start a trace, 0–1. */
+  traceSampling: number;
+  /** The access log's format; undefined when requests are not logged. */
+  accessLog: AccessLogFormat | undefined;
 }
 
 /** What a proxy listener serves with: its routes by listener name, and the clusters they name. */

@@ -2,8 +2,9 @@
 // went to, the endpoint that answered and after how many attempts, Envoy's response flag when the
 // proxy answered itself, and the bytes relayed; and the request's span. The listener attaches one
 // to each response; the router and upstream layers fill it in.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
+import type { AccessLogFormat } from './access-log.js';
 
 /** Envoy's response flags this sidecar sets ("-": none). */
 export type ResponseFlag = '-' | 'NR' | 'NC' | 'UH' | 'UF' | 'UC' | 'UT' | 'UO' | 'RL' | 'FI' | 'DPE';
@@ -20,6 +21,10 @@ export interface Exchange {
   attempts: number;
   /** This sidecar's span of the request (recording or not); undefined when tracing is off. */
   span: Span | undefined;
+  /** How the listener in force logs this request; undefined when access logging is off. */
+  accessLog: AccessLogFormat | undefined;
+  /** The caller's address:port, kept for the access log (a keep-alive socket is gone by the time it writes). */
+  downstreamAddress: string | undefined;
 }
 
 const kExchange = Symbol('exchange');
@@ -27,7 +32,7 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, upstreamHost: '', attempts: 0, span: undefined };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
@@ -39,4 +44,21 @@ export function exchangeOf(res: ServerResponse): Exchange | undefined {
 /** The trace id the exchange's span belongs to (32 hex digits); "" when tracing is off. */
 export function traceIdOf(exchange: Exchange): string {
   return exchange.span?.spanContext().traceId ?? '';
+}
+
+/** Request body bytes, as the caller declared them. */
+export function requestBytesOf(req: IncomingMessage): number {
+  return Number(req.headers['content-length'] ?? 0);
+}
+
+/** Response body bytes: as declared, else as relayed. */
+export function responseBytesOf(res: ServerResponse, exchange: Exchange): number {
+  const length = res.getHeader('content-length');
+  return length === undefined ? exchange.responseBytes : Number(length);
+}
+
+/** Keeps what the access log needs of the caller's connection while it is there. */
+export function keepDownstreamAddress(exchange: Exchange, req: IncomingMessage): void {
+  const { remoteAddress, remotePort } = req.socket;
+  if (remoteAddress !== undefined) exchange.downstreamAddress = `${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`;
 }

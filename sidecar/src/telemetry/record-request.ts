@@ -3,7 +3,7 @@
 // took and how many bytes went each way.
 import type { ServerResponse } from 'node:http';
 import { SOURCE_HEADER } from '../upstream/proxy-headers.js';
-import type { Exchange } from './exchange.js';
+import { requestBytesOf, responseBytesOf, type Exchange } from './exchange.js';
 import type { RequestMetrics } from './request-metrics.js';
 
 /** The service this sidecar speaks for. */
@@ -23,7 +23,6 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
   const isOutbound = listener === 'outbound';
   const destinationFqdn = isOutbound ? (exchange.cluster === '' ? 'unknown' : serviceOfCluster(exchange.cluster)) : local.fqdn;
   const caller = req.headers[SOURCE_HEADER];
-  const length = res.getHeader('content-length');
   metrics.record({
     reporter: isOutbound ? 'source' : 'destination',
     source: isOutbound ? local.name : typeof caller === 'string' ? caller : 'unknown',
@@ -34,7 +33,7 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     grpcStatus: String(res.getHeader('grpc-status') ?? ''),
     flag: exchange.flag,
     durationMs: now - exchange.startedAt,
-    requestBytes: Number(req.headers['content-length'] ?? 0),
-    responseBytes: length === undefined ? exchange.responseBytes : Number(length),
+    requestBytes: requestBytesOf(req),
+    responseBytes: responseBytesOf(res, exchange),
   });
 }

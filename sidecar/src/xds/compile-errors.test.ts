@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TYPE_URL } from '../../../proto/xds.js';
+import { objectToStruct, TYPE_URL } from '../../../proto/xds.js';
 import { compileProxyConfig } from './compile.js';
 import { received, sentResources, type Json, type SentResources } from './compile-fixtures.js';
 import { XdsConfigError } from './resource-set.js';
@@ -27,6 +27,12 @@ function rejection(change: Change): string {
   return assert.fail('the change was accepted');
 }
 
+function stdoutLog(fields: Record<string, string>): Json {
+  return { name: 'envoy.access_loggers.stdout', typed_config: { '@type': TYPE_URL.stdoutAccessLog, log_format: { json_format: objectToStruct(fields) } } };
+}
+
+const STDERR_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StderrAccessLog';
+
 const L = 'Listener "outbound": filter_chains[0]';
 const HCM = `${L}.filters[0].typed_config`;
 const R = 'RouteConfiguration "outbound": virtual_hosts[0]';
@@ -46,6 +52,13 @@ describe('NACK messages name the resource, the field and the reason', () => {
     ['an HTTP/2-only listener', ({ hcm }) => (hcm.codec_type = 'HTTP2'), `${HCM}.codec_type: HTTP2 is ${NOT_YET} (AUTO, HTTP1)`],
     ['routes from a source other than ADS', ({ hcm }) => (hcm.rds.config_source = { path_config_source: { path: '/etc/routes.yaml' } }), `${HCM}.rds.config_source: only ads (or self) is supported`],
     ['scoped routes', ({ hcm }) => { delete hcm.rds; hcm.scoped_routes = { name: 'scoped' }; }, `${HCM}: route_specifier scoped_routes is not supported (rds, route_config)`],
+    ['an access log operator it does not have', ({ hcm }) => (hcm.access_log = [stdoutLog({ peer: '%DOWNSTREAM_PEER_URI_SAN%' })]), /^Listener "outbound": filter_chains\[0\]\.filters\[0\]\.typed_config\.access_log\[0\]\.typed_config\.log_format\.json_format\.peer: "%DOWNSTREAM_PEER_URI_SAN%" is not an operator this sidecar knows \(START_TIME, /],
+    ['an operator inside text', ({ hcm }) => (hcm.access_log = [stdoutLog({ status: 'code %RESPONSE_CODE%' })]), /json_format\.status: "code %RESPONSE_CODE%" is not an operator this sidecar knows .*written alone as %NAME%$/],
+    ['an access log filter', ({ hcm }) => (hcm.access_log = [{ ...stdoutLog({ code: '%RESPONSE_CODE%' }), filter: { not_health_check_filter: {} } }]), `${HCM}.access_log[0].filter: access log filters are ${NOT_YET}`],
+    ['a stderr access log', ({ hcm }) => (hcm.access_log = [{ name: 'envoy.access_loggers.stderr', typed_config: { '@type': STDERR_LOG } }]), `${HCM}.access_log[0].typed_config: only ${TYPE_URL.stdoutAccessLog} (envoy.access_loggers.stdout) is supported, got ${STDERR_LOG}`],
+    ['a text access log format', ({ hcm }) => (hcm.access_log = [{ name: 'envoy.access_loggers.stdout', typed_config: { '@type': TYPE_URL.stdoutAccessLog, log_format: { text_format_source: { inline_string: '%RESPONSE_CODE%' } } } }]), `${HCM}.access_log[0].typed_config.log_format: only json_format is supported`],
+    ['a tracing provider', ({ hcm }) => (hcm.tracing = { random_sampling: { value: 1 }, provider: { name: 'envoy.tracers.zipkin' } }), `${HCM}.tracing.provider: ${NOT_YET} (a tracing provider (spans go to OTEL_EXPORTER_OTLP_ENDPOINT))`],
+    ['a sampling share above 100%', ({ hcm }) => (hcm.tracing = { random_sampling: { value: 150 } }), `${HCM}.tracing.random_sampling.value: must be a percentage from 0 to 100, got 150`],
     ['an invalid route regex', ({ route }) => (route.match = { safe_regex: { regex: '(' } }), /^RouteConfiguration "outbound": virtual_hosts\[0\]\.routes\[0\]\.match\.safe_regex: invalid regex "\(": Invalid regular expression: \/\(\/: /],
     ['a regex RE2 would reject', ({ route }) => (route.match = { safe_regex: { regex: '/(?!admin).*' } }), `${R}.routes[0].match.safe_regex: invalid regex "/(?!admin).*": lookaround and backreferences are not RE2 syntax`],
     ['a header regex RE2 would reject', ({ route }) => (route.match.headers = [{ name: 'x-canary', safe_regex_match: { regex: '(a)\\1' } }]), `${R}.routes[0].match.headers[0].safe_regex_match.regex: invalid regex "(a)\\1": lookaround and backreferences are not RE2 syntax`],

@@ -6,6 +6,8 @@ import type { HttpConnectionManager__Output } from '../../../proto/gen/envoy/ext
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
 import type { LocalRateLimit__Output } from '../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/LocalRateLimit.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
+import type { AccessLogFormat } from '../telemetry/access-log.js';
+import { compileAccessLog } from './compile-access-log.js';
 import { isAdsSource } from './compile-config-source.js';
 import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
 import { FAULT_FILTER_NAME } from './compile-route-action.js';
@@ -19,6 +21,10 @@ export interface CompiledListener {
   stripAnyHostPort: boolean;
   /** The local rate limit filter's own config, for every route without one of its own. */
   rateLimit: LocalRateLimiter | undefined;
+  /** The share of requests without a sampled parent that start a trace, 0–1 (0 without `tracing`). */
+  traceSampling: number;
+  /** The access log's format; undefined when requests are not logged. */
+  accessLog: AccessLogFormat | undefined;
 }
 
 const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
@@ -29,6 +35,15 @@ const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
 const UNSUPPORTED_HCM: UnsupportedFields = [
   ['upgrade_configs', 'protocol upgrades (WebSocket)'],
   ['strip_matching_host_port', 'strip_matching_host_port (use strip_any_host_port)'],
+];
+const UNSUPPORTED_TRACING: UnsupportedFields = [
+  ['client_sampling', 'client_sampling (a sampled parent is always continued)'],
+  ['overall_sampling', 'overall_sampling'],
+  ['verbose', 'verbose tracing'],
+  ['max_path_tag_length', 'max_path_tag_length'],
+  ['custom_tags', 'custom tags'],
+  ['provider', 'a tracing provider (spans go to OTEL_EXPORTER_OTLP_ENDPOINT)'],
+  ['spawn_upstream_span', 'spawn_upstream_span'],
 ];
 const SUPPORTED_CODECS = new Set(['AUTO', 'HTTP1']);
 
@@ -59,22 +74,35 @@ function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: 
   if (hcm.codec_type !== undefined && !SUPPORTED_CODECS.has(hcm.codec_type)) {
     throw configError(resource, `${path}.codec_type`, `${hcm.codec_type} is not supported by this sidecar yet (AUTO, HTTP1)`);
   }
-  const rateLimit = checkHttpFilters(resource, `${path}.http_filters`, hcm.http_filters ?? []);
-  const stripAnyHostPort = hcm.strip_any_host_port === true;
+  const shared = {
+    stripAnyHostPort: hcm.strip_any_host_port === true,
+    rateLimit: checkHttpFilters(resource, `${path}.http_filters`, hcm.http_filters ?? []),
+    traceSampling: compileTraceSampling(resource, `${path}.tracing`, hcm.tracing),
+    accessLog: compileAccessLog(resource, `${path}.access_log`, hcm.access_log ?? []),
+  };
   switch (hcm.route_specifier) {
     case 'rds': {
       const name = hcm.rds?.route_config_name ?? '';
       if (name === '') throw configError(resource, `${path}.rds.route_config_name`, 'is required');
       if (!isAdsSource(hcm.rds?.config_source)) throw configError(resource, `${path}.rds.config_source`, 'only ads (or self) is supported');
-      return { routeConfigName: name, inlineRoutes: undefined, stripAnyHostPort, rateLimit };
+      return { routeConfigName: name, inlineRoutes: undefined, ...shared };
     }
     case 'route_config': {
       const inline = hcm.route_config as RouteConfiguration__Output;
-      return { routeConfigName: inline.name ?? '', inlineRoutes: inline, stripAnyHostPort, rateLimit };
+      return { routeConfigName: inline.name ?? '', inlineRoutes: inline, ...shared };
     }
     default:
       throw configError(resource, path, `route_specifier ${hcm.route_specifier ?? 'none'} is not supported (rds, route_config)`);
   }
+}
+
+/** Envoy's random_sampling, as a ratio; without `tracing` nothing is traced, and without a percentage all is. */
+function compileTraceSampling(resource: ResourceRef, path: string, tracing: HttpConnectionManager__Output['tracing']): number {
+  if (tracing == null) return 0;
+  rejectUnsupported(resource, path, tracing, UNSUPPORTED_TRACING);
+  const percent = Number(tracing.random_sampling?.value ?? 100);
+  if (!(percent >= 0 && percent <= 100)) throw configError(resource, `${path}.random_sampling.value`, `must be a percentage from 0 to 100, got ${percent}`);
+  return percent / 100;
 }
 
 /**

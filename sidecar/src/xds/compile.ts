@@ -69,6 +69,8 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
       routeTable: routes?.table,
       stripAnyHostPort: compiled.stripAnyHostPort || routes?.ignorePortInHostMatching === true,
       rateLimit: compiled.rateLimit,
+      traceSampling: compiled.traceSampling,
+      accessLog: compiled.accessLog,
     });
   }
 
@@ -127,7 +129,7 @@ export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): Pr
     virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
   };
   return {
-    listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined }]]),
+    listeners: new Map([['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined, traceSampling: 0, accessLog: undefined }]]),
     clusters: new Map([[clusterName, cluster]]),
     hosts,
     compiledFrom: { listeners: new Map(), routes: new Map(), clusters: new Map() },
