@@ -4,6 +4,9 @@
 // app to the called app, whatever format the caller used; with the collector gone, requests go on.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -60,18 +63,36 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+function meshConfig(samplingPercent: number): string {
+  return `apiVersion: pilotfish.dev/v1
+kind: MeshConfig
+metadata: { name: mesh }
+spec:
+  tracing: { sampling: ${samplingPercent} }
+`;
+}
+
 describe('tracing across two sidecars', () => {
   let receiver: OtlpReceiver;
   let mesh: TwoServiceMesh;
+  let configDir: string;
 
   before(async () => {
     receiver = await startOtlpReceiver();
-    mesh = await startTwoServiceMesh({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...FAST_EXPORT });
+    configDir = await mkdtemp(join(tmpdir(), 'pilotfish-tracing-'));
+    await writeFile(join(configDir, 'mesh.yaml'), meshConfig(100));
+    mesh = await startTwoServiceMesh({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...FAST_EXPORT }, ['--config-dir', configDir]);
   });
   after(async () => {
     await mesh?.stop();
     await receiver?.close();
+    if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
   });
+
+  /** Waits until a request without trace context reaches the app with the sampled flag `flag`. */
+  async function waitForNewTracesSampled(flag: '00' | '01'): Promise<void> {
+    await waitFor(async () => (await callBackend(mesh)).traceparent?.endsWith(`-${flag}`) === true, `new traces ${flag === '01' ? 'sampled' : 'not sampled'}`);
+  }
 
   it("continues the app's W3C trace through both sidecars into the called app, with semantic-convention attributes", async () => {
     const traceId = newTraceId();
@@ -151,9 +172,29 @@ describe('tracing across two sidecars', () => {
     assert.deepEqual(receiver.spans.filter((span) => span.traceId === unsampled), []);
   });
 
-  it('starts a trace for an app that sent none, and hands it to the called app', async () => {
+  it('starts a trace, sampled at the MeshConfig\'s 100%, for an app that sent none: one trace id on both hops and in the app', async () => {
+    await waitForNewTracesSampled('01');
     const seen = await callBackend(mesh);
-    assert.match(seen.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(seen.traceparent ?? '');
+    assert.ok(match, `a sampled traceparent reached the app: ${seen.traceparent}`);
+    const { client, server } = await hops(receiver, match[1] as string);
+    assert.equal(client.parentSpanId, '', 'the client span is the root');
+    assert.equal(server.parentSpanId, client.spanId);
+    assert.equal(match[2], server.spanId);
+  });
+
+  it('follows a MeshConfig sampling change at run time, for new traces only', async () => {
+    await writeFile(join(configDir, 'mesh.yaml'), meshConfig(0));
+    try {
+      await waitForNewTracesSampled('00');
+      const sampledCaller = newTraceId();
+      const seen = await callBackend(mesh, { traceparent: `00-${sampledCaller}-${newSpanId()}-01` });
+      assert.match(seen.traceparent ?? '', new RegExp(`^00-${sampledCaller}-[0-9a-f]{16}-01$`), "a sampled caller's trace is still followed");
+      await hops(receiver, sampledCaller);
+    } finally {
+      await writeFile(join(configDir, 'mesh.yaml'), meshConfig(100));
+      await waitForNewTracesSampled('01');
+    }
   });
 
   it('sends the spans still queued when a sidecar stops', async () => {

@@ -15,9 +15,12 @@ export interface TwoServiceMesh {
   stop(): Promise<void>;
 }
 
-/** `sidecarEnv` is added to both sidecars' environment (e.g. where they export spans). */
-export async function startTwoServiceMesh(sidecarEnv: Record<string, string> = {}): Promise<TwoServiceMesh> {
-  const controlPlane = await startControlPlane();
+/**
+ * `sidecarEnv` is added to both sidecars' environment (e.g. where they export spans);
+ * `controlPlaneArgs` to the control plane's command line (e.g. --config-dir).
+ */
+export async function startTwoServiceMesh(sidecarEnv: Record<string, string> = {}, controlPlaneArgs: string[] = []): Promise<TwoServiceMesh> {
+  const controlPlane = await startControlPlane(controlPlaneArgs);
   const backendApp = await startNamedApp('backend-1');
   const frontendApp = await startNamedApp('frontend-1');
   const backend = await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc, env: sidecarEnv });
