@@ -1,9 +1,9 @@
 // What the demo prints once the mesh is up: what runs where, the admin URLs, where the logs are,
 // commands to try against it, and how to see its traces in Jaeger and its metrics in Prometheus.
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { formatTable } from '../../cli/table.js';
 import type { MeshLayout } from './mesh-layout.js';
-import { cliPath, type Component } from './start-mesh.js';
+import { cliPath, demoConfigDir, type Component } from './start-mesh.js';
 import { SUMMARY_EVERY_MS } from './traffic.js';
 
 /** Where the demo's telemetry goes: the sidecars' OTLP endpoint, and the Prometheus config written for this run. */
@@ -27,7 +27,8 @@ export function formatMeshBanner(components: readonly Component[], layout: MeshL
     `try:     curl -H 'Host: backend' http://${frontend.outbound}/hello`,
     `         curl http://${frontend.inbound}/`,
     `         pilotfish status --control-plane-admin ${layout.controlPlane.admin}   (pilotfish = node ${relative(process.cwd(), cliPath)})`,
-    `traces:  the sidecars export spans over OTLP/HTTP to ${telemetry.otlpEndpoint} (OTEL_EXPORTER_OTLP_ENDPOINT)`,
+    `traces:  the sidecars export spans over OTLP/HTTP to ${telemetry.otlpEndpoint} (OTEL_EXPORTER_OTLP_ENDPOINT),`,
+    `         every request sampled (MeshConfig in ${relative(process.cwd(), join(demoConfigDir, 'mesh.yaml'))}, watched)`,
     `         see them in Jaeger: docker run --rm -p 16686:16686 -p 4318:4318 jaegertracing/jaeger:latest, then open`,
     `         http://127.0.0.1:16686 and pick the service frontend.default`,
     `metrics: prometheus --config.file=${telemetry.prometheusConfig}   (deploy/prometheus/prometheus.yml with this demo's`,

@@ -16,11 +16,13 @@ export interface Component {
 
 export const cliPath = join(packageRoot, 'dist', 'cli', 'main.js');
 const appsDir = join(packageRoot, 'dist', 'examples', 'demo');
+/** The demo's config folder, watched by its control plane (MeshConfig: every request traced). */
+export const demoConfigDir = join(packageRoot, 'examples', 'demo', 'config');
 
 /** `otlpEndpoint`: where the sidecars export spans (their OTEL_EXPORTER_OTLP_ENDPOINT). */
 export async function startMesh(group: ProcessGroup, layout: MeshLayout, otlpEndpoint: string): Promise<Component[]> {
   const { grpc, admin } = layout.controlPlane;
-  const controlPlane = group.start('control-plane', 'control-plane', cliPath, ['control-plane', '--grpc-listen', grpc, '--admin-listen', admin]);
+  const controlPlane = group.start('control-plane', 'control-plane', cliPath, ['control-plane', '--grpc-listen', grpc, '--admin-listen', admin, '--config-dir', demoConfigDir]);
   await group.waitUntil(controlPlane, 'ready', () => isHttpOk(`http://${admin}/ready`));
   // Backends first, registered before the frontend's sidecar connects, so its first config already
   // holds both backend endpoints and the first requests do not fail.
