@@ -197,6 +197,19 @@ describe('tracing across two sidecars', () => {
     }
   });
 
+  it("marks the span of an answer the sidecar made itself with Envoy's response flag and an error status", async () => {
+    const traceId = newTraceId();
+    const result = await httpRequest(mesh.frontend.outbound, '/', { headers: { host: 'nosuch', traceparent: `00-${traceId}-${newSpanId()}-01` } });
+    assert.equal(result.status, 404);
+    const [span] = await receiver.waitForTrace(traceId, 1);
+    assert.equal(span?.kind, OTLP_SPAN_KIND_CLIENT);
+    assert.equal(span?.attributes.response_flags, 'NR');
+    assert.equal(span?.attributes['http.response.status_code'], 404);
+    assert.equal(span?.attributes['error.type'], '404');
+    assert.equal(span?.statusCode, 2, 'error status');
+    assert.equal(span?.attributes.upstream_address, undefined, 'no endpoint was tried');
+  });
+
   it('sends the spans still queued when a sidecar stops', async () => {
     const app = await startNamedApp('audit-1');
     mesh.apps.push(app);
