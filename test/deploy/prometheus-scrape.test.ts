@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { packageRoot } from '../../proto/paths.js';
+import { freePort } from '../support/free-port.js';
 import { httpRequest } from '../support/http.js';
 import { useTwoServiceMesh } from '../support/mesh.js';
 import { startProcess, waitFor, type RunningProcess } from '../support/processes.js';
@@ -21,15 +21,6 @@ if (!hasPrometheus) console.log(`# skipping the Prometheus scrape test: ${SKIP_R
 interface ScrapeConfig {
   job_name: string;
   static_configs: Array<{ targets: string[] }>;
-}
-
-/** A port free now, for a server that cannot be told to pick its own and report it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPrometheus ? false : SKIP_REASON }, () => {

@@ -3,6 +3,7 @@ import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { freePort } from '../../../test/support/free-port.js';
 import { compileProxyConfig, type ProxyConfig } from '../xds/compile.js';
 import { received, sentResources } from '../xds/compile-fixtures.js';
 import { createAdminListener } from './admin.js';
@@ -11,14 +12,6 @@ import { createProxyListener } from './proxy-listener.js';
 
 const logger = pino({ level: 'silent' });
 const BACKEND = 'backend.default.svc.cluster.local';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The status of a GET through the proxy with a Host header (fetch does not let one set Host). */
 function statusVia(proxyPort: number, host: string): Promise<number> {
