@@ -7,10 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startNamedApp } from '../support/apps.js';
+import { freePort } from '../support/free-port.js';
 import { httpRequest } from '../support/http.js';
 import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
 import { OTLP_SPAN_KIND_CLIENT, OTLP_SPAN_KIND_SERVER, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
@@ -47,15 +46,6 @@ async function scrape(admin: string): Promise<string> {
 function counter(text: string, series: string): number {
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
   return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
-}
-
-/** A port nothing listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function median(values: number[]): number {
@@ -243,7 +233,8 @@ describe('tracing with the collector unreachable', () => {
 
   before(async () => {
     receiver = await startOtlpReceiver();
-    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    // A port nothing listens on.
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
     [up, down] = await Promise.all([
       startTwoServiceMesh({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...FAST_EXPORT }),
       // The exporter gives a batch up after its retries within this timeout (default 10 s).
