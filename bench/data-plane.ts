@@ -5,8 +5,9 @@ import { runWrk } from './load/wrk.js';
 import { totalCpuSeconds, totalRssMb } from './measure/proc-stat.js';
 import { startMeshTargets } from './targets/mesh.js';
 import { startPolicyMeshTarget } from './targets/policy-mesh.js';
-import { directTarget, haproxyTarget, nginxTarget, nodeHttpProxyTarget, peerUnavailable, startUpstream } from './targets/peers.js';
+import { directTarget, haproxyTarget, nginxTarget, nodeHttpProxyTarget, peerUnavailable, startOtlpSink, startUpstream } from './targets/peers.js';
 import type { Target } from './targets/target.js';
+import { startTracedMeshTarget } from './targets/traced-mesh.js';
 
 export interface DataPlaneOptions {
   bodyBytes: number;
@@ -32,10 +33,19 @@ export interface RoundFigures {
   rssLoadedMb: number;
 }
 
+/** Spans the target's sidecars exported and dropped over the whole run (their own counters). */
+export interface SpanCounts {
+  exported: number;
+  droppedQueueFull: number;
+  droppedExportFailed: number;
+}
+
 export interface TargetFigures {
   name: string;
   rssIdleMb: number;
   rounds: RoundFigures[];
+  /** Mesh targets only. */
+  spans?: SpanCounts;
 }
 
 export interface DataPlaneResult {
@@ -51,12 +61,19 @@ export async function runDataPlane(options: DataPlaneOptions, log: (line: string
   const skipped: DataPlaneResult['skipped'] = [];
   const stops: Array<() => Promise<void>> = [upstream.stop];
   try {
-    const mesh = await startMeshTargets(upstream, profileDir);
+    const sink = await startOtlpSink();
+    stops.unshift(sink.stop);
+    // Every sidecar exports its sampled spans to a collector that keeps up.
+    const sidecarEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint };
+    const mesh = await startMeshTargets(upstream, sidecarEnv, profileDir);
     stops.unshift(mesh.stop);
     targets.push(...mesh.targets);
-    const policyMesh = await startPolicyMeshTarget(upstream, profileDir);
+    const policyMesh = await startPolicyMeshTarget(upstream, sidecarEnv, profileDir);
     stops.unshift(policyMesh.stop);
     targets.push(policyMesh);
+    const tracedMesh = await startTracedMeshTarget(upstream, sidecarEnv, profileDir);
+    stops.unshift(tracedMesh.stop);
+    targets.push(tracedMesh);
     for (const [binary, start] of [
       ['nginx', nginxTarget],
       ['haproxy', haproxyTarget],
@@ -87,6 +104,9 @@ export async function runDataPlane(options: DataPlaneOptions, log: (line: string
         );
       }
     }
+    for (const [index, target] of targets.entries()) {
+      if (target.admins !== undefined) (figures[index] as TargetFigures).spans = await spanCounts(target.admins());
+    }
     return { options, targets: figures, skipped };
   } finally {
     for (const stop of stops) await stop();
@@ -111,4 +131,20 @@ async function measureRound(target: Target, options: DataPlaneOptions): Promise<
     cpuUsPerRequest: (cpu * 1e6) / (loadSeconds * options.rate),
     rssLoadedMb,
   };
+}
+
+function counterValue(text: string, series: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+async function spanCounts(admins: string[]): Promise<SpanCounts> {
+  const counts: SpanCounts = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 };
+  for (const admin of admins) {
+    const text = await (await fetch(`http://${admin}/stats/prometheus`)).text();
+    counts.exported += counterValue(text, 'pilotfish_sidecar_spans_exported_total');
+    counts.droppedQueueFull += counterValue(text, 'pilotfish_sidecar_spans_dropped_total{reason="queue_full"}');
+    counts.droppedExportFailed += counterValue(text, 'pilotfish_sidecar_spans_dropped_total{reason="export_failed"}');
+  }
+  return counts;
 }

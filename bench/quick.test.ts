@@ -25,7 +25,9 @@ describe('bench --quick', () => {
     assert.ok(dataPlane);
     for (const skipped of dataPlane.skipped) t.diagnostic(`peer skipped: ${skipped.name}: ${skipped.reason}`);
     const names = dataPlane.targets.map((target) => target.name);
-    for (const required of ['direct', 'sidecar hop', 'mesh (2 sidecars)', 'mesh + policies', 'node-http-proxy']) assert.ok(names.includes(required), `${required} was measured`);
+    for (const required of ['direct', 'sidecar hop', 'mesh (2 sidecars)', 'mesh + policies', 'mesh, tracing 100%', 'node-http-proxy']) assert.ok(names.includes(required), `${required} was measured`);
+    const traced = dataPlane.targets.find((target) => target.name === 'mesh, tracing 100%');
+    assert.ok(traced?.spans !== undefined && traced.spans.exported > 0, `the traced mesh exported its spans: ${JSON.stringify(traced?.spans)}`);
     for (const peer of ['nginx', 'haproxy']) {
       assert.ok(names.includes(peer) || dataPlane.skipped.some((skipped) => skipped.name === peer), `${peer} was measured or its skip explained`);
     }
@@ -42,6 +44,8 @@ describe('bench --quick', () => {
     assert.match(markdown, /Command: `npm run bench -- --quick --out /);
     assert.match(markdown, /Machine: \d+ cores, .+, Node v\d+/);
     assert.match(markdown, /\| sidecar hop \| \d+ \(/);
+    assert.match(markdown, /Tracing every request \(mesh, tracing 100%\) against the default 1%/);
+    assert.match(markdown, /\| mesh, tracing 100% \| \d+ \| \d+ \| \d+ \|/);
     assert.match(markdown, /## Control plane/);
     for (const chart of ['latency.svg', 'cpu.svg', 'throughput.svg']) {
       assert.ok(existsSync(join(out, 'results', chart)), `${chart} written`);

@@ -2,6 +2,7 @@
 // them (met or missed, said plainly), and the charts.
 import type { FleetResult } from '../control-plane/fleet.js';
 import type { DataPlaneResult, TargetFigures } from '../data-plane.js';
+import { TRACED_MESH } from '../targets/traced-mesh.js';
 import { formatSpread, spread, type Spread } from './stats.js';
 
 export interface Machine {
@@ -112,6 +113,31 @@ function goals(result: DataPlaneResult): Goal[] {
   return rows;
 }
 
+/** What tracing every request costs over the default 1%, and every mesh target's span counters. */
+function tracingSection(result: DataPlaneResult): string[] {
+  const lines: string[] = [];
+  const traced = figures(result, TRACED_MESH);
+  const mesh = figures(result, MESH);
+  if (traced && mesh) {
+    const delta = (key: 'p50Us' | 'p99Us') => (added(result, traced, key).median - added(result, mesh, key).median).toFixed(3);
+    lines.push(
+      `Tracing every request (${TRACED_MESH}) against the default 1% (${MESH}), both sidecars: CPU per request ×${(cpuPerRequest(traced).median / cpuPerRequest(mesh).median).toFixed(2)}, p50 ${delta('p50Us')} ms, p99 ${delta('p99Us')} ms.`,
+      '',
+    );
+  }
+  const counted = result.targets.filter((target) => target.spans !== undefined);
+  if (counted.length > 0) {
+    lines.push("Spans over the whole run, from the sidecars' own counters (the sink accepts every export):", '');
+    lines.push('| target | exported | dropped, queue full | dropped, export failed |', '|---|---|---|---|');
+    for (const target of counted) {
+      const spans = target.spans as NonNullable<TargetFigures['spans']>;
+      lines.push(`| ${target.name} | ${spans.exported} | ${spans.droppedQueueFull} | ${spans.droppedExportFailed} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
 function goalTable(rows: readonly Goal[]): string[] {
   if (rows.length === 0) return ['The sidecar hop did not run: no goals to compare.'];
   return ['| goal | measured | met |', '|---|---|---|', ...rows.map((row) => `| ${row.goal} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`)];
@@ -156,7 +182,7 @@ export function renderMarkdown(report: Report): string {
     `Command: \`${report.command}\`  `,
     `Machine: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; ${machine.date}.`,
     '',
-    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, mesh + policies, nginx, haproxy, node-http-proxy, then again), so ratios hold on a noisy machine. "mesh + policies" is the mesh path with a realistic policy set in force: 100 route rules (a request passes over 99 that match on path and header), retries and a timeout, connection limits and outlier detection, and a rate limit at the destination with a quota no run reaches (bench/targets/policy-mesh.ts). Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
+    'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, mesh + policies, mesh with tracing at 100%, nginx, haproxy, node-http-proxy, then again), so ratios hold on a noisy machine. "mesh + policies" is the mesh path with a realistic policy set in force: 100 route rules (a request passes over 99 that match on path and header), retries and a timeout, connection limits and outlier detection, and a rate limit at the destination with a quota no run reaches (bench/targets/policy-mesh.ts). Every sidecar runs with its defaults: Istio metrics on, tracing at 1% of new traces, exported over OTLP/HTTP to a local sink process; "mesh, tracing 100%" samples every request (a MeshConfig, bench/targets/traced-mesh.ts). Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
     '',
   ];
   for (const result of report.dataPlane) {
@@ -165,6 +191,7 @@ export function renderMarkdown(report: Report): string {
     lines.push(`${o.rounds} rounds; saturation: wrk, ${o.connections} connections, ${o.saturationSeconds} s; latency and CPU: open loop at ${o.rate} req/s for ${o.latencySeconds} s.`, '');
     lines.push(...dataPlaneTable(result), '');
     for (const skipped of result.skipped) lines.push(`Skipped ${skipped.name}: ${skipped.reason}.`, '');
+    lines.push(...tracingSection(result));
     const rows = goals(result);
     lines.push('Goals (printed, not asserted):', '', ...goalTable(rows), '', ...missedSummary(rows, report.profile), '');
   }

@@ -1,5 +1,6 @@
 // The upstream app and the peers the sidecar is compared with: nginx and haproxy (Debian packages,
-// run as our own child processes with generated configs) and a bare node-http-proxy.
+// run as our own child processes with generated configs) and a bare node-http-proxy; and the OTLP
+// sink the sidecars export their spans to.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,12 @@ export interface Upstream {
 export async function startUpstream(bodyBytes: number): Promise<Upstream> {
   const [child, port] = await spawnListening(process.execPath, [join(here, '..', 'upstream-server.js'), '0', String(bodyBytes)], 'upstream');
   return { port, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
+/** The OTLP/HTTP collector the sidecars export to (bench/otlp-sink.ts), as OTEL_EXPORTER_OTLP_ENDPOINT. */
+export async function startOtlpSink(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const [child, port] = await spawnListening(process.execPath, [join(here, '..', 'otlp-sink.js'), '0'], 'OTLP sink');
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
 export function directTarget(upstream: Upstream): Target {

@@ -11,6 +11,8 @@ export interface Target {
   host: string;
   /** The proxy processes measured (none for the direct target). */
   proxyPids(): number[];
+  /** The sidecars' admin listeners (host:port), whose span counters the report shows; mesh targets only. */
+  admins?(): string[];
   stop(): Promise<void>;
 }
 

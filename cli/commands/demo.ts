@@ -1,6 +1,7 @@
 // `pilotfish demo` (what `npm start` runs): an embedded mesh on loopback — a control plane, two
 // backend instances and a frontend, each app with its own sidecar — and steady traffic through it,
-// until Ctrl-C or --duration; then every process it started is stopped.
+// until Ctrl-C or --duration; then every process it started is stopped. The sidecars export
+// traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, else a local Jaeger's 127.0.0.1:4318).
 import { Command } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,13 @@ import { join } from 'node:path';
 import { formatMeshBanner } from '../../examples/demo/mesh-banner.js';
 import { MESH_PORT_COUNT, planMesh } from '../../examples/demo/mesh-layout.js';
 import { ProcessGroup } from '../../examples/demo/process-group.js';
+import { writePrometheusConfig } from '../../examples/demo/prometheus-config.js';
 import { startMesh } from '../../examples/demo/start-mesh.js';
 import { formatSummary, startTraffic, type TrafficSummary } from '../../examples/demo/traffic.js';
 import { port, positiveInt } from '../options.js';
+
+// Jaeger all-in-one's OTLP/HTTP port on this host.
+const DEFAULT_OTLP_ENDPOINT = 'http://127.0.0.1:4318';
 
 interface DemoOptions {
   basePort?: number;
@@ -54,9 +59,11 @@ async function runMesh(group: ProcessGroup, options: DemoOptions, interrupted: P
   });
   const layout = await planMesh(options.basePort);
   console.log(`starting the mesh; logs in ${group.logDir}`);
-  const components = await Promise.race([startMesh(group, layout), interrupted.then(() => undefined), failure]);
+  const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || DEFAULT_OTLP_ENDPOINT;
+  const components = await Promise.race([startMesh(group, layout, otlpEndpoint), interrupted.then(() => undefined), failure]);
   if (!components) return undefined;
-  console.log(formatMeshBanner(components, layout, group.logDir, options.rate));
+  const prometheusConfig = writePrometheusConfig(layout, group.logDir);
+  console.log(formatMeshBanner(components, layout, group.logDir, options.rate, { otlpEndpoint, prometheusConfig }));
   const traffic = startTraffic(layout.frontend.inbound, options.rate, (line) => console.log(line));
   let durationTimer: NodeJS.Timeout | undefined;
   let summary: TrafficSummary;

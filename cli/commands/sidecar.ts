@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { APP_PROTOCOLS, startSidecar } from '../../sidecar/src/main.js';
+import { traceExportConfig } from '../../sidecar/src/telemetry/trace-export-config.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
 import { labelList, onShutdownSignal, port, positiveInt } from '../options.js';
@@ -43,6 +44,7 @@ export function sidecarCommand(): Command {
         advertiseAddress,
         leaseTtlSeconds: options.leaseTtl,
         drainMs: options.drainTimeout * 1000,
+        traceExport: traceExportConfig(process.env),
         logger,
         onQuit: () => process.kill(process.pid, 'SIGTERM'),
       });

@@ -16,15 +16,18 @@ export interface Component {
 
 export const cliPath = join(packageRoot, 'dist', 'cli', 'main.js');
 const appsDir = join(packageRoot, 'dist', 'examples', 'demo');
+/** The demo's config folder, watched by its control plane (MeshConfig: every request traced). */
+export const demoConfigDir = join(packageRoot, 'examples', 'demo', 'config');
 
-export async function startMesh(group: ProcessGroup, layout: MeshLayout): Promise<Component[]> {
+/** `otlpEndpoint`: where the sidecars export spans (their OTEL_EXPORTER_OTLP_ENDPOINT). */
+export async function startMesh(group: ProcessGroup, layout: MeshLayout, otlpEndpoint: string): Promise<Component[]> {
   const { grpc, admin } = layout.controlPlane;
-  const controlPlane = group.start('control-plane', 'control-plane', cliPath, ['control-plane', '--grpc-listen', grpc, '--admin-listen', admin]);
+  const controlPlane = group.start('control-plane', 'control-plane', cliPath, ['control-plane', '--grpc-listen', grpc, '--admin-listen', admin, '--config-dir', demoConfigDir]);
   await group.waitUntil(controlPlane, 'ready', () => isHttpOk(`http://${admin}/ready`));
   // Backends first, registered before the frontend's sidecar connects, so its first config already
   // holds both backend endpoints and the first requests do not fail.
-  const backends = await Promise.all(layout.backends.map((app) => startApp(group, layout, app)));
-  const frontend = await startApp(group, layout, layout.frontend);
+  const backends = await Promise.all(layout.backends.map((app) => startApp(group, layout, app, otlpEndpoint)));
+  const frontend = await startApp(group, layout, layout.frontend, otlpEndpoint);
   return [
     {
       name: controlPlane.name,
@@ -37,7 +40,7 @@ export async function startMesh(group: ProcessGroup, layout: MeshLayout): Promis
   ];
 }
 
-async function startApp(group: ProcessGroup, layout: MeshLayout, app: AppLayout): Promise<Component[]> {
+async function startApp(group: ProcessGroup, layout: MeshLayout, app: AppLayout, otlpEndpoint: string): Promise<Component[]> {
   const appProcess = group.start(`${app.instance} app`, 'app', join(appsDir, `${app.service}.js`), [String(app.appPort), app.instance], {
     PILOTFISH_OUTBOUND: app.outbound,
   });
@@ -45,7 +48,7 @@ async function startApp(group: ProcessGroup, layout: MeshLayout, app: AppLayout)
     'sidecar',
     ...['--service', app.service, '--instance-id', app.instance, '--labels', app.labels, '--app-port', String(app.appPort)],
     ...['--control-plane', layout.controlPlane.grpc, '--inbound-listen', app.inbound, '--outbound-listen', app.outbound, '--admin-listen', app.admin],
-  ]);
+  ], { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint });
   await Promise.all([
     group.waitUntil(appProcess, 'listening', () => isListening('127.0.0.1', app.appPort)),
     group.waitUntil(sidecar, 'ready', () => isHttpOk(`http://${app.admin}/ready`)),

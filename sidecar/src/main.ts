@@ -1,26 +1,29 @@
 // Wires one sidecar: inbound, outbound and admin listeners, and the outbound TCP listeners the
 // config declares; the ADS client whose accepted config the outbound side serves and whose
 // ServiceConfig the app reads on /v1/config; the registration of the app with the control plane;
-// graceful stop. A TCP app (--app-protocol tcp) gets a raw TCP inbound listener.
+// metrics, access log and tracing; graceful stop. A TCP app (--app-protocol tcp) gets a raw TCP
+// inbound listener.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
+import type { Cluster } from './cluster/cluster.js';
 import { createAdminListener } from './listeners/admin.js';
-import { createAccessLog } from './telemetry/access-log.js';
-import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import { AppConfig } from './listeners/app-config.js';
+import type { Listener } from './listeners/listener.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
+import { TcpListenerSet } from './listeners/tcp-listener-set.js';
+import { createTcpListener } from './listeners/tcp-listener.js';
 import { Registration } from './registration/registration.js';
+import type { RoutingConfig } from './router/router.js';
+import { createAccessLog } from './telemetry/access-log.js';
+import { serviceOfCluster } from './telemetry/record-request.js';
+import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
+import type { TraceExportConfig } from './telemetry/trace-export-config.js';
+import { Tracing } from './telemetry/tracing.js';
+import type { TcpTelemetry } from './upstream/tcp-connection.js';
 import { AdsClient } from './xds/ads-client.js';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
-import type { Cluster } from './cluster/cluster.js';
-import type { RoutingConfig } from './router/router.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
-import { INBOUND_APP_CLUSTER, inboundListenerName, ownListeners, serviceConfigName } from './xds/subscriptions.js';
-import { createTcpListener } from './listeners/tcp-listener.js';
-import { TcpListenerSet } from './listeners/tcp-listener-set.js';
-import type { Listener } from './listeners/listener.js';
-import { serviceOfCluster } from './telemetry/record-request.js';
-import type { TcpTelemetry } from './upstream/tcp-connection.js';
+import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, ownListeners, serviceConfigName } from './xds/subscriptions.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -48,6 +51,8 @@ export interface SidecarOptions {
   advertiseAddress: string;
   leaseTtlSeconds: number;
   drainMs: number;
+  /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  traceExport: TraceExportConfig;
   logger: Logger;
   /** Called on POST /quitquitquit. */
   onQuit(): void;
@@ -74,6 +79,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
   const configName = serviceConfigName(options.service, options.namespace);
   const appConfig = new AppConfig({ service: configName });
+  const tracing = new Tracing({ service: options.service, namespace: options.namespace, instanceId: options.instanceId, export: options.traceExport });
   const ads = new AdsClient({
     controlPlane: options.controlPlane,
     nodeId,
@@ -85,6 +91,12 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
       tcpListeners.update(outboundConfig.tcpListeners);
+      // The MeshConfig's sampling, the same on every listener: the outbound one's is the sidecar's.
+      const sampling = outboundConfig.listeners.get(OUTBOUND_LISTENER)?.traceSampling;
+      if (sampling !== undefined && sampling !== tracing.samplingRatio) {
+        tracing.setSamplingRatio(sampling);
+        logger.info({ traceSampling: sampling }, 'trace sampling changed');
+      }
     },
     applyServiceConfigs(resources) {
       const resource = resources.get(configName);
@@ -103,10 +115,16 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger,
   });
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
-  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, bindFailures: () => tcpListeners.bindFailures });
+  const metrics = createSidecarMetrics({
+    isXdsConnected: () => ads.isConnected,
+    nackCounts: () => ads.nackCounts(),
+    clusters,
+    bindFailures: () => tcpListeners.bindFailures,
+    spans: () => tracing.stats,
+  });
   const local = { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` };
   const accessLog = createAccessLog();
-  const telemetry = { metrics: metrics.requests, local, accessLog };
+  const telemetry = { metrics: metrics.requests, local, accessLog, tracing };
   const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
   const inbound = options.appProtocol === 'tcp' ? createInboundTcpListener(appCluster, { metrics: metrics.tcp, peers: { reporter: 'destination', source: 'unknown', destinationFqdn: local.fqdn } }, logger) : createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
@@ -128,7 +146,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     outbound: formatHostPort({ host: outboundAddress.address, port: outboundAddress.port }),
     admin: formatHostPort({ host: adminAddress.address, port: adminAddress.port }),
   };
-  logger.info({ ...addresses, node: nodeId, controlPlane: options.controlPlane }, 'sidecar listening');
+  logger.info({ ...addresses, node: nodeId, controlPlane: options.controlPlane, traces: options.traceExport.url, traceSampling: tracing.samplingRatio }, 'sidecar listening');
 
   ads.start();
   const registration = new Registration({
@@ -158,6 +176,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       const drainMs = Math.max(0, options.drainMs - (Date.now() - started));
       await Promise.all([inbound.close(drainMs), outbound.close(drainMs), tcpListeners.close(drainMs)]);
       accessLog.flush();
+      // Every span has ended once the listeners are closed: send the last ones.
+      await tracing.shutdown();
       ads.stop();
       await Promise.all([outboundConfig?.hosts.closeAll(), localInbound.hosts.closeAll()]);
       await admin.close(0);

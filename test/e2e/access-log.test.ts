@@ -84,7 +84,12 @@ describe('access logs', () => {
     }
     assert.equal(outbound.authority, 'books');
     assert.equal(outbound.upstream_cluster, 'books.default.svc.cluster.local');
+    assert.equal(outbound.upstream_host, books.inbound);
+    assert.equal(outbound.upstream_request_attempt_count, 1);
     assert.equal(inbound.upstream_cluster, 'inbound');
+    assert.equal(inbound.upstream_host, `127.0.0.1:${app.port}`);
+    assert.equal(outbound.trace_id, inbound.trace_id, 'both hops log the one trace');
+    assert.match(String(outbound.trace_id), /^[0-9a-f]{32}$/);
     assert.match(String(inbound.x_forwarded_for), /^127\.0\.0\.1/);
     assert.equal(linesOf(mesh.client.output()).filter((line) => line.path === '/orders?page=2').length, 1);
   });
@@ -95,6 +100,8 @@ describe('access logs', () => {
     assert.equal(line.response_code, 404);
     assert.equal(line.response_flags, 'NR');
     assert.equal(line.upstream_cluster, null);
+    assert.equal(line.upstream_host, null);
+    assert.equal(line.upstream_request_attempt_count, 0);
   });
 
   it('stops writing when the MeshConfig turns it off', async () => {

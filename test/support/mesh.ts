@@ -15,12 +15,16 @@ export interface TwoServiceMesh {
   stop(): Promise<void>;
 }
 
-export async function startTwoServiceMesh(): Promise<TwoServiceMesh> {
-  const controlPlane = await startControlPlane();
+/**
+ * `sidecarEnv` is added to both sidecars' environment (e.g. where they export spans);
+ * `controlPlaneArgs` to the control plane's command line (e.g. --config-dir).
+ */
+export async function startTwoServiceMesh(sidecarEnv: Record<string, string> = {}, controlPlaneArgs: string[] = []): Promise<TwoServiceMesh> {
+  const controlPlane = await startControlPlane(controlPlaneArgs);
   const backendApp = await startNamedApp('backend-1');
   const frontendApp = await startNamedApp('frontend-1');
-  const backend = await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc });
-  const frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: frontendApp.port, controlPlane: controlPlane.grpc });
+  const backend = await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc, env: sidecarEnv });
+  const frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: frontendApp.port, controlPlane: controlPlane.grpc, env: sidecarEnv });
   const mesh: TwoServiceMesh = {
     controlPlane,
     backend,

@@ -47,11 +47,17 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
 }
 
 /**
- * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof) and waits for the log
- * line whose msg is `readyMessage`; returns it parsed.
+ * Spawns `pilotfish ARGS` (with `nodeArgs` for node itself, e.g. --cpu-prof, and `env` added to
+ * this process's environment) and waits for the log line whose msg is `readyMessage`; returns it parsed.
  */
-export async function startCli(args: string[], readyMessage: string, nodeArgs: string[] = [], timeoutMs = 15_000): Promise<[RunningProcess, Record<string, unknown>]> {
-  const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info' });
+export async function startCli(
+  args: string[],
+  readyMessage: string,
+  nodeArgs: string[] = [],
+  timeoutMs = 15_000,
+  env: Record<string, string> = {},
+): Promise<[RunningProcess, Record<string, unknown>]> {
+  const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info', ...env });
   const { child } = running;
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${running.logs()}`)), timeoutMs);
@@ -111,6 +117,8 @@ export interface SidecarOptions {
   /** --app-protocol (http by default). */
   appProtocol?: 'http' | 'tcp';
   nodeArgs?: string[];
+  /** Added to the environment, e.g. OTEL_EXPORTER_OTLP_ENDPOINT. */
+  env?: Record<string, string>;
 }
 
 /** Starts a sidecar and waits until its admin /ready answers 200 (first config applied). */
@@ -122,7 +130,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   if (options.labels) args.push('--labels', options.labels);
   if (options.leaseTtl) args.push('--lease-ttl', String(options.leaseTtl));
   if (options.appProtocol) args.push('--app-protocol', options.appProtocol);
-  const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs);
+  const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs, undefined, options.env);
   const sidecar = Object.assign(running, {
     inbound: String(record.inbound),
     outbound: String(record.outbound),

@@ -17,12 +17,15 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   bytes_received: '%BYTES_RECEIVED%',
   bytes_sent: '%BYTES_SENT%',
   duration: '%DURATION%',
+  upstream_host: '%UPSTREAM_HOST%',
   upstream_cluster: '%UPSTREAM_CLUSTER%',
+  upstream_request_attempt_count: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
   downstream_remote_address: '%DOWNSTREAM_REMOTE_ADDRESS%',
   authority: '%REQ(:AUTHORITY)%',
   user_agent: '%REQ(USER-AGENT)%',
   x_forwarded_for: '%REQ(X-FORWARDED-FOR)%',
   request_id: '%REQ(X-REQUEST-ID)%',
+  trace_id: '%TRACE_ID%',
 };
 
 export function hcmObservability(mesh: MeshSettings): Record<string, unknown> {

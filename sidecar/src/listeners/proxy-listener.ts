@@ -8,6 +8,7 @@ import type { AccessLog } from '../telemetry/access-log.js';
 import { attachExchange, exchangeOf, keepDownstreamAddress, type Exchange } from '../telemetry/exchange.js';
 import { recordRequest, type LocalService } from '../telemetry/record-request.js';
 import type { RequestMetrics } from '../telemetry/request-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { localReply } from '../upstream/local-reply.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
@@ -20,10 +21,10 @@ export interface ProxyListenerOptions {
   /** The service this sidecar speaks for, named to destinations (outbound only). */
   source?: string;
   /**
-   * Where each request is counted (Istio's metrics), with the service this sidecar speaks for, and
-   * logged when the listener's config asks for an access log.
+   * Where each request is counted (Istio's metrics), with the service this sidecar speaks for,
+   * logged when the listener's config asks for an access log, and traced.
    */
-  telemetry?: { metrics: RequestMetrics; local: LocalService; accessLog: AccessLog };
+  telemetry?: { metrics: RequestMetrics; local: LocalService; accessLog: AccessLog; tracing?: Tracing };
   logger: Logger;
 }
 
@@ -44,6 +45,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
       if (exchange !== undefined) {
         const now = performance.now();
         recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, now);
+        telemetry.tracing?.endSpan(exchange, this, name);
         if (exchange.accessLog !== undefined) telemetry.accessLog.write(exchange.accessLog, { res: this, exchange, durationMs: now - exchange.startedAt });
       }
     }
@@ -70,6 +72,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     (req, res) => {
       active++;
       const exchange = telemetry === undefined ? undefined : attachExchange(res, performance.now());
+      if (exchange !== undefined) telemetry?.tracing?.startSpan(exchange, req, name);
       res.on('close', onResponseClose);
       // While draining, each response closes its connection, so keep-alive clients move on.
       if (isDraining) res.setHeader('connection', 'close');

@@ -130,7 +130,7 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
   }
   const method = req.method ?? 'GET';
   const path = action.prefixRewrite === undefined ? target.path : rewritePath(action.prefixRewrite, target.path);
-  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source);
+  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source, exchange?.span);
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
   const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
   if (isUpgrade(req)) {

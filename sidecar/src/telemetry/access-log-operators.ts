@@ -2,7 +2,7 @@
 // …), each compiled once per config version into a function of the finished request. Numbers come
 // out as JSON numbers and what is unknown as null, as Envoy's JSON access log writes them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestBytesOf, responseBytesOf, responseCodeOf, type Exchange } from './exchange.js';
+import { requestBytesOf, responseBytesOf, responseCodeOf, traceIdOf, type Exchange } from './exchange.js';
 
 /** One request as the access log sees it when it has finished. */
 export interface FinishedRequest {
@@ -22,6 +22,9 @@ const OPERATORS: Readonly<Record<string, AccessLogValue>> = {
   BYTES_SENT: ({ res, exchange }) => responseBytesOf(res, exchange),
   DURATION: ({ durationMs }) => Math.round(durationMs),
   UPSTREAM_CLUSTER: ({ exchange }) => (exchange.cluster === '' ? null : exchange.cluster),
+  UPSTREAM_HOST: ({ exchange }) => (exchange.upstreamHost === '' ? null : exchange.upstreamHost),
+  UPSTREAM_REQUEST_ATTEMPT_COUNT: ({ exchange }) => exchange.attempts,
+  TRACE_ID: ({ exchange }) => traceIdOf(exchange) || null,
   DOWNSTREAM_REMOTE_ADDRESS: ({ exchange }) => exchange.downstreamAddress ?? null,
 };
 

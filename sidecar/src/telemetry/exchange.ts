@@ -1,8 +1,10 @@
 // What telemetry needs to know of one request that only the layers below learn: the cluster it
-// went to, Envoy's response flag when the proxy answered itself, the bytes relayed, and the status
-// an upgrade's tunnel relayed. The listener attaches one to each response; the router and upstream
-// layers fill it in.
+// went to, the endpoint that answered and after how many attempts, Envoy's response flag when the
+// proxy answered itself, the bytes relayed, the status an upgrade's tunnel relayed; and the
+// request's span. The listener attaches one to each response; the router and upstream layers fill
+// it in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import type { AccessLogFormat } from './access-log.js';
 
 /** Envoy's response flags this sidecar sets ("-": none). */
@@ -14,6 +16,12 @@ export interface Exchange {
   flag: ResponseFlag;
   /** Response body bytes relayed from upstream (for a tunnel: every byte from upstream). */
   responseBytes: number;
+  /** The endpoint (address:port) of the last attempt; "" when none was made. */
+  upstreamHost: string;
+  /** Attempts made on endpoints: 1 plus the retries; 0 when none was made. */
+  attempts: number;
+  /** This sidecar's span of the request (recording or not); undefined when tracing is off. */
+  span: Span | undefined;
   /** How the listener in force logs this request; undefined when access logging is off. */
   accessLog: AccessLogFormat | undefined;
   /** The caller's address:port, kept for the access log (a keep-alive socket is gone by the time it writes). */
@@ -27,7 +35,7 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
@@ -39,6 +47,11 @@ export function exchangeOf(res: ServerResponse): Exchange | undefined {
 /** The status the caller got: a relayed tunnel's, else the response's; 0 when it left before any (Envoy's and Istio's 0). */
 export function responseCodeOf(res: ServerResponse, exchange: Exchange): number {
   return exchange.relayedStatus ?? (res.headersSent ? res.statusCode : 0);
+}
+
+/** The trace id the exchange's span belongs to (32 hex digits); "" when tracing is off. */
+export function traceIdOf(exchange: Exchange): string {
+  return exchange.span?.spanContext().traceId ?? '';
 }
 
 /** Request body bytes, as the caller declared them. */

@@ -1,10 +1,11 @@
 // The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request and TCP metrics,
 // plus the sidecar's own, read from their owners at scrape time — the xDS stream's state and
-// NACKs, per cluster the circuit breaker overflows, retry overflows and outlier ejections, and the
-// TCP listeners that could not bind.
+// NACKs, per cluster the circuit breaker overflows, retry overflows and outlier ejections, the
+// TCP listeners that could not bind, and the spans exported and dropped.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { RequestMetrics } from './request-metrics.js';
+import type { SpanExportStats } from './span-export.js';
 import { TcpMetrics } from './tcp-metrics.js';
 
 export interface SidecarMetricSources {
@@ -13,6 +14,7 @@ export interface SidecarMetricSources {
   clusters(): Iterable<Cluster>;
   /** Failed binds of TCP listeners, per listener name. */
   bindFailures(): ReadonlyMap<string, number>;
+  spans(): Readonly<SpanExportStats>;
 }
 
 export interface SidecarMetrics {
@@ -66,5 +68,13 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
   readCounter(registry, 'pilotfish_sidecar_listener_bind_failures_total', 'TCP listeners whose port could not be bound, by listener.', ['listener'], () =>
     [...sources.bindFailures()].map(([listener, failures]) => [{ listener }, failures]),
   );
+  readCounter(registry, 'pilotfish_sidecar_spans_exported_total', 'Spans the OTLP collector accepted.', [], () => [[{}, sources.spans().exported]]);
+  readCounter(registry, 'pilotfish_sidecar_spans_dropped_total', 'Spans dropped: the export queue was full, or the collector refused or could not be reached.', ['reason'], () => {
+    const { droppedQueueFull, droppedExportFailed } = sources.spans();
+    return [
+      [{ reason: 'queue_full' }, droppedQueueFull],
+      [{ reason: 'export_failed' }, droppedExportFailed],
+    ];
+  });
   return { registry, requests, tcp };
 }

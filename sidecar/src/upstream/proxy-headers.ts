@@ -1,6 +1,8 @@
 // Header rules of a proxy hop (RFC 9110 §7.6.1): hop-by-hop headers stay on their hop, and the
 // forwarding headers say where the request came from.
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
+import { appendTraceHeaders, traceHeaderFormat } from '../telemetry/trace-context.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -38,9 +40,10 @@ export const SOURCE_HEADER = 'x-pilotfish-source';
  * The request headers for the upstream as a flat [name, value, …] list from the downstream's raw
  * headers: hop-by-hop removed, Host set to the request's authority, x-forwarded-for appended,
  * x-forwarded-proto and x-request-id added when absent, and the source service when `source` is
- * given (a value the app sent is replaced, never trusted).
+ * given (a value the app sent is replaced, never trusted). With `span`, the trace headers carry that
+ * span instead of the caller's: traceparent and tracestate, and b3 / x-b3-* if the caller sent them.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined, source?: string): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined, source?: string, span?: Span): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
@@ -53,11 +56,19 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
   let forwardedFor: string | undefined;
   let hasProto = false;
   let hasRequestId = false;
+  let b3Formats = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const name = raw.toLowerCase();
     if (isDroppedRequestHeader(name, listed) || (source !== undefined && name === SOURCE_HEADER)) continue;
+    if (span !== undefined) {
+      const format = traceHeaderFormat(name);
+      if (format !== undefined) {
+        b3Formats |= format;
+        continue;
+      }
+    }
     if (name === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       continue;
@@ -71,6 +82,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
   if (!hasProto) out.push('x-forwarded-proto', 'http');
   if (!hasRequestId) out.push('x-request-id', randomUUID());
   if (source !== undefined) out.push(SOURCE_HEADER, source);
+  if (span !== undefined) appendTraceHeaders(out, span, b3Formats);
   return out;
 }
 

@@ -158,6 +158,10 @@ export class UpstreamRequest {
     const attempt = new Attempt(this, endpoint);
     this.attempt = attempt;
     this.#attempts++;
+    if (this.exchange !== undefined) {
+      this.exchange.upstreamHost = endpoint.host.key;
+      this.exchange.attempts = this.#attempts;
+    }
     const stats = endpoint.host.stats;
     stats.requests++;
     stats.active++;
