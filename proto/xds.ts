@@ -23,6 +23,7 @@ export const TYPE_URL = {
   httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
   fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
   localRateLimit: 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
+  downstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   /** Our own resource type: a service's app parameters (ServiceConfig kind), named by service FQDN. */
   serviceConfig: 'type.googleapis.com/pilotfish.v1.ServiceConfig',
 } as const;
@@ -53,6 +54,7 @@ const root = loadProtosWithOptionsSync(
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+    'envoy/extensions/transport_sockets/tls/v3/tls.proto',
     'pilotfish/v1/service_config.proto',
   ],
   { keepCase: true, includeDirs: [...envoyIncludeDirs, pilotfishProtoDir] },

@@ -34,5 +34,6 @@ run(
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+    'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   ],
 );

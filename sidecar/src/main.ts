@@ -13,6 +13,7 @@ import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xd
 import type { Cluster } from './cluster/cluster.js';
 import type { RoutingConfig } from './router/router.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
+import { rejectDownstreamTls } from './xds/compile-tls.js';
 import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, serviceConfigName } from './xds/subscriptions.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -65,6 +66,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     listenerNames: [OUTBOUND_LISTENER, inboundName],
     serviceConfigNames: [configName],
     apply(resources) {
+      for (const name of [OUTBOUND_LISTENER, inboundName]) rejectDownstreamTls(resources.listeners.get(name));
       outboundConfig = compileProxyConfig(resources, outboundConfig, clusterContext);
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };

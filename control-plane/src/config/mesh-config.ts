@@ -3,6 +3,8 @@
 import { formatPath, type ConfigError } from './config-error.js';
 import { parseConfigFile, type AnyDocument, type ConfigFile, type SourcedDocument } from './config-documents.js';
 import type { DestinationPolicyDocument } from './destination-policy-schema.js';
+import { appliesToMesh, attachmentProblems } from './gateway-attachments.js';
+import type { GatewayDocument } from './gateway-schema.js';
 import type { RateLimitDocument } from './rate-limit-schema.js';
 import type { RouteDocument } from './route-schema.js';
 import { resolveService } from './service-ref.js';
@@ -16,12 +18,13 @@ export interface MeshConfig {
   rateLimits: readonly RateLimitDocument[];
   services: readonly ServiceDocument[];
   serviceConfigs: readonly ServiceConfigDocument[];
+  gateways: readonly GatewayDocument[];
 }
 
-export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [] };
+export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], gateways: [] };
 
 /** The field naming the service a document is about: `spec.service` for ServiceConfig, else `spec.host`. */
-function targetOf(document: Exclude<AnyDocument, ServiceDocument>): { path: PropertyKey[]; name: string } {
+function targetOf(document: Exclude<AnyDocument, ServiceDocument | GatewayDocument>): { path: PropertyKey[]; name: string } {
   return document.kind === 'ServiceConfig' ? { path: ['spec', 'service'], name: document.spec.service } : { path: ['spec', 'host'], name: document.spec.host };
 }
 
@@ -76,12 +79,14 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
       declared.add(resolveService(metadata.name, metadata.namespace).fqdn);
       continue;
     }
+    if (source.document.kind === 'Gateway') continue;
     const target = targetOf(source.document);
     const host = resolveService(target.name, metadata.namespace).fqdn;
     const hostKey = `${kind}/${host}`;
-    const other = byHost.get(hostKey);
+    // A Route for gateways only may share its service with the mesh's Route.
+    const other = source.document.kind === 'Route' && !appliesToMesh(source.document) ? undefined : byHost.get(hostKey);
     if (other) errors.push(at(source, target.path, `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its ${kind === 'ServiceConfig' ? 'parameters' : 'rules'} in one document`));
-    else byHost.set(hostKey, source);
+    else if (source.document.kind !== 'Route' || appliesToMesh(source.document)) byHost.set(hostKey, source);
     if (source.document.kind === 'DestinationPolicy') subsets.set(host, new Set((source.document.spec.subsets ?? []).map((subset) => subset.name)));
   }
 
@@ -106,7 +111,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   };
   for (const source of byName.values()) {
     const document = source.document as AnyDocument;
-    if (document.kind === 'Service') continue;
+    if (document.kind === 'Service' || document.kind === 'Gateway') continue;
     const target = targetOf(document);
     checkService(source, target.path, target.name);
     if (document.kind !== 'Route') continue;
@@ -124,6 +129,11 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     });
   }
 
+  const sources = new Map([...byName.values()].map((source) => [source.document, source]));
+  const gateways = new Map([...sources.keys()].flatMap((document) => (document.kind === 'Gateway' ? [[`${document.metadata.namespace}/${document.metadata.name}`, document] as const] : [])));
+  const routes = [...sources.keys()].filter((document): document is RouteDocument => document.kind === 'Route');
+  for (const problem of attachmentProblems(routes, gateways)) errors.push(at(sources.get(problem.route) as SourcedDocument, problem.path, problem.message));
+
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors), notes };
   const accepted = [...byName.values()];
   const ofKind = <K extends AnyDocument['kind']>(kind: K) =>
@@ -138,6 +148,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
       rateLimits: ofKind('RateLimit'),
       services: ofKind('Service'),
       serviceConfigs: ofKind('ServiceConfig'),
+      gateways: ofKind('Gateway'),
     },
   };
 }

@@ -1,7 +1,9 @@
-// An HTTP/1.1 listener of the sidecar (inbound or outbound), the top of the request path: accepts,
-// answers malformed requests, and hands each request to the router with the config version in
-// force. close() stops accepting and lets in-flight requests finish.
+// An HTTP/1.1 listener of the sidecar (inbound or outbound) or of a gateway (plain or TLS), the top
+// of the request path: accepts, answers malformed requests, and hands each request to the router
+// with the config version in force. close() stops accepting and lets in-flight requests finish.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { routeRequest, type RoutingConfig } from '../router/router.js';
 import { attachExchange, exchangeOf } from '../telemetry/exchange.js';
@@ -19,7 +21,14 @@ export interface ProxyListenerOptions {
   source?: string;
   /** Where each request is counted (Istio's metrics), with the service this sidecar speaks for. */
   telemetry?: { metrics: RequestMetrics; local: LocalService };
+  /** Terminate TLS with this key and certificate (a gateway's HTTPS server); plain HTTP without. */
+  tls?: Pick<SecureContextOptions, 'key' | 'cert'>;
   logger: Logger;
+}
+
+export interface ProxyListener extends Listener {
+  /** TLS listeners only: the key and certificate new connections get from now on. */
+  setTls?(tls: Pick<SecureContextOptions, 'key' | 'cert'>): void;
 }
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -28,7 +37,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 // A client gets this long to send its request headers; bodies may stream for as long as they take.
 const HEADERS_TIMEOUT_MS = 60_000;
 
-export function createProxyListener({ name, getConfig, source, telemetry, logger }: ProxyListenerOptions): Listener {
+export function createProxyListener({ name, getConfig, source, telemetry, tls, logger }: ProxyListenerOptions): ProxyListener {
   let active = 0;
   let isDraining = false;
   let onDrained: (() => void) | undefined;
@@ -52,25 +61,26 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     routeRequest(routes, config.clusters, req, res, source);
   }
 
-  const server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
-    (req, res) => {
-      active++;
-      if (telemetry !== undefined) attachExchange(res, performance.now());
-      res.on('close', onResponseClose);
-      // While draining, each response closes its connection, so keep-alive clients move on.
-      if (isDraining) res.setHeader('connection', 'close');
-      try {
-        serve(req, res);
-      } catch (error) {
-        logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
-        localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);
-      }
-    },
-  );
+  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    active++;
+    if (telemetry !== undefined) attachExchange(res, performance.now());
+    res.on('close', onResponseClose);
+    // While draining, each response closes its connection, so keep-alive clients move on.
+    if (isDraining) res.setHeader('connection', 'close');
+    try {
+      serve(req, res);
+    } catch (error) {
+      logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
+      localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);
+    }
+  };
+  const tlsServer = tls === undefined ? undefined : createTlsServer({ ...serverOptions, ...tls }, onRequest);
+  const server = tlsServer ?? createServer(serverOptions, onRequest);
   server.on('clientError', answerMalformedRequest(name, logger));
 
   return {
+    ...(tlsServer ? { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => tlsServer.setSecureContext(next) } : {}),
     listen: (host, port) => listenOn(server, name, host, port, logger),
     async close(drainMs) {
       isDraining = true;

@@ -23,8 +23,8 @@ export interface AdsClientOptions {
   nodeId: string;
   /** Node metadata: NAMESPACE picks the node group; SERVICE, ROLE and INSTANCE_ID are for status. */
   metadata: Record<string, string>;
-  /** The listeners this sidecar serves (LDS by name). */
-  listenerNames: string[];
+  /** The listeners this proxy serves (LDS by name); undefined: every listener of its group (a gateway). */
+  listenerNames: string[] | undefined;
   /** The ServiceConfig resources to ask for by name (this sidecar's own service). */
   serviceConfigNames: string[];
   /** Checks and applies a candidate resource set; throws XdsConfigError to reject it. */
