@@ -118,6 +118,22 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   return sidecar;
 }
 
+export interface GatewayProcess extends RunningProcess {
+  admin: string;
+  /** Where each server of the Gateway is bound, by listener name, once /ready. */
+  listeners: Map<string, string>;
+}
+
+/** Starts `pilotfish gateway` for Gateway `gateway` (namespace/name), its first server on an OS-picked port; waits for /ready. */
+export async function startGateway(gateway: string, controlPlane: string): Promise<GatewayProcess> {
+  const args = ['gateway', '--gateway', gateway, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--control-plane', controlPlane];
+  const [running, record] = await startCli(args, 'gateway started');
+  const admin = String(record.admin);
+  await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `gateway ${gateway} /ready`);
+  const { listeners } = (await (await fetch(`http://${admin}/listeners`)).json()) as { listeners: Array<{ name: string; address: string }> };
+  return Object.assign(running, { admin, listeners: new Map(listeners.map((listener) => [listener.name, listener.address])) });
+}
+
 /** Polls `check` every 25 ms until it is true; fails naming `what` after `timeoutMs`. */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<number> {
   const started = Date.now();
