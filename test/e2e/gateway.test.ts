@@ -73,8 +73,16 @@ spec:
         - { service: reviews, subset: v2, weight: 50 }
 `;
 
-/** The Gateway: plain HTTP (bound at --listen), and HTTPS on `httpsPort` with these files when given. */
-function gatewayYaml(tls: { port: number; certificateFile: string; keyFile: string } | undefined): string {
+interface TlsServer {
+  port: number;
+  certificateFile: string;
+  keyFile: string;
+}
+
+/** The Gateway: plain HTTP on 80 (the lowest port: bound at --listen), HTTPS with `tls` and another HTTP server on `extraPort` when given. */
+function gatewayYaml(tls: TlsServer | undefined, extraPort?: number): string {
+  const extra = extraPort === undefined ? '' : `
+    - { port: ${extraPort}, protocol: HTTP, hosts: [shop.example.com] }`;
   const https = tls === undefined ? '' : `
     - port: ${tls.port}
       protocol: HTTPS
@@ -85,8 +93,15 @@ kind: Gateway
 metadata: { name: ingress }
 spec:
   servers:
-    - { port: 80, protocol: HTTP, hosts: [shop.example.com, reviews.example.com] }${https}
+    - { port: 80, protocol: HTTP, hosts: [shop.example.com, reviews.example.com] }${https}${extra}
 `;
+}
+
+/** A self-signed certificate for shop.example.com and its key, as files in `dir` named `name`.crt and .key. */
+function makeCertificate(dir: string, name: string): { certificateFile: string; keyFile: string } {
+  const files = { certificateFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=shop.example.com', '-addext', 'subjectAltName=DNS:shop.example.com', '-keyout', files.keyFile, '-out', files.certificateFile], { stdio: 'ignore' });
+  return files;
 }
 
 /** An HTTPS request to 127.0.0.1:`port` for `host`, trusting only `ca`. */
@@ -110,7 +125,8 @@ describe('ingress gateway', () => {
   let controlPlane: ControlPlaneProcess;
   let frontend: SidecarProcess;
   let gateway: GatewayProcess;
-  let tls: { port: number; certificateFile: string; keyFile: string } | undefined;
+  // The HTTPS server as the Gateway in force has it.
+  let tls: TlsServer | undefined;
   const apps: TestApp[] = [];
   let registry: RegistryClient | undefined;
 
@@ -126,8 +142,7 @@ describe('ingress gateway', () => {
     const configDir = join(dir, 'config');
     await mkdir(configDir);
     if (skipHttps === undefined) {
-      tls = { port: await freePort(), certificateFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=shop.example.com', '-addext', 'subjectAltName=DNS:shop.example.com', '-keyout', tls.keyFile, '-out', tls.certificateFile], { stdio: 'ignore' });
+      tls = { port: await freePort(), ...makeCertificate(dir, 'first') };
     } else {
       console.log(`# HTTPS through the gateway not tested: ${skipHttps}`);
     }
@@ -194,7 +209,7 @@ describe('ingress gateway', () => {
   });
 
   it('terminates HTTPS with the certificate files the Gateway names', { skip: skipHttps }, async () => {
-    const settings = tls as NonNullable<typeof tls>;
+    const settings = tls as TlsServer;
     const ca = await readFile(settings.certificateFile);
     assert.equal(gateway.listeners.get(`gateway|default/ingress|${settings.port}`), `127.0.0.1:${settings.port}`, 'a further server binds its own port on the --listen host');
     const result = await httpsGet(settings.port, 'shop.example.com', '/secure', ca);
@@ -214,8 +229,34 @@ describe('ingress gateway', () => {
     assert.match(after, /^pilotfish_sidecar_xds_connected 1$/m);
   });
 
+  it('binds a server added to the Gateway on its own port, and closes it when it is removed', async () => {
+    const port = await freePort();
+    const listener = `gateway|default/ingress|${port}`;
+    const bound = async () => ((await (await fetch(`http://${gateway.admin}/listeners`)).json()) as { listeners: Array<{ name: string; address: string }> }).listeners.find((entry) => entry.name === listener)?.address;
+    await writeFile(join(dir, 'config', 'gateway.yaml'), gatewayYaml(tls, port));
+    await waitFor(async () => (await bound()) !== undefined, `the gateway to bind ${listener}`);
+    assert.equal(await bound(), `127.0.0.1:${port}`);
+    assert.equal(servedBy(await httpRequest(`127.0.0.1:${port}`, '/', { headers: { host: 'shop.example.com' } })), 'frontend-1');
+    assert.equal((await httpRequest(`127.0.0.1:${port}`, '/', { headers: { host: 'reviews.example.com' } })).status, 404, 'this server serves shop.example.com only');
+    await writeFile(join(dir, 'config', 'gateway.yaml'), gatewayYaml(tls));
+    await waitFor(async () => (await bound()) === undefined, `the gateway to close ${listener}`);
+    await assert.rejects(httpRequest(`127.0.0.1:${port}`, '/', { headers: { host: 'shop.example.com' } }), /ECONNREFUSED/);
+    assert.equal(servedBy(await viaGateway('shop.example.com')), 'frontend-1', 'the other servers stay');
+  });
+
+  it('presents a new certificate to new connections once the Gateway names its files', { skip: skipHttps }, async () => {
+    const first = tls as TlsServer;
+    const rotated = { ...first, ...makeCertificate(dir, 'second') };
+    const [firstCa, rotatedCa] = await Promise.all([readFile(first.certificateFile), readFile(rotated.certificateFile)]);
+    await writeFile(join(dir, 'config', 'gateway.yaml'), gatewayYaml(rotated));
+    await waitFor(async () => (await httpsGet(rotated.port, 'shop.example.com', '/', rotatedCa)).status === 200, 'the gateway to present the new certificate');
+    tls = rotated;
+    await assert.rejects(httpsGet(rotated.port, 'shop.example.com', '/', firstCa), /self-signed certificate/, 'the old certificate is gone');
+    assert.equal(gateway.listeners.get(`gateway|default/ingress|${rotated.port}`), `127.0.0.1:${rotated.port}`, 'on the same port');
+  });
+
   it('NACKs a Gateway whose key file cannot be read, naming it, and keeps serving the last good one', { skip: skipHttps }, async () => {
-    const settings = tls as NonNullable<typeof tls>;
+    const settings = tls as TlsServer;
     const ca = await readFile(settings.certificateFile);
     const missing = join(dir, 'missing.key');
     await writeFile(join(dir, 'config', 'gateway.yaml'), gatewayYaml({ ...settings, keyFile: missing }));
