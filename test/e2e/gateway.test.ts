@@ -4,7 +4,6 @@
 // HTTPS, with the rules of the Routes attached to the Gateway; the gateway counts what it serves; a
 // Gateway whose certificate cannot be read is NACKed and the last good one keeps serving.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../cli/free-port.js';
 import { startNamedApp, type TestApp } from '../support/apps.js';
+import { makeCertificate, opensslMissing } from '../support/certificates.js';
 import { httpRequest, servedBy, type HttpResult } from '../support/http.js';
 import { countAnswers, REVIEWS_SUBSETS } from '../support/policy-mesh.js';
 import { sample, scrape } from '../support/prometheus.js';
@@ -21,16 +21,6 @@ import { register, registryClient } from '../support/registry-client.js';
 
 const FRONTEND = 'frontend.default.svc.cluster.local';
 const HTTP_LISTENER = 'gateway|default/ingress|80';
-
-/** Why HTTPS cannot be tested here, or undefined when openssl can make a certificate. */
-function opensslMissing(): string | undefined {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'openssl is not installed: cannot make a self-signed certificate';
-  }
-}
 
 // The mesh's own Route sends every sidecar's reviews request to v2; the Gateway's Routes differ.
 const MESH = `${REVIEWS_SUBSETS}---
@@ -97,13 +87,6 @@ spec:
 `;
 }
 
-/** A self-signed certificate for shop.example.com and its key, as files in `dir` named `name`.crt and .key. */
-function makeCertificate(dir: string, name: string): { certificateFile: string; keyFile: string } {
-  const files = { certificateFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=shop.example.com', '-addext', 'subjectAltName=DNS:shop.example.com', '-keyout', files.keyFile, '-out', files.certificateFile], { stdio: 'ignore' });
-  return files;
-}
-
 /** An HTTPS request to 127.0.0.1:`port` for `host`, trusting only `ca`. */
 function httpsGet(port: number, host: string, path: string, ca: Buffer): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
@@ -142,7 +125,7 @@ describe('ingress gateway', () => {
     const configDir = join(dir, 'config');
     await mkdir(configDir);
     if (skipHttps === undefined) {
-      tls = { port: await freePort(), ...makeCertificate(dir, 'first') };
+      tls = { port: await freePort(), ...makeCertificate(dir, 'first', 'shop.example.com') };
     } else {
       console.log(`# HTTPS through the gateway not tested: ${skipHttps}`);
     }
@@ -246,7 +229,7 @@ describe('ingress gateway', () => {
 
   it('presents a new certificate to new connections once the Gateway names its files', { skip: skipHttps }, async () => {
     const first = tls as TlsServer;
-    const rotated = { ...first, ...makeCertificate(dir, 'second') };
+    const rotated = { ...first, ...makeCertificate(dir, 'second', 'shop.example.com') };
     const [firstCa, rotatedCa] = await Promise.all([readFile(first.certificateFile), readFile(rotated.certificateFile)]);
     await writeFile(join(dir, 'config', 'gateway.yaml'), gatewayYaml(rotated));
     await waitFor(async () => (await httpsGet(rotated.port, 'shop.example.com', '/', rotatedCa)).status === 200, 'the gateway to present the new certificate');
