@@ -162,6 +162,7 @@ describe('ingress gateway', () => {
     assert.equal(seen.url, '/catalog?page=2');
     assert.equal(seen.headers.host, 'shop.example.com');
     assert.equal(seen.headers['x-pilotfish-source'], 'ingress', 'the gateway names itself to the destination');
+    assert.equal(seen.headers['x-forwarded-proto'], 'http');
     assert.equal(servedBy(await viaGateway('shop.example.com:8080')), 'frontend-1', 'the port in Host is ignored');
   });
 
@@ -197,7 +198,9 @@ describe('ingress gateway', () => {
     assert.equal(gateway.listeners.get(`gateway|default/ingress|${settings.port}`), `127.0.0.1:${settings.port}`, 'a further server binds its own port on the --listen host');
     const result = await httpsGet(settings.port, 'shop.example.com', '/secure', ca);
     assert.equal(result.status, 200);
-    assert.equal(servedBy(result), 'frontend-1');
+    const seen = JSON.parse(result.body) as { name: string; headers: Record<string, string> };
+    assert.equal(seen.name, 'frontend-1');
+    assert.equal(seen.headers['x-forwarded-proto'], 'https', 'the app learns the client used HTTPS');
     assert.equal(servedBy(await httpsGet(settings.port, 'shop.example.com', '/reviews/1', ca)), 'reviews-v2', 'the same Route rules over HTTPS');
     assert.equal((await httpsGet(settings.port, 'reviews.example.com', '/', ca).catch((error: Error) => ({ status: -1, body: error.message }))).status, -1, 'the certificate is for shop.example.com only');
   });
