@@ -15,7 +15,7 @@ import { makeCertificate, opensslMissing } from '../support/certificates.js';
 import { httpRequest, servedBy, type HttpResult } from '../support/http.js';
 import { countAnswers, REVIEWS_SUBSETS } from '../support/policy-mesh.js';
 import { sample, scrape } from '../support/prometheus.js';
-import { startControlPlane, startGateway, startSidecar, waitFor, type ControlPlaneProcess, type GatewayProcess, type SidecarProcess } from '../support/processes.js';
+import { runCli, startControlPlane, startGateway, startSidecar, waitFor, type ControlPlaneProcess, type GatewayProcess, type SidecarProcess } from '../support/processes.js';
 import type { RegistryClient } from '../../proto/gen/pilotfish/v1/Registry.js';
 import { register, registryClient } from '../support/registry-client.js';
 
@@ -202,6 +202,8 @@ describe('ingress gateway', () => {
     assert.equal(seen.name, 'frontend-1');
     assert.equal(seen.headers['x-forwarded-proto'], 'https', 'the app learns the client used HTTPS');
     assert.equal(servedBy(await httpsGet(settings.port, 'shop.example.com', '/reviews/1', ca)), 'reviews-v2', 'the same Route rules over HTTPS');
+    const { stdout } = await runCli(['proxy-config', gateway.admin, 'listeners']);
+    assert.match(stdout, new RegExp(`^gateway\\|default/ingress\\|${settings.port}\\s+0\\.0\\.0\\.0:${settings.port}\\s+gateway\\|default/ingress\\|${settings.port}\\s+router\\s+${settings.certificateFile}$`, 'm'));
     assert.equal((await httpsGet(settings.port, 'reviews.example.com', '/', ca).catch((error: Error) => ({ status: -1, body: error.message }))).status, -1, 'the certificate is for shop.example.com only');
   });
 

@@ -1,6 +1,6 @@
 // Starts the real `pilotfish` processes for cross-component tests, on 127.0.0.1 with ports the OS
 // picks (each process logs the addresses it bound), and stops them by PID.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { packageRoot } from '../../proto/paths.js';
@@ -68,6 +68,13 @@ export async function startCli(args: string[], readyMessage: string, nodeArgs: s
     await running.stop('SIGKILL');
     throw error;
   }
+}
+
+/** Runs `pilotfish ARGS` to its end: exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+  );
 }
 
 export interface ControlPlaneProcess extends RunningProcess {
