@@ -71,8 +71,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const lowest = Math.min(...ports.values());
       servers = new Map([...ports].map(([name, port]) => [name, { bind: port === lowest ? options.listen : { host: options.listen.host, port }, tls: compiled.compiledFrom.listeners.get(name)?.compiled.tls }]));
       routing = new Map([...compiled.listeners].map(([name, routes]) => [name, { listeners: new Map([[ROUTES_KEY, routes]]), clusters: compiled.clusters }]));
-      reconciling = reconciling.then(reconcile);
+      reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error({ err: error }, 'updating the gateway servers failed'));
     },
+    // App parameters are for apps beside sidecars: a gateway asks for none.
     applyServiceConfigs() {},
     logger,
   });
@@ -105,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         bound.set(name, server);
         logger.info({ listener: name, address: server.address, tls: spec.tls !== undefined }, 'gateway server listening');
       } catch (error) {
-        logger.error({ err: error, listener: name }, 'gateway server cannot listen; it stays down until its config changes');
+        logger.error({ err: error, listener: name }, 'gateway server cannot listen; tried again on the next config update');
       }
     }
   }
