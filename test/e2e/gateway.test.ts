@@ -2,7 +2,8 @@
 // process, the frontend app behind its real sidecar and reviews instances registered through the
 // Registry API. Outside clients reach mesh services through the gateway by host, over HTTP and
 // HTTPS, with the rules of the Routes attached to the Gateway; the gateway counts what it serves; a
-// Gateway whose certificate cannot be read is NACKed and the last good one keeps serving.
+// Gateway whose certificate cannot be read is NACKed and the last good one keeps serving; a Gateway
+// applied through the Config API is bound when it arrives, and checked with the Routes naming it.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
@@ -260,5 +261,70 @@ describe('ingress gateway', () => {
     assert.equal(dump.configs.find((config) => config.type_url.endsWith('Listener'))?.last_nack?.message, message, 'the gateway shows the NACK too');
     assert.equal(servedBy(await httpsGet(settings.port, 'shop.example.com', '/', ca)), 'frontend-1', 'the last good certificate still serves');
     assert.equal(servedBy(await viaGateway('shop.example.com')), 'frontend-1');
+  });
+});
+
+describe('ingress gateway configured through the Config API', () => {
+  let dir: string;
+  let controlPlane: ControlPlaneProcess;
+  let gateway: GatewayProcess;
+  let app: TestApp;
+  let registry: RegistryClient | undefined;
+  const edge = `apiVersion: pilotfish.dev/v1
+kind: Gateway
+metadata: { name: edge }
+spec:
+  servers: [{ port: 80, protocol: HTTP, hosts: [web.example.com] }]
+---
+apiVersion: pilotfish.dev/v1
+kind: Route
+metadata: { name: web }
+spec:
+  host: web
+  gateways: [edge]
+  hosts: [web.example.com]
+  rules: [{ destinations: [{ service: web }] }]
+`;
+  const boundListeners = async () => ((await (await fetch(`http://${gateway.admin}/listeners`)).json()) as { listeners: Array<{ name: string; address: string }> }).listeners;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pilotfish-gateway-api-'));
+    controlPlane = await startControlPlane();
+    registry = registryClient(controlPlane.grpc);
+    app = await startNamedApp('web-1');
+    await register(registry, { instance: { service: 'web', instance_id: 'web-1', address: '127.0.0.1', port: app.port }, ttl_seconds: 3600 });
+    gateway = await startGateway('edge', controlPlane.grpc);
+  });
+
+  after(async () => {
+    registry?.close();
+    await gateway?.stop();
+    await controlPlane?.stop();
+    await app?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is ready with no servers until its Gateway exists, then binds them when one is applied', async () => {
+    assert.deepEqual(await boundListeners(), []);
+    await writeFile(join(dir, 'edge.yaml'), edge);
+    const applied = await runCli(['apply', '-f', join(dir, 'edge.yaml'), '--control-plane', controlPlane.grpc]);
+    assert.equal(applied.code, 0, applied.stderr);
+    await waitFor(async () => (await boundListeners()).length === 1, 'the gateway to bind its server');
+    const [listener] = await boundListeners();
+    assert.equal(listener?.name, 'gateway|default/edge|80');
+    const result = await httpRequest(listener?.address as string, '/', { headers: { host: 'web.example.com' } });
+    assert.equal(servedBy(result), 'web-1');
+  });
+
+  it('refuses a Route naming a Gateway that does not exist, and a delete of a Gateway a Route uses', async () => {
+    const stray = 'apiVersion: pilotfish.dev/v1\nkind: Route\nmetadata: { name: stray }\nspec:\n  host: web\n  gateways: [mesh, nowhere]\n  rules: [{ destinations: [{ service: web }] }]\n';
+    await writeFile(join(dir, 'stray.yaml'), stray);
+    const applied = await runCli(['apply', '-f', join(dir, 'stray.yaml'), '--control-plane', controlPlane.grpc]);
+    assert.equal(applied.code, 1);
+    assert.match(applied.stderr, /stray\.yaml:6: Route "stray": spec\.gateways\[1\]: unknown Gateway "default\/nowhere": no Gateway document declares it \(known: default\/edge\)/);
+    const deleted = await runCli(['delete', 'gateway', 'edge', '--control-plane', controlPlane.grpc]);
+    assert.equal(deleted.code, 1);
+    assert.match(deleted.stderr, /cannot delete Gateway default\/edge; .*Route "web": spec\.gateways\[0\]: unknown Gateway "default\/edge"/);
+    assert.equal((await runCli(['get', 'gateways', '--control-plane', controlPlane.grpc])).stdout.split('\n')[1]?.split(/\s+/).slice(0, 2).join(' '), 'default edge');
   });
 });
