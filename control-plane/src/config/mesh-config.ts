@@ -83,10 +83,11 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     const target = targetOf(source.document);
     const host = resolveService(target.name, metadata.namespace).fqdn;
     const hostKey = `${kind}/${host}`;
-    // A Route for gateways only may share its service with the mesh's Route.
-    const other = source.document.kind === 'Route' && !appliesToMesh(source.document) ? undefined : byHost.get(hostKey);
+    // A Route for gateways only may share its service with the mesh's Route (gateway-attachments.ts checks its hosts).
+    const isPerService = source.document.kind !== 'Route' || appliesToMesh(source.document);
+    const other = isPerService ? byHost.get(hostKey) : undefined;
     if (other) errors.push(at(source, target.path, `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its ${kind === 'ServiceConfig' ? 'parameters' : 'rules'} in one document`));
-    else if (source.document.kind !== 'Route' || appliesToMesh(source.document)) byHost.set(hostKey, source);
+    else if (isPerService) byHost.set(hostKey, source);
     if (source.document.kind === 'DestinationPolicy') subsets.set(host, new Set((source.document.spec.subsets ?? []).map((subset) => subset.name)));
   }
 
