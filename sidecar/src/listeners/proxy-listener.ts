@@ -1,8 +1,8 @@
 // An HTTP/1.1 listener of the sidecar (inbound or outbound) or of a gateway (plain or TLS), the top
 // of the request path: accepts, answers malformed requests, and hands each request to the router
 // with the config version in force. close() stops accepting and lets in-flight requests finish.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createServer, type IncomingMessage, type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { routeRequest, type RoutingConfig } from '../router/router.js';
@@ -61,26 +61,28 @@ export function createProxyListener({ name, getConfig, source, telemetry, tls, l
     routeRequest(routes, config.clusters, req, res, source);
   }
 
-  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 };
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    active++;
-    if (telemetry !== undefined) attachExchange(res, performance.now());
-    res.on('close', onResponseClose);
-    // While draining, each response closes its connection, so keep-alive clients move on.
-    if (isDraining) res.setHeader('connection', 'close');
-    try {
-      serve(req, res);
-    } catch (error) {
-      logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
-      localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);
-    }
-  };
-  const tlsServer = tls === undefined ? undefined : createTlsServer({ ...serverOptions, ...tls }, onRequest);
-  const server = tlsServer ?? createServer(serverOptions, onRequest);
+  // Over TLS: the same server options and request handler.
+  const create = tls === undefined ? createServer : (options: ServerOptions, onRequest: RequestListener) => createTlsServer({ ...options, ...tls }, onRequest);
+  const server = create(
+    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
+    (req, res) => {
+      active++;
+      if (telemetry !== undefined) attachExchange(res, performance.now());
+      res.on('close', onResponseClose);
+      // While draining, each response closes its connection, so keep-alive clients move on.
+      if (isDraining) res.setHeader('connection', 'close');
+      try {
+        serve(req, res);
+      } catch (error) {
+        logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
+        localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);
+      }
+    },
+  );
   server.on('clientError', answerMalformedRequest(name, logger));
 
   return {
-    ...(tlsServer ? { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => tlsServer.setSecureContext(next) } : {}),
+    ...(tls === undefined ? {} : { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => (server as TlsServer).setSecureContext(next) }),
     listen: (host, port) => listenOn(server, name, host, port, logger),
     async close(drainMs) {
       isDraining = true;
