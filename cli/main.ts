@@ -5,6 +5,7 @@ import { applyCommand } from './commands/apply.js';
 import { controlPlaneCommand } from './commands/control-plane.js';
 import { deleteCommand } from './commands/delete.js';
 import { demoCommand } from './commands/demo.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
 import { proxyConfigCommand } from './commands/proxy-config.js';
@@ -18,6 +19,7 @@ const program = new Command('pilotfish')
   .showHelpAfterError()
   .addCommand(controlPlaneCommand())
   .addCommand(sidecarCommand())
+  .addCommand(gatewayCommand())
   .addCommand(statusCommand())
   .addCommand(proxyConfigCommand())
   .addCommand(validateCommand())

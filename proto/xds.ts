@@ -25,6 +25,7 @@ export const TYPE_URL = {
   fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
   localRateLimit: 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
   stdoutAccessLog: 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+  downstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   /** Our own resource type: a service's app parameters (ServiceConfig kind), named by service FQDN. */
   serviceConfig: 'type.googleapis.com/pilotfish.v1.ServiceConfig',
 } as const;
@@ -58,6 +59,7 @@ const root = loadProtosWithOptionsSync(
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
     'envoy/extensions/access_loggers/stream/v3/stream.proto',
+    'envoy/extensions/transport_sockets/tls/v3/tls.proto',
     'pilotfish/v1/service_config.proto',
   ],
   { keepCase: true, includeDirs: [...envoyIncludeDirs, pilotfishProtoDir] },

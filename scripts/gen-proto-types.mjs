@@ -36,5 +36,6 @@ run(
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
     'envoy/extensions/access_loggers/stream/v3/stream.proto',
+    'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   ],
 );

@@ -59,10 +59,17 @@ function resourcesOf(dump: ConfigDump, kind: Exclude<Kind, 'endpoints'>): Resour
   return dump.configs.find((config) => config.type_url === TYPE_OF[kind])?.resources ?? [];
 }
 
+/** A gateway server's certificate file (or `inline`); `-` for plain HTTP. */
+function tlsCertificate(socket: Resource | undefined): string {
+  if (socket === undefined) return '-';
+  const chain = socket.typed_config?.common_tls_context?.tls_certificates?.[0]?.certificate_chain;
+  return chain?.filename ?? 'inline';
+}
+
 const TABLES: Record<Exclude<Kind, 'endpoints'>, (resources: Resource[]) => string> = {
   listeners: (resources) =>
     formatTable(
-      ['NAME', 'ADDRESS', 'ROUTES', 'HTTP FILTERS'],
+      ['NAME', 'ADDRESS', 'ROUTES', 'HTTP FILTERS', 'TLS'],
       resources.map((listener) => {
         const hcm = listener.filter_chains?.[0]?.filters?.[0]?.typed_config ?? listener.api_listener?.api_listener ?? {};
         const socket = listener.address?.socket_address;
@@ -71,6 +78,7 @@ const TABLES: Record<Exclude<Kind, 'endpoints'>, (resources: Resource[]) => stri
           socket ? `${socket.address}:${socket.port_value}` : 'api_listener',
           hcm.rds?.route_config_name ?? `inline ${hcm.route_config?.name ?? ''}`,
           (hcm.http_filters ?? []).map((filter: Resource) => filter.name.replace('envoy.filters.http.', '')).join(','),
+          tlsCertificate(listener.filter_chains?.[0]?.transport_socket),
         ];
       }),
     ),

@@ -23,6 +23,7 @@ import type { TcpTelemetry } from './upstream/tcp-connection.js';
 import { AdsClient } from './xds/ads-client.js';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
+import { rejectDownstreamTls } from './xds/compile-tls.js';
 import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, ownListeners, serviceConfigName } from './xds/subscriptions.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -87,16 +88,13 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     listenerNames: undefined,
     serviceConfigNames: [configName],
     apply(resources) {
+      for (const name of [OUTBOUND_LISTENER, inboundName]) rejectDownstreamTls(resources.listeners.get(name));
       outboundConfig = compileProxyConfig({ ...resources, listeners: ownListeners(resources.listeners, inboundName) }, outboundConfig, clusterContext);
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
       inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
       tcpListeners.update(outboundConfig.tcpListeners);
       // The MeshConfig's sampling, the same on every listener: the outbound one's is the sidecar's.
-      const sampling = outboundConfig.listeners.get(OUTBOUND_LISTENER)?.traceSampling;
-      if (sampling !== undefined && sampling !== tracing.samplingRatio) {
-        tracing.setSamplingRatio(sampling);
-        logger.info({ traceSampling: sampling }, 'trace sampling changed');
-      }
+      if (tracing.followSampling(outboundConfig.listeners.get(OUTBOUND_LISTENER)?.traceSampling)) logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');
     },
     applyServiceConfigs(resources) {
       const resource = resources.get(configName);

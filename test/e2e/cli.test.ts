@@ -47,7 +47,7 @@ describe('pilotfish CLI', () => {
     ['a proxy-config against nothing', ['proxy-config', '127.0.0.1:1', 'routes'], /cannot reach the sidecar admin at http:\/\/127\.0\.0\.1:1\/config_dump/],
     ['an apply without a file', ['apply'], /required option '-f, --filename <file\|dir>' not specified/],
     ['an apply of a file that does not exist', ['apply', '-f', '/nonexistent/mesh.yaml'], /^pilotfish: cannot read \/nonexistent\/mesh\.yaml: ENOENT/],
-    ['a kind it does not know', ['get', 'gateways'], /"gateways" is not a kind this control plane knows \(Route, DestinationPolicy/],
+    ['a kind it does not know', ['get', 'virtualservices'], /"virtualservices" is not a kind this control plane knows \(Route, DestinationPolicy/],
     ['a rollback to a version that is not a number', ['rollback', 'last'], /"last" is not a version \(a positive integer\)/],
     ['a history against nothing', ['history', '--control-plane', '127.0.0.1:1'], /^pilotfish: cannot reach the control plane at 127\.0\.0\.1:1: .*ECONNREFUSED/],
     ['a status against nothing', ['status', '--control-plane-admin', '127.0.0.1:1'], /cannot reach the control plane admin at http:\/\/127\.0\.0\.1:1\/debug\/registry/],

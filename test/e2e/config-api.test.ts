@@ -15,20 +15,10 @@ import type { ConfigEvent__Output } from '../../proto/gen/pilotfish/v1/ConfigEve
 import { pilotfish } from '../../proto/pilotfish.js';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
-import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { REVIEWS_SUBSETS, startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 import { cliPath, waitFor } from '../support/processes.js';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
-
-const POLICY = `apiVersion: pilotfish.dev/v1
-kind: DestinationPolicy
-metadata: { name: reviews }
-spec:
-  host: reviews
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
 
 /** Every request to reviews goes to `subset`; the response header names the rule (the marker). */
 const route = (subset: string, marker: string, timeout = '2s') => `apiVersion: pilotfish.dev/v1
@@ -87,7 +77,7 @@ describe('Config API and CLI', () => {
     await mesh.waitForEndpoints(REVIEWS, 2);
     files = await mkdtemp(join(tmpdir(), 'pilotfish-config-api-'));
     await mkdir(join(files, 'mesh'));
-    await writeFile(join(files, 'mesh', 'policy.yaml'), POLICY);
+    await writeFile(join(files, 'mesh', 'policy.yaml'), REVIEWS_SUBSETS);
     await writeFile(join(files, 'mesh', 'route.yml'), route('v2', 'to-v2'));
     await writeFile(join(files, 'mesh', 'notes.txt'), 'not config');
     await writeFile(join(files, 'route-v1.yml'), route('v1', 'to-v1'));

@@ -1,15 +1,8 @@
 // `pilotfish proxy-config` against a running sidecar: what it holds, as tables a user reads.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { useTwoServiceMesh } from '../support/mesh.js';
-import { cliPath } from '../support/processes.js';
-
-function pilotfish(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
-  );
-}
+import { runCli as pilotfish } from '../support/processes.js';
 
 describe('pilotfish proxy-config', () => {
   const mesh = useTwoServiceMesh();
@@ -18,8 +11,8 @@ describe('pilotfish proxy-config', () => {
   it('lists the listeners with their route source and filters', async () => {
     const { code, stdout } = await pilotfish(['proxy-config', mesh.current.frontend.admin, 'listeners']);
     assert.equal(code, 0);
-    assert.match(stdout, /^NAME\s+ADDRESS\s+ROUTES\s+HTTP FILTERS$/m);
-    assert.match(stdout, /^outbound\s+0\.0\.0\.0:15001\s+outbound\s+router$/m);
+    assert.match(stdout, /^NAME\s+ADDRESS\s+ROUTES\s+HTTP FILTERS\s+TLS$/m);
+    assert.match(stdout, /^outbound\s+0\.0\.0\.0:15001\s+outbound\s+router\s+-$/m);
   });
 
   it('lists the routes by virtual host with match and destination', async () => {

@@ -7,20 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp, startNamedApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
-import { countAnswers, startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { countAnswers, REVIEWS_SUBSETS, startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 import { waitFor } from '../support/processes.js';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
-
-const SUBSETS = `apiVersion: pilotfish.dev/v1
-kind: DestinationPolicy
-metadata: { name: reviews }
-spec:
-  host: reviews
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
 
 function route(spec: string): string {
   return `apiVersion: pilotfish.dev/v1
@@ -49,7 +39,7 @@ describe('traffic routing policies', () => {
     await mesh.addInstance('reviews', v1, { version: 'v1' });
     await mesh.addInstance('reviews', v2, { version: 'v2' });
     await mesh.waitForEndpoints(REVIEWS, 2);
-    await mesh.applyConfig('reviews-subsets.yaml', SUBSETS, `${REVIEWS}~v2`);
+    await mesh.applyConfig('reviews-subsets.yaml', REVIEWS_SUBSETS, `${REVIEWS}~v2`);
   });
 
   after(async () => {

@@ -13,6 +13,17 @@ import { httpRequest, type HttpResult } from './http.js';
 import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from './processes.js';
 import { register, registryClient } from './registry-client.js';
 
+/** The reviews service's DestinationPolicy with subsets v1 and v2 by the version label. */
+export const REVIEWS_SUBSETS = `apiVersion: pilotfish.dev/v1
+kind: DestinationPolicy
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets:
+    - { name: v1, labels: { version: v1 } }
+    - { name: v2, labels: { version: v2 } }
+`;
+
 export interface PolicyMesh {
   controlPlane: ControlPlaneProcess;
   client: SidecarProcess;

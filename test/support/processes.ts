@@ -1,6 +1,6 @@
 // Starts the real `pilotfish` processes for cross-component tests, on 127.0.0.1 with ports the OS
 // picks (each process logs the addresses it bound), and stops them by PID.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { packageRoot } from '../../proto/paths.js';
@@ -87,6 +87,13 @@ export async function startCli(
   }
 }
 
+/** Runs `pilotfish ARGS` to its end: exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+  );
+}
+
 export interface ControlPlaneProcess extends RunningProcess {
   grpc: string;
   admin: string;
@@ -138,6 +145,22 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   });
   await waitFor(async () => (await fetch(`http://${sidecar.admin}/ready`)).status === 200, `sidecar ${options.service} /ready`);
   return sidecar;
+}
+
+export interface GatewayProcess extends RunningProcess {
+  admin: string;
+  /** Where each server of the Gateway is bound, by listener name, once /ready. */
+  listeners: Map<string, string>;
+}
+
+/** Starts `pilotfish gateway` for Gateway `gateway` (namespace/name), its first server on an OS-picked port; waits for /ready. */
+export async function startGateway(gateway: string, controlPlane: string): Promise<GatewayProcess> {
+  const args = ['gateway', '--gateway', gateway, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--control-plane', controlPlane];
+  const [running, record] = await startCli(args, 'gateway started');
+  const admin = String(record.admin);
+  await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `gateway ${gateway} /ready`);
+  const { listeners } = (await (await fetch(`http://${admin}/listeners`)).json()) as { listeners: Array<{ name: string; address: string }> };
+  return Object.assign(running, { admin, listeners: new Map(listeners.map((listener) => [listener.name, listener.address])) });
 }
 
 /** Polls `check` every 25 ms until it is true; fails naming `what` after `timeoutMs`. */

@@ -4,6 +4,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Do
 import type { z } from 'zod';
 import { documentLabel, formatPath, type ConfigError } from './config-error.js';
 import { destinationPolicySchema, type DestinationPolicyDocument } from './destination-policy-schema.js';
+import { gatewaySchema, type GatewayDocument } from './gateway-schema.js';
 import { meshConfigSchema, type MeshConfigDocument } from './mesh-config-schema.js';
 import { rateLimitSchema, type RateLimitDocument } from './rate-limit-schema.js';
 import { routeSchema, type RouteDocument } from './route-schema.js';
@@ -18,6 +19,7 @@ export const KIND_SCHEMAS = {
   Service: serviceSchema,
   ServiceConfig: serviceConfigSchema,
   MeshConfig: meshConfigSchema,
+  Gateway: gatewaySchema,
 } as const;
 export type Kind = keyof typeof KIND_SCHEMAS;
 
@@ -25,7 +27,7 @@ export type Kind = keyof typeof KIND_SCHEMAS;
 const MAX_DOCUMENT_CHARS = 1024 * 1024;
 export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
-export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument | ServiceConfigDocument | MeshConfigDocument;
+export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument | ServiceConfigDocument | MeshConfigDocument | GatewayDocument;
 
 /** A validated document and where it came from. */
 export interface SourcedDocument<D extends AnyDocument = AnyDocument> {

@@ -114,7 +114,7 @@ describe('config validation', () => {
     ['a duration without a unit', doc('DestinationPolicy', 'ratings', '  host: ratings\n  connectionPool:\n    idleTimeout: 30\n'),
       /spec\.connectionPool\.idleTimeout: must be a string, got number 30/],
     ['an unknown kind', 'apiVersion: pilotfish.dev/v1\nkind: VirtualService\nmetadata: { name: x }\nspec: {}\n',
-      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig, MeshConfig\)$/],
+      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig, MeshConfig, Gateway\)$/],
     ['an unknown apiVersion', 'apiVersion: networking.istio.io/v1\nkind: Route\nmetadata: { name: x }\nspec: {}\n',
       /^f\.yaml:1: Route "x": apiVersion: "networking\.istio\.io\/v1" is not supported; use pilotfish\.dev\/v1$/],
     ['an unknown field', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retry: { attempts: 2 }\n'),

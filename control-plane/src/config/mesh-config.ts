@@ -3,6 +3,8 @@
 import { formatPath, type ConfigError } from './config-error.js';
 import { parseConfigFile, type AnyDocument, type ConfigFile, type SourcedDocument } from './config-documents.js';
 import type { DestinationPolicyDocument } from './destination-policy-schema.js';
+import { appliesToMesh, attachmentProblems } from './gateway-attachments.js';
+import type { GatewayDocument } from './gateway-schema.js';
 import { DEFAULT_MESH_SETTINGS, type MeshConfigDocument, type MeshSettings } from './mesh-config-schema.js';
 import type { RateLimitDocument } from './rate-limit-schema.js';
 import type { RouteDocument } from './route-schema.js';
@@ -17,14 +19,15 @@ export interface MeshConfig {
   rateLimits: readonly RateLimitDocument[];
   services: readonly ServiceDocument[];
   serviceConfigs: readonly ServiceConfigDocument[];
+  gateways: readonly GatewayDocument[];
   /** The MeshConfig document's settings, or the defaults without one. */
   mesh: MeshSettings;
 }
 
-export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], mesh: DEFAULT_MESH_SETTINGS };
+export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], gateways: [], mesh: DEFAULT_MESH_SETTINGS };
 
 /** Documents about one service, named by their target field. */
-type ServiceScopedDocument = Exclude<AnyDocument, ServiceDocument | MeshConfigDocument>;
+type ServiceScopedDocument = Exclude<AnyDocument, ServiceDocument | GatewayDocument | MeshConfigDocument>;
 
 /** The field naming the service a document is about: `spec.service` for ServiceConfig, else `spec.host`. */
 function targetOf(document: ServiceScopedDocument): { path: PropertyKey[]; name: string } {
@@ -83,6 +86,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
       declared.add(resolveService(metadata.name, metadata.namespace).fqdn);
       continue;
     }
+    if (source.document.kind === 'Gateway') continue;
     if (source.document.kind === 'MeshConfig') {
       // Mesh-wide settings: two would leave which one holds to the order of files.
       if (meshConfig) errors.push(at(source, ['metadata', 'name'], `the mesh already has a MeshConfig: ${meshConfig.label} at ${where(meshConfig)}; a mesh has at most one`));
@@ -92,9 +96,11 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     const target = targetOf(source.document);
     const host = resolveService(target.name, metadata.namespace).fqdn;
     const hostKey = `${kind}/${host}`;
-    const other = byHost.get(hostKey);
+    // A Route for gateways only may share its service with the mesh's Route (gateway-attachments.ts checks its hosts).
+    const isPerService = source.document.kind !== 'Route' || appliesToMesh(source.document);
+    const other = isPerService ? byHost.get(hostKey) : undefined;
     if (other) errors.push(at(source, target.path, `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its ${kind === 'ServiceConfig' ? 'parameters' : 'rules'} in one document`));
-    else byHost.set(hostKey, source);
+    else if (isPerService) byHost.set(hostKey, source);
     if (source.document.kind === 'DestinationPolicy') subsets.set(host, new Set((source.document.spec.subsets ?? []).map((subset) => subset.name)));
   }
 
@@ -119,7 +125,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   };
   for (const source of byName.values()) {
     const document = source.document as AnyDocument;
-    if (document.kind === 'Service' || document.kind === 'MeshConfig') continue;
+    if (document.kind === 'Service' || document.kind === 'Gateway' || document.kind === 'MeshConfig') continue;
     const target = targetOf(document);
     checkService(source, target.path, target.name);
     if (document.kind !== 'Route') continue;
@@ -137,6 +143,11 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     });
   }
 
+  const sources = new Map([...byName.values()].map((source) => [source.document, source]));
+  const gateways = new Map([...sources.keys()].flatMap((document) => (document.kind === 'Gateway' ? [[`${document.metadata.namespace}/${document.metadata.name}`, document] as const] : [])));
+  const routes = [...sources.keys()].filter((document): document is RouteDocument => document.kind === 'Route');
+  for (const problem of attachmentProblems(routes, gateways)) errors.push(at(sources.get(problem.route) as SourcedDocument, problem.path, problem.message));
+
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors), notes };
   const accepted = [...byName.values()];
   const ofKind = <K extends AnyDocument['kind']>(kind: K) =>
@@ -151,6 +162,7 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
       rateLimits: ofKind('RateLimit'),
       services: ofKind('Service'),
       serviceConfigs: ofKind('ServiceConfig'),
+      gateways: ofKind('Gateway'),
       mesh: ofKind('MeshConfig')[0]?.spec ?? DEFAULT_MESH_SETTINGS,
     },
   };

@@ -1,6 +1,7 @@
 // The Route kind (like Istio's VirtualService): how callers' requests to one service are routed —
 // rules in order, first match wins; a request that matches no rule goes to the whole service.
 import { z } from 'zod';
+import { hostPatternSchema, MESH } from './gateway-schema.js';
 import {
   documentSchema,
   durationSchema,
@@ -86,10 +87,23 @@ const ruleSchema = z
     }
   });
 
-export const routeSpecSchema = z.strictObject({
-  host: serviceNameSchema,
-  rules: z.array(ruleSchema).min(1),
-});
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+const gatewayRefSchema = z.string().regex(new RegExp(`^(${DNS_LABEL}/)?${DNS_LABEL}$`), { message: `is not a Gateway: "name", "namespace/name", or "${MESH}" for the sidecars` });
+
+export const routeSpecSchema = z
+  .strictObject({
+    host: serviceNameSchema,
+    // Where the rules apply: Gateways by name, and "mesh" for the sidecars (the default).
+    gateways: z.array(gatewayRefSchema).min(1).optional(),
+    // The host names clients send to the gateways (default: the service's own names).
+    hosts: z.array(hostPatternSchema).min(1).optional(),
+    rules: z.array(ruleSchema).min(1),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.hosts !== undefined && (spec.gateways ?? [MESH]).every((gateway) => gateway === MESH)) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'is for routes attached to a Gateway: add spec.gateways' });
+    }
+  });
 
 export const routeSchema = documentSchema('Route', routeSpecSchema);
 export type RouteDocument = z.infer<typeof routeSchema>;

@@ -32,6 +32,17 @@ export function ruleRoutes(route: RouteDocument, hashPolicyOf: HashPolicyOf): ob
   return routes;
 }
 
+/** The route that sends what no rule matched to the whole service. */
+export function serviceRoute(fqdn: string, hashPolicyOf: HashPolicyOf): object {
+  const hash = hashPolicyOf(fqdn);
+  return { name: 'default', match: { prefix: '/' }, route: { cluster: fqdn, ...(hash ? { hash_policy: hash } : {}) } };
+}
+
+/** Whether some rule injects faults: the listener then needs the fault filter. */
+export function hasFaults(routes: readonly RouteDocument[]): boolean {
+  return routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
+}
+
 export function routeMatch(match: RouteMatch): object {
   const out: Record<string, unknown> = pathMatch(match.path);
   const headers: object[] = Object.entries(match.headers ?? {}).map(([name, value]) => headerMatcher(name, value));

@@ -3,29 +3,29 @@
 // host name for proxyless gRPC clients, an EDS cluster with its load assignment per service and per
 // subset, each service's `inbound|FQDN` listener (its rate limits), an `outbound|PORT||FQDN` TCP
 // listener per TCP port a Service declares, and each ServiceConfig (app parameters) as a
-// pilotfish.v1.ServiceConfig named by the service FQDN.
+// pilotfish.v1.ServiceConfig named by the service FQDN. A gateway's group gets the same clusters
+// and, instead of the sidecar listeners, its Gateway's servers (gateway.ts). Every HTTP listener
+// carries the MeshConfig's tracing and access log (observability.ts).
 import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
-import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
+import { HCM_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
 import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
+import { appliesToMesh } from '../config/gateway-attachments.js';
 import { EMPTY_MESH_CONFIG, type MeshConfig } from '../config/mesh-config.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
+import { gatewayOfGroup, gatewayResources } from './gateway.js';
+import { ADS_SOURCE, httpConnectionManager, httpFilters } from './http-connection-manager.js';
 import { inboundListener, inboundListenerName, WEBSOCKET_UPGRADES } from './inbound.js';
 import { hcmObservability } from './observability.js';
 import { serviceDomains, serviceFqdn } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
-import { FAULT_FILTER_NAME, FAULT_TYPE_URL, ruleRoutes } from './route-rules.js';
+import { hasFaults, ruleRoutes, serviceRoute } from './route-rules.js';
 import { serviceConfigName, serviceConfigResource } from './service-config.js';
 import { tcpListener, tcpListenerName } from './tcp.js';
 
 export const OUTBOUND = 'outbound';
 
-const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
-const ROUTER_FILTER = { name: ROUTER_FILTER_NAME, typed_config: { '@type': TYPE_URL.router } };
-// Without a config of its own the fault filter injects nothing; routes' per-filter configs do. It
-// is in the chain only while some route has one, so a mesh without faults keeps the bare router.
-const FAULT_FILTER = { name: FAULT_FILTER_NAME, typed_config: { '@type': FAULT_TYPE_URL } };
 const CONNECT_TIMEOUT = { seconds: 5 };
 // Kubernetes' well-known topology labels give an instance its locality.
 const REGION_LABEL = 'topology.kubernetes.io/region';
@@ -40,7 +40,13 @@ interface MeshService {
   instances: readonly ServiceInstance[];
 }
 
-export function translate(services: readonly ServiceView[], namespace: string, config: MeshConfig = EMPTY_MESH_CONFIG): ResourceSnapshot {
+/**
+ * The resources of one node group: a namespace's sidecars and proxyless clients, or one gateway
+ * (its group named by gatewayGroup), which gets its Gateway's servers instead of sidecar listeners.
+ */
+export function translate(services: readonly ServiceView[], group: string, config: MeshConfig = EMPTY_MESH_CONFIG): ResourceSnapshot {
+  const namespace = group;
+  const gateway = gatewayOfGroup(group);
   const snapshot: ResourceSnapshot = {
     [TYPE_URL.cluster]: new Map(),
     [TYPE_URL.endpoint]: new Map(),
@@ -49,7 +55,8 @@ export function translate(services: readonly ServiceView[], namespace: string, c
     [TYPE_URL.serviceConfig]: new Map(),
   };
   const policies = new Map(config.destinationPolicies.map((policy) => [resolveService(policy.spec.host, policy.metadata.namespace).fqdn, policy.spec]));
-  const routes = new Map(config.routes.map((route) => [resolveService(route.spec.host, route.metadata.namespace).fqdn, route]));
+  const meshRoutes = config.routes.filter(appliesToMesh);
+  const routes = new Map(meshRoutes.map((route) => [resolveService(route.spec.host, route.metadata.namespace).fqdn, route]));
   const rateLimits = new Map(config.rateLimits.map((limit) => [resolveService(limit.spec.host, limit.metadata.namespace).fqdn, limit]));
   const meshServices = meshServicesOf(services, config);
 
@@ -75,15 +82,19 @@ export function translate(services: readonly ServiceView[], namespace: string, c
       snapshot[TYPE_URL.cluster].set(name, cluster(name, protocol, subsetPolicy(policy as NonNullable<typeof policy>, subset)));
       snapshot[TYPE_URL.endpoint].set(name, loadAssignment(name, selected));
     }
-    if (protocol === 'tcp') continue;
+    if (protocol === 'tcp' || gateway !== undefined) continue;
     snapshot[TYPE_URL.listener].set(inboundListenerName(fqdn), inboundListener(fqdn, rateLimits.get(fqdn), observability));
     const domains = serviceDomains(service.name, service.namespace, namespace);
     const route = routes.get(fqdn);
-    const hash = hashPolicyOf(fqdn);
-    const defaultRoute = { name: 'default', match: { prefix: '/' }, route: { cluster: fqdn, ...(hash ? { hash_policy: hash } : {}) } };
-    const virtualHost = { name: fqdn, domains, routes: [...(route ? ruleRoutes(route, hashPolicyOf) : []), defaultRoute] };
+    const virtualHost = { name: fqdn, domains, routes: [...(route ? ruleRoutes(route, hashPolicyOf) : []), serviceRoute(fqdn, hashPolicyOf)] };
     virtualHosts.push(virtualHost);
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
+  }
+  if (gateway !== undefined) {
+    const resources = gatewayResources(gateway, config, hashPolicyOf);
+    snapshot[TYPE_URL.listener] = resources.listeners;
+    snapshot[TYPE_URL.route] = resources.routes;
+    return snapshot;
   }
   for (const service of config.services) {
     const fqdn = resolveService(service.metadata.name, service.metadata.namespace).fqdn;
@@ -91,8 +102,7 @@ export function translate(services: readonly ServiceView[], namespace: string, c
       if (protocol === 'tcp') snapshot[TYPE_URL.listener].set(tcpListenerName(port, fqdn), tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool));
     }
   }
-  const hasFaults = config.routes.some((route) => route.spec.rules.some((rule) => rule.fault !== undefined));
-  snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults, observability));
+  snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults(meshRoutes), observability));
   snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
   // Every group holds every service's config (as it holds every cluster); a sidecar asks by name
   // for its own service's only, and is pushed only when that one changes.
@@ -125,19 +135,7 @@ function meshServicesOf(services: readonly ServiceView[], config: MeshConfig): M
   return [...byFqdn.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 }
 
-function httpConnectionManager(statPrefix: string, routes: object, httpFilters: readonly object[] = [ROUTER_FILTER]): object {
-  return {
-    '@type': TYPE_URL.httpConnectionManager,
-    stat_prefix: statPrefix,
-    codec_type: 'AUTO',
-    // Callers write `backend:8080`; the port names the service's port, not a different host.
-    strip_any_host_port: true,
-    ...routes,
-    http_filters: httpFilters,
-  };
-}
-
-function outboundListener(hasFaults: boolean, observability: object): object {
+function outboundListener(withFaults: boolean, observability: object): object {
   return {
     name: OUTBOUND,
     address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
@@ -150,7 +148,7 @@ function outboundListener(hasFaults: boolean, observability: object): object {
               rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
               ...observability,
               upgrade_configs: WEBSOCKET_UPGRADES,
-            }, hasFaults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER]),
+            }, httpFilters(withFaults)),
           },
         ],
       },

@@ -3,6 +3,7 @@
 // It knows the cache and a `send` function, not gRPC (ads-server.ts binds it to a call).
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import { RESOURCE_TYPE_URLS, TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
+import { gatewayGroup } from '../translate/gateway.js';
 import type { CachedResource, SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
 import type { XdsMetrics } from './xds-metrics.js';
@@ -99,7 +100,8 @@ export class AdsStream {
     if (!node?.id) throw new AdsProtocolError('the first DiscoveryRequest of a stream must carry node.id');
     const metadata = structToObject(node.metadata);
     const namespace = typeof metadata.NAMESPACE === 'string' && metadata.NAMESPACE !== '' ? metadata.NAMESPACE : 'default';
-    const group = namespace;
+    // A gateway (ROLE gateway, GATEWAY namespace/name) gets its Gateway's group; others their namespace's.
+    const group = metadata.ROLE === 'gateway' && typeof metadata.GATEWAY === 'string' ? gatewayGroup(metadata.GATEWAY) : namespace;
     this.status = {
       streamId: this.options.streamId,
       nodeId: node.id,

@@ -1,6 +1,7 @@
-// The sidecar's admin listener (bind it to loopback): readiness, what it holds (/config_dump), its
-// clusters and endpoints with counters, Prometheus metrics (/stats/prometheus), a graceful stop,
-// and the app's config API (/v1/config). Endpoints are a table keyed by method and path.
+// The admin listener of a sidecar or gateway (bind it to loopback): readiness, what it holds
+// (/config_dump), its clusters and endpoints with counters, Prometheus metrics (/stats/prometheus),
+// a gateway's bound listeners (/listeners), a graceful stop, and the app's config API (/v1/config).
+// Endpoints are a table keyed by method and path.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -17,6 +18,8 @@ export interface AdminSources {
   clusters(): Iterable<Cluster>;
   /** Called once the answer to POST /quitquitquit is out. */
   quit(): void;
+  /** The proxy listeners and where they are bound (GET /listeners); a gateway binds them as config says. */
+  listeners?(): Array<{ name: string; address: string; tls: boolean }>;
   /** Served on GET /stats/prometheus. */
   metrics?: MetricsRegistry;
   /** The parameters this instance's app reads on GET /v1/config. */
@@ -52,7 +55,8 @@ export function createAdminListener(sources: AdminSources): Listener {
       },
     ],
   ]);
-  const { appConfig, metrics } = sources;
+  const { appConfig, metrics, listeners } = sources;
+  if (listeners) endpoints.set('GET /listeners', (res) => json(res, 200, { listeners: listeners() }));
   if (metrics) {
     endpoints.set('GET /stats/prometheus', (res) => {
       metrics.metrics().then(

@@ -1,7 +1,9 @@
-// An HTTP/1.1 listener of the sidecar (inbound or outbound), the top of the request path: accepts,
-// answers malformed requests, and hands each request to the router with the config version in
-// force. close() stops accepting and lets in-flight requests finish.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// An HTTP/1.1 listener of the sidecar (inbound or outbound) or of a gateway (plain or TLS), the top
+// of the request path: accepts, answers malformed requests, and hands each request to the router
+// with the config version in force. close() stops accepting and lets in-flight requests finish.
+import { createServer, type IncomingMessage, type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { routeRequest, type RoutingConfig } from '../router/router.js';
 import type { AccessLog } from '../telemetry/access-log.js';
@@ -25,7 +27,14 @@ export interface ProxyListenerOptions {
    * logged when the listener's config asks for an access log, and traced.
    */
   telemetry?: { metrics: RequestMetrics; local: LocalService; accessLog: AccessLog; tracing?: Tracing };
+  /** Terminate TLS with this key and certificate (a gateway's HTTPS server); plain HTTP without. */
+  tls?: Pick<SecureContextOptions, 'key' | 'cert'>;
   logger: Logger;
+}
+
+export interface ProxyListener extends Listener {
+  /** TLS listeners only: the key and certificate new connections get from now on. */
+  setTls?(tls: Pick<SecureContextOptions, 'key' | 'cert'>): void;
 }
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -34,7 +43,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 // A client gets this long to send its request headers; bodies may stream for as long as they take.
 const HEADERS_TIMEOUT_MS = 60_000;
 
-export function createProxyListener({ name, getConfig, source, telemetry, logger }: ProxyListenerOptions): Listener {
+export function createProxyListener({ name, getConfig, source, telemetry, tls, logger }: ProxyListenerOptions): ProxyListener {
   let active = 0;
   let isDraining = false;
   let onDrained: (() => void) | undefined;
@@ -67,7 +76,9 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
     routeRequest(routes, config.clusters, req, res, source);
   }
 
-  const server = createServer(
+  // Over TLS: the same server options and request handler.
+  const create = tls === undefined ? createServer : (options: ServerOptions, onRequest: RequestListener) => createTlsServer({ ...options, ...tls }, onRequest);
+  const server = create(
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
     (req, res) => {
       active++;
@@ -89,6 +100,7 @@ export function createProxyListener({ name, getConfig, source, telemetry, logger
   server.on('upgrade', upgrades.accept);
 
   return {
+    ...(tls === undefined ? {} : { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => (server as TlsServer).setSecureContext(next) }),
     listen: (host, port) => listenOn(server, name, host, port, logger),
     async close(drainMs) {
       isDraining = true;

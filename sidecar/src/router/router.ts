@@ -3,6 +3,7 @@
 // rewrites, header edits, mirrors — and hands the exchange to the upstream layer (an upgrade, to a
 // tunnel). Everything it reads was compiled with the config version; a request does lookups only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import type { AccessLogFormat } from '../telemetry/access-log.js';
@@ -130,7 +131,8 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
   }
   const method = req.method ?? 'GET';
   const path = action.prefixRewrite === undefined ? target.path : rewritePath(action.prefixRewrite, target.path);
-  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source, exchange?.span);
+  // A gateway's HTTPS server hands the router TLS sockets.
+  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source, exchange?.span, (req.socket as TLSSocket).encrypted === true);
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
   const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
   if (isUpgrade(req)) {

@@ -59,6 +59,13 @@ export class Tracing {
     this.#sampler.setRatio(ratio);
   }
 
+  /** Follows the MeshConfig's sampling as a listener of the config in force carries it; true when it changed. */
+  followSampling(ratio: number | undefined): boolean {
+    if (ratio === undefined || ratio === this.samplingRatio) return false;
+    this.setSamplingRatio(ratio);
+    return true;
+  }
+
   get stats(): Readonly<SpanExportStats> {
     return this.#export.stats;
   }

@@ -39,6 +39,11 @@ describe('upstream request headers', () => {
     it(name, () => assert.deepEqual(pairs(upstreamRequestHeaders(raw, 'backend:8080', remote)), expected));
   }
 
+  it('says https in x-forwarded-proto for a request that came over TLS, unless the request says', () => {
+    assert.equal(new Map(pairs(upstreamRequestHeaders([], 'b', undefined, undefined, undefined, true))).get('x-forwarded-proto'), 'https');
+    assert.equal(new Map(pairs(upstreamRequestHeaders(['X-Forwarded-Proto', 'http'], 'b', undefined, undefined, undefined, true))).get('X-Forwarded-Proto'), 'http');
+  });
+
   it('gives a request without one a fresh x-request-id', () => {
     const [first, second] = [0, 1].map(() => new Map(pairs(upstreamRequestHeaders([], 'b', undefined))).get('x-request-id'));
     assert.match(first ?? '', /^[0-9a-f-]{36}$/);

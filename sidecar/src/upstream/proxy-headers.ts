@@ -39,11 +39,12 @@ export const SOURCE_HEADER = 'x-pilotfish-source';
 /**
  * The request headers for the upstream as a flat [name, value, …] list from the downstream's raw
  * headers: hop-by-hop removed, Host set to the request's authority, x-forwarded-for appended,
- * x-forwarded-proto and x-request-id added when absent, and the source service when `source` is
- * given (a value the app sent is replaced, never trusted). With `span`, the trace headers carry that
- * span instead of the caller's: traceparent and tracestate, and b3 / x-b3-* if the caller sent them.
+ * x-forwarded-proto (`https` when the request came over TLS) and x-request-id added when absent,
+ * and the source service when `source` is given (a value the app sent is replaced, never trusted).
+ * With `span`, the trace headers carry that span instead of the caller's: traceparent and
+ * tracestate, and b3 / x-b3-* if the caller sent them.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined, source?: string, span?: Span): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined, source?: string, span?: Span, isTls = false): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
@@ -79,7 +80,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
   }
   if (remoteAddress !== undefined) forwardedFor = forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`;
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
-  if (!hasProto) out.push('x-forwarded-proto', 'http');
+  if (!hasProto) out.push('x-forwarded-proto', isTls ? 'https' : 'http');
   if (!hasRequestId) out.push('x-request-id', randomUUID());
   if (source !== undefined) out.push(SOURCE_HEADER, source);
   if (span !== undefined) appendTraceHeaders(out, span, b3Formats);

@@ -23,7 +23,7 @@ export interface AdsClientOptions {
   nodeId: string;
   /** Node metadata: NAMESPACE picks the node group; SERVICE, ROLE and INSTANCE_ID are for status. */
   metadata: Record<string, string>;
-  /** The listeners to ask for by name; undefined: every listener (a wildcard LDS subscription). */
+  /** The listeners to ask for by name; undefined: every listener of its group (a wildcard LDS subscription: a sidecar's TCP listeners, a gateway's servers). */
   listenerNames: string[] | undefined;
   /** The ServiceConfig resources to ask for by name (this sidecar's own service). */
   serviceConfigNames: string[];

@@ -1,6 +1,7 @@
 // Checks a Listener: one filter chain holding one HttpConnectionManager whose HTTP filters end
-// with the router, and routes by RDS over ADS or inline, with the upgrades it allows. Yields what
-// the router needs from it.
+// with the router, and routes by RDS over ADS or inline, with the upgrades it allows; TLS to
+// terminate when the chain has a transport socket (a gateway's HTTPS server). Yields what the
+// router and listener need from it.
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
 import type { HttpConnectionManager__Output } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
@@ -14,6 +15,7 @@ import { durationMs } from './duration.js';
 import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
 import { FAULT_FILTER_NAME } from './compile-route-action.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
+import { compileDownstreamTls, type ServerTls } from './compile-tls.js';
 
 /** What a listener says about routing its HTTP requests. */
 export interface CompiledListener {
@@ -31,13 +33,12 @@ export interface CompiledListener {
   upgradeTypes: ReadonlySet<string>;
   /** stream_idle_timeout, applied to upgraded connections; 0: none. */
   streamIdleTimeoutMs: number;
+  /** The key and certificate to terminate TLS with; undefined for plain HTTP. */
+  tls: ServerTls | undefined;
 }
 
 export const UNSUPPORTED_LISTENER: UnsupportedFields = [['default_filter_chain', 'a default filter chain']];
-export const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [
-  ['filter_chain_match', 'filter chain matching'],
-  ['transport_socket', 'TLS (transport_socket)'],
-];
+export const UNSUPPORTED_FILTER_CHAIN: UnsupportedFields = [['filter_chain_match', 'filter chain matching']];
 const UNSUPPORTED_HCM: UnsupportedFields = [
   ['strip_matching_host_port', 'strip_matching_host_port (use strip_any_host_port)'],
 ];
@@ -71,10 +72,11 @@ export function compileListener(listener: Listener__Output): CompiledListener {
   if (typedConfig['@type'] !== TYPE_URL.httpConnectionManager) {
     throw configError(resource, path, `expected ${TYPE_URL.httpConnectionManager}, got ${typedConfig['@type'] ?? 'none'}`);
   }
-  return compileHttpConnectionManager(resource, path, typedConfig);
+  const tls = chain.transport_socket ? compileDownstreamTls(resource, 'filter_chains[0].transport_socket', chain.transport_socket) : undefined;
+  return { ...compileHttpConnectionManager(resource, path, typedConfig), tls };
 }
 
-function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: HttpConnectionManager__Output): CompiledListener {
+function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: HttpConnectionManager__Output): Omit<CompiledListener, 'tls'> {
   rejectUnsupported(resource, path, hcm, UNSUPPORTED_HCM);
   if (hcm.codec_type !== undefined && !SUPPORTED_CODECS.has(hcm.codec_type)) {
     throw configError(resource, `${path}.codec_type`, `${hcm.codec_type} is not supported by this sidecar yet (AUTO, HTTP1)`);

@@ -8,6 +8,9 @@ import { configError, rejectUnsupported, type ResourceRef, type UnsupportedField
 import { UNSUPPORTED_FILTER_CHAIN, UNSUPPORTED_LISTENER } from './compile-listener.js';
 import { durationMs } from './duration.js';
 
+// A TCP listener forwards bytes as they come: it does not terminate TLS.
+const UNSUPPORTED_TCP_FILTER_CHAIN: UnsupportedFields = [...UNSUPPORTED_FILTER_CHAIN, ['transport_socket', 'TLS (transport_socket)']];
+
 /** A TCP listener as the sidecar runs it. */
 export interface TcpProxyListener {
   name: string;
@@ -51,7 +54,7 @@ export function compileTcpProxyListener(listener: Listener__Output): TcpProxyLis
   const chains = listener.filter_chains ?? [];
   if (chains.length !== 1) throw configError(resource, 'filter_chains', `expected one filter chain, got ${chains.length}`);
   const chain = chains[0] as NonNullable<Listener__Output['filter_chains']>[number];
-  rejectUnsupported(resource, 'filter_chains[0]', chain, UNSUPPORTED_FILTER_CHAIN);
+  rejectUnsupported(resource, 'filter_chains[0]', chain, UNSUPPORTED_TCP_FILTER_CHAIN);
   const filters = chain.filters ?? [];
   if (filters.length !== 1) throw configError(resource, 'filter_chains[0].filters', `expected ${TCP_PROXY_FILTER_NAME} only, got ${filters.length} filters`);
   const path = 'filter_chains[0].filters[0].typed_config';

@@ -16,6 +16,7 @@ import { HostRegistry } from '../upstream/host-registry.js';
 import type { UpstreamHost } from '../upstream/upstream-host.js';
 import { checkCluster, compileEndpoints, edsNameOf, type CheckedCluster } from './compile-clusters.js';
 import { compileListener, type CompiledListener } from './compile-listener.js';
+import type { ServerTls } from './compile-tls.js';
 import { compileRouteConfiguration, type CompiledRoutes } from './compile-routes.js';
 import { compileTcpProxyListener, isTcpProxyListener, type TcpProxyListener } from './compile-tcp-proxy.js';
 import type { XdsResourceSet } from './resource-set.js';
@@ -120,6 +121,12 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
   // Only now, with the whole version accepted: close the pools of endpoints that disappeared.
   hosts.retain(inUse);
   return { listeners, tcpListeners, clusters, hosts, compiledFrom };
+}
+
+/** The TLS a listener terminates (a gateway's HTTPS server); undefined for a plain HTTP or a TCP listener. */
+export function listenerTls(config: ProxyConfig, name: string): ServerTls | undefined {
+  const compiled = config.compiledFrom.listeners.get(name)?.compiled;
+  return compiled !== undefined && 'tls' in compiled ? compiled.tls : undefined;
 }
 
 /** Guards reuse against a `previous` that is not the version in force (its pools may be closed). */

@@ -1,0 +1,161 @@
+// Wires one ingress gateway: the sidecar's outbound proxy at the edge of the mesh. Its ADS client
+// asks for every listener of its Gateway's node group; each listener (a server of the Gateway) is
+// bound as a proxy listener — terminating TLS for HTTPS servers — and rebound when its port or
+// protocol changes. Same routing, clusters, metrics (reporter "source", the gateway as source
+// workload), access log, tracing and admin listener as a sidecar. Nothing registers: no mesh
+// service calls a gateway.
+import type { Logger } from 'pino';
+import { formatHostPort, type HostPort } from '../../cli/host-port.js';
+import { createAdminListener } from './listeners/admin.js';
+import { createProxyListener, type ProxyListener } from './listeners/proxy-listener.js';
+import type { RoutingConfig } from './router/router.js';
+import { createAccessLog } from './telemetry/access-log.js';
+import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
+import type { TraceExportConfig } from './telemetry/trace-export-config.js';
+import { Tracing } from './telemetry/tracing.js';
+import { AdsClient } from './xds/ads-client.js';
+import { compileProxyConfig, listenerTls, type ProxyConfig } from './xds/compile.js';
+import { configError } from './xds/compile-errors.js';
+import type { ServerTls } from './xds/compile-tls.js';
+import type { XdsResourceSet } from './xds/resource-set.js';
+
+export interface GatewayOptions {
+  /** The Gateway document this process serves. */
+  name: string;
+  namespace: string;
+  controlPlane: string;
+  /** Where the Gateway's server with the lowest port binds; every other server binds its port on this host. */
+  listen: HostPort;
+  adminListen: HostPort;
+  drainMs: number;
+  /** Where spans go (OTEL_EXPORTER_OTLP_* environment variables). */
+  traceExport: TraceExportConfig;
+  logger: Logger;
+  /** Called on POST /quitquitquit. */
+  onQuit(): void;
+}
+
+export interface Gateway {
+  admin: string;
+  stop(): Promise<void>;
+}
+
+/** A Gateway server as its listener says: where to bind, and TLS for HTTPS. */
+interface ServerSpec {
+  bind: HostPort;
+  tls: ServerTls | undefined;
+}
+
+interface BoundServer extends ServerSpec {
+  listener: ProxyListener;
+  address: string;
+}
+
+// The proxy listener routes by this name; the RoutingConfig of each server maps it to its own routes.
+const ROUTES_KEY = 'outbound';
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const key = `${options.namespace}/${options.name}`;
+  const nodeId = `gateway~${options.name}.${options.namespace}`;
+  let config: ProxyConfig | undefined;
+  let servers = new Map<string, ServerSpec>();
+  let routing = new Map<string, RoutingConfig>();
+  const bound = new Map<string, BoundServer>();
+  let reconciling = Promise.resolve();
+  const tracing = new Tracing({ service: options.name, namespace: options.namespace, instanceId: nodeId, export: options.traceExport });
+
+  const ads = new AdsClient({
+    controlPlane: options.controlPlane,
+    nodeId,
+    metadata: { NAMESPACE: options.namespace, ROLE: 'gateway', GATEWAY: key },
+    listenerNames: undefined,
+    serviceConfigNames: [],
+    apply(resources) {
+      const ports = serverPorts(resources);
+      config = compileProxyConfig(resources, config);
+      const compiled = config;
+      const lowest = Math.min(...ports.values());
+      servers = new Map([...ports].map(([name, port]) => [name, { bind: port === lowest ? options.listen : { host: options.listen.host, port }, tls: listenerTls(compiled, name) }]));
+      routing = new Map([...compiled.listeners].map(([name, routes]) => [name, { listeners: new Map([[ROUTES_KEY, routes]]), clusters: compiled.clusters }]));
+      // The MeshConfig's sampling, the same on every server.
+      if (tracing.followSampling([...compiled.listeners.values()][0]?.traceSampling)) logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');
+      reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error({ err: error }, 'updating the gateway servers failed'));
+    },
+    // App parameters are for apps beside sidecars: a gateway asks for none.
+    applyServiceConfigs() {},
+    logger,
+  });
+
+  const clusters = () => config?.clusters.values() ?? [];
+  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, bindFailures: () => new Map(), spans: () => tracing.stats });
+  const accessLog = createAccessLog();
+  const telemetry = { metrics: metrics.requests, local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` }, accessLog, tracing };
+
+  /** Binds, rebinds and closes proxy listeners until they are the servers of the config in force. */
+  async function reconcile(): Promise<void> {
+    const wanted = servers;
+    for (const [name, server] of bound) {
+      const spec = wanted.get(name);
+      if (spec === undefined || formatHostPort(spec.bind) !== formatHostPort(server.bind) || (spec.tls === undefined) !== (server.tls === undefined)) {
+        bound.delete(name);
+        await server.listener.close(options.drainMs);
+        logger.info({ listener: name, address: server.address }, 'gateway server closed');
+      } else if (spec.tls !== undefined && spec.tls !== server.tls) {
+        server.listener.setTls?.(spec.tls);
+        server.tls = spec.tls;
+        logger.info({ listener: name }, 'gateway server certificate replaced');
+      }
+    }
+    for (const [name, spec] of wanted) {
+      if (bound.has(name)) continue;
+      const listener = createProxyListener({ name: ROUTES_KEY, getConfig: () => routing.get(name), source: options.name, telemetry, tls: spec.tls, logger });
+      try {
+        const address = await listener.listen(spec.bind.host, spec.bind.port);
+        const server = { ...spec, listener, address: formatHostPort({ host: address.address, port: address.port }) };
+        bound.set(name, server);
+        logger.info({ listener: name, address: server.address, tls: spec.tls !== undefined }, 'gateway server listening');
+      } catch (error) {
+        logger.error({ err: error, listener: name }, 'gateway server cannot listen; tried again on the next config update');
+      }
+    }
+  }
+
+  const admin = createAdminListener({
+    isReady: () => config !== undefined && ads.hasInitialConfig && [...servers.keys()].every((name) => bound.has(name)),
+    configDump: () => ads.configDump(),
+    clusters,
+    listeners: () => [...bound].map(([name, server]) => ({ name, address: server.address, tls: server.tls !== undefined })),
+    metrics: metrics.registry,
+    quit: options.onQuit,
+    logger,
+  });
+  const adminAddress = await admin.listen(options.adminListen.host, options.adminListen.port);
+  const addresses = { admin: formatHostPort({ host: adminAddress.address, port: adminAddress.port }) };
+  logger.info({ ...addresses, node: nodeId, gateway: key, controlPlane: options.controlPlane }, 'gateway started');
+  ads.start();
+
+  return {
+    ...addresses,
+    async stop() {
+      ads.stop();
+      await reconciling;
+      await Promise.all([...bound.values()].map((server) => server.listener.close(options.drainMs)));
+      accessLog.flush();
+      await tracing.shutdown();
+      await config?.hosts.closeAll();
+      await admin.close(0);
+    },
+  };
+}
+
+/** Each listener's port (its Gateway server's); a listener without one is refused. */
+function serverPorts(resources: XdsResourceSet): Map<string, number> {
+  const ports = new Map<string, number>();
+  for (const [name, listener] of resources.listeners) {
+    const port = listener.address?.socket_address?.port_value;
+    if (port === undefined || port < 1 || port > 65535) throw configError(`Listener "${name}"`, 'address.socket_address.port_value', `needs the server's port (1–65535), got ${port ?? 'none'}`);
+    ports.set(name, port);
+  }
+  return ports;
+}
