@@ -94,6 +94,13 @@ describe('access logs', () => {
     assert.equal(linesOf(mesh.client.output()).filter((line) => line.path === '/orders?page=2').length, 1);
   });
 
+  it('logs the request id the caller sidecar gave a request that had none, on both sides', async () => {
+    assert.equal((await mesh.request('books', '/no-id')).status, 200);
+    const [outbound, inbound] = [await lineFor(mesh.client, '/no-id'), await lineFor(books, '/no-id')];
+    assert.match(String(outbound.request_id), /^[0-9a-f-]{36}$/);
+    assert.equal(inbound.request_id, outbound.request_id);
+  });
+
   it('logs what the proxy answered itself with its response flag', async () => {
     assert.equal((await mesh.request('nowhere', '/lost')).status, 404);
     const line = await lineFor(mesh.client, '/lost');

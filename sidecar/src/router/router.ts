@@ -10,7 +10,7 @@ import type { AccessLogFormat } from '../telemetry/access-log.js';
 import { exchangeOf } from '../telemetry/exchange.js';
 import { localReply } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
-import { upstreamRequestHeaders } from '../upstream/proxy-headers.js';
+import { ensureRequestId, upstreamRequestHeaders } from '../upstream/proxy-headers.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
 import { isUpgrade } from '../upstream/upgrade-head.js';
 import { openTunnel } from '../upstream/upgrade-tunnel.js';
@@ -74,6 +74,7 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
     localReply(res, 403, `upgrade "${req.headers.upgrade ?? ''}" is not enabled on the ${routes.listenerName} listener (HttpConnectionManager upgrade_configs)`);
     return;
   }
+  ensureRequestId(req);
   const target = requestTarget(req.url ?? '', req.headers.host, routes.stripAnyHostPort);
   if (target === undefined) {
     localReply(res, 400, `request target "${req.url}" needs a Host header or an absolute http:// URI (${routes.listenerName} listener)`);

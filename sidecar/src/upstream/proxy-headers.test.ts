@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './proxy-headers.js';
+import { downstreamResponseHeaders, ensureRequestId, upstreamRequestHeaders } from './proxy-headers.js';
 
 const REQUEST_ID = 'req-1';
 
@@ -44,10 +45,16 @@ describe('upstream request headers', () => {
     assert.equal(new Map(pairs(upstreamRequestHeaders(['X-Forwarded-Proto', 'http'], 'b', undefined, undefined, undefined, true))).get('X-Forwarded-Proto'), 'http');
   });
 
-  it('gives a request without one a fresh x-request-id', () => {
-    const [first, second] = [0, 1].map(() => new Map(pairs(upstreamRequestHeaders([], 'b', undefined))).get('x-request-id'));
-    assert.match(first ?? '', /^[0-9a-f-]{36}$/);
-    assert.notEqual(first, second);
+  it('gives a request without one a fresh x-request-id, seen by the routing and sent upstream, and keeps one it has', () => {
+    const fresh = () => ({ headers: {} as IncomingHttpHeaders, rawHeaders: [] as string[] });
+    const [first, second] = [fresh(), fresh()];
+    for (const req of [first, second]) ensureRequestId(req as unknown as IncomingMessage);
+    assert.match(String(first.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    assert.notEqual(first.headers['x-request-id'], second.headers['x-request-id']);
+    assert.equal(new Map(pairs(upstreamRequestHeaders(first.rawHeaders, 'b', undefined))).get('x-request-id'), first.headers['x-request-id']);
+    const given = { headers: { 'x-request-id': 'r-1' } as IncomingHttpHeaders, rawHeaders: ['X-Request-Id', 'r-1'] };
+    ensureRequestId(given as unknown as IncomingMessage);
+    assert.deepEqual(given.rawHeaders, ['X-Request-Id', 'r-1']);
   });
 });
 

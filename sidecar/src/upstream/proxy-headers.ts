@@ -1,6 +1,7 @@
 // Header rules of a proxy hop (RFC 9110 §7.6.1): hop-by-hop headers stay on their hop, and the
 // forwarding headers say where the request came from.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { appendTraceHeaders, traceHeaderFormat } from '../telemetry/trace-context.js';
 
@@ -37,10 +38,21 @@ function isDroppedRequestHeader(name: string, listed: Set<string> | undefined): 
 export const SOURCE_HEADER = 'x-pilotfish-source';
 
 /**
+ * Gives a request without an x-request-id a fresh one, as Envoy's HttpConnectionManager does on
+ * entry: every hop, the access log and the app then see the same id.
+ */
+export function ensureRequestId(req: IncomingMessage): void {
+  if (req.headers['x-request-id'] !== undefined) return;
+  const id = randomUUID();
+  req.headers['x-request-id'] = id;
+  req.rawHeaders.push('x-request-id', id);
+}
+
+/**
  * The request headers for the upstream as a flat [name, value, …] list from the downstream's raw
  * headers: hop-by-hop removed, Host set to the request's authority, x-forwarded-for appended,
- * x-forwarded-proto (`https` when the request came over TLS) and x-request-id added when absent,
- * and the source service when `source` is given (a value the app sent is replaced, never trusted).
+ * x-forwarded-proto (`https` when the request came over TLS) added when absent (x-request-id is
+ * there already: see ensureRequestId), and the source service when `source` is given (a value the app sent is replaced, never trusted).
  * With `span`, the trace headers carry that span instead of the caller's: traceparent and
  * tracestate, and b3 / x-b3-* if the caller sent them.
  */
@@ -56,7 +68,6 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
   const out: string[] = ['host', authority];
   let forwardedFor: string | undefined;
   let hasProto = false;
-  let hasRequestId = false;
   let b3Formats = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
@@ -75,13 +86,11 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
       continue;
     }
     if (name === 'x-forwarded-proto') hasProto = true;
-    else if (name === 'x-request-id') hasRequestId = true;
     out.push(raw, value);
   }
   if (remoteAddress !== undefined) forwardedFor = forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`;
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
   if (!hasProto) out.push('x-forwarded-proto', isTls ? 'https' : 'http');
-  if (!hasRequestId) out.push('x-request-id', randomUUID());
   if (source !== undefined) out.push(SOURCE_HEADER, source);
   if (span !== undefined) appendTraceHeaders(out, span, b3Formats);
   return out;
