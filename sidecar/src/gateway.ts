@@ -88,7 +88,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const clusters = () => config?.clusters.values() ?? [];
-  const metrics = createSidecarMetrics({ isXdsConnected: () => ads.isConnected, nackCounts: () => ads.nackCounts(), clusters, bindFailures: () => new Map(), spans: () => tracing.stats });
+  const metrics = createSidecarMetrics({
+    isXdsConnected: () => ads.isConnected,
+    nackCounts: () => ads.nackCounts(),
+    versions: () => ads.versions(),
+    clusters,
+    bindFailures: () => new Map(),
+    spans: () => tracing.stats,
+  });
   const accessLog = createAccessLog();
   const telemetry = { metrics: metrics.requests, local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` }, accessLog, tracing };
 

@@ -116,6 +116,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const metrics = createSidecarMetrics({
     isXdsConnected: () => ads.isConnected,
     nackCounts: () => ads.nackCounts(),
+    versions: () => ads.versions(),
     clusters,
     bindFailures: () => tcpListeners.bindFailures,
     spans: () => tracing.stats,

@@ -26,6 +26,8 @@ const KNOWN_METRICS = new Set([
   'istio_tcp_sent_bytes_total',
   'pilotfish_sidecar_xds_connected',
   'pilotfish_sidecar_xds_nacks_total',
+  'pilotfish_sidecar_xds_config_info',
+  'pilotfish_sidecar_upstream_retries_total',
   'pilotfish_config_version',
   'pilotfish_config_documents',
   'pilotfish_config_rejected',

@@ -34,9 +34,13 @@ describe('sidecar metrics', () => {
     assert.ok(sample(text, 'istio_requests_total', { reporter: 'source', destination_service: 'unknown', response_code: '404', response_flags: 'NR' }) >= 1);
   });
 
-  it('reports the xDS stream as connected and no NACKs', async () => {
+  it('reports the xDS stream as connected, the versions in force and no NACKs', async () => {
     const text = await scrape(mesh.current.frontend.admin);
     assert.match(text, /^pilotfish_sidecar_xds_connected 1$/m);
     assert.match(text, /^pilotfish_sidecar_xds_nacks_total\{type="RouteConfiguration"\} 0$/m);
+    const dump = (await (await fetch(`http://${mesh.current.frontend.admin}/config_dump`)).json()) as { configs: Array<{ type_url: string; version_info: string }> };
+    const clusters = dump.configs.find((config) => config.type_url.endsWith('.Cluster'));
+    assert.ok(clusters?.version_info);
+    assert.equal(sample(text, 'pilotfish_sidecar_xds_config_info', { type: 'Cluster', version: clusters.version_info }), 1);
   });
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { startApp, startNamedApp, type TestApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
+import { sample, scrape } from '../support/metrics.js';
 import { countAnswers, usePolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 
 function fqdn(service: string): string {
@@ -76,6 +77,8 @@ describe('resilience policies', () => {
     it('turns one always-failing instance of three into zero errors for GETs', async () => {
       assert.deepEqual([...(await statuses(mesh, 'flaky', 300, 'GET', 3))], [[200, 300]]);
       assert.ok(broken.requests.length > 0, 'the failing instance was tried');
+      const metrics = await scrape(mesh.client.admin);
+      assert.equal(sample(metrics, 'pilotfish_sidecar_upstream_retries_total', { cluster_name: fqdn('flaky') }), broken.requests.length, 'each failed attempt was retried once, and counted');
     });
 
     it('does not retry a POST unless the policy says so', async () => {

@@ -41,10 +41,12 @@ export interface CircuitBreakerStats {
   overflows: number;
   /** Retries refused (max_retries or the retry budget). */
   retryOverflows: number;
+  /** Retries admitted (upstream_rq_retry). */
+  retries: number;
 }
 
 export class CircuitBreaker {
-  readonly stats: CircuitBreakerStats = { activeRequests: 0, activeRetries: 0, overflows: 0, retryOverflows: 0 };
+  readonly stats: CircuitBreakerStats = { activeRequests: 0, activeRetries: 0, overflows: 0, retryOverflows: 0, retries: 0 };
 
   constructor(public limits: CircuitBreakerLimits = DEFAULT_LIMITS) {}
 
@@ -75,6 +77,7 @@ export class CircuitBreaker {
       return false;
     }
     this.stats.activeRetries++;
+    this.stats.retries++;
     return true;
   }
 

@@ -63,6 +63,8 @@ export interface ClusterStats {
   overflows: number;
   /** Retries refused by max_retries or the retry budget (upstream_rq_retry_overflow). */
   retryOverflows: number;
+  /** Retries sent (upstream_rq_retry). */
+  retries: number;
   /** Outlier ejections carried out (outlier_detection.ejections_enforced_total). */
   ejections: number;
   /** Ejections max_ejection_percent prevented (outlier_detection.ejections_overflow). */
@@ -141,6 +143,7 @@ export class Cluster {
     stats.activeRetries = breaker.activeRetries;
     stats.overflows = breaker.overflows;
     stats.retryOverflows = breaker.retryOverflows;
+    stats.retries = breaker.retries;
     stats.ejections = this.#detector?.stats.ejections ?? stats.ejections;
     stats.ejectionOverflows = this.#detector?.stats.ejectionOverflows ?? stats.ejectionOverflows;
     let ejected = 0;
@@ -247,6 +250,7 @@ function newStats(): ClusterStats {
     activeRetries: 0,
     overflows: 0,
     retryOverflows: 0,
+    retries: 0,
     ejections: 0,
     ejectionOverflows: 0,
     ejectionsActive: 0,

@@ -1,7 +1,8 @@
 // The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request and TCP metrics,
 // plus the sidecar's own, read from their owners at scrape time — the xDS stream's state and
-// NACKs, per cluster the circuit breaker overflows, retry overflows and outlier ejections, the
-// TCP listeners that could not bind, and the spans exported and dropped.
+// NACKs and the versions in force, per cluster the retries, circuit breaker overflows, retry
+// overflows and outlier ejections, the TCP listeners that could not bind, and the spans exported
+// and dropped.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -11,6 +12,8 @@ import { TcpMetrics } from './tcp-metrics.js';
 export interface SidecarMetricSources {
   isXdsConnected(): boolean;
   nackCounts(): Array<[typeUrl: string, nacks: number]>;
+  /** Per type URL, the xDS version in force. */
+  versions(): Array<[typeUrl: string, version: string]>;
   clusters(): Iterable<Cluster>;
   /** Failed binds of TCP listeners, per listener name. */
   bindFailures(): ReadonlyMap<string, number>;
@@ -21,6 +24,11 @@ export interface SidecarMetrics {
   registry: Registry;
   requests: RequestMetrics;
   tcp: TcpMetrics;
+}
+
+/** The message name of a type URL: RouteConfiguration, Cluster, … */
+function typeName(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
 }
 
 /** A counter whose value is read from `read` at scrape time (it only ever grows). */
@@ -43,7 +51,7 @@ function readCounter(registry: Registry, name: string, help: string, labelNames:
   });
 }
 
-function* perCluster(clusters: Iterable<Cluster>, stat: 'overflows' | 'retryOverflows' | 'ejections'): Iterable<[Record<string, string>, number]> {
+function* perCluster(clusters: Iterable<Cluster>, stat: 'overflows' | 'retryOverflows' | 'retries' | 'ejections'): Iterable<[Record<string, string>, number]> {
   for (const cluster of clusters) yield [{ cluster_name: cluster.name }, cluster.stats[stat]];
 }
 
@@ -60,9 +68,20 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
     },
   });
   readCounter(registry, 'pilotfish_sidecar_xds_nacks_total', 'xDS responses rejected, by type.', ['type'], () =>
-    sources.nackCounts().map(([typeUrl, nacks]) => [{ type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1) }, nacks]),
+    sources.nackCounts().map(([typeUrl, nacks]) => [{ type: typeName(typeUrl) }, nacks]),
   );
+  new Gauge({
+    name: 'pilotfish_sidecar_xds_config_info',
+    help: 'The xDS version in force per type (value 1); a type not accepted yet has no series.',
+    labelNames: ['type', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [typeUrl, version] of sources.versions()) if (version !== '') this.set({ type: typeName(typeUrl), version }, 1);
+    },
+  });
   readCounter(registry, 'pilotfish_sidecar_upstream_overflows_total', 'Requests refused by circuit breaking (503, UO).', ['cluster_name'], () => perCluster(sources.clusters(), 'overflows'));
+  readCounter(registry, 'pilotfish_sidecar_upstream_retries_total', 'Retries sent (upstream_rq_retry).', ['cluster_name'], () => perCluster(sources.clusters(), 'retries'));
   readCounter(registry, 'pilotfish_sidecar_upstream_retry_overflows_total', 'Retries refused by max_retries or the retry budget.', ['cluster_name'], () => perCluster(sources.clusters(), 'retryOverflows'));
   readCounter(registry, 'pilotfish_sidecar_outlier_ejections_total', 'Outlier ejections carried out.', ['cluster_name'], () => perCluster(sources.clusters(), 'ejections'));
   readCounter(registry, 'pilotfish_sidecar_listener_bind_failures_total', 'TCP listeners whose port could not be bound, by listener.', ['listener'], () =>

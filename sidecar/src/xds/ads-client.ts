@@ -102,12 +102,17 @@ export class AdsClient {
     this.#client.close();
   }
 
-  /** What the sidecar holds, per type: accepted version, resources, last NACK. */
   /** Per subscribed type URL, the responses rejected so far (metrics). */
   nackCounts(): Array<[typeUrl: string, nacks: number]> {
     return TYPE_ORDER.map((typeUrl) => [typeUrl, this.#state(typeUrl).nacks]);
   }
 
+  /** Per subscribed type URL, the version in force ("" before the first accepted response). */
+  versions(): Array<[typeUrl: string, version: string]> {
+    return TYPE_ORDER.map((typeUrl) => [typeUrl, this.#state(typeUrl).version]);
+  }
+
+  /** What the sidecar holds, per type: accepted version, resources, last NACK. */
   configDump(): object {
     return {
       controlPlane: this.options.controlPlane,
