@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { formatConfigError } from '../../control-plane/src/config/config-error.js';
 import type { ConfigFile } from '../../control-plane/src/config/config-documents.js';
-import { validateConfig } from '../../control-plane/src/config/mesh-config.js';
+import { validateConfig } from '../../control-plane/src/config/config-set.js';
 
 export function validateCommand(): Command {
   return new Command('validate')

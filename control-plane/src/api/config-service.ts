@@ -13,7 +13,7 @@ import { documentLabel } from '../config/config-error.js';
 import type { ConfigFile } from '../config/config-documents.js';
 import type { ConfigVersion, StoredDocument } from '../config/config-history.js';
 import { ConfigChangeError, type ConfigStore } from '../config/config-store.js';
-import type { ValidateOptions } from '../config/mesh-config.js';
+import type { ValidateOptions } from '../config/config-set.js';
 
 const STATUS_OF_REASON: Record<ConfigChangeError['reason'], grpc.status> = {
   invalid: grpc.status.INVALID_ARGUMENT,

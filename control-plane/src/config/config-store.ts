@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseConfigFile, type ConfigFile, type SourcedDocument } from './config-documents.js';
 import { formatConfigError, type ConfigError } from './config-error.js';
 import { ConfigHistory, diffDocuments, documentKey, documentRef, isSameDocument, storedLabel, type ConfigVersion, type StoredDocument } from './config-history.js';
-import { EMPTY_MESH_CONFIG, validateConfig, type MeshConfig, type ValidateOptions, type ValidationResult } from './mesh-config.js';
+import { EMPTY_CONFIG_SET, validateConfig, type ConfigSet, type ValidateOptions, type ValidationResult } from './config-set.js';
 import { stringify } from 'yaml';
 
 export interface ConfigRejection {
@@ -56,7 +56,7 @@ const STORED_API_AT = /\u0000api:\d+/g;
 
 export class ConfigStore {
   #version = 0;
-  #config: MeshConfig = EMPTY_MESH_CONFIG;
+  #config: ConfigSet = EMPTY_CONFIG_SET;
   #documents: SourcedDocument[] = [];
   /** The documents in force by key, with the folder file that defines each (none: the API). */
   #current = new Map<string, StoredDocument>();
@@ -77,7 +77,7 @@ export class ConfigStore {
     return this.#version;
   }
 
-  get config(): MeshConfig {
+  get config(): ConfigSet {
     return this.#config;
   }
 

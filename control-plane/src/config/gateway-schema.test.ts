@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatConfigError } from './config-error.js';
 import { admitsHost } from './gateway-schema.js';
-import { validateConfig } from './mesh-config.js';
+import { validateConfig } from './config-set.js';
 
 const SERVICES = ['frontend', 'reviews'].map((name) => `apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: ${name} }\nspec: {}\n`).join('---\n');
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
-import { validateConfig, type MeshConfig } from '../config/mesh-config.js';
+import { validateConfig, type ConfigSet } from '../config/config-set.js';
 import type { ServiceView } from '../registry/registry.js';
 import { gatewayGroup } from './gateway.js';
 import { translate } from './translate.js';
@@ -23,7 +23,7 @@ const INGRESS = doc('Gateway', 'ingress', '  servers:\n    - { port: 8080, proto
 const EDGE_ROUTE = doc('Route', 'shop', '  host: frontend\n  gateways: [ingress]\n  hosts: [shop.example.com]\n  rules:\n    - match: [{ path: { prefix: /reviews/ } }]\n      destinations: [{ service: reviews, subset: v1 }]\n      fault: { abort: { status: 503, percent: 1 } }\n');
 const SUBSETS = doc('DestinationPolicy', 'reviews', '  host: reviews\n  subsets: [{ name: v1, labels: { version: v1 } }]\n');
 
-function config(...documents: string[]): MeshConfig {
+function config(...documents: string[]): ConfigSet {
   const registered = new Set([FRONTEND, REVIEWS]);
   const result = validateConfig([{ name: 'test.yaml', text: documents.join('---\n') }], { isRegistered: (fqdn) => registered.has(fqdn) });
   if (!result.ok) throw new Error(result.errors.map((error) => `${error.line}: ${error.path}: ${error.message}`).join('\n'));

@@ -6,7 +6,7 @@
 import { HCM_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
 import { routeGatewayKeys, serverDomains } from '../config/gateway-attachments.js';
 import type { GatewayDocument, GatewayServer } from '../config/gateway-schema.js';
-import type { MeshConfig } from '../config/mesh-config.js';
+import type { ConfigSet } from '../config/config-set.js';
 import { resolveService } from '../config/service-ref.js';
 import { ADS_SOURCE, httpConnectionManager, httpFilters } from './http-connection-manager.js';
 import { WEBSOCKET_UPGRADES } from './inbound.js';
@@ -32,7 +32,7 @@ export function gatewayListenerName(key: string, port: number): string {
 }
 
 /** The listeners and route tables of Gateway `key`; none while no Gateway document declares it. */
-export function gatewayResources(key: string, config: MeshConfig, hashPolicyOf: HashPolicyOf): { listeners: Map<string, object>; routes: Map<string, object> } {
+export function gatewayResources(key: string, config: ConfigSet, hashPolicyOf: HashPolicyOf): { listeners: Map<string, object>; routes: Map<string, object> } {
   const listeners = new Map<string, object>();
   const routes = new Map<string, object>();
   const gateway = config.gateways.find((document) => `${document.metadata.namespace}/${document.metadata.name}` === key);
@@ -47,7 +47,7 @@ export function gatewayResources(key: string, config: MeshConfig, hashPolicyOf: 
   return { listeners, routes };
 }
 
-function virtualHosts(gateway: GatewayDocument, server: GatewayServer, attached: MeshConfig['routes'], hashPolicyOf: HashPolicyOf): object[] {
+function virtualHosts(gateway: GatewayDocument, server: GatewayServer, attached: ConfigSet['routes'], hashPolicyOf: HashPolicyOf): object[] {
   return attached.flatMap((route) => {
     const domains = serverDomains(route, server, gateway.metadata.namespace);
     if (domains.length === 0) return [];

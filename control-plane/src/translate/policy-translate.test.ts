@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RESOURCE_TYPE_URLS, TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
-import { validateConfig, type MeshConfig } from '../config/mesh-config.js';
+import { validateConfig, type ConfigSet } from '../config/config-set.js';
 import type { ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
 import { translate } from './translate.js';
@@ -21,7 +21,7 @@ function service(name: string, instances: Array<Partial<ServiceInstance>>): Serv
 
 const SERVICES = [service('reviews', [{ labels: { version: 'v1' } }, { labels: { version: 'v2' } }, { labels: { version: 'v2' } }]), service('ratings', [{}])];
 
-function config(...documents: string[]): MeshConfig {
+function config(...documents: string[]): ConfigSet {
   const registered = new Set([REVIEWS, RATINGS]);
   const result = validateConfig([{ name: 'test.yaml', text: documents.join('---\n') }], { isRegistered: (fqdn) => registered.has(fqdn) });
   if (!result.ok) throw new Error(result.errors.map((error) => `${error.line}: ${error.path}: ${error.message}`).join('\n'));
@@ -31,10 +31,10 @@ function config(...documents: string[]): MeshConfig {
 const doc = (kind: string, spec: string, name = 'reviews') => `apiVersion: pilotfish.dev/v1\nkind: ${kind}\nmetadata: { name: ${name} }\nspec:\n${spec}`;
 const SUBSETS = doc('DestinationPolicy', '  host: reviews\n  subsets:\n    - { name: v1, labels: { version: v1 } }\n    - { name: v2, labels: { version: v2 } }\n');
 
-function snapshotOf(mesh: MeshConfig) {
+function snapshotOf(mesh: ConfigSet) {
   return translate(SERVICES, 'default', mesh);
 }
-function vhost(mesh: MeshConfig, fqdn = REVIEWS): Json {
+function vhost(mesh: ConfigSet, fqdn = REVIEWS): Json {
   return ((snapshotOf(mesh)[TYPE_URL.route].get('outbound') as Json).virtual_hosts as Json[]).find((host) => host.name === fqdn) as Json;
 }
 function rule(spec: string): Json {
@@ -244,7 +244,7 @@ describe('translate policy config', () => {
   });
 
   it('adds the fault filter before the router on the outbound listener while some route injects faults', () => {
-    const filters = (mesh: MeshConfig) => ((snapshotOf(mesh)[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters[0].typed_config.http_filters as Json[]).map((filter) => filter.name);
+    const filters = (mesh: ConfigSet) => ((snapshotOf(mesh)[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters[0].typed_config.http_filters as Json[]).map((filter) => filter.name);
     assert.deepEqual(filters(config()), ['envoy.filters.http.router']);
     const faulty = config(doc('Route', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      fault: { abort: { status: 503, percent: 1 } }\n'));
     assert.deepEqual(filters(faulty), ['envoy.filters.http.fault', 'envoy.filters.http.router']);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { RESOURCE_TYPE_URLS, TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
 import type { ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/registry.js';
-import { validateConfig } from '../config/mesh-config.js';
+import { validateConfig } from '../config/config-set.js';
 import { translate } from './translate.js';
 
 function service(name: string, namespace: string, instances: Array<Partial<ServiceInstance>>): ServiceView {

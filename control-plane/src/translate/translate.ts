@@ -11,7 +11,7 @@ import type { ServiceView } from '../registry/registry.js';
 import { HCM_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
 import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
 import { appliesToMesh } from '../config/gateway-attachments.js';
-import { EMPTY_MESH_CONFIG, type MeshConfig } from '../config/mesh-config.js';
+import { EMPTY_CONFIG_SET, type ConfigSet } from '../config/config-set.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
 import { gatewayOfGroup, gatewayResources } from './gateway.js';
@@ -44,7 +44,7 @@ interface MeshService {
  * The resources of one node group: a namespace's sidecars and proxyless clients, or one gateway
  * (its group named by gatewayGroup), which gets its Gateway's servers instead of sidecar listeners.
  */
-export function translate(services: readonly ServiceView[], group: string, config: MeshConfig = EMPTY_MESH_CONFIG): ResourceSnapshot {
+export function translate(services: readonly ServiceView[], group: string, config: ConfigSet = EMPTY_CONFIG_SET): ResourceSnapshot {
   const namespace = group;
   const gateway = gatewayOfGroup(group);
   const snapshot: ResourceSnapshot = {
@@ -114,7 +114,7 @@ export function translate(services: readonly ServiceView[], group: string, confi
  * The registered services, plus those config declares or names that have no instance now: their
  * clusters exist (empty) so that routes to them stay consistent while they come and go.
  */
-function meshServicesOf(services: readonly ServiceView[], config: MeshConfig): MeshService[] {
+function meshServicesOf(services: readonly ServiceView[], config: ConfigSet): MeshService[] {
   const byFqdn = new Map<string, MeshService>();
   for (const service of services) {
     const fqdn = serviceFqdn(service.name, service.namespace);

@@ -3,7 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import { TYPE_URL, objectToStruct, type DiscoveryResponseOut } from '../../../proto/xds.js';
 import type { ServiceInstance } from '../registry/instance.js';
-import { validateConfig } from '../config/mesh-config.js';
+import { validateConfig } from '../config/config-set.js';
 import { translate } from '../translate/translate.js';
 import { AdsProtocolError, AdsStream } from './ads-stream.js';
 import { SnapshotCache } from './snapshot-cache.js';

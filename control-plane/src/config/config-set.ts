@@ -13,7 +13,7 @@ import type { ServiceConfigDocument } from './service-config-schema.js';
 import type { ServiceDocument } from './service-schema.js';
 
 /** The validated config translate reads. */
-export interface MeshConfig {
+export interface ConfigSet {
   routes: readonly RouteDocument[];
   destinationPolicies: readonly DestinationPolicyDocument[];
   rateLimits: readonly RateLimitDocument[];
@@ -24,7 +24,7 @@ export interface MeshConfig {
   mesh: MeshSettings;
 }
 
-export const EMPTY_MESH_CONFIG: MeshConfig = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], gateways: [], mesh: DEFAULT_MESH_SETTINGS };
+export const EMPTY_CONFIG_SET: ConfigSet = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], gateways: [], mesh: DEFAULT_MESH_SETTINGS };
 
 /** Documents about one service, named by their target field. */
 type ServiceScopedDocument = Exclude<AnyDocument, ServiceDocument | GatewayDocument | MeshConfigDocument>;
@@ -45,7 +45,7 @@ export interface ValidateOptions {
 }
 
 export type ValidationResult =
-  | { ok: true; config: MeshConfig; documents: SourcedDocument[]; notes: ConfigError[] }
+  | { ok: true; config: ConfigSet; documents: SourcedDocument[]; notes: ConfigError[] }
   | { ok: false; errors: ConfigError[]; notes: ConfigError[] };
 
 export function validateConfig(files: readonly ConfigFile[], options: ValidateOptions = {}): ValidationResult {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatConfigError } from './config-error.js';
 import { parseDuration } from './duration.js';
-import { validateConfig, type ValidateOptions } from './mesh-config.js';
+import { validateConfig, type ValidateOptions } from './config-set.js';
 import { regexProblem } from './schema-common.js';
 
 const REGISTERED = new Set(['reviews.default.svc.cluster.local', 'ratings.default.svc.cluster.local', 'db.data.svc.cluster.local']);
