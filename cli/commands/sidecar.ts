@@ -1,7 +1,8 @@
 // `pilotfish sidecar`: the proxy beside one app instance.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { startSidecar } from '../../sidecar/src/main.js';
+import { APP_PROTOCOLS } from '../../sidecar/src/xds/compile.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
 import { labelList, onShutdownSignal, port, positiveInt } from '../options.js';
@@ -11,6 +12,7 @@ export function sidecarCommand(): Command {
     .description("run a sidecar proxy beside one instance of a service: registers the app, serves its inbound and outbound traffic")
     .requiredOption('--service <name>', 'the service this instance belongs to')
     .requiredOption('--app-port <port>', "the app's port on 127.0.0.1 (inbound traffic goes there)", port)
+    .addOption(new Option('--app-protocol <protocol>', 'what the app speaks: registered as the instance protocol; grpc and http2 apps get HTTP/2').choices(APP_PROTOCOLS).default('http'))
     .option('--control-plane <host:port>', "the control plane's gRPC address", '127.0.0.1:15010')
     .option('--namespace <name>', "the service's namespace", 'default')
     .option('--labels <k=v,...>', 'instance labels, e.g. version=v2', labelList, {})
@@ -34,6 +36,7 @@ export function sidecarCommand(): Command {
         instanceId: options.instanceId ?? `${options.service}-${randomBytes(3).toString('hex')}`,
         labels: options.labels,
         appPort: options.appPort,
+        appProtocol: options.appProtocol,
         controlPlane: options.controlPlane,
         inboundListen,
         outboundListen: parseHostPort(options.outboundListen, '--outbound-listen'),

@@ -9,7 +9,7 @@ import { AppConfig } from './listeners/app-config.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
 import { Registration } from './registration/registration.js';
 import { AdsClient } from './xds/ads-client.js';
-import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
+import { compileInboundConfig, compileProxyConfig, type AppProtocol, type ProxyConfig } from './xds/compile.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { RoutingConfig } from './router/router.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
@@ -26,6 +26,8 @@ export interface SidecarOptions {
   instanceId: string;
   labels: Record<string, string>;
   appPort: number;
+  /** What the app speaks: registered as the instance's protocol; h2 to a grpc or http2 app. */
+  appProtocol: AppProtocol;
   controlPlane: string;
   inboundListen: HostPort;
   outboundListen: HostPort;
@@ -51,7 +53,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Its own zone, from the well-known topology label, is where locality-aware clusters prefer to send.
   const clusterContext = { localZone: options.labels[ZONE_LABEL] };
   // Until the control plane sends this service's inbound listener, every request goes to the app.
-  const localInbound = compileInboundConfig(options.appPort);
+  const localInbound = compileInboundConfig(options.appPort, options.appProtocol);
   const inboundClusters = new Map([[INBOUND_APP_CLUSTER, [...localInbound.clusters.values()][0] as Cluster]]);
   const inboundName = inboundListenerName(options.service, options.namespace);
   let inboundConfig: RoutingConfig = localInbound;
@@ -114,7 +116,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       address: options.advertiseAddress,
       port: inboundAddress.port,
       labels: options.labels,
-      protocol: 'http',
+      protocol: options.appProtocol,
     },
     ttlSeconds: options.leaseTtlSeconds,
     logger,

@@ -93,6 +93,8 @@ export interface SidecarOptions {
   service: string;
   appPort: number;
   controlPlane: string;
+  /** --app-protocol: http (default), http2, grpc, tcp. */
+  appProtocol?: string;
   instanceId?: string;
   namespace?: string;
   labels?: string;
@@ -104,6 +106,7 @@ export interface SidecarOptions {
 export async function startSidecar(options: SidecarOptions): Promise<SidecarProcess> {
   const args = ['sidecar', '--service', options.service, '--app-port', String(options.appPort), '--control-plane', options.controlPlane];
   args.push('--inbound-listen', '127.0.0.1:0', '--outbound-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0');
+  if (options.appProtocol) args.push('--app-protocol', options.appProtocol);
   if (options.instanceId) args.push('--instance-id', options.instanceId);
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.labels) args.push('--labels', options.labels);

@@ -136,7 +136,7 @@ describe('translate policy config', () => {
       assert.deepEqual(c.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'], {
         '@type': TYPE_URL.httpProtocolOptions,
         common_http_protocol_options: { idle_timeout: d(30) },
-        explicit_http_config: { http_protocol_options: {} },
+        use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} },
       });
     }],
     ['outlier detection', '  outlierDetection: { consecutive5xx: 3, consecutiveGatewayErrors: 2, interval: 200ms, baseEjectionTime: 1s, maxEjectionPercent: 50 }\n', (c) => assert.deepEqual(c.outlier_detection, {

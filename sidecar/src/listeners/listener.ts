@@ -1,5 +1,5 @@
 // What main.ts starts and stops: a listener bound to an address, closed gracefully.
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 

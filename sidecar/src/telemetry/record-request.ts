@@ -31,7 +31,8 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     destinationFqdn,
     // A caller that left before any answer: Istio's 0.
     status: res.headersSent ? res.statusCode : 0,
-    grpcStatus: String(res.getHeader('grpc-status') ?? ''),
+    // In trailers, or in the headers of a trailers-only answer.
+    grpcStatus: exchange.grpcStatus === '' ? String(res.getHeader('grpc-status') ?? '') : exchange.grpcStatus,
     flag: exchange.flag,
     durationMs: now - exchange.startedAt,
     requestBytes: Number(req.headers['content-length'] ?? 0),
