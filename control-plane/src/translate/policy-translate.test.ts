@@ -84,6 +84,8 @@ describe('translate policy config', () => {
       }],
     ['retries with defaults, non-idempotent requests allowed', '    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryNonIdempotent: true }\n',
       (route) => assert.deepEqual(route.route.retry_policy, { retry_on: 'connect-failure,reset,gateway-error', num_retries: { value: 2 } })],
+    ['retries on gRPC statuses, which make gRPC calls (POSTs) retriable', '    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryOn: [unavailable, resource-exhausted] }\n',
+      (route) => assert.deepEqual(route.route.retry_policy, { retry_on: 'unavailable,resource-exhausted', num_retries: { value: 2 } })],
     ['rewrites and header edits', '    - destinations: [{ service: reviews }]\n      rewrite: { prefix: /internal/, host: reviews.internal }\n      headers: { request: { add: { x-route: "50%" }, remove: [x-secret] }, response: { add: { x-served: a }, remove: [server] } }\n',
       (route) => {
         assert.equal(route.route.prefix_rewrite, '/internal/');

@@ -7,7 +7,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import { exchangeOf } from '../telemetry/exchange.js';
 import { grpcTimeoutMs } from '../upstream/grpc-status.js';
-import { localReply } from '../upstream/local-reply.js';
+import { localReply, resetResponse } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
 import { upstreamRequestHeaders } from '../upstream/proxy-headers.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
@@ -144,7 +144,7 @@ function forwardRoute(clusters: ReadonlyMap<string, Cluster>, req: IncomingMessa
       },
       () => {
         cluster.releaseRequest();
-        res.destroy();
+        resetResponse(res);
       },
     );
   }

@@ -4,12 +4,12 @@
 // not care which protocol an endpoint speaks. undici's own h2 client cannot be used here: it runs
 // one non-idempotent (POST) or streaming-body request at a time per connection, which rules out
 // multiplexing gRPC calls and long-lived streams.
-import { connect as connectTcp } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
-const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM } = constants;
+const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } = constants;
 
 /** The subset of undici's dispatch options the request path sends. */
 export interface H2DispatchOptions {
@@ -96,7 +96,8 @@ export class H2Client {
   #session: ClientHttp2Session | undefined;
   #isConnected = false;
   #pending: Array<[H2DispatchOptions, H2StreamController]> = [];
-  #active = 0;
+  /** Each session's socket and open streams: a session left behind (GOAWAY, idle) goes when it has none. */
+  readonly #sessions = new Map<ClientHttp2Session, { socket: Socket; streams: number }>();
   #idleTimer: NodeJS.Timeout | undefined;
   #isClosed = false;
 
@@ -127,7 +128,12 @@ export class H2Client {
     this.#isClosed = true;
     clearTimeout(this.#idleTimer);
     const session = this.#session;
-    if (session === undefined || session.closed) return Promise.resolve();
+    this.#session = undefined;
+    if (session === undefined || session.destroyed) return Promise.resolve();
+    if ((this.#sessions.get(session)?.streams ?? 0) === 0) {
+      this.#drop(session);
+      return Promise.resolve();
+    }
     return new Promise((resolve) => session.close(() => resolve()));
   }
 
@@ -136,6 +142,7 @@ export class H2Client {
     socket.setNoDelay(true);
     const session = connect(`http://${this.address}:${this.port}`, { createConnection: () => socket, settings: { enablePush: false } });
     this.#session = session;
+    this.#sessions.set(session, { socket, streams: 0 });
     this.#isConnected = false;
     const timer = setTimeout(() => session.destroy(new H2Error(`connect timeout after ${this.connectTimeoutMs} ms`, 'UND_ERR_CONNECT_TIMEOUT')), this.connectTimeoutMs);
     session.once('connect', () => {
@@ -158,8 +165,15 @@ export class H2Client {
       this.#pending = [];
       for (const [, controller] of pending) controller.fail(failure);
     };
-    session.once('goaway', () => forget());
-    session.once('close', () => forget());
+    // After a GOAWAY the streams in flight finish; then the session goes.
+    session.once('goaway', () => {
+      forget();
+      this.#release(session);
+    });
+    session.once('close', () => {
+      forget();
+      this.#drop(session);
+    });
     session.on('error', forget);
     return session;
   }
@@ -167,7 +181,20 @@ export class H2Client {
   /** No stream open for the idle timeout: close the session (the next request opens another). */
   #closeIdle(session: ClientHttp2Session): void {
     if (this.#session === session) this.#session = undefined;
-    session.close();
+    this.#release(session);
+  }
+
+  /** Drops a session no longer in use once its last stream is done. */
+  #release(session: ClientHttp2Session): void {
+    if ((this.#sessions.get(session)?.streams ?? 0) === 0) this.#drop(session);
+  }
+
+  /** Destroys the session and its socket: a session destroyed after a GOAWAY can leave its socket open. */
+  #drop(session: ClientHttp2Session): void {
+    const entry = this.#sessions.get(session);
+    this.#sessions.delete(session);
+    session.destroy();
+    entry?.socket.destroy();
   }
 
   #request(session: ClientHttp2Session, options: H2DispatchOptions, controller: H2StreamController): void {
@@ -180,7 +207,8 @@ export class H2Client {
       return;
     }
     controller.stream = stream;
-    this.#active++;
+    const entry = this.#sessions.get(session);
+    if (entry !== undefined) entry.streams++;
     const { handler } = controller;
     let trailers: Record<string, string | string[] | undefined> = {};
     let hasResponse = false;
@@ -203,14 +231,18 @@ export class H2Client {
       trailers = responseHeaders(headers);
     });
     stream.on('end', () => {
-      if (controller.isSettled || !hasResponse) return;
+      // Node ends the readable side on RST_STREAM too: only a stream not reset (or reset with
+      // NO_ERROR after a complete response) ended well.
+      const isReset = stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR;
+      if (controller.isSettled || !hasResponse || isReset) return;
       controller.isSettled = true;
       handler.onResponseEnd?.(controller, trailers);
     });
     stream.on('error', () => undefined);
     stream.on('close', () => {
-      this.#active--;
-      if (this.#active === 0 && !this.#isClosed) this.#idleTimer = setTimeout(() => this.#closeIdle(session), this.idleTimeoutMs).unref();
+      const open = entry === undefined ? 0 : --entry.streams;
+      if (open === 0 && session !== this.#session) this.#drop(session);
+      else if (open === 0 && !this.#isClosed) this.#idleTimer = setTimeout(() => this.#closeIdle(session), this.idleTimeoutMs).unref();
       if (controller.isSettled) return;
       const when = hasResponse ? 'in the middle of the response' : 'before response headers';
       controller.fail(new H2Error(`HTTP/2 stream reset ${when} (RST_STREAM code ${stream.rstCode})`, 'UND_ERR_SOCKET'));

@@ -3,6 +3,7 @@
 // grpc-message), never a body its client cannot read. Here, in the lowest layer, so every layer
 // above can answer without reaching upwards.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import { exchangeOf, type ResponseFlag } from '../telemetry/exchange.js';
 import { encodeGrpcMessage, GrpcStatus, grpcStatusOfHttp, isGrpcRequest } from './grpc-status.js';
 
@@ -12,7 +13,7 @@ export function localReply(res: ServerResponse, status: number, message: string,
   if (exchange !== undefined) exchange.flag = flag;
   if (res.headersSent) {
     // Half a response is already out: a reset is the only honest signal left.
-    res.destroy();
+    resetResponse(res);
     return;
   }
   if (isGrpcRequest(res.req.headers)) {
@@ -24,6 +25,22 @@ export function localReply(res: ServerResponse, status: number, message: string,
   const body = `${message}\n`;
   res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+const RESET = new Error('the proxy reset the stream: its upstream failed mid-response');
+
+/**
+ * Cuts a response short so the caller sees it cut: the connection for HTTP/1.1, the stream for
+ * HTTP/2 (destroyed with an error: RST_STREAM INTERNAL_ERROR; close() on a stream whose request
+ * has ended would end the response cleanly first, as if it were complete).
+ */
+export function resetResponse(res: ServerResponse): void {
+  if (res.req.httpVersionMajor === 2) {
+    const { stream } = res as unknown as Http2ServerResponse;
+    if (!stream.destroyed) stream.destroy(RESET);
+    return;
+  }
+  res.destroy();
 }
 
 /**

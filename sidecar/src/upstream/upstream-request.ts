@@ -11,7 +11,7 @@ import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { editResponseHeaders, type HeaderEdits } from '../router/header-edits.js';
 import { backoffMs, isRetriableFailure, isRetriableGrpcStatus, isRetriableStatus, retriesOnGrpcStatus, type AttemptFailure, type RetryPolicy } from '../router/retry-policy.js';
 import { exchangeOf, type Exchange, type ResponseFlag } from '../telemetry/exchange.js';
-import { endTrailersOnly, localReply } from './local-reply.js';
+import { endTrailersOnly, localReply, resetResponse } from './local-reply.js';
 import { downstreamResponseHeaders, type ResponseHeaders } from './proxy-headers.js';
 
 // Errors that mean no connection was made: nothing reached the app, so the endpoint is the cause.
@@ -215,7 +215,7 @@ export class UpstreamRequest {
     if (this.res.headersSent || this.res.destroyed) {
       // Mid-response, or the downstream already left: cut the downstream connection.
       this.#finish();
-      this.res.destroy();
+      resetResponse(this.res);
       return;
     }
     const { host } = attempt.endpoint;
