@@ -28,6 +28,12 @@ function grpcError(error: unknown): grpc.ServiceError {
   return error as grpc.ServiceError;
 }
 
+/** Requests in flight the sidecar counts on the endpoints of `cluster` (its /clusters rq_active). */
+async function activeRequests(admin: string, cluster: string): Promise<number> {
+  const { clusters } = (await (await fetch(`http://${admin}/clusters?format=json`)).json()) as { clusters: Array<{ name: string; endpoints: Array<{ rq_active: number }> }> };
+  return (clusters.find((entry) => entry.name === cluster)?.endpoints ?? []).reduce((sum, endpoint) => sum + endpoint.rq_active, 0);
+}
+
 async function failure(call: Promise<unknown>): Promise<grpc.ServiceError> {
   try {
     await call;
@@ -100,6 +106,9 @@ describe('gRPC through two sidecars', () => {
     stream.on('error', () => undefined);
     stream.cancel();
     await waitFor(() => server.cancelled.slice(before).includes('Count'), 'the server handler to see the call cancelled');
+    // Cancelled calls are no longer counted in flight (least-request balancing reads this).
+    await waitFor(async () => (await activeRequests(mesh.client.admin, 'kinds.default.svc.cluster.local')) === 0, 'no call in flight on the client sidecar');
+    await waitFor(async () => (await activeRequests(serverSidecar.admin, 'inbound|' + server.port)) === 0, 'no call in flight on the server sidecar');
   });
 
   it("answers the sidecar's own errors as gRPC statuses, never an HTML or text body", async () => {

@@ -42,12 +42,13 @@ class H2StreamController implements Dispatcher.DispatchController {
 
   constructor(readonly handler: Dispatcher.DispatchHandler) {}
 
+  /** As undici's: the stream is cancelled and the handler hears of it (onResponseError). */
   abort(reason: Error): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    this.isSettled = true;
     if (this.stream !== undefined && !this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
+    this.fail(reason);
   }
 
   pause(): void {
