@@ -151,6 +151,26 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     assert.match(await refused.text(), /^upstream reset before response headers: UND_ERR_SOCKET \(HTTP\/2 stream reset before response headers \(RST_STREAM code 7\)\)/);
   });
 
+  it('answers a connect failure to an h2 app with 503, and a gRPC caller with UNAVAILABLE', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const port = await start(compileInboundConfig(closedPort, 'grpc'));
+    const plain = await fetch(`http://127.0.0.1:${port}/x`);
+    assert.equal(plain.status, 503);
+    assert.match(await plain.text(), new RegExp(`^upstream connect error: ECONNREFUSED connecting to 127\\.0\\.0\\.1:${closedPort}`));
+    const h2 = session(`http://127.0.0.1:${port}`);
+    const grpcAnswer = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+      const stream = h2.request({ ':method': 'POST', ':path': '/pkg.Svc/Call', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.on('response', resolve).on('error', reject);
+      stream.end();
+    });
+    assert.equal(grpcAnswer[':status'], 200);
+    assert.equal(grpcAnswer['grpc-status'], '14');
+    assert.match(String(grpcAnswer['grpc-message']), /^upstream connect error: ECONNREFUSED/);
+  });
+
   it('opens a new upstream session after the app sends GOAWAY', async () => {
     const port = await start(compileInboundConfig(h2AppPort, 'grpc'));
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/goaway`)).text(), 'h2 /goaway');
