@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { packageRoot } from '../proto/paths.js';
 import type { FleetResult } from './control-plane/fleet.js';
 import type { DataPlaneResult } from './data-plane.js';
+import type { GrpcBenchResult } from './grpc-unary.js';
 
 describe('bench --quick', () => {
   it('measures every available target and the control plane, and writes RESULTS.md with charts', async (t) => {
@@ -20,7 +21,7 @@ describe('bench --quick', () => {
       ),
     );
     assert.equal(code, 0, output);
-    const run = JSON.parse(readFileSync(join(out, 'results', 'quick.json'), 'utf8')) as { dataPlane: DataPlaneResult[]; fleet: FleetResult };
+    const run = JSON.parse(readFileSync(join(out, 'results', 'quick.json'), 'utf8')) as { dataPlane: DataPlaneResult[]; grpc: GrpcBenchResult; fleet: FleetResult };
     const [dataPlane] = run.dataPlane;
     assert.ok(dataPlane);
     for (const skipped of dataPlane.skipped) t.diagnostic(`peer skipped: ${skipped.name}: ${skipped.reason}`);
@@ -38,6 +39,13 @@ describe('bench --quick', () => {
         assert.ok(Number.isFinite(round.latency.p99Us) && round.latency.p99Us > 0, `${target.name} has latency figures`);
       }
     }
+    assert.deepEqual(run.grpc.targets.map((target) => target.name), ['direct', 'mesh (2 sidecars)']);
+    for (const target of run.grpc.targets) {
+      for (const round of target.rounds) {
+        assert.ok(round.callsPerSecond > 0, `gRPC ${target.name} answered calls`);
+        assert.equal(round.errors, 0, `gRPC ${target.name} answered every call`);
+      }
+    }
     assert.ok(run.fleet.convergenceMs.samples > 0, 'the fleet saw changes arrive');
     assert.ok(run.fleet.burst.pushesPerClientMedian >= 1, 'the burst reached the fleet');
     const markdown = readFileSync(join(out, 'RESULTS.md'), 'utf8');
@@ -46,6 +54,8 @@ describe('bench --quick', () => {
     assert.match(markdown, /\| sidecar hop \| \d+ \(/);
     assert.match(markdown, /Tracing every request \(mesh, tracing 100%\) against the default 1%/);
     assert.match(markdown, /\| mesh, tracing 100% \| \d+ \| \d+ \| \d+ \|/);
+    assert.match(markdown, /## gRPC unary/);
+    assert.match(markdown, /## gRPC unary[\s\S]*?\| mesh \(2 sidecars\) \| \d+ \(/);
     assert.match(markdown, /## Control plane/);
     for (const chart of ['latency.svg', 'cpu.svg', 'throughput.svg']) {
       assert.ok(existsSync(join(out, 'results', chart)), `${chart} written`);

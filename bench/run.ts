@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../proto/paths.js';
 import { runFleet, type FleetOptions } from './control-plane/fleet.js';
 import { runDataPlane, type DataPlaneOptions, type DataPlaneResult } from './data-plane.js';
+import { runGrpcBench, type GrpcBenchOptions } from './grpc-unary.js';
 import { topSelfTime } from './measure/cpu-profile.js';
 import { renderMarkdown } from './report/markdown.js';
 import { spread } from './report/stats.js';
@@ -30,6 +31,8 @@ const fleetPlan: FleetOptions = options.quick
   ? { clients: 50, services: 50, endpoints: 200, watchedPerClient: 4, changes: 3, burst: 100 }
   : { clients: 1000, services: 1000, endpoints: 10_000, watchedPerClient: 9, changes: 10, burst: 1000 };
 
+const grpcPlan: GrpcBenchOptions = options.quick ? { rounds: 1, seconds: 1, warmupSeconds: 0.5, concurrency: 8 } : { rounds: 3, seconds: 4, warmupSeconds: 1, concurrency: 16 };
+
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'pilotfish-profile-')) : undefined;
 
 const dataPlane: DataPlaneResult[] = [];
@@ -37,6 +40,8 @@ for (const plan of dataPlanePlans) {
   log(`\ndata plane, ${plan.bodyBytes}-byte responses, ${plan.rounds} rounds`);
   dataPlane.push(await runDataPlane(plan, log, profileDir));
 }
+log('\ngRPC unary');
+const grpc = await runGrpcBench(grpcPlan, log);
 log('\ncontrol plane fleet');
 const fleet = await runFleet(fleetPlan, log);
 
@@ -44,7 +49,7 @@ const resultsDir = join(options.out, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString();
 const profile = profileDir ? topSelfTime(profileDir) : undefined;
-const run = { date: stamp, quick: Boolean(options.quick), dataPlane, fleet, profile };
+const run = { date: stamp, quick: Boolean(options.quick), dataPlane, grpc, fleet, profile };
 writeFileSync(join(resultsDir, options.quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
 
 const main = dataPlane[0] as DataPlaneResult;
@@ -79,6 +84,7 @@ const markdown = renderMarkdown({
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine: { cores: cpus().length, cpuModel, node: process.version, date: stamp },
   dataPlane,
+  grpc,
   fleet,
   profile,
   charts: Object.keys(charts),
@@ -86,7 +92,10 @@ const markdown = renderMarkdown({
 writeFileSync(join(options.out, 'RESULTS.md'), markdown);
 log(`\nwrote ${join(options.out, 'RESULTS.md')} and ${resultsDir}/`);
 
-const silent = dataPlane.flatMap((result) => result.targets.filter((target) => target.rounds.some((round) => round.saturationRps <= 0 || round.latency.requests === 0)));
+const silent = [
+  ...dataPlane.flatMap((result) => result.targets.filter((target) => target.rounds.some((round) => round.saturationRps <= 0 || round.latency.requests === 0))),
+  ...grpc.targets.filter((target) => target.rounds.some((round) => round.callsPerSecond <= 0 || round.errors > 0)).map((target) => ({ name: `gRPC ${target.name}` })),
+];
 if (silent.length > 0) {
   console.error(`no answer from: ${silent.map((target) => target.name).join(', ')}`);
   process.exitCode = 1;

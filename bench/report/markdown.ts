@@ -2,6 +2,7 @@
 // them (met or missed, said plainly), and the charts.
 import type { FleetResult } from '../control-plane/fleet.js';
 import type { DataPlaneResult, TargetFigures } from '../data-plane.js';
+import type { GrpcBenchResult } from '../grpc-unary.js';
 import { TRACED_MESH } from '../targets/traced-mesh.js';
 import { formatSpread, spread, type Spread } from './stats.js';
 
@@ -23,6 +24,7 @@ export interface Report {
   machine: Machine;
   dataPlane: DataPlaneResult[];
   fleet: FleetResult | undefined;
+  grpc: GrpcBenchResult | undefined;
   profile: ProfileEntry[] | undefined;
   charts: string[];
 }
@@ -172,6 +174,28 @@ function fleetSection(fleet: FleetResult): string[] {
   ];
 }
 
+function grpcSection(result: GrpcBenchResult): string[] {
+  const o = result.options;
+  const direct = result.targets.find((target) => target.name === 'direct');
+  const median = (rounds: GrpcBenchResult['targets'][number]['rounds'], key: 'callsPerSecond' | 'p50Us' | 'p99Us' | 'cpuUsPerCall') => spread(rounds.map((round) => round[key]));
+  return [
+    `A grpc-js client (bench/load/grpc-unary-worker.ts) makes unary calls with ${o.concurrency} in flight on one channel for ${o.seconds} s (after ${o.warmupSeconds} s of warm-up), ${o.rounds} rounds, to a grpc-js server directly and through two sidecars (HTTP/2 on both hops). Closed loop: the calls per second are what the path sustains, and its latency at that load.`,
+    '',
+    '| target | calls/s | p50 ms | p99 ms | + p50 ms over direct | sidecar CPU ms per 1,000 calls |',
+    '|---|---|---|---|---|---|',
+    ...result.targets.map((target) => {
+      const p50 = median(target.rounds, 'p50Us');
+      const added = direct === undefined || target === direct ? '' : ((p50.median - median(direct.rounds, 'p50Us').median) / 1000).toFixed(3);
+      const cpu = target === direct ? '' : formatSpread(scale(median(target.rounds, 'cpuUsPerCall'), 1), 1);
+      return `| ${target.name} | ${formatSpread(median(target.rounds, 'callsPerSecond'), 0)} | ${formatSpread(scale(p50, 1 / 1000), 3)} | ${formatSpread(scale(median(target.rounds, 'p99Us'), 1 / 1000), 3)} | ${added} | ${cpu} |`;
+    }),
+  ];
+}
+
+function scale(value: Spread, factor: number): Spread {
+  return { median: value.median * factor, min: value.min * factor, max: value.max * factor };
+}
+
 export function renderMarkdown(report: Report): string {
   const { machine } = report;
   const lines = [
@@ -195,6 +219,7 @@ export function renderMarkdown(report: Report): string {
     const rows = goals(result);
     lines.push('Goals (printed, not asserted):', '', ...goalTable(rows), '', ...missedSummary(rows, report.profile), '');
   }
+  if (report.grpc) lines.push('## gRPC unary', '', ...grpcSection(report.grpc), '');
   if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet), '');
   if (report.profile) {
     lines.push('## Where the sidecar spends its CPU', '', 'Self time from `node --cpu-prof` of both sidecars during the mesh rounds (`npm run bench -- --profile`):', '');

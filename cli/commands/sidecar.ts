@@ -1,8 +1,9 @@
 // `pilotfish sidecar`: the proxy beside one app instance.
 import { Command, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { APP_PROTOCOLS, startSidecar } from '../../sidecar/src/main.js';
+import { startSidecar } from '../../sidecar/src/main.js';
 import { traceExportConfig } from '../../sidecar/src/telemetry/trace-export-config.js';
+import { APP_PROTOCOLS } from '../../sidecar/src/xds/compile.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
 import { labelList, onShutdownSignal, port, positiveInt } from '../options.js';
@@ -12,7 +13,7 @@ export function sidecarCommand(): Command {
     .description("run a sidecar proxy beside one instance of a service: registers the app, serves its inbound and outbound traffic")
     .requiredOption('--service <name>', 'the service this instance belongs to')
     .requiredOption('--app-port <port>', "the app's port on 127.0.0.1 (inbound traffic goes there)", port)
-    .addOption(new Option('--app-protocol <protocol>', "what the app speaks; tcp: inbound connections reach the app as raw bytes").choices(APP_PROTOCOLS).default('http'))
+    .addOption(new Option('--app-protocol <protocol>', 'what the app speaks, registered as the instance protocol: grpc and http2 apps get HTTP/2; tcp apps get raw bytes').choices(APP_PROTOCOLS).default('http'))
     .option('--control-plane <host:port>', "the control plane's gRPC address", '127.0.0.1:15010')
     .option('--namespace <name>', "the service's namespace", 'default')
     .option('--labels <k=v,...>', 'instance labels, e.g. version=v2', labelList, {})

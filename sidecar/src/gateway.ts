@@ -76,7 +76,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       config = compileProxyConfig(resources, config);
       const compiled = config;
       const lowest = Math.min(...ports.values());
-      servers = new Map([...ports].map(([name, port]) => [name, { bind: port === lowest ? options.listen : { host: options.listen.host, port }, tls: listenerTls(compiled, name) }]));
+      // As Envoy warms a listener: a server binds once its route table has arrived, never to answer "no routes yet".
+      const warm = [...ports].filter(([name]) => compiled.listeners.get(name)?.routeTable !== undefined);
+      servers = new Map(warm.map(([name, port]) => [name, { bind: port === lowest ? options.listen : { host: options.listen.host, port }, tls: listenerTls(compiled, name) }]));
       routing = new Map([...compiled.listeners].map(([name, routes]) => [name, { listeners: new Map([[ROUTES_KEY, routes]]), clusters: compiled.clusters }]));
       // The MeshConfig's sampling, the same on every server.
       if (tracing.followSampling([...compiled.listeners.values()][0]?.traceSampling)) logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');

@@ -21,7 +21,7 @@ import type { TraceExportConfig } from './telemetry/trace-export-config.js';
 import { Tracing } from './telemetry/tracing.js';
 import type { TcpTelemetry } from './upstream/tcp-connection.js';
 import { AdsClient } from './xds/ads-client.js';
-import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './xds/compile.js';
+import { compileInboundConfig, compileProxyConfig, type AppProtocol, type ProxyConfig } from './xds/compile.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
 import { rejectDownstreamTls } from './xds/compile-tls.js';
 import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, ownListeners, serviceConfigName } from './xds/subscriptions.js';
@@ -34,8 +34,6 @@ const DEREGISTRATION_PROPAGATION_MS = 500;
 const INBOUND_TCP_IDLE_TIMEOUT_MS = 3_600_000;
 
 // HTTP/2 and gRPC apps need h2 upstreams, which the sidecar does not speak yet.
-export const APP_PROTOCOLS = ['http', 'tcp'] as const;
-export type AppProtocol = (typeof APP_PROTOCOLS)[number];
 
 export interface SidecarOptions {
   service: string;
@@ -43,7 +41,7 @@ export interface SidecarOptions {
   instanceId: string;
   labels: Record<string, string>;
   appPort: number;
-  /** What the app speaks: registered with the instance; `tcp` makes the inbound listener a raw TCP forwarder. */
+  /** What the app speaks: registered as the instance's protocol; h2 to a grpc or http2 app; `tcp` makes the inbound listener a raw TCP forwarder. */
   appProtocol: AppProtocol;
   controlPlane: string;
   inboundListen: HostPort;
@@ -72,7 +70,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Its own zone, from the well-known topology label, is where locality-aware clusters prefer to send.
   const clusterContext = { localZone: options.labels[ZONE_LABEL] };
   // Until the control plane sends this service's inbound listener, every request goes to the app.
-  const localInbound = compileInboundConfig(options.appPort);
+  const localInbound = compileInboundConfig(options.appPort, options.appProtocol);
   const appCluster = [...localInbound.clusters.values()][0] as Cluster;
   const inboundClusters = new Map([[INBOUND_APP_CLUSTER, appCluster]]);
   const inboundName = inboundListenerName(options.service, options.namespace);

@@ -6,7 +6,9 @@ import { describe, it } from 'node:test';
 import { useTwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
 import { cliPath, waitFor } from '../support/processes.js';
-import { deregister, register, registryClient } from '../support/registry-client.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 interface ProxyView {
   nodeId: string;
@@ -21,49 +23,45 @@ describe('NACKed config', () => {
     return view.proxies.find((proxy) => proxy.nodeId === 'sidecar~frontend-1.default');
   }
 
+  function cli(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => execFile(process.execPath, [cliPath, ...args], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))));
+  }
+
   it('leaves the previous config serving and is reported with its error_detail', async () => {
     const { controlPlane, frontend } = mesh.current;
     const goodVersion = (await frontendProxy())?.types.CDS?.ackedVersion;
     assert.ok(goodVersion);
 
-    // This sidecar speaks HTTP/1.1 upstream only: a cluster that asks for HTTP/2 cannot be used.
-    const registry = registryClient(controlPlane.grpc);
-    const grpcService = await register(registry, {
-      instance: { service: 'grpc-echo', instance_id: 'grpc-echo-1', address: '127.0.0.1', port: 9, protocol: 'grpc' },
-      ttl_seconds: 30,
-    });
+    // The control plane accepts any ring size; this sidecar builds rings of at most 2^23 points.
+    const dir = await mkdtemp(join(tmpdir(), 'pilotfish-nack-'));
+    const file = join(dir, 'policy.yaml');
+    await writeFile(file, 'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: backend }\nspec:\n  host: backend\n  loadBalancer: { policy: ring_hash, hashOn: { header: x-user }, minRingSize: 10000000 }\n');
+    await cli(['apply', '-f', file, '--control-plane', controlPlane.grpc]);
+    await rm(dir, { recursive: true, force: true });
     await waitFor(async () => (await frontendProxy())?.types.CDS?.lastNack !== undefined, 'the NACK to be recorded');
     const cds = (await frontendProxy())?.types.CDS;
-    assert.match(cds?.lastNack?.message ?? '', /grpc-echo\.default\.svc\.cluster\.local/);
-    assert.match(cds?.lastNack?.message ?? '', /HTTP\/2/);
+    assert.match(cds?.lastNack?.message ?? '', /backend\.default\.svc\.cluster\.local/);
+    assert.match(cds?.lastNack?.message ?? '', /ring_hash_lb_config\.minimum_ring_size: must be in 1-8388608/);
     assert.equal(cds?.ackedVersion, goodVersion, 'the proxy still ACKs the previous version');
     assert.equal(cds?.inSync, false);
 
     const result = await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } });
     assert.equal(result.status, 200, 'the last good config keeps serving');
     assert.equal(servedBy(result), 'backend-1');
-    // RDS is a separate type: its new route was accepted, but the rejected cluster was not applied.
-    const grpcHost = await httpRequest(frontend.outbound, '/', { headers: { host: 'grpc-echo' } });
-    assert.equal(grpcHost.status, 503);
-    assert.match(grpcHost.body, /cluster "grpc-echo\.default\.svc\.cluster\.local" not found/);
 
     const dump = (await (await fetch(`http://${frontend.admin}/config_dump`)).json()) as {
       configs: Array<{ type_url: string; version_info: string; last_nack?: { message: string } }>;
     };
     const cdsDump = dump.configs.find((config) => config.type_url.endsWith('Cluster'));
     assert.equal(cdsDump?.version_info, goodVersion);
-    assert.match(cdsDump?.last_nack?.message ?? '', /HTTP\/2/);
+    assert.match(cdsDump?.last_nack?.message ?? '', /minimum_ring_size/);
 
-    const status = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [cliPath, 'status', '--control-plane-admin', controlPlane.admin], (error, stdout) => (error ? reject(error) : resolve(stdout))),
-    );
+    const status = await cli(['status', '--control-plane-admin', controlPlane.admin]);
     assert.match(status, /sidecar~frontend-1\.default .*NACKED/);
-    assert.match(status, /NACKS \(the proxy kept its previous config\)\n[\s\S]*sidecar~frontend-1\.default CDS .*HTTP\/2/);
+    assert.match(status, /NACKS \(the proxy kept its previous config\)\n[\s\S]*sidecar~frontend-1\.default CDS .*minimum_ring_size/);
 
-    await deregister(registry, grpcService.lease_id ?? '');
+    await cli(['delete', 'destinationpolicy', 'backend', '--control-plane', controlPlane.grpc]);
     await waitFor(async () => (await frontendProxy())?.types.CDS?.inSync === true, 'the next good version to be ACKed');
-    registry.close();
-
     const metrics = await (await fetch(`http://${controlPlane.admin}/metrics`)).text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     assert.ok(value('pilotfish_xds_nacks_total{type="CDS"}') >= 1, 'the NACK is counted');

@@ -1,11 +1,14 @@
 // Interop with an xDS client no one here wrote: @grpc/grpc-js-xds (proxyless gRPC) dials
-// xds:///<service> through our control plane, reaches the registered instances and follows changes.
+// xds:///<service> through our control plane, reaches the registered instances and follows changes,
+// and shares a sidecar-fronted service with clients that go through their own sidecar.
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EchoClient, echo, startEchoServer } from '../support/echo-service.js';
-import { startControlPlane, waitFor, type ControlPlaneProcess } from '../support/processes.js';
+import { startNamedApp } from '../support/apps.js';
+import { echoCall, KindsClient, kindsClient, startKindsServer } from '../support/grpc-test-service.js';
+import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
 
 describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () => {
@@ -64,5 +67,25 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
     assert.equal(proxyless.role, 'proxyless');
     for (const type of ['LDS', 'CDS', 'EDS']) assert.equal(proxyless.types[type]?.inSync, true, `${type} ACKed`);
     registry.close();
+  });
+
+  it('reaches a sidecar-fronted gRPC service that a client behind its own sidecar also calls', async () => {
+    const server = await startKindsServer('fronted-1');
+    const serverSidecar = await startSidecar({ service: 'fronted', namespace: 'interop', instanceId: 'fronted-1', appPort: server.port, appProtocol: 'grpc', controlPlane: controlPlane.grpc });
+    const callerApp = await startNamedApp('caller');
+    const callerSidecar = await startSidecar({ service: 'caller', namespace: 'interop', appPort: callerApp.port, controlPlane: controlPlane.grpc });
+    const proxyless = new KindsClient('xds:///fronted.interop', grpc.credentials.createInsecure());
+    const throughSidecar = kindsClient(callerSidecar.outbound, 'fronted');
+    try {
+      // The proxyless client dials the registered endpoint: the server's sidecar, inbound, over h2c.
+      assert.deepEqual(await echoCall(proxyless, { text: 'proxyless' }), { from: 'fronted-1', text: 'proxyless', size: 0, trailer: 'fronted-1' });
+      await waitFor(async () => (await echoCall(throughSidecar, { text: 'x' }, { deadline: Date.now() + 1000 })).from === 'fronted-1', 'the caller sidecar to route to fronted');
+      assert.deepEqual(await echoCall(throughSidecar, { text: 'sidecar' }), { from: 'fronted-1', text: 'sidecar', size: 0, trailer: 'fronted-1' });
+    } finally {
+      proxyless.close();
+      throughSidecar.close();
+      await Promise.all([serverSidecar.stop(), callerSidecar.stop()]);
+      await Promise.all([server.stop(), callerApp.close()]);
+    }
   });
 });

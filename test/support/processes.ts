@@ -117,12 +117,12 @@ export interface SidecarOptions {
   service: string;
   appPort: number;
   controlPlane: string;
+  /** --app-protocol: http (default), http2, grpc, tcp. */
+  appProtocol?: 'http' | 'http2' | 'grpc' | 'tcp';
   instanceId?: string;
   namespace?: string;
   labels?: string;
   leaseTtl?: number;
-  /** --app-protocol (http by default). */
-  appProtocol?: 'http' | 'tcp';
   nodeArgs?: string[];
   /** Added to the environment, e.g. OTEL_EXPORTER_OTLP_ENDPOINT. */
   env?: Record<string, string>;
@@ -132,11 +132,11 @@ export interface SidecarOptions {
 export async function startSidecar(options: SidecarOptions): Promise<SidecarProcess> {
   const args = ['sidecar', '--service', options.service, '--app-port', String(options.appPort), '--control-plane', options.controlPlane];
   args.push('--inbound-listen', '127.0.0.1:0', '--outbound-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0');
+  if (options.appProtocol) args.push('--app-protocol', options.appProtocol);
   if (options.instanceId) args.push('--instance-id', options.instanceId);
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.labels) args.push('--labels', options.labels);
   if (options.leaseTtl) args.push('--lease-ttl', String(options.leaseTtl));
-  if (options.appProtocol) args.push('--app-protocol', options.appProtocol);
   const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs, undefined, options.env);
   const sidecar = Object.assign(running, {
     inbound: String(record.inbound),

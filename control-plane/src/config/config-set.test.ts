@@ -129,7 +129,7 @@ describe('config validation', () => {
     ['an unknown load balancer', doc('DestinationPolicy', 'ratings', '  host: ratings\n  loadBalancer: { policy: fastest }\n'),
       /spec\.loadBalancer\.policy: must be one of round_robin, least_request, ring_hash, random, got "fastest"/],
     ['an unknown retry condition', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryOn: [sometimes] }\n'),
-      /spec\.rules\[0\]\.retries\.retryOn\[0\]: must be one of 5xx, gateway-error, reset, connect-failure, retriable-4xx, got "sometimes"/],
+      /spec\.rules\[0\]\.retries\.retryOn\[0\]: must be one of 5xx, gateway-error, reset, connect-failure, retriable-4xx, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, got "sometimes"/],
     ['a prefix rewrite of a regex match', doc('Route', 'reviews', '  host: reviews\n  rules:\n    - match: [{ path: { regex: "/a.*" } }]\n      destinations: [{ service: reviews }]\n      rewrite: { prefix: /b }\n'),
       /spec\.rules\[0\]\.rewrite\.prefix: needs path matches by prefix or exact, but match\[0\] is a regex/],
     ['a rate limit key with two sources', doc('RateLimit', 'reviews', '  host: reviews\n  limits: [{ requests: 1, per: 1s, key: { source: true, header: x-a } }]\n'),

@@ -15,7 +15,9 @@ import {
 } from './schema-common.js';
 
 /** The retry conditions the mesh's proxies know (Envoy's retry_on names). */
-export const RETRY_ON = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx'] as const;
+/** Envoy's gRPC retry_on names: the grpc-status of a trailers-only answer. */
+export const GRPC_RETRY_ON = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'] as const;
+export const RETRY_ON = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', ...GRPC_RETRY_ON] as const;
 
 const METHOD = /^[A-Z]+$/;
 
@@ -47,7 +49,8 @@ const ruleSchema = z
         attempts: z.number().int().min(0).max(10),
         perTryTimeout: durationSchema.optional(),
         retryOn: z.array(z.enum(RETRY_ON)).min(1).optional(),
-        // Only idempotent methods are retried unless this says a repeat is harmless.
+        // Only idempotent methods are retried unless this says a repeat is harmless; retrying on
+        // a gRPC status says so by default (every gRPC call is a POST).
         retryNonIdempotent: z.boolean().optional(),
         backoff: z.strictObject({ base: durationSchema, max: durationSchema.optional() }).optional(),
       })

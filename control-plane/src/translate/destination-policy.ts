@@ -35,12 +35,22 @@ export function subsetPolicy(spec: DestinationPolicySpec, subset: SubsetSpec): C
   };
 }
 
+/**
+ * The upstream protocol, as Envoy (and Istio) put it: HTTP/2 to grpc and http2 ports; to http
+ * ports the protocol the request came in with (h2 in, h2 out), as Istio does for ports whose
+ * protocol it detects.
+ */
+function upstreamProtocolOptions(protocol: Protocol): Record<string, unknown> | undefined {
+  if (protocol === 'http2' || protocol === 'grpc') return { explicit_http_config: { http2_protocol_options: {} } };
+  if (protocol === 'http') return { use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } };
+  return undefined;
+}
+
 /** Cluster fields for `policy` (to spread over the base cluster); protocol decides the HTTP options. */
 export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol: Protocol): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  const http2 = protocol === 'http2' || protocol === 'grpc';
-  const explicitHttp = http2 ? { http2_protocol_options: {} } : { http_protocol_options: {} };
-  if (http2) fields.typed_extension_protocol_options = { [HTTP_PROTOCOL_OPTIONS]: { '@type': TYPE_URL.httpProtocolOptions, explicit_http_config: explicitHttp } };
+  const protocolOptions = upstreamProtocolOptions(protocol);
+  if (protocolOptions !== undefined) fields.typed_extension_protocol_options = { [HTTP_PROTOCOL_OPTIONS]: { '@type': TYPE_URL.httpProtocolOptions, ...protocolOptions } };
   if (policy === undefined) return fields;
   const lb = policy.loadBalancer;
   if (lb) {
@@ -65,7 +75,7 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
         [HTTP_PROTOCOL_OPTIONS]: {
           '@type': TYPE_URL.httpProtocolOptions,
           common_http_protocol_options: { idle_timeout: duration(pool.idleTimeout) },
-          explicit_http_config: explicitHttp,
+          ...protocolOptions,
         },
       };
     }

@@ -84,6 +84,8 @@ describe('translate policy config', () => {
       }],
     ['retries with defaults, non-idempotent requests allowed', '    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryNonIdempotent: true }\n',
       (route) => assert.deepEqual(route.route.retry_policy, { retry_on: 'connect-failure,reset,gateway-error', num_retries: { value: 2 } })],
+    ['retries on gRPC statuses, which make gRPC calls (POSTs) retriable', '    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryOn: [unavailable, resource-exhausted] }\n',
+      (route) => assert.deepEqual(route.route.retry_policy, { retry_on: 'unavailable,resource-exhausted', num_retries: { value: 2 } })],
     ['rewrites and header edits', '    - destinations: [{ service: reviews }]\n      rewrite: { prefix: /internal/, host: reviews.internal }\n      headers: { request: { add: { x-route: "50%" }, remove: [x-secret] }, response: { add: { x-served: a }, remove: [server] } }\n',
       (route) => {
         assert.equal(route.route.prefix_rewrite, '/internal/');
@@ -136,7 +138,7 @@ describe('translate policy config', () => {
       assert.deepEqual(c.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'], {
         '@type': TYPE_URL.httpProtocolOptions,
         common_http_protocol_options: { idle_timeout: d(30) },
-        explicit_http_config: { http_protocol_options: {} },
+        use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} },
       });
     }],
     ['outlier detection', '  outlierDetection: { consecutive5xx: 3, consecutiveGatewayErrors: 2, interval: 200ms, baseEjectionTime: 1s, maxEjectionPercent: 50 }\n', (c) => assert.deepEqual(c.outlier_detection, {

@@ -2,7 +2,7 @@
 // route: matches, weighted clusters, timeouts, retries, rewrites, header edits, faults, mirrors.
 import { TYPE_URL } from '../../../proto/xds.js';
 import type { HeaderMatch, PathMatch, QueryMatch } from '../config/schema-common.js';
-import type { RouteDocument, RouteMatch, RouteRule } from '../config/route-schema.js';
+import { GRPC_RETRY_ON, type RouteDocument, type RouteMatch, type RouteRule } from '../config/route-schema.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
 import { duration, perMillion } from './duration.js';
 
@@ -93,7 +93,8 @@ function routeAction(rule: RouteRule, namespace: string, hashPolicyOf: HashPolic
     if (retries.backoff) {
       policy.retry_back_off = { base_interval: duration(retries.backoff.base), ...(retries.backoff.max === undefined ? {} : { max_interval: duration(retries.backoff.max) }) };
     }
-    if (!retries.retryNonIdempotent) policy.retriable_request_headers = [{ name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_METHODS } } }];
+    const isGrpcRetry = retries.retryOn?.some((name) => (GRPC_RETRY_ON as readonly string[]).includes(name)) === true;
+    if (!(retries.retryNonIdempotent ?? isGrpcRetry)) policy.retriable_request_headers = [{ name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_METHODS } } }];
     action.retry_policy = policy;
   }
   if (rule.rewrite?.prefix !== undefined) action.prefix_rewrite = rule.rewrite.prefix;

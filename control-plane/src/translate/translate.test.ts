@@ -50,7 +50,9 @@ describe('translate', () => {
         const cluster = snapshot[TYPE_URL.cluster].get(fqdn) as Json;
         assert.equal(cluster.type, 'EDS');
         assert.equal(cluster.eds_cluster_config.service_name, fqdn);
-        assert.equal(cluster.typed_extension_protocol_options, undefined);
+        // HTTP ports speak to the endpoint what the request came in with (h2 in, h2 out).
+        const options = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+        assert.deepEqual(options.use_downstream_protocol_config, { http_protocol_options: {}, http2_protocol_options: {} });
         const cla = snapshot[TYPE_URL.endpoint].get(fqdn) as Json;
         const endpoints = cla.endpoints[0].lb_endpoints.map((e: Json) => `${e.endpoint.hostname}@${e.endpoint.address.socket_address.port_value}`);
         assert.deepEqual(endpoints, ['backend-1@40000', 'backend-2@40001']);
@@ -72,13 +74,15 @@ describe('translate', () => {
       },
     },
     {
-      name: 'a gRPC service asks for HTTP/2 upstreams',
-      services: [service('echo', 'default', [{ protocol: 'grpc' }])],
+      name: 'gRPC and http2 services ask for HTTP/2 upstreams',
+      services: [service('echo', 'default', [{ protocol: 'grpc' }]), service('web', 'default', [{ protocol: 'http2' }])],
       namespace: 'default',
       expect(snapshot) {
-        const cluster = snapshot[TYPE_URL.cluster].get('echo.default.svc.cluster.local') as Json;
-        const options = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
-        assert.deepEqual(options.explicit_http_config, { http2_protocol_options: {} });
+        for (const fqdn of ['echo.default.svc.cluster.local', 'web.default.svc.cluster.local']) {
+          const cluster = snapshot[TYPE_URL.cluster].get(fqdn) as Json;
+          const options = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+          assert.deepEqual(options.explicit_http_config, { http2_protocol_options: {} }, fqdn);
+        }
       },
     },
     {

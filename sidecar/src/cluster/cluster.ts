@@ -27,8 +27,15 @@ export interface ClusterContext {
   localZone: string | undefined;
 }
 
+/**
+ * The protocol a cluster speaks to its endpoints (HttpProtocolOptions): HTTP/1.1, HTTP/2 (h2c),
+ * or the one the request came in with (use_downstream_protocol_config).
+ */
+export type UpstreamProtocol = 'http1' | 'http2' | 'downstream';
+
 /** A cluster's traffic policy, checked (compile-clusters.ts). */
 export interface ClusterPolicy {
+  protocol: UpstreamProtocol;
   loadBalancer: LoadBalancerFactory;
   /**
    * common_lb_config.zone_aware_lb_config: with the sidecar's zone known and at least one
@@ -41,6 +48,7 @@ export interface ClusterPolicy {
 }
 
 export const DEFAULT_POLICY: ClusterPolicy = {
+  protocol: 'http1',
   loadBalancer: (endpoints, previous) => new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined),
   isZoneAware: false,
   limits: DEFAULT_LIMITS,
@@ -81,6 +89,7 @@ export interface ClusterStats {
 
 export class Cluster {
   readonly #policy: ClusterPolicy;
+  readonly protocol: UpstreamProtocol;
   readonly #context: ClusterContext;
   readonly #breaker: CircuitBreaker;
   readonly #health = new Map<string, EndpointHealth>();
@@ -101,6 +110,7 @@ export class Cluster {
     clock: ClusterClock = { now: Date.now, random: Math.random },
   ) {
     this.#policy = policy;
+    this.protocol = policy.protocol;
     this.#context = context;
     // A previous version that was replaced already (its successor rejected) hands over nothing.
     const from = previous !== undefined && previous.#successor === undefined && !previous.#isClosed ? previous.#handOver() : undefined;

@@ -1,9 +1,13 @@
-// An HTTP/1.1 listener of the sidecar (inbound or outbound) or of a gateway (plain or TLS), the top
-// of the request path: accepts, answers malformed requests, and hands each request to the router
-// with the config version in force. close() stops accepting and lets in-flight requests finish.
-import { createServer, type IncomingMessage, type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
-import type { SecureContextOptions } from 'node:tls';
+// A listener of the sidecar (inbound or outbound) or of a gateway (plain or TLS), the top of the
+// request path: accepts HTTP/1.1 and HTTP/2 on one port (the h2 preface on cleartext, ALPN under
+// TLS), answers malformed requests, and hands each request to the router with the config version
+// in force. HTTP/2 requests come through node:http2's compatibility API, whose request and response
+// have the members of IncomingMessage and ServerResponse the request path uses. HTTP/1.1 upgrades
+// (WebSocket) take the same path. close() stops accepting and lets in-flight requests finish.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureServer, createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type SecureServerOptions } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { routeRequest, type RoutingConfig } from '../router/router.js';
 import type { AccessLog } from '../telemetry/access-log.js';
@@ -14,6 +18,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { localReply } from '../upstream/local-reply.js';
 import { listenOn, type Listener } from './listener.js';
 import { answerMalformedRequest } from './malformed-request.js';
+import { sniffProtocol } from './protocol-detection.js';
 import { acceptUpgrades } from './upgrade-request.js';
 
 export interface ProxyListenerOptions {
@@ -27,8 +32,8 @@ export interface ProxyListenerOptions {
    * logged when the listener's config asks for an access log, and traced.
    */
   telemetry?: { metrics: RequestMetrics; local: LocalService; accessLog: AccessLog; tracing?: Tracing };
-  /** Terminate TLS with this key and certificate (a gateway's HTTPS server); plain HTTP without. */
-  tls?: Pick<SecureContextOptions, 'key' | 'cert'>;
+  /** Serve TLS (ALPN h2 and http/1.1; a gateway's HTTPS server): key, certificate and TLS options; cleartext when absent. */
+  tls?: SecureServerOptions;
   logger: Logger;
 }
 
@@ -76,36 +81,77 @@ export function createProxyListener({ name, getConfig, source, telemetry, tls, l
     routeRequest(routes, config.clusters, req, res, source);
   }
 
-  // Over TLS: the same server options and request handler.
-  const create = tls === undefined ? createServer : (options: ServerOptions, onRequest: RequestListener) => createTlsServer({ ...options, ...tls }, onRequest);
-  const server = create(
-    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 },
-    (req, res) => {
-      active++;
-      const exchange = telemetry === undefined ? undefined : attachExchange(res, performance.now());
-      if (exchange !== undefined) telemetry?.tracing?.startSpan(exchange, req, name);
-      res.on('close', onResponseClose);
-      // While draining, each response closes its connection, so keep-alive clients move on.
-      if (isDraining) res.setHeader('connection', 'close');
-      try {
-        serve(req, res, exchange);
-      } catch (error) {
-        logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
-        localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);
-      }
-    },
-  );
-  server.on('clientError', answerMalformedRequest(name, logger));
-  const upgrades = acceptUpgrades((req, res) => server.emit('request', req, res));
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    active++;
+    const exchange = telemetry === undefined ? undefined : attachExchange(res, performance.now());
+    if (exchange !== undefined) telemetry?.tracing?.startSpan(exchange, req, name);
+    res.on('close', onResponseClose);
+    // While draining, each response closes its connection, so keep-alive clients move on.
+    if (isDraining && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
+    try {
+      serve(req, res, exchange);
+    } catch (error) {
+      logger.error({ err: error, listener: name, url: req.url }, 'request failed inside the proxy');
+      localReply(res, 500, `internal error in the ${name} listener: ${(error as Error).message}`);
+    }
+  }
+
+  function onH2Request(req: Http2ServerRequest, res: Http2ServerResponse): void {
+    // The router reads the authority where HTTP/1.1 has it.
+    req.headers.host ??= req.authority;
+    onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  }
+
+  const sessions = new Set<Http2Session>();
+  function onSession(session: Http2Session): void {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    // While draining, a GOAWAY at once: the client opens no new streams here.
+    if (isDraining) session.close();
+  }
+
+  const h1 = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 }, onRequest);
+  h1.on('clientError', answerMalformedRequest(name, logger));
+  const h2Options = { maxSessionMemory: 64, settings: { maxHeaderListSize: MAX_HEADER_BYTES } };
+  const secure = tls === undefined ? undefined : createSecureServer({ ...h2Options, ...tls, allowHTTP1: true }, onH2Request);
+  const h2 = secure ?? createH2Server(h2Options, onH2Request);
+  h2.on('session', onSession);
+  h2.on('sessionError', (error) => logger.debug({ err: error, listener: name }, 'HTTP/2 session error'));
+  // Under TLS, HTTP/1.1 connections are the h2 server's too: kept to be cut when a drain ends.
+  const tlsSockets = new Set<TLSSocket>();
+  if (tls === undefined) {
+    // The HTTP/1.1 server listens; each connection it accepts is handed to it or to the h2 server
+    // by its first bytes, so HTTP/1.1 keeps Node's own connection handling (and its speed).
+    const [http1Connection] = h1.listeners('connection') as Array<(socket: Socket) => void>;
+    h1.removeAllListeners('connection');
+    h1.on('connection', (socket: Socket) =>
+      sniffProtocol(socket, HEADERS_TIMEOUT_MS, (detected, protocol) => {
+        if (protocol === 'h2') {
+          h2.emit('connection', detected);
+          return;
+        }
+        http1Connection?.call(h1, detected);
+        detected.resume();
+      }),
+    );
+  } else {
+    h2.on('secureConnection', (socket: TLSSocket) => {
+      tlsSockets.add(socket);
+      socket.once('close', () => tlsSockets.delete(socket));
+    });
+  }
+  const server = tls === undefined ? h1 : h2;
+  const upgrades = acceptUpgrades((req, res) => onRequest(req, res));
   server.on('upgrade', upgrades.accept);
 
   return {
-    ...(tls === undefined ? {} : { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => (server as TlsServer).setSecureContext(next) }),
+    ...(secure === undefined ? {} : { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => secure.setSecureContext(next) }),
     listen: (host, port) => listenOn(server, name, host, port, logger),
     async close(drainMs) {
       isDraining = true;
       // Stops accepting, and closes idle keep-alive connections (Node >= 19).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.close();
       if (active > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, drainMs);
@@ -115,7 +161,9 @@ export function createProxyListener({ name, getConfig, source, telemetry, tls, l
           };
         });
       }
-      server.closeAllConnections();
+      h1.closeAllConnections();
+      for (const session of sessions) session.destroy();
+      for (const socket of tlsSockets) socket.destroy();
       upgrades.closeAll();
       await closed;
     },

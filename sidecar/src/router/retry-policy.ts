@@ -17,7 +17,24 @@ export const RetryOn = {
   retriable4xx: 16,
   /** The statuses in retriable_status_codes. */
   retriableStatusCodes: 32,
+  /** gRPC statuses in a trailers-only answer (Envoy's x-envoy-retry-grpc-on names). */
+  grpcCancelled: 64,
+  grpcDeadlineExceeded: 128,
+  grpcInternal: 256,
+  grpcResourceExhausted: 512,
+  grpcUnavailable: 1024,
 } as const;
+
+const GRPC_RETRY_ON = RetryOn.grpcCancelled | RetryOn.grpcDeadlineExceeded | RetryOn.grpcInternal | RetryOn.grpcResourceExhausted | RetryOn.grpcUnavailable;
+
+/** grpc-status value → its retry_on bit. */
+const GRPC_STATUS_BITS: Readonly<Record<string, number>> = {
+  '1': RetryOn.grpcCancelled,
+  '4': RetryOn.grpcDeadlineExceeded,
+  '13': RetryOn.grpcInternal,
+  '8': RetryOn.grpcResourceExhausted,
+  '14': RetryOn.grpcUnavailable,
+};
 
 export const RETRY_ON_NAMES: ReadonlyMap<string, number> = new Map([
   ['5xx', RetryOn.serverError],
@@ -26,6 +43,11 @@ export const RETRY_ON_NAMES: ReadonlyMap<string, number> = new Map([
   ['connect-failure', RetryOn.connectFailure],
   ['retriable-4xx', RetryOn.retriable4xx],
   ['retriable-status-codes', RetryOn.retriableStatusCodes],
+  ['cancelled', RetryOn.grpcCancelled],
+  ['deadline-exceeded', RetryOn.grpcDeadlineExceeded],
+  ['internal', RetryOn.grpcInternal],
+  ['resource-exhausted', RetryOn.grpcResourceExhausted],
+  ['unavailable', RetryOn.grpcUnavailable],
 ]);
 
 /** Why an attempt ended without a response. */
@@ -49,6 +71,16 @@ export function isRetriableStatus(policy: RetryPolicy, status: number): boolean 
   if ((status === 502 || status === 503 || status === 504) && on & RetryOn.gatewayError) return true;
   if (status === 409 && on & RetryOn.retriable4xx) return true;
   return (on & RetryOn.retriableStatusCodes) !== 0 && policy.retriableStatusCodes.has(status);
+}
+
+/** Whether the policy retries on gRPC statuses at all (the response headers need no look otherwise). */
+export function retriesOnGrpcStatus(policy: RetryPolicy): boolean {
+  return (policy.retryOn & GRPC_RETRY_ON) !== 0;
+}
+
+/** `grpcStatus`: the grpc-status of a trailers-only answer (a gRPC error before any message). */
+export function isRetriableGrpcStatus(policy: RetryPolicy, grpcStatus: string | string[] | undefined): boolean {
+  return typeof grpcStatus === 'string' && (policy.retryOn & (GRPC_STATUS_BITS[grpcStatus] ?? 0)) !== 0;
 }
 
 export function isRetriableFailure(policy: RetryPolicy, failure: AttemptFailure): boolean {

@@ -28,6 +28,7 @@ function route(routes: HttpRoutes, clusterNames: string[], url: string, host: st
   );
   const req = { url, method: 'GET', headers: host === undefined ? {} : { host }, rawHeaders: [], socket: {} } as unknown as IncomingMessage;
   const res = {
+    req,
     headersSent: false,
     on: () => undefined,
     writeHead: (status: number) => Object.assign(outcome, { status }),

@@ -8,7 +8,8 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import type { AccessLogFormat } from '../telemetry/access-log.js';
 import { exchangeOf } from '../telemetry/exchange.js';
-import { localReply } from '../upstream/local-reply.js';
+import { grpcTimeoutMs } from '../upstream/grpc-status.js';
+import { localReply, resetResponse } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
 import { ensureRequestId, upstreamRequestHeaders } from '../upstream/proxy-headers.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
@@ -147,7 +148,12 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
     const mirrorCluster = clusters.get(policy.cluster);
     if (mirrorCluster !== undefined && hits(policy.perMillion)) (mirrorTo ??= []).push(mirrorCluster);
   }
-  const options: UpstreamRequestOptions = { cluster, method, path, headers, body: null, hashKey, timeoutMs: action.timeoutMs, retry, responseHeaders: action.responseHeaders };
+  const isHttp2 = speaksHttp2(cluster, req);
+  // A gRPC caller's deadline bounds the exchange too (Envoy honours grpc-timeout the same way).
+  const deadlineMs = grpcTimeoutMs(req.headers['grpc-timeout']);
+  const isGrpcDeadline = deadlineMs !== undefined && (action.timeoutMs === 0 || deadlineMs < action.timeoutMs);
+  const timeoutMs = isGrpcDeadline ? deadlineMs : action.timeoutMs;
+  const options: UpstreamRequestOptions = { cluster, method, path, headers, body: null, isHttp2, hashKey, timeoutMs, isGrpcDeadline, retry, responseHeaders: action.responseHeaders };
   if (!hasBody(req)) {
     send(req, res, options, mirrorTo);
   } else if (retry === undefined && mirrorTo === undefined) {
@@ -162,7 +168,7 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
       },
       () => {
         cluster.releaseRequest();
-        res.destroy();
+        resetResponse(res);
       },
     );
   }
@@ -172,9 +178,14 @@ function send(req: IncomingMessage, res: ServerResponse, options: UpstreamReques
   const { body } = options;
   // A body too large to hold streams once, to the caller's destination only.
   if (mirrorTo !== undefined && (body === null || Buffer.isBuffer(body))) {
-    for (const cluster of mirrorTo) mirror(cluster, options.method, options.path, options.headers, body, options.hashKey);
+    for (const cluster of mirrorTo) mirror(cluster, speaksHttp2(cluster, req), options.method, options.path, options.headers, body, options.hashKey);
   }
   new UpstreamRequest(req, res, options).start();
+}
+
+/** Whether the cluster gets HTTP/2: it says so, or it speaks what the request came in with. */
+function speaksHttp2(cluster: Cluster, req: IncomingMessage): boolean {
+  return cluster.protocol === 'http2' || (cluster.protocol === 'downstream' && req.httpVersionMajor === 2);
 }
 
 function rewritePath(rewrite: PathRewrite, path: string): string {

@@ -1,8 +1,8 @@
 // What telemetry needs to know of one request that only the layers below learn: the cluster it
 // went to, the endpoint that answered and after how many attempts, Envoy's response flag when the
-// proxy answered itself, the bytes relayed, the status an upgrade's tunnel relayed; and the
-// request's span. The listener attaches one to each response; the router and upstream layers fill
-// it in.
+// proxy answered itself, the bytes relayed, the grpc-status of trailers, the status an upgrade's
+// tunnel relayed; and the request's span. The listener attaches one to each response; the router
+// and upstream layers fill it in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import type { AccessLogFormat } from './access-log.js';
@@ -28,6 +28,8 @@ export interface Exchange {
   downstreamAddress: string | undefined;
   /** The status of an answer a tunnel relayed as raw bytes (an upgrade's 101), which no ServerResponse carried. */
   relayedStatus: number | undefined;
+  /** grpc-status of the response's trailers ('' when none came). */
+  grpcStatus: string;
 }
 
 const kExchange = Symbol('exchange');
@@ -35,7 +37,7 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, grpcStatus: '', upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }

@@ -29,7 +29,8 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     destination: isOutbound ? (destinationFqdn.split('.', 1)[0] as string) : local.name,
     destinationFqdn,
     status: responseCodeOf(res, exchange),
-    grpcStatus: String(res.getHeader('grpc-status') ?? ''),
+    // In trailers, or in the headers of a trailers-only answer.
+    grpcStatus: exchange.grpcStatus === '' ? String(res.getHeader('grpc-status') ?? '') : exchange.grpcStatus,
     flag: exchange.flag,
     durationMs: now - exchange.startedAt,
     requestBytes: requestBytesOf(req),

@@ -1,7 +1,11 @@
 // Answers the proxy makes itself (Envoy's local replies): plain text naming what went wrong and
-// where. Here, in the lowest layer, so every layer above can answer without reaching upwards.
+// where; to a gRPC caller, a gRPC error instead (trailers-only: HTTP 200 with grpc-status and
+// grpc-message), never a body its client cannot read. Here, in the lowest layer, so every layer
+// above can answer without reaching upwards.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import { exchangeOf, type ResponseFlag } from '../telemetry/exchange.js';
+import { encodeGrpcMessage, GrpcStatus, grpcStatusOfHttp, isGrpcRequest } from './grpc-status.js';
 
 /** `flag`: Envoy's response flag for why the proxy answered itself, for metrics and logs. */
 export function localReply(res: ServerResponse, status: number, message: string, flag: ResponseFlag = '-', headers?: OutgoingHttpHeaders): void {
@@ -9,10 +13,46 @@ export function localReply(res: ServerResponse, status: number, message: string,
   if (exchange !== undefined) exchange.flag = flag;
   if (res.headersSent) {
     // Half a response is already out: a reset is the only honest signal left.
-    res.destroy();
+    resetResponse(res);
+    return;
+  }
+  if (isGrpcRequest(res.req.headers)) {
+    // A router timeout (UT) is the call's deadline passing, not the service being unavailable.
+    const grpcStatus = flag === 'UT' ? GrpcStatus.DEADLINE_EXCEEDED : grpcStatusOfHttp(status);
+    endTrailersOnly(res, 200, { ...headers, 'content-type': 'application/grpc', 'grpc-status': String(grpcStatus), 'grpc-message': encodeGrpcMessage(message) });
     return;
   }
   const body = `${message}\n`;
   res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+const RESET = new Error('the proxy reset the stream: its upstream failed mid-response');
+
+/**
+ * Cuts a response short so the caller sees it cut: the connection for HTTP/1.1, the stream for
+ * HTTP/2 (destroyed with an error: RST_STREAM INTERNAL_ERROR; close() on a stream whose request
+ * has ended would end the response cleanly first, as if it were complete).
+ */
+export function resetResponse(res: ServerResponse): void {
+  if (res.req.httpVersionMajor === 2) {
+    const { stream } = res as unknown as Http2ServerResponse;
+    if (!stream.destroyed) stream.destroy(RESET);
+    return;
+  }
+  res.destroy();
+}
+
+/**
+ * A response that is only headers, ended with them: over HTTP/2 one HEADERS frame with
+ * END_STREAM, which gRPC reads as trailers-only (writeHead would send the headers first, and an
+ * empty end after, which a gRPC client takes for a call without status).
+ */
+export function endTrailersOnly(res: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
+  res.statusCode = status;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+  res.end();
 }

@@ -23,7 +23,7 @@ export function shadowAuthority(authority: string): string {
 }
 
 /** Sends a copy to `cluster` if it admits it; `headers` is the flat list sent upstream, Host first. */
-export function mirror(cluster: Cluster, method: string, path: string, headers: readonly string[], body: Buffer | null, hashKey: string | undefined): void {
+export function mirror(cluster: Cluster, isHttp2: boolean, method: string, path: string, headers: readonly string[], body: Buffer | null, hashKey: string | undefined): void {
   if (!cluster.admitRequest()) return;
   const endpoint = cluster.pick(hashKey);
   if (endpoint === undefined) {
@@ -39,5 +39,6 @@ export function mirror(cluster: Cluster, method: string, path: string, headers: 
     stats.active--;
     cluster.releaseRequest();
   };
-  endpoint.host.dispatcher.dispatch({ method: method as Dispatcher.HttpMethod, path, headers: copy, body }, new Discard(release));
+  const dispatcher = isHttp2 ? endpoint.host.h2 : endpoint.host.dispatcher;
+  dispatcher.dispatch({ method: method as Dispatcher.HttpMethod, path, headers: copy, body }, new Discard(release));
 }

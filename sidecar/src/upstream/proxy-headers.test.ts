@@ -28,12 +28,18 @@ describe('upstream request headers', () => {
     [
       'drops hop-by-hop headers, the ones Connection lists, and Expect',
       [
-        'Connection', 'keep-alive, X-Private', 'connection', 'x-other', 'Keep-Alive', 'timeout=5', 'Proxy-Connection', 'keep-alive', 'TE', 'trailers',
+        'Connection', 'keep-alive, X-Private', 'connection', 'x-other', 'Keep-Alive', 'timeout=5', 'Proxy-Connection', 'keep-alive', 'TE', 'gzip',
         'Trailer', 'x-t', 'Transfer-Encoding', 'chunked', 'Upgrade', 'websocket', 'Proxy-Authorization', 'Basic x', 'Proxy-Authenticate', 'Basic',
         'X-Private', 'secret', 'X-Other', 'secret', 'Expect', '100-continue', 'x-request-id', REQUEST_ID, 'x-kept', 'yes',
       ],
       undefined,
       [['host', 'backend:8080'], ['x-request-id', REQUEST_ID], ['x-kept', 'yes'], ['x-forwarded-proto', 'http']],
+    ],
+    [
+      'keeps "TE: trailers" (gRPC needs it end to end) and drops HTTP/2 pseudo-headers',
+      [':method', 'POST', ':path', '/pkg.Svc/Call', ':authority', 'echo', 'te', 'trailers', 'content-type', 'application/grpc', 'x-request-id', REQUEST_ID],
+      undefined,
+      [['host', 'backend:8080'], ['te', 'trailers'], ['content-type', 'application/grpc'], ['x-request-id', REQUEST_ID], ['x-forwarded-proto', 'http']],
     ],
   ];
   for (const [name, raw, remote, expected] of cases) {

@@ -28,7 +28,11 @@ function connectionListed(connection: string | string[]): Set<string> {
   return listed;
 }
 
-function isDroppedRequestHeader(name: string, listed: Set<string> | undefined): boolean {
+function isDroppedRequestHeader(name: string, value: string, listed: Set<string> | undefined): boolean {
+  // HTTP/2 pseudo-headers (:path, :authority, …): the upstream request has its own.
+  if (name.charCodeAt(0) === 58) return true;
+  // "TE: trailers" is the one TE that HTTP/2 allows, and gRPC requires it end to end.
+  if (name === 'te') return value.trim().toLowerCase() !== 'trailers' || listed?.has(name) === true;
   // Host is set from the request's authority; Expect was answered on this hop already (Node
   // sends the 100 Continue), and undici refuses to send it.
   return HOP_BY_HOP.has(name) || name === 'host' || name === 'expect' || listed?.has(name) === true;
@@ -73,7 +77,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
     const raw = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const name = raw.toLowerCase();
-    if (isDroppedRequestHeader(name, listed) || (source !== undefined && name === SOURCE_HEADER)) continue;
+    if (isDroppedRequestHeader(name, value, listed) || (source !== undefined && name === SOURCE_HEADER)) continue;
     if (span !== undefined) {
       const format = traceHeaderFormat(name);
       if (format !== undefined) {

@@ -2,12 +2,15 @@
 // to a limit. A larger body streams on instead, once, and the request is neither retried nor
 // mirrored (Envoy's buffer limit does the same).
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import { Readable } from 'node:stream';
 
 /** Envoy's default per-connection buffer limit. */
 export const REPLAYABLE_BODY_LIMIT = 1024 * 1024;
 
 export function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 says so on the HEADERS frame (END_STREAM), with or without a content-length.
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';
 }

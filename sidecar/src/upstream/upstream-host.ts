@@ -1,7 +1,9 @@
-// One upstream endpoint (address:port): its keep-alive connection pool and its counters. Hosts
-// outlive config versions (host-registry.ts), so an endpoint that survives an update keeps both.
+// One upstream endpoint (address:port): its HTTP/1.1 keep-alive connection pool, its HTTP/2
+// session (opened when a cluster first sends h2 to it) and its counters. Hosts outlive config
+// versions (host-registry.ts), so an endpoint that survives an update keeps all of them.
 import { isIPv6 } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
+import { H2Client } from './h2-client.js';
 
 export interface HostStats {
   /** Requests sent to this host (rq_total). */
@@ -24,8 +26,9 @@ export function hostKey(address: string, port: number): string {
 
 export class UpstreamHost {
   readonly key: string;
-  /** HTTP/1.1 today; an h2 host holds another Dispatcher here and forward.ts stays the same. */
+  /** HTTP/1.1. */
   readonly dispatcher: Dispatcher;
+  #h2: H2Client | undefined;
   readonly stats: HostStats = { requests: 0, active: 0, connectFailures: 0, resets: 0 };
 
   constructor(
@@ -33,7 +36,7 @@ export class UpstreamHost {
     readonly port: number,
     readonly connectTimeoutMs: number,
     /** The cluster's idle_timeout (HttpProtocolOptions); the default below when unset. */
-    idleTimeoutMs: number = KEEP_ALIVE_TIMEOUT_MS,
+    readonly idleTimeoutMs: number = KEEP_ALIVE_TIMEOUT_MS,
   ) {
     this.key = hostKey(address, port);
     this.dispatcher = new Pool(`http://${this.key}`, {
@@ -47,8 +50,13 @@ export class UpstreamHost {
     });
   }
 
+  /** HTTP/2 (h2c): one multiplexed session, opened on first use. */
+  get h2(): H2Client {
+    return (this.#h2 ??= new H2Client(this.address, this.port, this.connectTimeoutMs, this.idleTimeoutMs));
+  }
+
   /** Lets in-flight requests finish, then closes the connections. */
-  close(): Promise<void> {
-    return this.dispatcher.close();
+  async close(): Promise<void> {
+    await Promise.all([this.dispatcher.close(), this.#h2?.close()]);
   }
 }

@@ -71,7 +71,7 @@ describe('upstream request', () => {
     proxy = createServer((req, res) => {
       const { cluster, timeoutMs, retry } = current;
       const headers = upstreamRequestHeaders(req.rawHeaders, 'app', req.socket.remoteAddress);
-      new UpstreamRequest(req, res, { cluster: cluster as unknown as Cluster, method: req.method ?? 'GET', path: req.url ?? '/', headers, body: null, hashKey: undefined, timeoutMs, retry, responseHeaders: undefined }).start();
+      new UpstreamRequest(req, res, { cluster: cluster as unknown as Cluster, method: req.method ?? 'GET', path: req.url ?? '/', headers, body: null, isHttp2: false, hashKey: undefined, isGrpcDeadline: false, timeoutMs, retry, responseHeaders: undefined }).start();
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     proxyPort = (proxy.address() as AddressInfo).port;

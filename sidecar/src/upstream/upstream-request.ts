@@ -1,16 +1,17 @@
 // One request's exchange with a cluster: attempts on endpoints the cluster picks, the route's
 // timeout and per-try timeout, retries with backoff within the cluster's retry budget, and the
-// response streamed back with backpressure both ways. A retried attempt's response is drained and
-// dropped, never relayed; once response headers are relayed, the request is committed to them.
+// response streamed back with backpressure both ways, trailers included. A retried attempt's
+// response is drained and dropped, never relayed; once response headers are relayed, the request
+// is committed to them. HTTP/1.1 endpoints get undici's pool, HTTP/2 ones the host's h2 session.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AttemptOutcome, Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { editResponseHeaders, type HeaderEdits } from '../router/header-edits.js';
-import { backoffMs, isRetriableFailure, isRetriableStatus, type AttemptFailure, type RetryPolicy } from '../router/retry-policy.js';
+import { backoffMs, isRetriableFailure, isRetriableGrpcStatus, isRetriableStatus, retriesOnGrpcStatus, type AttemptFailure, type RetryPolicy } from '../router/retry-policy.js';
 import { exchangeOf, type Exchange, type ResponseFlag } from '../telemetry/exchange.js';
-import { localReply } from './local-reply.js';
+import { endTrailersOnly, localReply, resetResponse } from './local-reply.js';
 import { downstreamResponseHeaders, type ResponseHeaders } from './proxy-headers.js';
 
 // Errors that mean no connection was made: nothing reached the app, so the endpoint is the cause.
@@ -33,8 +34,12 @@ export interface UpstreamRequestOptions {
   headers: string[];
   /** A Buffer can be sent again (retries); a stream only once. */
   body: Buffer | Readable | null;
+  /** Speak HTTP/2 to the endpoint (the cluster's protocol, or the downstream's). */
+  isHttp2: boolean;
   hashKey: string | undefined;
   timeoutMs: number;
+  /** The timeout is the caller's grpc-timeout, shorter than the route's. */
+  isGrpcDeadline: boolean;
   /** Undefined when the route does not retry, or the request may not be retried. */
   retry: RetryPolicy | undefined;
   responseHeaders: HeaderEdits | undefined;
@@ -70,9 +75,9 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (!this.request.res.write(chunk)) controller.pause();
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: ResponseHeaders): void {
     this.#done();
-    if (!this.isAbandoned) this.request.onResponseEnd();
+    if (!this.isAbandoned) this.request.onResponseEnd(trailers);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string; cause?: { code?: string } }): void {
@@ -96,6 +101,11 @@ class Attempt implements Dispatcher.DispatchHandler {
     clearTimeout(this.timer);
     this.endpoint.host.stats.active--;
   }
+}
+
+function hasEntries(record: object): boolean {
+  for (const _name in record) return true;
+  return false;
 }
 
 function onPerTryTimeout(attempt: Attempt): void {
@@ -167,10 +177,8 @@ export class UpstreamRequest {
     stats.active++;
     const perTryTimeoutMs = this.options.retry?.perTryTimeoutMs ?? 0;
     if (perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, perTryTimeoutMs, attempt);
-    endpoint.host.dispatcher.dispatch(
-      { method: this.options.method as Dispatcher.HttpMethod, path: this.options.path, headers: this.options.headers, body: this.options.body },
-      attempt,
-    );
+    const dispatcher = this.options.isHttp2 ? endpoint.host.h2 : endpoint.host.dispatcher;
+    dispatcher.dispatch({ method: this.options.method as Dispatcher.HttpMethod, path: this.options.path, headers: this.options.headers, body: this.options.body }, attempt);
   }
 
   onResponseStart(attempt: Attempt, statusCode: number, headers: ResponseHeaders, statusMessage: string | undefined): void {
@@ -178,14 +186,31 @@ export class UpstreamRequest {
     this.options.cluster.recordOutcome(attempt.endpoint, { kind: 'response', status: statusCode });
     const { retry } = this.options;
     if (retry !== undefined && isRetriableStatus(retry, statusCode) && this.#retry(attempt)) return;
+    // gRPC puts grpc-status in the response headers only when they are the whole answer.
+    const grpcStatus = headers['grpc-status'];
+    if (retry !== undefined && retriesOnGrpcStatus(retry) && isRetriableGrpcStatus(retry, grpcStatus) && this.#retry(attempt)) return;
     const downstream = downstreamResponseHeaders(headers);
     if (this.options.responseHeaders !== undefined) editResponseHeaders(this.options.responseHeaders, downstream);
     // Should Node refuse a header here, the throw fails the attempt and it answers 502.
-    this.res.writeHead(statusCode, statusMessage, downstream);
+    if (grpcStatus !== undefined && this.options.isHttp2) {
+      // Trailers-only: the answer is complete; anything a confused upstream sends after is dropped.
+      attempt.isAbandoned = true;
+      this.#finish();
+      endTrailersOnly(this.res, statusCode, downstream);
+    }
+    // HTTP/2 has no status message (and Node warns when given one).
+    else if (this.req.httpVersionMajor === 2) this.res.writeHead(statusCode, downstream);
+    else this.res.writeHead(statusCode, statusMessage, downstream);
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(trailers: ResponseHeaders): void {
     this.#finish();
+    if (hasEntries(trailers)) {
+      // The downstream gets them when it can carry them: HTTP/2, or a chunked HTTP/1.1 response.
+      this.res.addTrailers(trailers as Record<string, string>);
+      const grpcStatus = trailers['grpc-status'];
+      if (this.exchange !== undefined && typeof grpcStatus === 'string') this.exchange.grpcStatus = grpcStatus;
+    }
     this.res.end();
   }
 
@@ -194,7 +219,7 @@ export class UpstreamRequest {
     if (this.res.headersSent || this.res.destroyed) {
       // Mid-response, or the downstream already left: cut the downstream connection.
       this.#finish();
-      this.res.destroy();
+      resetResponse(this.res);
       return;
     }
     const { host } = attempt.endpoint;
@@ -233,8 +258,9 @@ export class UpstreamRequest {
     const attempt = this.attempt;
     if (attempt !== undefined && !attempt.isDone && !this.res.headersSent) this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
     attempt?.abort('route timeout');
+    const within = this.options.isGrpcDeadline ? `the caller's grpc-timeout of ${this.options.timeoutMs} ms` : `the route timeout of ${this.options.timeoutMs} ms`;
     // Envoy's UT: upstream request timeout.
-    this.#reply(504, `upstream request timeout: no complete response within the route timeout of ${this.options.timeoutMs} ms (cluster "${this.options.cluster.name}")`, 'UT');
+    this.#reply(504, `upstream request timeout: no complete response within ${within} (cluster "${this.options.cluster.name}")`, 'UT');
   }
 
   onDownstreamClose(): void {

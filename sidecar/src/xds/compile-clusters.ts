@@ -12,7 +12,7 @@ import type { Int64Range__Output } from '../../../proto/gen/envoy/type/v3/Int64R
 import type { Duration__Output } from '../../../proto/gen/google/protobuf/Duration.js';
 import { TYPE_URL } from '../../../proto/xds.js';
 import { DEFAULT_LIMITS, DEFAULT_RETRY_BUDGET, type CircuitBreakerLimits } from '../cluster/circuit-breaker.js';
-import { Cluster, type ClusterContext, type ClusterPolicy } from '../cluster/cluster.js';
+import { Cluster, type ClusterContext, type ClusterPolicy, type UpstreamProtocol } from '../cluster/cluster.js';
 import { isUsableHealth, type ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { DEFAULT_EXPECTED_STATUSES, type HealthCheckConfig, type StatusRange } from '../cluster/health-checker.js';
 import { loadBalancerPolicies } from '../cluster/load-balancer-registry.js';
@@ -26,7 +26,6 @@ import { durationMs } from './duration.js';
 // Envoy's default connect_timeout.
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
-const H2_NOT_YET = 'HTTP/2 upstreams are not supported by this sidecar yet';
 // ring_hash_lb_config bounds (cluster.proto).
 const MAX_RING_SIZE = 8_388_608;
 
@@ -35,7 +34,7 @@ const UNSUPPORTED_CLUSTER: UnsupportedFields = [
   ['transport_socket_matches', 'TLS (transport_socket_matches)'],
   ['load_balancing_policy', 'load_balancing_policy'],
   ['lb_subset_config', 'subset load balancing'],
-  ['http2_protocol_options', 'HTTP/2 upstreams'],
+  ['http2_protocol_options', 'the deprecated field; HttpProtocolOptions explicit_http_config.http2_protocol_options says HTTP/2'],
   ['upstream_config', 'custom upstream config'],
   ['filters', 'cluster network filters'],
   ['round_robin_lb_config', 'slow start'],
@@ -99,6 +98,24 @@ const UNSUPPORTED_HTTP_HEALTH_CHECK: UnsupportedFields = [
   ['request_headers_to_remove', 'health check request headers'],
   ['service_name_matcher', 'service_name_matcher'],
 ];
+// Http2ProtocolOptions: the session runs with Node's HTTP/2 defaults.
+const UNSUPPORTED_HTTP2_OPTIONS: UnsupportedFields = [
+  ['hpack_table_size', 'HTTP/2 settings'],
+  ['max_concurrent_streams', 'HTTP/2 settings'],
+  ['initial_stream_window_size', 'HTTP/2 settings'],
+  ['initial_connection_window_size', 'HTTP/2 settings'],
+  ['allow_connect', 'extended CONNECT'],
+  ['allow_metadata', 'METADATA frames'],
+  ['max_outbound_frames', 'HTTP/2 flood limits'],
+  ['max_outbound_control_frames', 'HTTP/2 flood limits'],
+  ['max_consecutive_inbound_frames_with_empty_payload', 'HTTP/2 flood limits'],
+  ['max_inbound_priority_frames_per_stream', 'HTTP/2 flood limits'],
+  ['max_inbound_window_update_frames_per_data_frame_sent', 'HTTP/2 flood limits'],
+  ['custom_settings_parameters', 'HTTP/2 settings'],
+  ['connection_keepalive', 'HTTP/2 keepalive PINGs'],
+  ['use_oghttp2_codec', 'oghttp2'],
+  ['max_metadata_size', 'METADATA frames'],
+];
 const UNSUPPORTED_LOCALITY: UnsupportedFields = [
   ['priority', 'endpoint priorities'],
   ['leds_cluster_locality_config', 'LEDS'],
@@ -120,10 +137,11 @@ export function checkCluster(cluster: Cluster__Output): CheckedCluster {
   const name = cluster.name ?? '';
   const resource: ResourceRef = `Cluster "${name}"`;
   rejectUnsupported(resource, '', cluster, UNSUPPORTED_CLUSTER);
-  const idleTimeoutMs = checkProtocolOptions(resource, cluster.typed_extension_protocol_options ?? {});
+  const { idleTimeoutMs, protocol } = checkProtocolOptions(resource, cluster.typed_extension_protocol_options ?? {});
   const connectTimeoutMs = cluster.connect_timeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : durationMs(cluster.connect_timeout);
   if (!(connectTimeoutMs > 0)) throw configError(resource, 'connect_timeout', 'must be positive');
   const policy: ClusterPolicy = {
+    protocol,
     loadBalancer: checkLoadBalancer(resource, cluster),
     isZoneAware: checkCommonLbConfig(resource, cluster),
     limits: checkCircuitBreakers(resource, cluster.circuit_breakers),
@@ -151,26 +169,22 @@ export function edsNameOf(cluster: Cluster__Output): string {
 type ProtocolOptions = {
   '@type'?: string;
   upstream_protocol_options?: string;
-  explicit_http_config?: { protocol_config?: string };
+  explicit_http_config?: { protocol_config?: string; http_protocol_options?: object; http2_protocol_options?: object };
+  use_downstream_protocol_config?: { http_protocol_options?: object; http2_protocol_options?: object; http3_protocol_options?: object };
   common_http_protocol_options?: { idle_timeout?: Duration__Output };
 };
 
-/** Checks the HTTP protocol options; returns the upstream idle timeout when one is set. */
-function checkProtocolOptions(resource: ResourceRef, options: Record<string, unknown>): number | undefined {
+/** Checks the HTTP protocol options: the upstream protocol, and the idle timeout when one is set. */
+function checkProtocolOptions(resource: ResourceRef, options: Record<string, unknown>): { idleTimeoutMs: number | undefined; protocol: UpstreamProtocol } {
   let idleTimeoutMs: number | undefined;
+  let protocol: UpstreamProtocol = 'http1';
   for (const [key, value] of Object.entries(options)) {
     const path = `typed_extension_protocol_options["${key}"]`;
     const typed = value as ProtocolOptions;
     if (key !== HTTP_PROTOCOL_OPTIONS || typed['@type'] !== TYPE_URL.httpProtocolOptions) {
       throw configError(resource, path, `only ${HTTP_PROTOCOL_OPTIONS} is supported`);
     }
-    // HTTP/1.1 explicitly, or "as downstream" (downstream is HTTP/1.1 only) are both HTTP/1.1.
-    const protocol = typed.upstream_protocol_options;
-    const isHttp1 =
-      protocol === undefined ||
-      protocol === 'use_downstream_protocol_config' ||
-      (protocol === 'explicit_http_config' && typed.explicit_http_config?.protocol_config === 'http_protocol_options');
-    if (!isHttp1) throw configError(resource, 'typed_extension_protocol_options', H2_NOT_YET);
+    protocol = checkUpstreamProtocol(resource, path, typed);
     const idleTimeout = typed.common_http_protocol_options?.idle_timeout;
     if (idleTimeout !== undefined) {
       idleTimeoutMs = durationMs(idleTimeout);
@@ -178,7 +192,29 @@ function checkProtocolOptions(resource: ResourceRef, options: Record<string, unk
       if (!(idleTimeoutMs > 0)) throw configError(resource, `${path}.common_http_protocol_options.idle_timeout`, 'must be positive (0, no idle timeout, is not supported)');
     }
   }
-  return idleTimeoutMs;
+  return { idleTimeoutMs, protocol };
+}
+
+/** explicit_http_config (HTTP/1.1 or HTTP/2) or use_downstream_protocol_config; auto_config needs TLS ALPN. */
+function checkUpstreamProtocol(resource: ResourceRef, path: string, typed: ProtocolOptions): UpstreamProtocol {
+  const choice = typed.upstream_protocol_options;
+  if (choice === undefined) return 'http1';
+  if (choice === 'explicit_http_config') {
+    const explicit = typed.explicit_http_config ?? {};
+    if (explicit.protocol_config === 'http2_protocol_options') {
+      rejectUnsupported(resource, `${path}.explicit_http_config.http2_protocol_options`, explicit.http2_protocol_options ?? {}, UNSUPPORTED_HTTP2_OPTIONS);
+      return 'http2';
+    }
+    if (explicit.protocol_config === 'http_protocol_options' || explicit.protocol_config === undefined) return 'http1';
+    throw configError(resource, `${path}.explicit_http_config.${explicit.protocol_config}`, 'not supported by this sidecar (HTTP/1.1 or HTTP/2 only)');
+  }
+  if (choice === 'use_downstream_protocol_config') {
+    const downstream = typed.use_downstream_protocol_config ?? {};
+    if (downstream.http3_protocol_options !== undefined) throw configError(resource, `${path}.use_downstream_protocol_config.http3_protocol_options`, 'not supported by this sidecar (HTTP/3)');
+    rejectUnsupported(resource, `${path}.use_downstream_protocol_config.http2_protocol_options`, downstream.http2_protocol_options ?? {}, UNSUPPORTED_HTTP2_OPTIONS);
+    return 'downstream';
+  }
+  throw configError(resource, `${path}.${choice}`, 'not supported by this sidecar (auto_config picks the protocol by TLS ALPN; use explicit_http_config or use_downstream_protocol_config)');
 }
 
 function checkLoadBalancer(resource: ResourceRef, cluster: Cluster__Output): ClusterPolicy['loadBalancer'] {

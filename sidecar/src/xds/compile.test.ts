@@ -119,6 +119,22 @@ describe('compileProxyConfig', () => {
     await config.hosts.closeAll();
   });
 
+  it('speaks the upstream protocol HttpProtocolOptions names: HTTP/1.1, HTTP/2, or the downstream one', async () => {
+    const cases: Array<[options: object | undefined, protocol: string]> = [
+      [undefined, 'http1'],
+      [{ explicit_http_config: { http_protocol_options: {} } }, 'http1'],
+      [{ explicit_http_config: { http2_protocol_options: {} } }, 'http2'],
+      [{ use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } }, 'downstream'],
+    ];
+    for (const [options, protocol] of cases) {
+      const sent = mesh();
+      if (options !== undefined) sent.clusters[0]!.typed_extension_protocol_options = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': TYPE_URL.httpProtocolOptions, ...options } };
+      const config = compileProxyConfig(received(sent));
+      assert.equal(config.clusters.get(BACKEND)?.protocol, protocol, JSON.stringify(options));
+      await config.hosts.closeAll();
+    }
+  });
+
   it('closes the clusters it replaced or removed, and keeps endpoint health across an EDS update', async () => {
     const sent = mesh();
     sent.clusters[0]!.outlier_detection = { consecutive_5xx: { value: 1 }, max_ejection_percent: { value: 50 } };

@@ -7,7 +7,7 @@ import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3
 import type { ClusterLoadAssignment__Output } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
-import { Cluster, type ClusterContext } from '../cluster/cluster.js';
+import { Cluster, DEFAULT_POLICY, type ClusterContext } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { forwardTo } from '../router/route-action.js';
 import type { HttpRoutes, RouteTable } from '../router/router.js';
@@ -139,12 +139,19 @@ function assignmentOf(resource: Cluster__Output, resources: XdsResourceSet): Clu
   return resource.type === 'EDS' ? resources.endpoints.get(edsNameOf(resource)) : resource.load_assignment;
 }
 
-/** The inbound listener's config: every request to the local app, through the same layers as outbound. */
-export function compileInboundConfig(appPort: number, appHost = '127.0.0.1'): ProxyConfig {
+/** What the app speaks (`--app-protocol`), registered as its instances' protocol. */
+export const APP_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp'] as const;
+export type AppProtocol = (typeof APP_PROTOCOLS)[number];
+
+/**
+ * The inbound listener's config: every request to the local app, through the same layers as
+ * outbound; HTTP/2 to an app that speaks it (http2, grpc), HTTP/1.1 otherwise.
+ */
+export function compileInboundConfig(appPort: number, appProtocol: AppProtocol = 'http', appHost = '127.0.0.1'): ProxyConfig {
   const clusterName = `inbound|${appPort}`;
   const hosts = new HostRegistry();
   const app: ClusterEndpoint = { host: hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS), hostname: 'app', healthStatus: 'HEALTHY', isHealthy: true };
-  const cluster = new Cluster(clusterName, [app]);
+  const cluster = new Cluster(clusterName, [app], { ...DEFAULT_POLICY, protocol: appProtocol === 'http2' || appProtocol === 'grpc' ? 'http2' : 'http1' });
   const routeTable: RouteTable = {
     name: 'inbound',
     virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
