@@ -28,6 +28,7 @@ const KNOWN_METRICS = new Set([
   'pilotfish_sidecar_xds_nacks_total',
   'pilotfish_sidecar_xds_config_info',
   'pilotfish_sidecar_upstream_retries_total',
+  'pilotfish_sidecar_upstream_connections',
   'pilotfish_config_version',
   'pilotfish_config_documents',
   'pilotfish_config_rejected',

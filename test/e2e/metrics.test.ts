@@ -25,6 +25,8 @@ describe('sidecar metrics', () => {
     assert.ok(sample(caller, 'istio_response_bytes_sum', source) > sample(callerBefore, 'istio_response_bytes_sum', source), 'response bytes counted');
     assert.equal(sample(caller, 'istio_requests_total', { reporter: 'destination' }), 0, 'the caller reports no inbound requests it did not serve');
     assert.doesNotMatch(caller, /\/count/, 'no paths in label values');
+    // Sequential requests on keep-alive: one connection, open until the 4 s idle timeout.
+    assert.equal(sample(caller, 'pilotfish_sidecar_upstream_connections', { cluster_name: BACKEND }), 1);
   });
 
   it('labels an answer the proxy made itself with its response flag', async () => {

@@ -1,8 +1,8 @@
 // The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request and TCP metrics,
 // plus the sidecar's own, read from their owners at scrape time — the xDS stream's state and
-// NACKs and the versions in force, per cluster the retries, circuit breaker overflows, retry
-// overflows and outlier ejections, the TCP listeners that could not bind, and the spans exported
-// and dropped.
+// NACKs and the versions in force; per cluster the open connections, retries, circuit breaker
+// overflows, retry overflows and outlier ejections; the TCP listeners that could not bind; and the
+// spans exported and dropped.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -81,6 +81,16 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
     },
   });
   readCounter(registry, 'pilotfish_sidecar_upstream_overflows_total', 'Requests refused by circuit breaking (503, UO).', ['cluster_name'], () => perCluster(sources.clusters(), 'overflows'));
+  new Gauge({
+    name: 'pilotfish_sidecar_upstream_connections',
+    help: "Upstream connections open now (HTTP/1.1 and HTTP/2) to a cluster's endpoints; endpoints shared by subsets count in each.",
+    labelNames: ['cluster_name'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cluster of sources.clusters()) this.set({ cluster_name: cluster.name }, cluster.endpoints.reduce((sum, endpoint) => sum + endpoint.host.connections, 0));
+    },
+  });
   readCounter(registry, 'pilotfish_sidecar_upstream_retries_total', 'Retries sent (upstream_rq_retry).', ['cluster_name'], () => perCluster(sources.clusters(), 'retries'));
   readCounter(registry, 'pilotfish_sidecar_upstream_retry_overflows_total', 'Retries refused by max_retries or the retry budget.', ['cluster_name'], () => perCluster(sources.clusters(), 'retryOverflows'));
   readCounter(registry, 'pilotfish_sidecar_outlier_ejections_total', 'Outlier ejections carried out.', ['cluster_name'], () => perCluster(sources.clusters(), 'ejections'));

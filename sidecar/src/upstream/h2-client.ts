@@ -124,6 +124,11 @@ export class H2Client {
     return true;
   }
 
+  /** HTTP/2 connections open now (a session left behind after a GOAWAY counts until it goes). */
+  get connections(): number {
+    return this.#sessions.size;
+  }
+
   /** Lets open streams finish, then closes the session. */
   close(): Promise<void> {
     this.#isClosed = true;

@@ -2,7 +2,7 @@
 // session (opened when a cluster first sends h2 to it) and its counters. Hosts outlive config
 // versions (host-registry.ts), so an endpoint that survives an update keeps all of them.
 import { isIPv6 } from 'node:net';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { H2Client } from './h2-client.js';
 
 export interface HostStats {
@@ -27,7 +27,7 @@ export function hostKey(address: string, port: number): string {
 export class UpstreamHost {
   readonly key: string;
   /** HTTP/1.1. */
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: Pool;
   #h2: H2Client | undefined;
   readonly stats: HostStats = { requests: 0, active: 0, connectFailures: 0, resets: 0 };
 
@@ -53,6 +53,11 @@ export class UpstreamHost {
   /** HTTP/2 (h2c): one multiplexed session, opened on first use. */
   get h2(): H2Client {
     return (this.#h2 ??= new H2Client(this.address, this.port, this.connectTimeoutMs, this.idleTimeoutMs));
+  }
+
+  /** Connections open now to this host, HTTP/1.1 and HTTP/2 (cx_active). */
+  get connections(): number {
+    return this.dispatcher.stats.connected + (this.#h2?.connections ?? 0);
   }
 
   /** Lets in-flight requests finish, then closes the connections. */
