@@ -10,6 +10,7 @@ import { createAdminListener } from './listeners/admin.js';
 import { createProxyListener, type ProxyListener } from './listeners/proxy-listener.js';
 import type { RoutingConfig } from './router/router.js';
 import { createAccessLog } from './telemetry/access-log.js';
+import { addCertificateExpiry } from './telemetry/certificate-metrics.js';
 import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import type { TraceExportConfig } from './telemetry/trace-export-config.js';
 import { Tracing } from './telemetry/tracing.js';
@@ -98,6 +99,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     bindFailures: () => new Map(),
     spans: () => tracing.stats,
   });
+  addCertificateExpiry(metrics.registry, options.name, () =>
+    [...bound].flatMap(([listener, server]) => (server.tls?.cert === undefined ? [] : [{ listener, chain: server.tls.cert as string | Buffer }])),
+  );
   const accessLog = createAccessLog();
   const telemetry = { metrics: metrics.requests, local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` }, accessLog, tracing };
 

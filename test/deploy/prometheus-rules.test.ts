@@ -15,7 +15,7 @@ const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined
 const SKIP_REASON = 'promtool not installed: apt-get install prometheus';
 
 // What the sidecars (/stats/prometheus) and the control plane (/metrics) emit, plus Prometheus's `up`
-// and the certificate expiry the mTLS issue will emit.
+// and the certificate expiry (a gateway's HTTPS certificates).
 const histograms = ['istio_request_duration_milliseconds', 'istio_request_bytes', 'istio_response_bytes', 'pilotfish_xds_push_to_ack_seconds'];
 const KNOWN_METRICS = new Set([
   'istio_requests_total',

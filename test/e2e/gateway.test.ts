@@ -5,6 +5,7 @@
 // Gateway whose certificate cannot be read is NACKed and the last good one keeps serving; a Gateway
 // applied through the Config API is bound when it arrives, and checked with the Routes naming it.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -206,6 +207,8 @@ describe('ingress gateway', () => {
     const { stdout } = await runCli(['proxy-config', gateway.admin, 'listeners']);
     assert.match(stdout, new RegExp(`^gateway\\|default/ingress\\|${settings.port}\\s+0\\.0\\.0\\.0:${settings.port}\\s+gateway\\|default/ingress\\|${settings.port}\\s+router\\s+${settings.certificateFile}$`, 'm'));
     assert.equal((await httpsGet(settings.port, 'reviews.example.com', '/', ca).catch((error: Error) => ({ status: -1, body: error.message }))).status, -1, 'the certificate is for shop.example.com only');
+    const expiry = sample(await scrape(gateway.admin), 'pilotfish_cert_expiry_timestamp_seconds', { service: 'ingress', listener: `gateway|default/ingress|${settings.port}` });
+    assert.equal(expiry, Date.parse(new X509Certificate(ca).validTo) / 1000, 'the expiry the certificate alert reads');
   });
 
   it('counts the requests it serves in Istio metrics, reporter source, the gateway as source workload', async () => {
