@@ -12,6 +12,7 @@ import {
   countCall,
   countStream,
   echoCall,
+  failure,
   kindsClient,
   startKindsServer,
   sumCall,
@@ -23,24 +24,10 @@ import { register } from '../support/registry-client.js';
 
 const MiB = 1024 * 1024;
 
-function grpcError(error: unknown): grpc.ServiceError {
-  assert.ok(error instanceof Error && 'code' in error, `expected a gRPC error, got ${String(error)}`);
-  return error as grpc.ServiceError;
-}
-
 /** Requests in flight the sidecar counts on the endpoints of `cluster` (its /clusters rq_active). */
 async function activeRequests(admin: string, cluster: string): Promise<number> {
   const { clusters } = (await (await fetch(`http://${admin}/clusters?format=json`)).json()) as { clusters: Array<{ name: string; endpoints: Array<{ rq_active: number }> }> };
   return (clusters.find((entry) => entry.name === cluster)?.endpoints ?? []).reduce((sum, endpoint) => sum + endpoint.rq_active, 0);
-}
-
-async function failure(call: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return grpcError(error);
-  }
-  return assert.fail('the call succeeded');
 }
 
 describe('gRPC through two sidecars', () => {

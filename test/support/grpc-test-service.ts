@@ -1,7 +1,9 @@
 // A gRPC service with all four kinds of call, for tests through sidecars (JSON messages, so no
 // .proto is needed): Echo (unary), Sum (client streaming), Count (server streaming), Chat
-// (bidirectional). The server records the calls it saw cancelled, and can be told to fail.
+// (bidirectional). The server records the calls it saw cancelled, and can be told to fail; Echo
+// returns the caller's x-note metadata in its reply.
 import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
 
 export interface Note {
   text?: string;
@@ -18,6 +20,8 @@ export interface Reply {
   size?: number;
   index?: number;
   total?: number;
+  /** Echo: the request metadata x-note, as the server received it. */
+  note?: string;
 }
 
 const json = {
@@ -72,7 +76,8 @@ export async function startKindsServer(name: string): Promise<KindsServer> {
       const failed = failure();
       if (failed !== undefined) return callback(failed);
       if (call.request.text === 'invalid') return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'text must not be "invalid" (ünïcode kept)' });
-      callback(null, { from: name, text: call.request.text, size: call.request.payload?.length ?? 0 }, trailer());
+      const note = call.metadata.get('x-note')[0] as string | undefined;
+      callback(null, { from: name, text: call.request.text, size: call.request.payload?.length ?? 0, note }, trailer());
     },
     Sum: (call: grpc.ServerReadableStream<Note, Reply>, callback: grpc.sendUnaryData<Reply>) => {
       onCancelled(call, 'Sum');
@@ -114,7 +119,7 @@ export function kindsClient(address: string, authority: string): grpc.Client {
 
 type Callback = (error: grpc.ServiceError | null, reply?: Reply) => void;
 type Calls = {
-  Echo(note: Note, options: grpc.CallOptions, callback: Callback): grpc.ClientUnaryCall;
+  Echo(note: Note, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback): grpc.ClientUnaryCall;
   Sum(options: grpc.CallOptions, callback: Callback): grpc.ClientWritableStream<Note>;
   Count(note: Note, options: grpc.CallOptions): grpc.ClientReadableStream<Reply>;
   Chat(options: grpc.CallOptions): grpc.ClientDuplexStream<Note, Reply>;
@@ -126,11 +131,11 @@ function calls(client: grpc.Client): Calls {
 
 const deadline = (ms = 10_000) => ({ deadline: Date.now() + ms });
 
-/** A unary Echo; resolves with the reply and the trailing metadata's x-served-by. */
-export function echoCall(client: grpc.Client, note: Note, options: grpc.CallOptions = deadline()): Promise<Reply & { trailer?: string }> {
+/** A unary Echo with `metadata`; resolves with the reply and the trailing metadata's x-served-by. */
+export function echoCall(client: grpc.Client, note: Note, options: grpc.CallOptions = deadline(), metadata = new grpc.Metadata()): Promise<Reply & { trailer?: string }> {
   return new Promise((resolve, reject) => {
     let trailer: string | undefined;
-    const call = calls(client).Echo(note, options, (error, reply) => (error ? reject(error) : setImmediate(() => resolve({ ...(reply as Reply), trailer }))));
+    const call = calls(client).Echo(note, metadata, options, (error, reply) => (error ? reject(error) : setImmediate(() => resolve({ ...(reply as Reply), trailer }))));
     call.on('status', (status: grpc.StatusObject) => (trailer = status.metadata.get('x-served-by')[0] as string | undefined));
   });
 }
@@ -174,4 +179,15 @@ export function collect(stream: grpc.ClientReadableStream<Reply>): Promise<Reply
     stream.on('error', reject);
     stream.on('end', () => resolve(replies));
   });
+}
+
+/** The gRPC error `call` fails with; fails the test when it succeeds or fails otherwise. */
+export async function failure(call: Promise<unknown>): Promise<grpc.ServiceError> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof Error && 'code' in error, `expected a gRPC error, got ${String(error)}`);
+    return error as grpc.ServiceError;
+  }
+  return assert.fail('the call succeeded');
 }

@@ -60,6 +60,8 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
   let h1AppPort = 0;
   let h2AppPort = 0;
   let h2App: Http2Server;
+  // The RST_STREAM code each /slow-grpc stream of the app closed with.
+  const slowCallsClosed: number[] = [];
 
   async function start(config: ProxyConfig, tls?: ProxyListenerOptions['tls']): Promise<number> {
     configs.push(config);
@@ -87,12 +89,19 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
       h1App.closeAllConnections();
       h1App.close();
     });
-    // An h2c app: trailers, resets before and after its headers, and GOAWAY.
+    // An h2c app: trailers, resets before and after its headers, GOAWAY, and a gRPC call that never ends.
     h2App = createH2Server();
     h2App.on('stream', (stream, headers) => {
       stream.on('error', () => undefined);
       const path = headers[':path'];
       if (path === '/refuse') return stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      if (path === '/slow-grpc') {
+        // Answers one message's worth and never ends: the caller's deadline ends the call.
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+        stream.write(Buffer.from([0, 0, 0, 0, 0]));
+        stream.on('close', () => slowCallsClosed.push(stream.rstCode));
+        return;
+      }
       if (path === '/cut') {
         stream.respond({ ':status': 200 });
         stream.write('partial', () => stream.destroy(new Error('the app failed mid-response')));
@@ -169,6 +178,17 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     assert.equal(grpcAnswer[':status'], 200);
     assert.equal(grpcAnswer['grpc-status'], '14');
     assert.match(String(grpcAnswer['grpc-message']), /^upstream connect error: ECONNREFUSED/);
+  });
+
+  it('ends a gRPC call whose grpc-timeout passes mid-response with DEADLINE_EXCEEDED trailers, and cancels the app\'s stream', async () => {
+    const port = await start(compileInboundConfig(h2AppPort, 'grpc'));
+    const h2 = session(`http://127.0.0.1:${port}`);
+    const answer = await h2Request(h2, { ':method': 'POST', ':path': '/slow-grpc', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '200m' }, '');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.trailers['grpc-status'], '4');
+    assert.match(String(answer.trailers['grpc-message']), /^upstream request timeout: no complete response within the caller's grpc-timeout of 200 ms/);
+    while (slowCallsClosed.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(slowCallsClosed, [constants.NGHTTP2_CANCEL]);
   });
 
   it('opens a new upstream session after the app sends GOAWAY', async () => {

@@ -1,6 +1,7 @@
 // Answers the proxy makes itself (Envoy's local replies): plain text naming what went wrong and
 // where; to a gRPC caller, a gRPC error instead (trailers-only: HTTP 200 with grpc-status and
-// grpc-message), never a body its client cannot read. Here, in the lowest layer, so every layer
+// grpc-message), never a body its client cannot read; a gRPC call whose deadline passes after
+// its answer began ends with DEADLINE_EXCEEDED trailers. Here, in the lowest layer, so every layer
 // above can answer without reaching upwards.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
@@ -11,12 +12,22 @@ import { encodeGrpcMessage, GrpcStatus, grpcStatusOfHttp, isGrpcRequest } from '
 export function localReply(res: ServerResponse, status: number, message: string, flag: ResponseFlag = '-', headers?: OutgoingHttpHeaders): void {
   const exchange = exchangeOf(res);
   if (exchange !== undefined) exchange.flag = flag;
+  const isGrpc = isGrpcRequest(res.req.headers);
   if (res.headersSent) {
+    if (flag === 'UT' && isGrpc && res.req.httpVersionMajor === 2 && !res.writableEnded) {
+      // A gRPC deadline passing mid-call ends it as a gRPC server ends it: trailers saying
+      // DEADLINE_EXCEEDED. A reset here would race the caller's own deadline timer and, when
+      // it won, show the caller INTERNAL ("RST_STREAM with code 2") instead.
+      if (exchange !== undefined) exchange.grpcStatus = String(GrpcStatus.DEADLINE_EXCEEDED);
+      res.addTrailers({ 'grpc-status': String(GrpcStatus.DEADLINE_EXCEEDED), 'grpc-message': encodeGrpcMessage(message) });
+      res.end();
+      return;
+    }
     // Half a response is already out: a reset is the only honest signal left.
     resetResponse(res);
     return;
   }
-  if (isGrpcRequest(res.req.headers)) {
+  if (isGrpc) {
     // A router timeout (UT) is the call's deadline passing, not the service being unavailable.
     const grpcStatus = flag === 'UT' ? GrpcStatus.DEADLINE_EXCEEDED : grpcStatusOfHttp(status);
     endTrailersOnly(res, 200, { ...headers, 'content-type': 'application/grpc', 'grpc-status': String(grpcStatus), 'grpc-message': encodeGrpcMessage(message) });
