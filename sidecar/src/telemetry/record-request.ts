@@ -32,6 +32,7 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     // In trailers, or in the headers of a trailers-only answer.
     grpcStatus: exchange.grpcStatus === '' ? String(res.getHeader('grpc-status') ?? '') : exchange.grpcStatus,
     flag: exchange.flag,
+    protocol: req.headers['content-type']?.startsWith('application/grpc') === true ? 'grpc' : 'http',
     durationMs: now - exchange.startedAt,
     requestBytes: requestBytesOf(req),
     responseBytes: responseBytesOf(res, exchange),

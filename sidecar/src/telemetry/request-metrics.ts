@@ -20,6 +20,8 @@ export interface RequestRecord {
   status: number;
   grpcStatus: string;
   flag: string;
+  /** Istio's request_protocol: grpc for gRPC calls, else http. */
+  protocol: 'http' | 'grpc';
   durationMs: number;
   requestBytes: number;
   responseBytes: number;
@@ -48,7 +50,7 @@ export class RequestMetrics {
   }
 
   record(record: RequestRecord): void {
-    const key = `${record.reporter}\u0000${record.source}\u0000${record.destinationFqdn}\u0000${record.status}\u0000${record.grpcStatus}\u0000${record.flag}`;
+    const key = `${record.reporter}\u0000${record.source}\u0000${record.destinationFqdn}\u0000${record.status}\u0000${record.grpcStatus}\u0000${record.flag}\u0000${record.protocol}`;
     let children = this.#children.get(key);
     if (children === undefined) {
       const labels = {
@@ -56,7 +58,7 @@ export class RequestMetrics {
         response_code: String(record.status),
         grpc_response_status: record.grpcStatus,
         response_flags: record.flag,
-        request_protocol: 'http',
+        request_protocol: record.protocol,
       };
       children = {
         requests: this.#requests.labels(labels),
