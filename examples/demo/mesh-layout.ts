@@ -31,7 +31,11 @@ const PORTS_PER_APP = 4;
 export const MESH_PORT_COUNT = 2 + APPS.length * PORTS_PER_APP;
 
 export async function planMesh(basePort?: number): Promise<MeshLayout> {
-  const ports = await allocatePorts(MESH_PORT_COUNT, basePort);
+  return layoutOn(await allocatePorts(MESH_PORT_COUNT, basePort));
+}
+
+/** The mesh on these MESH_PORT_COUNT ports, in order: the control plane's, then each app's. */
+export function layoutOn(ports: readonly number[]): MeshLayout {
   const address = (index: number) => `127.0.0.1:${ports[index]}`;
   const apps: AppLayout[] = APPS.map((app, index) => {
     const first = 2 + index * PORTS_PER_APP;

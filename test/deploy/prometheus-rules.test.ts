@@ -81,12 +81,14 @@ function loadDashboards(): Array<[string, Dashboard]> {
 const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((panel) => [panel, ...allPanels(panel.panels ?? [])]);
 
 describe('Prometheus config and alert rules (promtool)', () => {
-  it('checks the scrape config, rule files included', async (t) => {
-    if (promtoolMissing) return t.skip(SKIP_REASON);
-    const { code, output } = await promtool(['check', 'config', join(prometheusDir, 'prometheus.yml')]);
-    assert.equal(code, 0, output);
-    assert.match(output, /SUCCESS: 1 rule files found/);
-  });
+  for (const config of [join(prometheusDir, 'prometheus.yml'), join('deploy', 'compose', 'prometheus.yml')]) {
+    it(`checks the scrape config ${config}, rule files included`, async (t) => {
+      if (promtoolMissing) return t.skip(SKIP_REASON);
+      const { code, output } = await promtool(['check', 'config', config]);
+      assert.equal(code, 0, output);
+      assert.match(output, /SUCCESS: 1 rule files found/);
+    });
+  }
 
   it('checks the alert rules', async (t) => {
     if (promtoolMissing) return t.skip(SKIP_REASON);
