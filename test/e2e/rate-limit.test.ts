@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
+import { sample, scrape } from '../support/metrics.js';
 import { startSidecar, waitFor, type SidecarProcess } from '../support/processes.js';
 
 function rateLimit(limits: string): string {
@@ -46,8 +47,10 @@ describe('rate limits', () => {
     await waitFor(async () => (await (await fetch(`http://${quota.admin}/config_dump`)).text()).includes(marker), `the quota sidecar to hold ${marker}`);
   }
 
-  it('lets exactly the configured number through per window, then answers 429 with retry-after and x-ratelimit headers', async () => {
+  it('lets exactly the configured number through per window, then answers 429 with retry-after and x-ratelimit headers, and counts the refusals', async () => {
     await applyLimit(rateLimit('    - { requests: 5, per: 30s }\n'), '"max_tokens": 5');
+    const refusals = { reporter: 'destination', destination_service: 'quota.default.svc.cluster.local' };
+    const before = sample(await scrape(quota.admin), 'pilotfish_sidecar_rate_limited_total', refusals);
     const results = await answers(12);
     assert.deepEqual(
       results.map((result) => result.status),
@@ -59,6 +62,7 @@ describe('rate limits', () => {
     assert.equal(refused?.headers['x-ratelimit-remaining'], '0');
     assert.ok(Number(refused?.headers['x-ratelimit-reset']) >= 1);
     assert.equal(app.requests.length, 5, 'refused requests never reached the app');
+    assert.equal(sample(await scrape(quota.admin), 'pilotfish_sidecar_rate_limited_total', refusals) - before, 7);
   });
 
   it('keeps a bucket per header value', async () => {

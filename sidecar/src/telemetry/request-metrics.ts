@@ -1,7 +1,8 @@
 // Istio's standard request metrics (istio_requests_total, istio_request_duration_milliseconds,
 // istio_request_bytes, istio_response_bytes) with Istio's labels, so existing dashboards and
 // queries work. Label values are bounded: services, status codes and flags, never paths or ids.
-// The labelled children are cached by their label values, so a request costs lookups only.
+// Beside them, pilotfish_sidecar_rate_limited_total counts the requests the local rate limit
+// refused. The labelled children are cached by their label values, so a request costs lookups only.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { PEER_LABELS, peerLabels } from './peer-labels.js';
 
@@ -32,13 +33,18 @@ interface Children {
   duration: ReturnType<Histogram<(typeof LABELS)[number]>['labels']>;
   requestBytes: ReturnType<Histogram<(typeof LABELS)[number]>['labels']>;
   responseBytes: ReturnType<Histogram<(typeof LABELS)[number]>['labels']>;
+  /** Only for requests the local rate limit refused. */
+  rateLimited: ReturnType<Counter<RateLimitedLabel>['labels']> | undefined;
 }
+
+type RateLimitedLabel = 'reporter' | 'destination_service';
 
 export class RequestMetrics {
   readonly #requests: Counter<(typeof LABELS)[number]>;
   readonly #duration: Histogram<(typeof LABELS)[number]>;
   readonly #requestBytes: Histogram<(typeof LABELS)[number]>;
   readonly #responseBytes: Histogram<(typeof LABELS)[number]>;
+  readonly #rateLimited: Counter<RateLimitedLabel>;
   readonly #children = new Map<string, Children>();
 
   constructor(registry: Registry) {
@@ -47,6 +53,12 @@ export class RequestMetrics {
     this.#duration = new Histogram({ name: 'istio_request_duration_milliseconds', help: 'Request durations.', labelNames, buckets: DURATION_BUCKETS_MS, registers: [registry] });
     this.#requestBytes = new Histogram({ name: 'istio_request_bytes', help: 'Request body sizes.', labelNames, buckets: BYTE_BUCKETS, registers: [registry] });
     this.#responseBytes = new Histogram({ name: 'istio_response_bytes', help: 'Response body sizes.', labelNames, buckets: BYTE_BUCKETS, registers: [registry] });
+    this.#rateLimited = new Counter({
+      name: 'pilotfish_sidecar_rate_limited_total',
+      help: 'Requests the local rate limit refused (response flag RL), by reporter and destination service.',
+      labelNames: ['reporter', 'destination_service'],
+      registers: [registry],
+    });
   }
 
   record(record: RequestRecord): void {
@@ -65,6 +77,7 @@ export class RequestMetrics {
         duration: this.#duration.labels(labels),
         requestBytes: this.#requestBytes.labels(labels),
         responseBytes: this.#responseBytes.labels(labels),
+        rateLimited: record.flag === 'RL' ? this.#rateLimited.labels({ reporter: record.reporter, destination_service: labels.destination_service }) : undefined,
       };
       this.#children.set(key, children);
     }
@@ -72,5 +85,6 @@ export class RequestMetrics {
     children.duration.observe(record.durationMs);
     children.requestBytes.observe(record.requestBytes);
     children.responseBytes.observe(record.responseBytes);
+    children.rateLimited?.inc();
   }
 }
