@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -13,6 +14,29 @@ import type { TcpRoute } from './tcp-connection.js';
 
 const logger = pino({ level: 'silent' });
 const PEERS = { reporter: 'source', source: 'client', destinationFqdn: 'db.default.svc.cluster.local' } as const;
+
+/**
+ * A port whose SYNs go unanswered, as a host that is down or behind a firewall: a child process
+ * listens with a backlog of 1 and is stopped (SIGSTOP), and its accept queue is filled, so the
+ * kernel drops further connection attempts and a connect only times out.
+ */
+async function startUnresponsive(): Promise<{ port: number; child: ChildProcess; fillers: Socket[] }> {
+  const child = spawn(process.execPath, ['-e', "require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })"], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  child.kill('SIGSTOP');
+  const fillers: Socket[] = [];
+  // Connections the stopped process never accepts, until one stays pending: the queue is full.
+  for (;;) {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    fillers.push(socket);
+    const connected = await Promise.race([once(socket, 'connect').then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 200, false))]);
+    if (!connected) return { port, child, fillers };
+  }
+}
 
 /** Connects, sends `message`, and reads until the proxy closes: the echo, or '' when refused. */
 async function exchange(port: number, message: string): Promise<string> {
@@ -54,8 +78,8 @@ describe('TCP connection', () => {
   });
 
   /** A TCP listener forwarding to a cluster of `ports` (none: no cluster at all). */
-  async function proxy(ports: number[] | undefined, maxConnectAttempts: number): Promise<[number, Registry, Cluster | undefined]> {
-    const cluster = ports === undefined ? undefined : new Cluster('db', ports.map((port) => ({ host: hosts.get('127.0.0.1', port, 1000), hostname: `db-${port}`, healthStatus: 'HEALTHY', isHealthy: true })));
+  async function proxy(ports: number[] | undefined, maxConnectAttempts: number, connectTimeoutMs = 1000): Promise<[number, Registry, Cluster | undefined]> {
+    const cluster = ports === undefined ? undefined : new Cluster('db', ports.map((port) => ({ host: hosts.get('127.0.0.1', port, connectTimeoutMs), hostname: `db-${port}`, healthStatus: 'HEALTHY', isHealthy: true })));
     const route: TcpRoute = { cluster, clusterName: 'db', idleTimeoutMs: 0, maxConnectAttempts };
     const registry = new Registry();
     const telemetry = { metrics: new TcpMetrics(registry), peers: PEERS };
@@ -75,6 +99,24 @@ describe('TCP connection', () => {
     const dead = cluster?.endpoints.find((endpoint) => endpoint.host.port === deadPort);
     assert.ok((dead?.host.stats.connectFailures ?? 0) >= 1, 'the refusing endpoint was tried');
     assert.equal(cluster?.stats.activeRequests, 0, 'every connection released its admission');
+  });
+
+  it('passes over an endpoint that does not answer within the connect timeout, and gives up with UF when none does', async () => {
+    const unresponsive = await startUnresponsive();
+    try {
+      const [port, , cluster] = await proxy([unresponsive.port, echoPort], 2, 300);
+      for (let i = 0; i < 2; i++) assert.equal(await exchange(port, `hello ${i}`), `hello ${i}`);
+      const stalled = cluster?.endpoints.find((endpoint) => endpoint.host.port === unresponsive.port);
+      assert.ok((stalled?.host.stats.connectFailures ?? 0) >= 1, 'the endpoint that never answered was tried and timed out');
+      const [alone, registry] = await proxy([unresponsive.port], 1, 300);
+      const started = Date.now();
+      assert.equal(await exchange(alone, 'hello'), '');
+      assert.ok(Date.now() - started >= 250, 'the connection was held for the connect timeout, not refused');
+      assert.equal(await counted(registry, 'istio_tcp_connections_closed_total', 'UF'), 1);
+    } finally {
+      for (const socket of unresponsive.fillers) socket.destroy();
+      unresponsive.child.kill('SIGKILL');
+    }
   });
 
   it('closes the connection when every attempt fails, counted opened and closed with UF', async () => {
