@@ -18,6 +18,7 @@ import {
   sumCall,
   type KindsServer,
 } from '../support/grpc-test-service.js';
+import { sample, scrape } from '../support/metrics.js';
 import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 import { startSidecar, waitFor, type SidecarProcess } from '../support/processes.js';
 import { register } from '../support/registry-client.js';
@@ -71,8 +72,13 @@ describe('gRPC through two sidecars', () => {
   });
 
   it('passes a 3 MiB message and fails a 5 MiB one with RESOURCE_EXHAUSTED', async () => {
+    const requestBytes = async () => sample(await scrape(serverSidecar.admin), 'istio_request_bytes_sum', { reporter: 'destination', destination_service: 'kinds.default.svc.cluster.local' });
+    const before = await requestBytes();
     const reply = await echoCall(client, { payload: 'x'.repeat(3 * MiB) });
     assert.equal(reply.size, 3 * MiB);
+    // gRPC bodies declare no length: the sidecar counts what it read (the message and its framing).
+    const counted = (await requestBytes()) - before;
+    assert.ok(counted >= 3 * MiB && counted < 3 * MiB + 64, `istio_request_bytes counts the 3 MiB request (${counted} bytes)`);
     const tooLarge = await failure(echoCall(client, { payload: 'x'.repeat(5 * MiB) }));
     assert.equal(tooLarge.code, grpc.status.RESOURCE_EXHAUSTED, tooLarge.details);
     assert.equal((await echoCall(client, { text: 'still fine' })).text, 'still fine');

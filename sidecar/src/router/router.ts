@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Cluster } from '../cluster/cluster.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import type { AccessLogFormat } from '../telemetry/access-log.js';
-import { exchangeOf } from '../telemetry/exchange.js';
+import { countRequestBytes, exchangeOf } from '../telemetry/exchange.js';
 import { grpcTimeoutMs } from '../upstream/grpc-status.js';
 import { localReply, resetResponse } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
@@ -156,7 +156,10 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
   const options: UpstreamRequestOptions = { cluster, method, path, headers, body: null, isHttp2, hashKey, timeoutMs, isGrpcDeadline, retry, responseHeaders: action.responseHeaders };
   if (!hasBody(req)) {
     send(req, res, options, mirrorTo);
-  } else if (retry === undefined && mirrorTo === undefined) {
+    return;
+  }
+  if (exchange !== undefined) countRequestBytes(req, exchange);
+  if (retry === undefined && mirrorTo === undefined) {
     options.body = req;
     send(req, res, options, mirrorTo);
   } else {

@@ -18,7 +18,7 @@ const OPERATORS: Readonly<Record<string, AccessLogValue>> = {
   PROTOCOL: ({ res }) => `HTTP/${res.req.httpVersion}`,
   RESPONSE_CODE: ({ res, exchange }) => responseCodeOf(res, exchange),
   RESPONSE_FLAGS: ({ exchange }) => exchange.flag,
-  BYTES_RECEIVED: ({ res }) => requestBytesOf(res.req),
+  BYTES_RECEIVED: ({ res, exchange }) => requestBytesOf(res.req, exchange),
   BYTES_SENT: ({ res, exchange }) => responseBytesOf(res, exchange),
   DURATION: ({ durationMs }) => Math.round(durationMs),
   UPSTREAM_CLUSTER: ({ exchange }) => (exchange.cluster === '' ? null : exchange.cluster),

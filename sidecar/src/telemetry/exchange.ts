@@ -14,6 +14,8 @@ export interface Exchange {
   startedAt: number;
   cluster: string;
   flag: ResponseFlag;
+  /** Request body bytes read from the caller, counted only for a body of no declared length. */
+  requestBytes: number;
   /** Response body bytes relayed from upstream (for a tunnel: every byte from upstream). */
   responseBytes: number;
   /** The endpoint (address:port) of the last attempt; "" when none was made. */
@@ -37,7 +39,7 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', responseBytes: 0, grpcStatus: '', upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
+  const exchange: Exchange = { startedAt, cluster: '', flag: '-', requestBytes: 0, responseBytes: 0, grpcStatus: '', upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
@@ -56,9 +58,25 @@ export function traceIdOf(exchange: Exchange): string {
   return exchange.span?.spanContext().traceId ?? '';
 }
 
-/** Request body bytes, as the caller declared them. */
-export function requestBytesOf(req: IncomingMessage): number {
-  return Number(req.headers['content-length'] ?? 0);
+/** Request body bytes: as the caller declared them, else as read (gRPC, chunked). */
+export function requestBytesOf(req: IncomingMessage, exchange: Exchange): number {
+  const length = req.headers['content-length'];
+  return length === undefined ? exchange.requestBytes : Number(length);
+}
+
+/**
+ * Counts the bytes of a request body of no declared length as they arrive from the caller. The
+ * HTTP/1.1 parser and the HTTP/2 compatibility layer both hand each chunk to the request's push(),
+ * so that is where they are counted: a 'data' listener would set the body flowing before its
+ * consumer (a pipe, undici, an async iterator) is there, and pausing first stalls an HTTP/2 stream.
+ */
+export function countRequestBytes(req: IncomingMessage, exchange: Exchange): void {
+  if (req.headers['content-length'] !== undefined) return;
+  const push = req.push;
+  req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk !== null && chunk !== undefined) exchange.requestBytes += (chunk as Buffer).length;
+    return push.call(req, chunk, encoding);
+  };
 }
 
 /** Response body bytes: as declared, else as relayed. */

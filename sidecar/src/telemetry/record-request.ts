@@ -34,7 +34,7 @@ export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'ou
     flag: exchange.flag,
     protocol: req.headers['content-type']?.startsWith('application/grpc') === true ? 'grpc' : 'http',
     durationMs: now - exchange.startedAt,
-    requestBytes: requestBytesOf(req),
+    requestBytes: requestBytesOf(req, exchange),
     responseBytes: responseBytesOf(res, exchange),
   });
 }
