@@ -1,12 +1,13 @@
 // Wires one ingress gateway: the sidecar's outbound proxy at the edge of the mesh. Its ADS client
 // asks for every listener of its Gateway's node group; each listener (a server of the Gateway) is
-// bound as a proxy listener — terminating TLS for HTTPS servers — and rebound when its port or
-// protocol changes. Same routing, clusters, metrics (reporter "source", the gateway as source
+// bound as a proxy listener — terminating TLS for HTTPS servers, and following their certificate
+// files as they are renewed — and rebound when its port or protocol changes. Same routing, clusters, metrics (reporter "source", the gateway as source
 // workload), access log, tracing and admin listener as a sidecar. Nothing registers: no mesh
 // service calls a gateway.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
+import { followCertificateFiles, type CertificateRenewal } from './listeners/certificate-renewal.js';
 import { createProxyListener, type ProxyListener } from './listeners/proxy-listener.js';
 import type { RoutingConfig } from './router/router.js';
 import { createAccessLog } from './telemetry/access-log.js';
@@ -17,7 +18,7 @@ import { Tracing } from './telemetry/tracing.js';
 import { AdsClient } from './xds/ads-client.js';
 import { compileProxyConfig, listenerTls, type ProxyConfig } from './xds/compile.js';
 import { configError } from './xds/compile-errors.js';
-import type { ServerTls } from './xds/compile-tls.js';
+import { secureContextOf, type ServerTls } from './xds/compile-tls.js';
 import type { XdsResourceSet } from './xds/resource-set.js';
 
 export interface GatewayOptions {
@@ -50,6 +51,9 @@ interface ServerSpec {
 interface BoundServer extends ServerSpec {
   listener: ProxyListener;
   address: string;
+  /** The certificate presented now: the spec's, or a renewal of its files since. */
+  presented: ServerTls | undefined;
+  renewal: CertificateRenewal | undefined;
 }
 
 // The proxy listener routes by this name; the RoutingConfig of each server maps it to its own routes.
@@ -100,10 +104,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     spans: () => tracing.stats,
   });
   addCertificateExpiry(metrics.registry, options.name, () =>
-    [...bound].flatMap(([listener, server]) => (server.tls?.cert === undefined ? [] : [{ listener, chain: server.tls.cert as string | Buffer }])),
+    [...bound].flatMap(([listener, server]) => (server.presented === undefined ? [] : [{ listener, chain: server.presented.cert }])),
   );
   const accessLog = createAccessLog();
   const telemetry = { metrics: metrics.requests, local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` }, accessLog, tracing };
+
+  /** Presents a server's certificate as renewed in its files, from now until `stop()`. */
+  function followRenewals(name: string, server: BoundServer): CertificateRenewal | undefined {
+    if (server.tls === undefined || server.tls.files.length === 0) return undefined;
+    return followCertificateFiles(
+      server.tls,
+      (next) => {
+        server.listener.setTls?.(secureContextOf(next));
+        server.presented = next;
+        logger.info({ listener: name, files: next.files }, 'gateway server certificate renewed from its files');
+      },
+      (error) => logger.error({ err: error, listener: name }, 'the certificate files cannot be used; the certificate in force keeps serving'),
+    );
+  }
 
   /** Binds, rebinds and closes proxy listeners until they are the servers of the config in force. */
   async function reconcile(): Promise<void> {
@@ -112,20 +130,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const spec = wanted.get(name);
       if (spec === undefined || formatHostPort(spec.bind) !== formatHostPort(server.bind) || (spec.tls === undefined) !== (server.tls === undefined)) {
         bound.delete(name);
+        server.renewal?.stop();
         await server.listener.close(options.drainMs);
         logger.info({ listener: name, address: server.address }, 'gateway server closed');
       } else if (spec.tls !== undefined && spec.tls !== server.tls) {
-        server.listener.setTls?.(spec.tls);
+        server.renewal?.stop();
+        server.listener.setTls?.(secureContextOf(spec.tls));
         server.tls = spec.tls;
+        server.presented = spec.tls;
+        server.renewal = followRenewals(name, server);
         logger.info({ listener: name }, 'gateway server certificate replaced');
       }
     }
     for (const [name, spec] of wanted) {
       if (bound.has(name)) continue;
-      const listener = createProxyListener({ name: ROUTES_KEY, getConfig: () => routing.get(name), source: options.name, telemetry, tls: spec.tls, logger });
+      const listener = createProxyListener({ name: ROUTES_KEY, getConfig: () => routing.get(name), source: options.name, telemetry, tls: spec.tls && secureContextOf(spec.tls), logger });
       try {
         const address = await listener.listen(spec.bind.host, spec.bind.port);
-        const server = { ...spec, listener, address: formatHostPort({ host: address.address, port: address.port }) };
+        const server: BoundServer = { ...spec, listener, address: formatHostPort({ host: address.address, port: address.port }), presented: spec.tls, renewal: undefined };
+        server.renewal = followRenewals(name, server);
         bound.set(name, server);
         logger.info({ listener: name, address: server.address, tls: spec.tls !== undefined }, 'gateway server listening');
       } catch (error) {
@@ -153,6 +176,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async stop() {
       ads.stop();
       await reconciling;
+      for (const server of bound.values()) server.renewal?.stop();
       await Promise.all([...bound.values()].map((server) => server.listener.close(options.drainMs)));
       accessLog.flush();
       await tracing.shutdown();

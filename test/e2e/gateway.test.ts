@@ -6,7 +6,7 @@
 // applied through the Config API is bound when it arrives, and checked with the Routes naming it.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +245,21 @@ describe('ingress gateway', () => {
     tls = rotated;
     await assert.rejects(httpsGet(rotated.port, 'shop.example.com', '/', firstCa), /self-signed certificate/, 'the old certificate is gone');
     assert.equal(gateway.listeners.get(`gateway|default/ingress|${rotated.port}`), `127.0.0.1:${rotated.port}`, 'on the same port');
+  });
+
+  it('presents a certificate renewed in the same files to new connections, with no Gateway change', { skip: skipHttps }, async () => {
+    const settings = tls as TlsServer;
+    const [oldCa, renewed] = [await readFile(settings.certificateFile), makeCertificate(dir, 'renewed', 'shop.example.com')];
+    const renewedCa = await readFile(renewed.certificateFile);
+    // As cert-manager renews: the new key and certificate, each renamed over the old file.
+    for (const [from, to] of [[renewed.keyFile, settings.keyFile], [renewed.certificateFile, settings.certificateFile]] as const) {
+      await copyFile(from, `${to}.tmp`);
+      await rename(`${to}.tmp`, to);
+    }
+    await waitFor(async () => (await httpsGet(settings.port, 'shop.example.com', '/', renewedCa).catch(() => undefined))?.status === 200, 'the gateway to present the renewed certificate');
+    await assert.rejects(httpsGet(settings.port, 'shop.example.com', '/', oldCa), /self-signed certificate/, 'the old certificate is gone');
+    const expiry = sample(await scrape(gateway.admin), 'pilotfish_cert_expiry_timestamp_seconds', { service: 'ingress', listener: `gateway|default/ingress|${settings.port}` });
+    assert.equal(expiry, Date.parse(new X509Certificate(renewedCa).validTo) / 1000, 'the expiry of the certificate in force');
   });
 
   it('NACKs a Gateway whose key file cannot be read, naming it, and keeps serving the last good one', { skip: skipHttps }, async () => {

@@ -7,7 +7,7 @@ import { TYPE_URL } from '../../../proto/xds.js';
 import { makeCertificate, opensslMissing } from '../../../test/support/certificates.js';
 import { compileProxyConfig, listenerTls } from './compile.js';
 import { received, sentResources, type Json } from './compile-fixtures.js';
-import { rejectDownstreamTls } from './compile-tls.js';
+import { rejectDownstreamTls, type ServerTls } from './compile-tls.js';
 import { XdsConfigError } from './resource-set.js';
 
 const S = 'Listener "outbound": filter_chains[0].transport_socket';
@@ -54,7 +54,12 @@ describe('TLS on a listener (a gateway\'s HTTPS server)', () => {
     try {
       const { certificateFile: cert, keyFile: key } = makeCertificate(dir, 'tls', 'test.example.com');
       const result = compileWith(tlsContext([{ certificate_chain: { filename: cert }, private_key: { filename: key } }]));
-      assert.deepEqual(result, { tls: { cert: readFileSync(cert), key: readFileSync(key) } });
+      assert.ok('tls' in result && result.tls !== undefined, 'the listener compiled with TLS');
+      const tls = result.tls as ServerTls;
+      assert.deepEqual([tls.cert, tls.key, tls.files], [readFileSync(cert), readFileSync(key), [cert, key]]);
+      // Reloading reads the files as they are now.
+      const renewed = makeCertificate(dir, 'tls', 'renewed.example.com');
+      assert.deepEqual(tls.reload().cert, readFileSync(renewed.certificateFile));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

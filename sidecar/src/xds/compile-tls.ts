@@ -2,6 +2,7 @@
 // file name or inline) and loads it into the key and certificate a TLS server presents. Files are
 // read whenever the listener arrives, so a changed Gateway brings in the files as they are then;
 // a missing or unreadable file, or a key that does not fit its certificate, NACKs the listener.
+// The loaded pair can read its files again (reload), for a certificate renewed in place.
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { DataSource__Output } from '../../../proto/gen/envoy/config/core/v3/DataSource.js';
@@ -11,8 +12,20 @@ import type { DownstreamTlsContext__Output } from '../../../proto/gen/envoy/exte
 import { TYPE_URL } from '../../../proto/xds.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
 
-/** A TLS server's own key and certificate chain (PEM). */
-export type ServerTls = Pick<SecureContextOptions, 'key' | 'cert'>;
+/** A TLS server's own key and certificate chain (PEM), and where they come from. */
+export interface ServerTls {
+  key: Buffer;
+  cert: Buffer;
+  /** The files among them (none when inline), to watch for a renewed certificate. */
+  files: readonly string[];
+  /** Reads them again: the pair as the files are now, or an error naming what is wrong with it. */
+  reload(): ServerTls;
+}
+
+/** What a TLS server takes of a ServerTls. */
+export function secureContextOf(tls: ServerTls): Pick<SecureContextOptions, 'key' | 'cert'> {
+  return { key: tls.key, cert: tls.cert };
+}
 
 const UNSUPPORTED_DOWNSTREAM: UnsupportedFields = [
   ['require_client_certificate', 'client certificates'],
@@ -42,16 +55,20 @@ export function compileDownstreamTls(resource: ResourceRef, path: string, socket
   const certificate = certificates[0];
   if (certificates.length !== 1 || certificate === undefined) throw configError(resource, `${commonPath}.tls_certificates`, `expected one certificate, got ${certificates.length}`);
   const certificatePath = `${commonPath}.tls_certificates[0]`;
-  const tls = {
-    cert: readDataSource(resource, `${certificatePath}.certificate_chain`, certificate.certificate_chain),
-    key: readDataSource(resource, `${certificatePath}.private_key`, certificate.private_key),
+  const files = [certificate.certificate_chain, certificate.private_key].flatMap((source) => (source?.filename ? [source.filename] : []));
+  const load = (): ServerTls => {
+    const pair = {
+      cert: readDataSource(resource, `${certificatePath}.certificate_chain`, certificate.certificate_chain),
+      key: readDataSource(resource, `${certificatePath}.private_key`, certificate.private_key),
+    };
+    try {
+      createSecureContext(pair);
+    } catch (error) {
+      throw configError(resource, certificatePath, `the certificate and key cannot be used: ${(error as Error).message}`);
+    }
+    return { ...pair, files, reload: load };
   };
-  try {
-    createSecureContext(tls);
-  } catch (error) {
-    throw configError(resource, certificatePath, `the certificate and key cannot be used: ${(error as Error).message}`);
-  }
-  return tls;
+  return load();
 }
 
 /** For proxies whose listeners are plain HTTP (the sidecar's): a listener asking for TLS is refused, not served in the clear. */
