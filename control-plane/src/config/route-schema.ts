@@ -112,5 +112,4 @@ export const routeSchema = documentSchema('Route', routeSpecSchema);
 export type RouteDocument = z.infer<typeof routeSchema>;
 export type RouteRule = RouteDocument['spec']['rules'][number];
 export type RouteMatch = NonNullable<RouteRule['match']>[number];
-export type RouteDestination = RouteRule['destinations'][number];
 export type RetryOn = (typeof RETRY_ON)[number];

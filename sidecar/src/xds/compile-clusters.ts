@@ -12,7 +12,7 @@ import type { Int64Range__Output } from '../../../proto/gen/envoy/type/v3/Int64R
 import type { Duration__Output } from '../../../proto/gen/google/protobuf/Duration.js';
 import { TYPE_URL } from '../../../proto/xds.js';
 import { DEFAULT_LIMITS, DEFAULT_RETRY_BUDGET, type CircuitBreakerLimits } from '../cluster/circuit-breaker.js';
-import { Cluster, type ClusterContext, type ClusterPolicy, type UpstreamProtocol } from '../cluster/cluster.js';
+import type { ClusterPolicy, UpstreamProtocol } from '../cluster/cluster.js';
 import { isUsableHealth, type ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { DEFAULT_EXPECTED_STATUSES, type HealthCheckConfig, type StatusRange } from '../cluster/health-checker.js';
 import { loadBalancerPolicies } from '../cluster/load-balancer-registry.js';
@@ -409,15 +409,4 @@ export function compileEndpoints(cluster: CheckedCluster, assignment: ClusterLoa
     });
   });
   return endpoints;
-}
-
-/** The cluster with its endpoints, taking over `previous` (its counters, endpoint health, probes). */
-export function compileCluster(
-  cluster: CheckedCluster,
-  assignment: ClusterLoadAssignment__Output | undefined,
-  hosts: HostRegistry,
-  previous: Cluster | undefined,
-  context: ClusterContext = { localZone: undefined },
-): Cluster {
-  return new Cluster(cluster.name, compileEndpoints(cluster, assignment, hosts), cluster.policy, context, previous);
 }
