@@ -260,6 +260,7 @@ describe('ingress gateway', () => {
     await assert.rejects(httpsGet(settings.port, 'shop.example.com', '/', oldCa), /self-signed certificate/, 'the old certificate is gone');
     const expiry = sample(await scrape(gateway.admin), 'pilotfish_cert_expiry_timestamp_seconds', { service: 'ingress', listener: `gateway|default/ingress|${settings.port}` });
     assert.equal(expiry, Date.parse(new X509Certificate(renewedCa).validTo) / 1000, 'the expiry of the certificate in force');
+    assert.match(gateway.logs(), /"msg":"gateway server certificate renewed from its files"/);
   });
 
   it('NACKs a Gateway whose key file cannot be read, naming it, and keeps serving the last good one', { skip: skipHttps }, async () => {
