@@ -18,6 +18,7 @@ import {
   sumCall,
   type KindsServer,
 } from '../support/grpc-test-service.js';
+import { NOT_SERVING, SERVING } from '../support/grpc-health.js';
 import { sample, scrape } from '../support/metrics.js';
 import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
 import { startSidecar, waitFor, type SidecarProcess } from '../support/processes.js';
@@ -155,6 +156,36 @@ describe('gRPC through two sidecars', () => {
       }
     } finally {
       await Promise.all([healthy.stop(), failing.stop()]);
+    }
+  });
+
+  it("keeps an instance whose gRPC health check says NOT_SERVING out of rotation, and takes it back once SERVING", async () => {
+    const servers = [await startKindsServer('checked-1'), await startKindsServer('checked-2')];
+    const sidecars = await Promise.all(
+      servers.map((instance) => startSidecar({ service: 'checked', instanceId: instance.name, appPort: instance.port, appProtocol: 'grpc', controlPlane: mesh.controlPlane.grpc })),
+    );
+    const checked = kindsClient(mesh.client.outbound, 'checked');
+    try {
+      await mesh.waitForEndpoints('checked.default.svc.cluster.local', 2);
+      await mesh.applyConfig(
+        'checked.yaml',
+        'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: checked }\nspec:\n  host: checked\n  healthCheck: { grpc: {}, interval: 100ms, timeout: 1s, unhealthyThreshold: 1 }\n',
+        'grpc_health_check',
+      );
+      const answerers = async () => {
+        const names = new Set<string>();
+        for (let i = 0; i < 10; i++) names.add((await echoCall(checked, { text: 'x' })).from);
+        return [...names].sort();
+      };
+      await waitFor(async () => (await answerers()).length === 2, 'both instances healthy and serving');
+      (servers[1] as KindsServer).servingStatus = NOT_SERVING;
+      await waitFor(async () => (await answerers()).join() === 'checked-1', 'checked-2 out of rotation');
+      (servers[1] as KindsServer).servingStatus = SERVING;
+      await waitFor(async () => (await answerers()).length === 2, 'checked-2 back in rotation');
+    } finally {
+      checked.close();
+      await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
+      await Promise.all(servers.map((instance) => instance.stop()));
     }
   });
 

@@ -1,9 +1,10 @@
 // A gRPC service with all four kinds of call, for tests through sidecars (JSON messages, so no
 // .proto is needed): Echo (unary), Sum (client streaming), Count (server streaming), Chat
 // (bidirectional). The server records the calls it saw cancelled, and can be told to fail; Echo
-// returns the caller's x-note metadata in its reply.
+// returns the caller's x-note metadata in its reply. It serves grpc.health.v1 Health/Check too.
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
+import { addHealthService, SERVING } from './grpc-health.js';
 
 export interface Note {
   text?: string;
@@ -57,12 +58,14 @@ export interface KindsServer {
   cancelled: string[];
   /** When set, every call fails with this status before sending anything (trailers-only). */
   failWith: grpc.status | undefined;
+  /** What its grpc.health.v1 Health/Check answers (SERVING at first). */
+  servingStatus: number;
   stop(): Promise<void>;
 }
 
 export async function startKindsServer(name: string): Promise<KindsServer> {
   const server = new grpc.Server();
-  const state: KindsServer = { name, port: 0, cancelled: [], failWith: undefined, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+  const state: KindsServer = { name, port: 0, cancelled: [], failWith: undefined, servingStatus: SERVING, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
   const onCancelled = (call: { on(event: 'cancelled', listener: () => void): unknown }, methodName: string) => call.on('cancelled', () => state.cancelled.push(methodName));
   const failure = (): Partial<grpc.StatusObject> | undefined =>
     state.failWith === undefined ? undefined : { code: state.failWith, details: `${name} is failing on purpose` };
@@ -106,6 +109,7 @@ export async function startKindsServer(name: string): Promise<KindsServer> {
       call.on('end', () => call.end(trailer()));
     },
   });
+  addHealthService(server, () => state.servingStatus);
   state.port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
   );

@@ -50,6 +50,7 @@ describe('config validation', () => {
   subsets:
     - { name: canary, labels: { track: canary }, loadBalancer: { policy: least_request } }
 `)],
+    ['a gRPC health check for one service of the server', doc('DestinationPolicy', 'ratings', '  host: ratings\n  healthCheck: { grpc: { service: ratings.v1.Ratings }, interval: 5s, timeout: 1s }\n')],
     ['rate limits for all, per caller and per header', doc('RateLimit', 'reviews', `  host: reviews
   limits:
     - { match: { path: { prefix: /api } }, requests: 10, per: 1s, key: { source: true } }
@@ -160,6 +161,10 @@ describe('config validation', () => {
       /^f\.yaml:11: MeshConfig "other\/b": metadata\.name: the mesh already has a MeshConfig: MeshConfig "a" at f\.yaml:1; a mesh has at most one$/],
     ['a subset without labels', doc('DestinationPolicy', 'ratings', '  host: ratings\n  subsets: [{ name: v1, labels: {} }]\n'),
       /spec\.subsets\[0\]\.labels: needs at least one label/],
+    ['a health check both HTTP and gRPC', doc('DestinationPolicy', 'ratings', '  host: ratings\n  healthCheck: { path: /healthz, grpc: {}, interval: 5s, timeout: 1s }\n'),
+      /^f\.yaml:7: DestinationPolicy "ratings": spec\.healthCheck\.grpc: needs either path \(an HTTP check\) or grpc \(a gRPC health check\), not both$/],
+    ['a health check with neither a path nor grpc', doc('DestinationPolicy', 'ratings', '  host: ratings\n  healthCheck: { interval: 5s, timeout: 1s }\n'),
+      /^f\.yaml:7: DestinationPolicy "ratings": spec\.healthCheck: needs either path \(an HTTP check\) or grpc \(a gRPC health check\), not both$/],
   ];
   for (const [name, text, expected] of bad) {
     it(`rejects ${name}, naming file, line, document and field`, () => {

@@ -42,13 +42,22 @@ const outlierDetectionSchema = z.strictObject({
   maxEjectionPercent: z.number().int().min(0).max(100).optional(),
 });
 
-const healthCheckSchema = z.strictObject({
-  path: z.string().startsWith('/'),
-  interval: durationSchema,
-  timeout: durationSchema,
-  healthyThreshold: positiveIntSchema.optional(),
-  unhealthyThreshold: positiveIntSchema.optional(),
-});
+// An HTTP GET of `path`, or a gRPC Health/Check call (`grpc`, asking about `service`; "" or none
+// is the server as a whole): one of the two.
+const healthCheckSchema = z
+  .strictObject({
+    path: z.string().startsWith('/').optional(),
+    grpc: z.strictObject({ service: z.string().optional() }).optional(),
+    interval: durationSchema,
+    timeout: durationSchema,
+    healthyThreshold: positiveIntSchema.optional(),
+    unhealthyThreshold: positiveIntSchema.optional(),
+  })
+  .superRefine((check, ctx) => {
+    if ((check.path === undefined) === (check.grpc === undefined)) {
+      ctx.addIssue({ code: 'custom', path: check.path === undefined ? [] : ['grpc'], message: 'needs either path (an HTTP check) or grpc (a gRPC health check), not both' });
+    }
+  });
 
 const subsetSchema = z.strictObject({
   name: subsetNameSchema,

@@ -102,7 +102,7 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
         interval: duration(check.interval),
         healthy_threshold: { value: check.healthyThreshold ?? DEFAULT_HEALTHY_THRESHOLD },
         unhealthy_threshold: { value: check.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD },
-        http_health_check: { path: check.path },
+        ...(check.grpc === undefined ? { http_health_check: { path: check.path } } : { grpc_health_check: { service_name: check.grpc.service ?? '' } }),
       },
     ];
   }

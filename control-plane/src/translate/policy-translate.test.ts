@@ -152,6 +152,9 @@ describe('translate policy config', () => {
     ['health checks, with default thresholds', '  healthCheck: { path: /healthz, interval: 100ms, timeout: 500ms }\n', (c) => assert.deepEqual(c.health_checks, [
       { timeout: d(0, 500_000_000), interval: d(0, 100_000_000), healthy_threshold: { value: 1 }, unhealthy_threshold: { value: 3 }, http_health_check: { path: '/healthz' } },
     ])],
+    ['a gRPC health check', '  healthCheck: { grpc: { service: reviews.v1.Reviews }, interval: 1s, timeout: 500ms, unhealthyThreshold: 2 }\n', (c) => assert.deepEqual(c.health_checks, [
+      { timeout: d(0, 500_000_000), interval: d(1), healthy_threshold: { value: 1 }, unhealthy_threshold: { value: 2 }, grpc_health_check: { service_name: 'reviews.v1.Reviews' } },
+    ])],
     ['no policy: round robin and the default connect timeout', '  localityPreference: false\n', (c) => {
       assert.equal(c.lb_policy, 'ROUND_ROBIN');
       assert.deepEqual(c.connect_timeout, { seconds: 5 });

@@ -1,8 +1,10 @@
+import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { addHealthService, NOT_SERVING, SERVING } from '../../../test/support/grpc-health.js';
 import { HostRegistry } from '../upstream/host-registry.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import { EndpointHealth } from './endpoint-health.js';
@@ -10,6 +12,7 @@ import { DEFAULT_EXPECTED_STATUSES, HealthChecker, type HealthCheckConfig } from
 
 const CONFIG: HealthCheckConfig = {
   path: '/healthz',
+  grpc: undefined,
   authority: 'backend.default.svc.cluster.local',
   intervalMs: 20,
   timeoutMs: 200,
@@ -139,5 +142,59 @@ describe('active health checks', () => {
     const probesOfA = a.requests.length;
     await sleep(100);
     assert.ok(a.requests.length <= probesOfA + 1, 'close stops probing');
+  });
+});
+
+/** A grpc-js server whose Health/Check answers `status()` for each service name asked. */
+async function grpcHealthServer(status: (service: string) => number): Promise<{ server: grpc.Server; port: number; asked: string[] }> {
+  const asked: string[] = [];
+  const server = new grpc.Server();
+  addHealthService(server, status, asked);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  return { server, port, asked };
+}
+
+describe('gRPC health checks', () => {
+  const GRPC_CONFIG: HealthCheckConfig = { ...CONFIG, path: '', grpc: { serviceName: 'greeter.v1.Greeter' } };
+
+  it('passes a SERVING server and fails a NOT_SERVING one, asking for the configured service name', async (t) => {
+    const hosts = new HostRegistry();
+    const serving = await grpcHealthServer(() => SERVING);
+    const notServing = await grpcHealthServer(() => NOT_SERVING);
+    const checker = new HealthChecker(GRPC_CONFIG);
+    t.after(async () => {
+      checker.close();
+      serving.server.forceShutdown();
+      notServing.server.forceShutdown();
+      await hosts.closeAll();
+    });
+    const up = endpointOn(hosts, serving.port);
+    const down = endpointOn(hosts, notServing.port);
+    checker.attach([up, down], () => undefined);
+    await waitFor(() => !up.health?.isFailedActiveHc && (down.health?.healthCheckFailures ?? 0) >= 2, 'the probes of both');
+    assert.equal(down.health?.isFailedActiveHc, true, 'NOT_SERVING keeps it out');
+    assert.deepEqual([...new Set(serving.asked)], ['greeter.v1.Greeter']);
+  });
+
+  it('fails a server without the health service (UNIMPLEMENTED) and one that goes NOT_SERVING', async (t) => {
+    const hosts = new HostRegistry();
+    let status = SERVING;
+    const flipping = await grpcHealthServer(() => status);
+    const bare = new grpc.Server();
+    const barePort = await new Promise<number>((resolve, reject) => bare.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    const checker = new HealthChecker(GRPC_CONFIG);
+    t.after(async () => {
+      checker.close();
+      flipping.server.forceShutdown();
+      bare.forceShutdown();
+      await hosts.closeAll();
+    });
+    const e = endpointOn(hosts, flipping.port);
+    const unimplemented = endpointOn(hosts, barePort);
+    checker.attach([e, unimplemented], () => undefined);
+    await waitFor(() => !e.health?.isFailedActiveHc, 'healthy');
+    status = NOT_SERVING;
+    await waitFor(() => e.health?.isFailedActiveHc === true, 'unhealthy once NOT_SERVING');
+    assert.ok((unimplemented.health?.healthCheckFailures ?? 0) >= 1 && unimplemented.health?.isFailedActiveHc === true, 'no health service: never healthy');
   });
 });

@@ -1,6 +1,7 @@
-// Active HTTP health checking for one cluster (health_checks[0].http_health_check): a GET of
-// `path` to every endpoint every `interval` (counted from the end of the last probe), each probe
-// given `timeout`, whether or not traffic flows. Envoy's rules:
+// Active health checking for one cluster (health_checks[0]): a probe of every endpoint every
+// `interval` (counted from the end of the last probe), each given `timeout`, whether or not
+// traffic flows — an HTTP GET of `path` (http_health_check), or a gRPC Health/Check call
+// (grpc_health_check, which passes on SERVING only). Envoy's rules:
 // - A status in expected_statuses (default: 200 only) passes. A status in retriable_statuses,
 //   a timeout or a connection error is a failure that counts towards unhealthy_threshold; any
 //   other status marks the endpoint unhealthy at once.
@@ -12,16 +13,20 @@
 //   keeps the old cluster serving while the new one warms up).
 // The checker is handed from each compiled version of the cluster to the next: endpoints that stay
 // keep their probe schedule and counts. Timers are unref'd; close() stops probes and timers.
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import type { UpstreamHost } from '../upstream/upstream-host.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import type { EndpointHealth } from './endpoint-health.js';
+import { probeGrpcHealth } from './grpc-health-probe.js';
 
 /** Half-open [start, end) status ranges, as Int64Range. */
 export type StatusRange = readonly [start: number, end: number];
 
 export interface HealthCheckConfig {
+  /** HTTP probes: the path to GET. */
   path: string;
+  /** gRPC probes instead (grpc_health_check): the service name to ask about ("" for the whole server). */
+  grpc: { serviceName: string } | undefined;
   /** The Host header: http_health_check.host, or else the cluster name. */
   authority: string;
   intervalMs: number;
@@ -48,7 +53,8 @@ type ProbeResult = 'pass' | 'fail' | 'fail-at-once';
 /** One endpoint's probe loop. */
 class HostProbe {
   timer: NodeJS.Timeout | undefined;
-  request: ClientRequest | undefined;
+  /** Cancels the probe in flight. */
+  cancel: (() => void) | undefined;
   isStopped = false;
 
   constructor(
@@ -72,12 +78,21 @@ class HostProbe {
       if (isSettled) return;
       isSettled = true;
       clearTimeout(timeout);
-      this.request = undefined;
-      req.destroy();
+      this.cancel?.();
+      this.cancel = undefined;
       if (this.isStopped) return;
       this.checker.onResult(this, result);
       this.schedule(this.checker.config.intervalMs);
     };
+    const timeout = setTimeout(() => settle('fail'), config.timeoutMs);
+    timeout.unref();
+    this.cancel =
+      config.grpc === undefined
+        ? this.#sendHttp(config, settle)
+        : probeGrpcHealth({ address: this.host.address, port: this.host.port, authority: config.authority, serviceName: config.grpc.serviceName }, (isServing) => settle(isServing ? 'pass' : 'fail'));
+  }
+
+  #sendHttp(config: HealthCheckConfig, settle: (result: ProbeResult) => void): () => void {
     const req = request({
       host: this.host.address,
       port: this.host.port,
@@ -86,23 +101,21 @@ class HostProbe {
       headers: { host: config.authority, 'user-agent': 'pilotfish-health-check', connection: 'close' },
       agent: false,
     });
-    this.request = req;
-    const timeout = setTimeout(() => settle('fail'), config.timeoutMs);
-    timeout.unref();
     req.on('response', (res: IncomingMessage) => {
       res.resume();
       settle(verdict(res.statusCode ?? 0, config));
     });
     req.on('error', () => settle('fail'));
     req.end();
+    return () => req.destroy();
   }
 
   stop(): void {
     this.isStopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.request?.destroy();
-    this.request = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
   }
 }
 

@@ -75,7 +75,6 @@ const UNSUPPORTED_THRESHOLDS: UnsupportedFields = [
 ];
 const UNSUPPORTED_HEALTH_CHECK: UnsupportedFields = [
   ['tcp_health_check', 'TCP health checks'],
-  ['grpc_health_check', 'gRPC health checks'],
   ['custom_health_check', 'custom health checks'],
   ['alt_port', 'health checks on another port'],
   ['interval_jitter', 'health check jitter'],
@@ -331,26 +330,25 @@ function checkHealthChecks(resource: ResourceRef, clusterName: string, checks: H
   const check = checks[0] as HealthCheck__Output;
   const path = 'health_checks[0]';
   rejectUnsupported(resource, path, check, UNSUPPORTED_HEALTH_CHECK);
+  const timing = {
+    intervalMs: healthCheckDuration(resource, path, check, 'interval'),
+    timeoutMs: healthCheckDuration(resource, path, check, 'timeout'),
+    healthyThreshold: healthCheckThreshold(resource, path, check, 'healthy_threshold'),
+    unhealthyThreshold: healthCheckThreshold(resource, path, check, 'unhealthy_threshold'),
+  };
+  const grpc = check.grpc_health_check;
+  if (grpc !== undefined) {
+    const grpcPath = `${path}.grpc_health_check`;
+    if ((grpc.initial_metadata ?? []).length > 0) throw configError(resource, `${grpcPath}.initial_metadata`, 'not supported by this sidecar yet (initial metadata)');
+    return { ...timing, path: '', grpc: { serviceName: grpc.service_name ?? '' }, authority: grpc.authority || clusterName, expectedStatuses: DEFAULT_EXPECTED_STATUSES, retriableStatuses: [] };
+  }
   const http = check.http_health_check;
-  if (http === undefined) throw configError(resource, path, 'needs http_health_check (the only kind this sidecar has)');
+  if (http === undefined) throw configError(resource, path, 'needs http_health_check or grpc_health_check');
   const httpPath = `${path}.http_health_check`;
   rejectUnsupported(resource, httpPath, http, UNSUPPORTED_HTTP_HEALTH_CHECK);
   if ((http.codec_client_type ?? 'HTTP1') !== 'HTTP1') throw configError(resource, `${httpPath}.codec_client_type`, `${http.codec_client_type} is not supported by this sidecar yet (HTTP1)`);
   if ((http.method ?? 'METHOD_UNSPECIFIED') !== 'METHOD_UNSPECIFIED' && http.method !== 'GET') throw configError(resource, `${httpPath}.method`, `${http.method} is not supported by this sidecar yet (GET)`);
   if (!http.path?.startsWith('/')) throw configError(resource, `${httpPath}.path`, 'is required and must start with /');
-  const duration = (field: 'interval' | 'timeout'): number => {
-    const value = check[field];
-    if (value === undefined) throw configError(resource, `${path}.${field}`, 'is required');
-    const ms = durationMs(value);
-    if (!(ms > 0)) throw configError(resource, `${path}.${field}`, 'must be positive');
-    return ms;
-  };
-  const threshold = (field: 'healthy_threshold' | 'unhealthy_threshold'): number => {
-    const value = check[field];
-    if (value === undefined) throw configError(resource, `${path}.${field}`, 'is required');
-    if (!((value.value ?? 0) >= 1)) throw configError(resource, `${path}.${field}`, 'must be at least 1');
-    return value.value as number;
-  };
   const ranges = (field: 'expected_statuses' | 'retriable_statuses'): StatusRange[] =>
     (http[field] ?? []).map((range: Int64Range__Output, index) => {
       const [start, end] = [Number(range.start ?? 0), Number(range.end ?? 0)];
@@ -359,15 +357,28 @@ function checkHealthChecks(resource: ResourceRef, clusterName: string, checks: H
     });
   const expected = ranges('expected_statuses');
   return {
+    ...timing,
     path: http.path,
+    grpc: undefined,
     authority: http.host || clusterName,
-    intervalMs: duration('interval'),
-    timeoutMs: duration('timeout'),
-    healthyThreshold: threshold('healthy_threshold'),
-    unhealthyThreshold: threshold('unhealthy_threshold'),
     expectedStatuses: expected.length > 0 ? expected : DEFAULT_EXPECTED_STATUSES,
     retriableStatuses: ranges('retriable_statuses'),
   };
+}
+
+function healthCheckDuration(resource: ResourceRef, path: string, check: HealthCheck__Output, field: 'interval' | 'timeout'): number {
+  const value = check[field];
+  if (value === undefined) throw configError(resource, `${path}.${field}`, 'is required');
+  const ms = durationMs(value);
+  if (!(ms > 0)) throw configError(resource, `${path}.${field}`, 'must be positive');
+  return ms;
+}
+
+function healthCheckThreshold(resource: ResourceRef, path: string, check: HealthCheck__Output, field: 'healthy_threshold' | 'unhealthy_threshold'): number {
+  const value = check[field];
+  if (value === undefined) throw configError(resource, `${path}.${field}`, 'is required');
+  if (!((value.value ?? 0) >= 1)) throw configError(resource, `${path}.${field}`, 'must be at least 1');
+  return value.value as number;
 }
 
 /**
