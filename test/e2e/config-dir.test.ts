@@ -166,16 +166,21 @@ describe('control plane config folder', () => {
     await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'both files gone');
   });
 
-  it('turns a burst of 100 saves within a second into one push of the last one', async () => {
+  it('turns a burst of 100 saves into one push of the last one per second the burst lasts', async () => {
     const responses = watch.state.responses;
     const rule = (timeout: number) => ROUTE.replace('timeout: 2s', `timeout: ${timeout}s`);
+    const started = Date.now();
     for (let save = 1; save <= 100; save++) {
       await writeFile(join(configDir, 'burst.yaml'), rule(save));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    // Saves that keep coming are applied at least once a second (the debouncer's longest wait), so a
+    // burst slowed down by a busy machine may take one push more per second it lasted.
+    const seconds = Math.ceil((Date.now() - started) / 1000);
     await waitFor(() => reviewsRoutes(watch.state.routes)[0]?.route?.timeout?.seconds === '100', 'the last save in force');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.ok(watch.state.responses - responses <= 2, `${watch.state.responses - responses} pushes for 100 saves`);
+    const pushes = watch.state.responses - responses;
+    assert.ok(pushes >= 1 && pushes <= seconds + 1, `${pushes} pushes for 100 saves over ${seconds} s`);
     await unlink(join(configDir, 'burst.yaml'));
     await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'burst.yaml gone');
   });
