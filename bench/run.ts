@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../proto/paths.js';
-import { runFleet, type FleetOptions } from './control-plane/fleet.js';
+import { MALLOC_ENV, runFleet, type FleetOptions } from './control-plane/fleet.js';
 import { runDataPlane, type DataPlaneOptions, type DataPlaneResult } from './data-plane.js';
 import { runGrpcBench, type GrpcBenchOptions } from './grpc-unary.js';
 import { topSelfTime } from './measure/cpu-profile.js';
@@ -44,12 +44,14 @@ log('\ngRPC unary');
 const grpc = await runGrpcBench(grpcPlan, log);
 log('\ncontrol plane fleet');
 const fleet = await runFleet(fleetPlan, log);
+log(`\ncontrol plane fleet again, with ${Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`).join(' ')} (deploy/Dockerfile's setting)`);
+const fleetTuned = await runFleet({ ...fleetPlan, env: MALLOC_ENV }, log);
 
 const resultsDir = join(options.out, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString();
 const profile = profileDir ? topSelfTime(profileDir) : undefined;
-const run = { date: stamp, quick: Boolean(options.quick), dataPlane, grpc, fleet, profile };
+const run = { date: stamp, quick: Boolean(options.quick), dataPlane, grpc, fleet, fleetTuned, profile };
 writeFileSync(join(resultsDir, options.quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
 
 const main = dataPlane[0] as DataPlaneResult;
@@ -86,6 +88,7 @@ const markdown = renderMarkdown({
   dataPlane,
   grpc,
   fleet,
+  fleetTuned,
   profile,
   charts: Object.keys(charts),
 });

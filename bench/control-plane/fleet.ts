@@ -9,6 +9,13 @@ import { startControlPlane, waitFor } from '../../test/support/processes.js';
 import { register, registryClient } from '../../test/support/registry-client.js';
 import { FleetClient, FleetStub, type FleetChannel } from './fleet-client.js';
 
+/**
+ * glibc's allocator setting deploy/Dockerfile gives every process: large buffers (the control
+ * plane's xDS responses, one per proxy) are mapped and unmapped rather than kept in the heap arena
+ * once freed, which glibc's dynamic threshold otherwise does after the first ones.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
 export interface FleetOptions {
   clients: number;
   services: number;
@@ -17,6 +24,8 @@ export interface FleetOptions {
   watchedPerClient: number;
   changes: number;
   burst: number;
+  /** Added to the control plane's environment. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface FleetResult {
@@ -35,7 +44,7 @@ const endpointName = (index: number) => `${serviceName(index)}.default.svc.clust
 const CHANNELS = 8;
 
 export async function runFleet(options: FleetOptions, log: (line: string) => void): Promise<FleetResult> {
-  const controlPlane = await startControlPlane(['--debounce-ms', '100']);
+  const controlPlane = await startControlPlane(['--debounce-ms', '100'], { ...options.env });
   const registry = registryClient(controlPlane.grpc);
   // Separate channels (distinct options) spread the streams over several HTTP/2 connections.
   const channels: FleetChannel[] = Array.from({ length: CHANNELS }, (_, i) => new FleetStub(controlPlane.grpc, grpc.credentials.createInsecure(), { 'grpc.fleet_channel': i }));

@@ -24,6 +24,8 @@ export interface Report {
   machine: Machine;
   dataPlane: DataPlaneResult[];
   fleet: FleetResult | undefined;
+  /** The same fleet with the control plane under `fleetTuned.options.env` (deploy/Dockerfile's malloc setting). */
+  fleetTuned: FleetResult | undefined;
   grpc: GrpcBenchResult | undefined;
   profile: ProfileEntry[] | undefined;
   charts: string[];
@@ -155,7 +157,7 @@ function missedSummary(rows: readonly Goal[], profile: readonly ProfileEntry[] |
   ];
 }
 
-function fleetSection(fleet: FleetResult): string[] {
+function fleetSection(fleet: FleetResult, tuned: FleetResult | undefined): string[] {
   const { options: o } = fleet;
   const met = (ok: boolean) => (ok ? 'yes' : '**no**');
   return [
@@ -168,6 +170,11 @@ function fleetSection(fleet: FleetResult): string[] {
     `| pushes per proxy for a burst of ${fleet.burst.registrations} registrations (median, max) | ${fleet.burst.pushesPerClientMedian}, ${fleet.burst.pushesPerClientMax} | a handful | ${met(fleet.burst.pushesPerClientMax <= 10)} |`,
     `| control-plane CPU for the burst | ${fleet.burst.cpuSeconds.toFixed(2)} s CPU over ${fleet.burst.seconds.toFixed(2)} s | | |`,
     `| control-plane RSS at rest / peak | ${fleet.rest.rssMb.toFixed(0)} MB / ${fleet.peakRssMb.toFixed(0)} MB | ≤ 300 MB | ${met(fleet.peakRssMb <= 300)} |`,
+    ...(tuned === undefined
+      ? []
+      : [
+          `| the same, with ${Object.entries(tuned.options.env ?? {}).map(([name, value]) => `\`${name}=${value}\``).join(' ')} (deploy/Dockerfile's setting; a second run, change p99 ${tuned.convergenceMs.p99.toFixed(1)} ms) | ${tuned.rest.rssMb.toFixed(0)} MB / ${tuned.peakRssMb.toFixed(0)} MB | ≤ 300 MB | ${met(tuned.peakRssMb <= 300)} |`,
+        ]),
     `| control-plane CPU at rest | ${fleet.rest.cpuVcpu.toFixed(3)} vCPU | | |`,
     `| full snapshot to a newly connected proxy | ${fleet.newClientSnapshotMs.toFixed(1)} ms | | |`,
     `| registering ${o.endpoints} endpoints / connecting ${o.clients} proxies | ${fleet.registerSeconds.toFixed(1)} s / ${fleet.connectSeconds.toFixed(1)} s | | |`,
@@ -220,7 +227,7 @@ export function renderMarkdown(report: Report): string {
     lines.push('Goals (printed, not asserted):', '', ...goalTable(rows), '', ...missedSummary(rows, report.profile), '');
   }
   if (report.grpc) lines.push('## gRPC unary', '', ...grpcSection(report.grpc), '');
-  if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet), '');
+  if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet, report.fleetTuned), '');
   if (report.profile) {
     lines.push('## Where the sidecar spends its CPU', '', 'Self time from `node --cpu-prof` of both sidecars during the mesh rounds (`npm run bench -- --profile`):', '');
     lines.push('| self % | function | where |', '|---|---|---|', ...report.profile.map((p) => `| ${p.selfPercent.toFixed(1)} | ${p.functionName || '(anonymous)'} | ${p.location} |`), '');

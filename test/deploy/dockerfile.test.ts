@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
+import { MALLOC_ENV } from '../../bench/control-plane/fleet.js';
 import { packageRoot } from '../../proto/paths.js';
 
 const dockerfilePath = join(packageRoot, 'deploy', 'Dockerfile');
@@ -27,6 +28,7 @@ function finalStage() {
       return { from: copy.getFromFlag()?.getValue() ?? undefined, source, destination };
     }),
     entrypoint: JSON.parse(stage.getENTRYPOINTs().at(-1)?.getArgumentsContent() ?? '[]') as string[],
+    env: new Map(stage.getENVs().flatMap((env) => env.getProperties().map((property) => [property.getName(), property.getValue()] as const))),
   };
 }
 
@@ -40,6 +42,11 @@ describe('deploy/Dockerfile', () => {
   it('has no problem the Docker language service reports', () => {
     const problems = validate(content).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`);
     assert.deepEqual(problems, []);
+  });
+
+  it('sets the malloc tuning the control-plane benchmark measures', () => {
+    const { env } = finalStage();
+    for (const [name, value] of Object.entries(MALLOC_ENV)) assert.equal(env.get(name), value, `ENV ${name}`);
   });
 
   it("holds what the CLI and the demo read at run time: the image's files run `pilotfish demo`", async () => {

@@ -99,10 +99,14 @@ export interface ControlPlaneProcess extends RunningProcess {
   admin: string;
 }
 
-export async function startControlPlane(extraArgs: string[] = []): Promise<ControlPlaneProcess> {
+/** Starts `pilotfish control-plane` with `extraArgs`, and `env` added to its environment. */
+export async function startControlPlane(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ControlPlaneProcess> {
   const [running, record] = await startCli(
     ['control-plane', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--debounce-ms', '20', ...extraArgs],
     'control plane listening',
+    [],
+    15_000,
+    env,
   );
   return Object.assign(running, { grpc: String(record.grpc), admin: String(record.admin) });
 }
