@@ -1,9 +1,9 @@
 // Wires one ingress gateway: the sidecar's outbound proxy at the edge of the mesh. Its ADS client
 // asks for every listener of its Gateway's node group; each listener (a server of the Gateway) is
 // bound as a proxy listener — terminating TLS for HTTPS servers, and following their certificate
-// files as they are renewed — and rebound when its port or protocol changes. Same routing, clusters, metrics (reporter "source", the gateway as source
-// workload), access log, tracing and admin listener as a sidecar. Nothing registers: no mesh
-// service calls a gateway.
+// files as they are renewed — and rebound when its port or protocol changes. Same routing,
+// clusters, metrics (reporter "source", the gateway as source workload), access log, tracing and
+// admin listener as a sidecar. Nothing registers: no mesh service calls a gateway.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../cli/host-port.js';
 import { createAdminListener } from './listeners/admin.js';
