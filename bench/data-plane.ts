@@ -5,7 +5,15 @@ import { runWrk } from './load/wrk.js';
 import { totalCpuSeconds, totalRssMb } from './measure/proc-stat.js';
 import { startMeshTargets } from './targets/mesh.js';
 import { startPolicyMeshTarget } from './targets/policy-mesh.js';
-import { directTarget, haproxyTarget, nginxTarget, nodeHttpProxyTarget, peerUnavailable, startOtlpSink, startUpstream } from './targets/peers.js';
+import {
+  directTarget,
+  haproxyTarget,
+  nginxTarget,
+  nodeHttpProxyTarget,
+  peerUnavailable,
+  startOtlpSink,
+  startUpstream,
+} from './targets/peers.js';
 import type { Target } from './targets/target.js';
 import { startTracedMeshTarget } from './targets/traced-mesh.js';
 
@@ -55,7 +63,11 @@ export interface DataPlaneResult {
 }
 
 /** With `profileDir`, the sidecars run under node --cpu-prof and write their profiles there. */
-export async function runDataPlane(options: DataPlaneOptions, log: (line: string) => void, profileDir?: string): Promise<DataPlaneResult> {
+export async function runDataPlane(
+  options: DataPlaneOptions,
+  log: (line: string) => void,
+  profileDir?: string,
+): Promise<DataPlaneResult> {
   const upstream = await startUpstream(options.bodyBytes);
   const targets: Target[] = [directTarget(upstream)];
   const skipped: DataPlaneResult['skipped'] = [];
@@ -92,7 +104,11 @@ export async function runDataPlane(options: DataPlaneOptions, log: (line: string
     stops.unshift(nodeProxy.stop);
     targets.push(nodeProxy);
 
-    const figures = targets.map((target) => ({ name: target.name, rssIdleMb: totalRssMb(target.proxyPids()), rounds: [] as RoundFigures[] }));
+    const figures = targets.map((target) => ({
+      name: target.name,
+      rssIdleMb: totalRssMb(target.proxyPids()),
+      rounds: [] as RoundFigures[],
+    }));
     for (let round = 1; round <= options.rounds; round++) {
       for (const [index, target] of targets.entries()) {
         const result = await measureRound(target, options);
@@ -118,7 +134,13 @@ async function measureRound(target: Target, options: DataPlaneOptions): Promise<
   const saturation = await runWrk(target.address, target.host, options.connections, options.saturationSeconds);
   const rssLoadedMb = totalRssMb(pids);
   const cpuBefore = totalCpuSeconds(pids);
-  const latency = await runOpenLoop(target.address, target.host, options.rate, options.latencySeconds, options.warmupSeconds);
+  const latency = await runOpenLoop(
+    target.address,
+    target.host,
+    options.rate,
+    options.latencySeconds,
+    options.warmupSeconds,
+  );
   const cpu = totalCpuSeconds(pids) - cpuBefore;
   const loadSeconds = options.latencySeconds + options.warmupSeconds;
   return {

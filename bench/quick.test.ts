@@ -16,30 +16,57 @@ describe('bench --quick', () => {
   it('measures every available target and the control plane, and writes RESULTS.md with charts', async (t) => {
     const out = mkdtempSync(join(tmpdir(), 'pilotfish-bench-test-'));
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) =>
-      execFile(process.execPath, [join(packageRoot, 'dist', 'bench', 'run.js'), '--quick', '--out', out], { timeout: 180_000 }, (error, stdout, stderr) =>
-        resolve({ code: error ? 1 : 0, output: `${stdout}\n${stderr}` }),
+      execFile(
+        process.execPath,
+        [join(packageRoot, 'dist', 'bench', 'run.js'), '--quick', '--out', out],
+        { timeout: 180_000 },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: `${stdout}\n${stderr}` }),
       ),
     );
     assert.equal(code, 0, output);
-    const run = JSON.parse(readFileSync(join(out, 'results', 'quick.json'), 'utf8')) as { dataPlane: DataPlaneResult[]; grpc: GrpcBenchResult; fleet: FleetResult };
+    const run = JSON.parse(readFileSync(join(out, 'results', 'quick.json'), 'utf8')) as {
+      dataPlane: DataPlaneResult[];
+      grpc: GrpcBenchResult;
+      fleet: FleetResult;
+    };
     const [dataPlane] = run.dataPlane;
     assert.ok(dataPlane);
     for (const skipped of dataPlane.skipped) t.diagnostic(`peer skipped: ${skipped.name}: ${skipped.reason}`);
     const names = dataPlane.targets.map((target) => target.name);
-    for (const required of ['direct', 'sidecar hop', 'mesh (2 sidecars)', 'mesh + policies', 'mesh, tracing 100%', 'node-http-proxy']) assert.ok(names.includes(required), `${required} was measured`);
+    for (const required of [
+      'direct',
+      'sidecar hop',
+      'mesh (2 sidecars)',
+      'mesh + policies',
+      'mesh, tracing 100%',
+      'node-http-proxy',
+    ])
+      assert.ok(names.includes(required), `${required} was measured`);
     const traced = dataPlane.targets.find((target) => target.name === 'mesh, tracing 100%');
-    assert.ok(traced?.spans !== undefined && traced.spans.exported > 0, `the traced mesh exported its spans: ${JSON.stringify(traced?.spans)}`);
+    assert.ok(
+      traced?.spans !== undefined && traced.spans.exported > 0,
+      `the traced mesh exported its spans: ${JSON.stringify(traced?.spans)}`,
+    );
     for (const peer of ['nginx', 'haproxy']) {
-      assert.ok(names.includes(peer) || dataPlane.skipped.some((skipped) => skipped.name === peer), `${peer} was measured or its skip explained`);
+      assert.ok(
+        names.includes(peer) || dataPlane.skipped.some((skipped) => skipped.name === peer),
+        `${peer} was measured or its skip explained`,
+      );
     }
     for (const target of dataPlane.targets) {
       for (const round of target.rounds) {
         assert.ok(round.saturationRps > 0, `${target.name} answered wrk`);
         assert.equal(round.latency.errors, 0, `${target.name} answered every open-loop request`);
-        assert.ok(Number.isFinite(round.latency.p99Us) && round.latency.p99Us > 0, `${target.name} has latency figures`);
+        assert.ok(
+          Number.isFinite(round.latency.p99Us) && round.latency.p99Us > 0,
+          `${target.name} has latency figures`,
+        );
       }
     }
-    assert.deepEqual(run.grpc.targets.map((target) => target.name), ['direct', 'mesh (2 sidecars)']);
+    assert.deepEqual(
+      run.grpc.targets.map((target) => target.name),
+      ['direct', 'mesh (2 sidecars)'],
+    );
     for (const target of run.grpc.targets) {
       for (const round of target.rounds) {
         assert.ok(round.callsPerSecond > 0, `gRPC ${target.name} answered calls`);

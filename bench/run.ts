@@ -22,16 +22,44 @@ const options = program.opts<{ quick?: boolean; profile?: boolean; out: string }
 const log = (line: string) => console.log(line);
 
 const dataPlanePlans: DataPlaneOptions[] = options.quick
-  ? [{ bodyBytes: 100, rounds: 2, saturationSeconds: 1, latencySeconds: 1, warmupSeconds: 0.5, rate: 1000, connections: 32 }]
+  ? [
+      {
+        bodyBytes: 100,
+        rounds: 2,
+        saturationSeconds: 1,
+        latencySeconds: 1,
+        warmupSeconds: 0.5,
+        rate: 1000,
+        connections: 32,
+      },
+    ]
   : [
-      { bodyBytes: 100, rounds: 5, saturationSeconds: 4, latencySeconds: 5, warmupSeconds: 1, rate: 1000, connections: 32 },
-      { bodyBytes: 1024, rounds: 5, saturationSeconds: 3, latencySeconds: 3, warmupSeconds: 1, rate: 1000, connections: 32 },
+      {
+        bodyBytes: 100,
+        rounds: 5,
+        saturationSeconds: 4,
+        latencySeconds: 5,
+        warmupSeconds: 1,
+        rate: 1000,
+        connections: 32,
+      },
+      {
+        bodyBytes: 1024,
+        rounds: 5,
+        saturationSeconds: 3,
+        latencySeconds: 3,
+        warmupSeconds: 1,
+        rate: 1000,
+        connections: 32,
+      },
     ];
 const fleetPlan: FleetOptions = options.quick
   ? { clients: 50, services: 50, endpoints: 200, watchedPerClient: 4, changes: 3, burst: 100 }
   : { clients: 1000, services: 1000, endpoints: 10_000, watchedPerClient: 9, changes: 10, burst: 1000 };
 
-const grpcPlan: GrpcBenchOptions = options.quick ? { rounds: 1, seconds: 1, warmupSeconds: 0.5, concurrency: 8 } : { rounds: 3, seconds: 4, warmupSeconds: 1, concurrency: 16 };
+const grpcPlan: GrpcBenchOptions = options.quick
+  ? { rounds: 1, seconds: 1, warmupSeconds: 0.5, concurrency: 8 }
+  : { rounds: 3, seconds: 4, warmupSeconds: 1, concurrency: 16 };
 
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'pilotfish-profile-')) : undefined;
 
@@ -44,7 +72,11 @@ log('\ngRPC unary');
 const grpc = await runGrpcBench(grpcPlan, log);
 log('\ncontrol plane fleet');
 const fleet = await runFleet(fleetPlan, log);
-log(`\ncontrol plane fleet again, with ${Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`).join(' ')} (deploy/Dockerfile's setting)`);
+log(
+  `\ncontrol plane fleet again, with ${Object.entries(MALLOC_ENV)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')} (deploy/Dockerfile's setting)`,
+);
 const fleetTuned = await runFleet({ ...fleetPlan, env: MALLOC_ENV }, log);
 
 const resultsDir = join(options.out, 'results');
@@ -63,20 +95,28 @@ const charts = {
     series: ['p50', 'p90', 'p99'],
     groups: main.targets.map((target) => ({
       label: target.name,
-      values: (['p50Us', 'p90Us', 'p99Us'] as const).map((key) => spread(target.rounds.map((round) => round.latency[key])).median / 1000),
+      values: (['p50Us', 'p90Us', 'p99Us'] as const).map(
+        (key) => spread(target.rounds.map((round) => round.latency[key])).median / 1000,
+      ),
     })),
   }),
   'cpu.svg': renderBarChart({
     title: 'Proxy CPU per 1,000 requests (median of rounds)',
     unit: 'ms',
     series: ['CPU ms per 1,000 requests'],
-    groups: nonDirect.map((target) => ({ label: target.name, values: [spread(target.rounds.map((round) => round.cpuUsPerRequest)).median] })),
+    groups: nonDirect.map((target) => ({
+      label: target.name,
+      values: [spread(target.rounds.map((round) => round.cpuUsPerRequest)).median],
+    })),
   }),
   'throughput.svg': renderBarChart({
     title: `Saturation throughput, wrk ${main.options.connections} connections (median of rounds)`,
     unit: 'req/s',
     series: ['requests per second'],
-    groups: main.targets.map((target) => ({ label: target.name, values: [spread(target.rounds.map((round) => round.saturationRps)).median] })),
+    groups: main.targets.map((target) => ({
+      label: target.name,
+      values: [spread(target.rounds.map((round) => round.saturationRps)).median],
+    })),
   }),
 };
 for (const [name, svg] of Object.entries(charts)) writeFileSync(join(resultsDir, name), svg);
@@ -96,8 +136,14 @@ writeFileSync(join(options.out, 'RESULTS.md'), markdown);
 log(`\nwrote ${join(options.out, 'RESULTS.md')} and ${resultsDir}/`);
 
 const silent = [
-  ...dataPlane.flatMap((result) => result.targets.filter((target) => target.rounds.some((round) => round.saturationRps <= 0 || round.latency.requests === 0))),
-  ...grpc.targets.filter((target) => target.rounds.some((round) => round.callsPerSecond <= 0 || round.errors > 0)).map((target) => ({ name: `gRPC ${target.name}` })),
+  ...dataPlane.flatMap((result) =>
+    result.targets.filter((target) =>
+      target.rounds.some((round) => round.saturationRps <= 0 || round.latency.requests === 0),
+    ),
+  ),
+  ...grpc.targets
+    .filter((target) => target.rounds.some((round) => round.callsPerSecond <= 0 || round.errors > 0))
+    .map((target) => ({ name: `gRPC ${target.name}` })),
 ];
 if (silent.length > 0) {
   console.error(`no answer from: ${silent.map((target) => target.name).join(', ')}`);

@@ -6,8 +6,15 @@ import type { ConfigClient } from '../proto/gen/pilotfish/v1/Config.js';
 import { pilotfish } from '../proto/pilotfish.js';
 import { KINDS } from '../control-plane/src/config/config-documents.js';
 
-export const CONTROL_PLANE_OPTION = ['--control-plane <host:port>', "the control plane's gRPC address", '127.0.0.1:15010'] as const;
-export const AUTHOR_OPTION = ['--author <name>', 'who makes the change, for the history (default: cli:<your user name>)'] as const;
+export const CONTROL_PLANE_OPTION = [
+  '--control-plane <host:port>',
+  "the control plane's gRPC address",
+  '127.0.0.1:15010',
+] as const;
+export const AUTHOR_OPTION = [
+  '--author <name>',
+  'who makes the change, for the history (default: cli:<your user name>)',
+] as const;
 
 const CALL_TIMEOUT_MS = 10_000;
 
@@ -18,7 +25,11 @@ export class ConfigApiError extends Error {
     readonly messages: string[],
     address: string,
   ) {
-    super(code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED ? `cannot reach the control plane at ${address}: ${messages.join('; ')}` : messages.join('; '));
+    super(
+      code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED
+        ? `cannot reach the control plane at ${address}: ${messages.join('; ')}`
+        : messages.join('; '),
+    );
     this.name = 'ConfigApiError';
   }
 }
@@ -26,14 +37,25 @@ export class ConfigApiError extends Error {
 /** Calls `method` on a Config client for `address` and closes the client afterwards. */
 export async function callConfig<Response>(
   address: string,
-  method: (client: ConfigClient, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: Response) => void) => void,
+  method: (
+    client: ConfigClient,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: Response) => void,
+  ) => void,
 ): Promise<Response> {
   const client = new pilotfish.Config(address, grpc.credentials.createInsecure());
   try {
     return await new Promise<Response>((resolve, reject) =>
       method(client, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => {
         // grpc-js appends a resolver note to connection failures; the cause before it is what helps.
-        if (error) reject(new ConfigApiError(error.code, (error.details || error.message).replace(/\.? Resolution note:.*$/s, '').split('\n'), address));
+        if (error)
+          reject(
+            new ConfigApiError(
+              error.code,
+              (error.details || error.message).replace(/\.? Resolution note:.*$/s, '').split('\n'),
+              address,
+            ),
+          );
         else resolve(response as Response);
       }),
     );

@@ -4,5 +4,8 @@
 import { pino, type Logger } from 'pino';
 
 export function createLogger(component: string): Logger {
-  return pino({ name: component, level: process.env.PILOTFISH_LOG_LEVEL ?? 'info' }, pino.destination({ fd: 2, sync: true }));
+  return pino(
+    { name: component, level: process.env.PILOTFISH_LOG_LEVEL ?? 'info' },
+    pino.destination({ fd: 2, sync: true }),
+  );
 }

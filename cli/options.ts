@@ -9,7 +9,8 @@ export function positiveInt(value: string): number {
 
 export function port(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > 65535) throw new InvalidArgumentError(`"${value}" is not a port (1–65535)`);
+  if (!Number.isInteger(number) || number < 1 || number > 65535)
+    throw new InvalidArgumentError(`"${value}" is not a port (1–65535)`);
   return number;
 }
 

@@ -16,4 +16,5 @@ const definition = protoLoader.loadSync(['pilotfish/v1/registry.proto', 'pilotfi
 
 type Package = RegistryProto['pilotfish']['v1'] & ConfigProto['pilotfish']['v1'];
 
-export const pilotfish = (grpc.loadPackageDefinition(definition) as unknown as { pilotfish: { v1: Package } }).pilotfish.v1;
+export const pilotfish = (grpc.loadPackageDefinition(definition) as unknown as { pilotfish: { v1: Package } }).pilotfish
+  .v1;

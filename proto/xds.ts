@@ -34,7 +34,13 @@ export const TYPE_URL = {
  * The resource types this mesh serves, in the order a client should apply them (CDS before EDS,
  * LDS before RDS). ServiceConfig stands alone; only our sidecar asks for it.
  */
-export const RESOURCE_TYPE_URLS = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route, TYPE_URL.serviceConfig] as const;
+export const RESOURCE_TYPE_URLS = [
+  TYPE_URL.cluster,
+  TYPE_URL.endpoint,
+  TYPE_URL.listener,
+  TYPE_URL.route,
+  TYPE_URL.serviceConfig,
+] as const;
 export type ResourceTypeUrl = (typeof RESOURCE_TYPE_URLS)[number];
 
 export function isResourceTypeUrl(typeUrl: string): typeUrl is ResourceTypeUrl {
@@ -145,9 +151,24 @@ function encodeDiscoveryResponse(response: DiscoveryResponseOut): Buffer {
 }
 
 /** What a DiscoveryResponse says without decoding its resources: for clients that only count. */
-export function summarizeDiscoveryResponse(bytes: Buffer): { version_info: string; nonce: string; type_url: string; resources: number } {
-  const message = discoveryResponse.decode(bytes) as unknown as { version_info: string; nonce: string; type_url: string; resources: unknown[] };
-  return { version_info: message.version_info, nonce: message.nonce, type_url: message.type_url, resources: message.resources.length };
+export function summarizeDiscoveryResponse(bytes: Buffer): {
+  version_info: string;
+  nonce: string;
+  type_url: string;
+  resources: number;
+} {
+  const message = discoveryResponse.decode(bytes) as unknown as {
+    version_info: string;
+    nonce: string;
+    type_url: string;
+    resources: unknown[];
+  };
+  return {
+    version_info: message.version_info,
+    nonce: message.nonce,
+    type_url: message.type_url,
+    resources: message.resources.length,
+  };
 }
 
 function serialize(type: protobuf.Type) {
@@ -212,6 +233,7 @@ function jsonToValue(value: unknown): object {
   if (typeof value === 'number') return { numberValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
   if (Array.isArray(value)) return { listValue: { values: value.map(jsonToValue) } };
-  if (value !== null && typeof value === 'object') return { structValue: objectToStruct(value as Record<string, unknown>) };
+  if (value !== null && typeof value === 'object')
+    return { structValue: objectToStruct(value as Record<string, unknown>) };
   return { nullValue: 'NULL_VALUE' };
 }

@@ -11,7 +11,15 @@ const deps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'd
 const gen = require.resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
 const out = join(root, 'proto', 'gen');
 
-const common = ['--keepCase', '--longs=String', '--enums=String', '--oneofs', '--json', '--grpcLib=@grpc/grpc-js', '--importFileExtension=.js'];
+const common = [
+  '--keepCase',
+  '--longs=String',
+  '--enums=String',
+  '--oneofs',
+  '--json',
+  '--grpcLib=@grpc/grpc-js',
+  '--importFileExtension=.js',
+];
 
 function run(includeDirs, files) {
   execFileSync(process.execPath, [gen, ...common, ...includeDirs.flatMap((d) => ['-I', d]), '-O', out, ...files], {
@@ -20,7 +28,10 @@ function run(includeDirs, files) {
 }
 
 rmSync(out, { recursive: true, force: true });
-run([join(root, 'proto')], ['pilotfish/v1/registry.proto', 'pilotfish/v1/service_config.proto', 'pilotfish/v1/config.proto']);
+run(
+  [join(root, 'proto')],
+  ['pilotfish/v1/registry.proto', 'pilotfish/v1/service_config.proto', 'pilotfish/v1/config.proto'],
+);
 run(
   ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => join(deps, d)),
   [

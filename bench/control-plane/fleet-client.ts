@@ -2,7 +2,13 @@
 // cluster, the endpoints of its services) and ACKs every response at once, recording when each
 // arrived. Resources are counted, not decoded: the fleet measures the control plane, not itself.
 import * as grpc from '@grpc/grpc-js';
-import { TYPE_URL, aggregatedDiscoveryService, objectToStruct, summarizeDiscoveryResponse, type DiscoveryRequestOut } from '../../proto/xds.js';
+import {
+  TYPE_URL,
+  aggregatedDiscoveryService,
+  objectToStruct,
+  summarizeDiscoveryResponse,
+  type DiscoveryRequestOut,
+} from '../../proto/xds.js';
 
 export interface Arrival {
   at: number;
@@ -36,7 +42,12 @@ export class FleetClient {
     this.#stream.on('data', (response: ResponseSummary) => {
       this.arrivals.push({ at: performance.now(), typeUrl: response.type_url, resources: response.resources });
       const names = response.type_url === TYPE_URL.endpoint ? this.endpointNames : [];
-      this.#stream.write({ type_url: response.type_url, version_info: response.version_info, response_nonce: response.nonce, resource_names: names });
+      this.#stream.write({
+        type_url: response.type_url,
+        version_info: response.version_info,
+        response_nonce: response.nonce,
+        resource_names: names,
+      });
     });
     this.#stream.on('error', () => undefined);
   }
@@ -44,12 +55,20 @@ export class FleetClient {
   start(): void {
     const node = { id: this.id, metadata: objectToStruct({ NAMESPACE: 'default', ROLE: 'sidecar' }), locality: {} };
     this.#stream.write({ node, type_url: TYPE_URL.cluster, resource_names: [], version_info: '', response_nonce: '' });
-    this.#stream.write({ type_url: TYPE_URL.endpoint, resource_names: this.endpointNames, version_info: '', response_nonce: '' });
+    this.#stream.write({
+      type_url: TYPE_URL.endpoint,
+      resource_names: this.endpointNames,
+      version_info: '',
+      response_nonce: '',
+    });
   }
 
   /** True once it has both its clusters and its endpoints. */
   get hasSnapshot(): boolean {
-    return this.arrivals.some((a) => a.typeUrl === TYPE_URL.cluster) && this.arrivals.some((a) => a.typeUrl === TYPE_URL.endpoint);
+    return (
+      this.arrivals.some((a) => a.typeUrl === TYPE_URL.cluster) &&
+      this.arrivals.some((a) => a.typeUrl === TYPE_URL.endpoint)
+    );
   }
 
   /** When the first response of `typeUrl` after `since` arrived. */

@@ -33,7 +33,13 @@ export interface FleetResult {
   registerSeconds: number;
   connectSeconds: number;
   convergenceMs: { p50: number; p99: number; max: number; samples: number };
-  burst: { registrations: number; seconds: number; pushesPerClientMedian: number; pushesPerClientMax: number; cpuSeconds: number };
+  burst: {
+    registrations: number;
+    seconds: number;
+    pushesPerClientMedian: number;
+    pushesPerClientMax: number;
+    cpuSeconds: number;
+  };
   rest: { rssMb: number; cpuVcpu: number };
   peakRssMb: number;
   newClientSnapshotMs: number;
@@ -47,11 +53,17 @@ export async function runFleet(options: FleetOptions, log: (line: string) => voi
   const controlPlane = await startControlPlane(['--debounce-ms', '100'], { ...options.env });
   const registry = registryClient(controlPlane.grpc);
   // Separate channels (distinct options) spread the streams over several HTTP/2 connections.
-  const channels: FleetChannel[] = Array.from({ length: CHANNELS }, (_, i) => new FleetStub(controlPlane.grpc, grpc.credentials.createInsecure(), { 'grpc.fleet_channel': i }));
+  const channels: FleetChannel[] = Array.from(
+    { length: CHANNELS },
+    (_, i) => new FleetStub(controlPlane.grpc, grpc.credentials.createInsecure(), { 'grpc.fleet_channel': i }),
+  );
   const clients: FleetClient[] = [];
   let port = 20_000;
   const registerEndpoint = (service: number) =>
-    register(registry, { instance: { service: serviceName(service), address: '127.0.0.1', port: port++ }, ttl_seconds: 3600 });
+    register(registry, {
+      instance: { service: serviceName(service), address: '127.0.0.1', port: port++ },
+      ttl_seconds: 3600,
+    });
   try {
     let started = performance.now();
     await inBatches(options.endpoints, 64, (i) => registerEndpoint(i % options.services));
@@ -60,12 +72,21 @@ export async function runFleet(options: FleetOptions, log: (line: string) => voi
 
     started = performance.now();
     for (let i = 0; i < options.clients; i++) {
-      const watched = [endpointName(0), ...Array.from({ length: options.watchedPerClient }, (_, k) => endpointName(1 + ((i * options.watchedPerClient + k) % (options.services - 1))))];
+      const watched = [
+        endpointName(0),
+        ...Array.from({ length: options.watchedPerClient }, (_, k) =>
+          endpointName(1 + ((i * options.watchedPerClient + k) % (options.services - 1))),
+        ),
+      ];
       const client = new FleetClient(channels[i % CHANNELS] as FleetChannel, `fleet-${i}`, [...new Set(watched)]);
       clients.push(client);
       client.start();
     }
-    await waitFor(() => clients.every((client) => client.hasSnapshot), 'every fleet client to get its snapshot', 120_000);
+    await waitFor(
+      () => clients.every((client) => client.hasSnapshot),
+      'every fleet client to get its snapshot',
+      120_000,
+    );
     const connectSeconds = (performance.now() - started) / 1000;
     log(`${options.clients} clients connected with full snapshots in ${connectSeconds.toFixed(1)} s`);
 
@@ -77,12 +98,21 @@ export async function runFleet(options: FleetOptions, log: (line: string) => voi
     for (let change = 0; change < options.changes; change++) {
       const at = performance.now();
       await registerEndpoint(0);
-      await waitFor(() => clients.every((client) => client.firstAfter(TYPE_URL.endpoint, at) !== undefined), 'every client to receive the change', 30_000);
+      await waitFor(
+        () => clients.every((client) => client.firstAfter(TYPE_URL.endpoint, at) !== undefined),
+        'every client to receive the change',
+        30_000,
+      );
       for (const client of clients) samples.push((client.firstAfter(TYPE_URL.endpoint, at) as number) - at);
       await sleep(300);
     }
     samples.sort((a, b) => a - b);
-    const convergenceMs = { p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples.at(-1) ?? Number.NaN, samples: samples.length };
+    const convergenceMs = {
+      p50: percentile(samples, 50),
+      p99: percentile(samples, 99),
+      max: samples.at(-1) ?? Number.NaN,
+      samples: samples.length,
+    };
     log(`change → every client: p50 ${convergenceMs.p50.toFixed(1)} ms, p99 ${convergenceMs.p99.toFixed(1)} ms`);
 
     const burstStart = performance.now();
@@ -101,7 +131,9 @@ export async function runFleet(options: FleetOptions, log: (line: string) => voi
       pushesPerClientMax: pushes.at(-1) ?? 0,
       cpuSeconds: cpuSeconds(controlPlane.pid) - burstCpu,
     };
-    log(`burst of ${options.burst} registrations in ${burstSeconds.toFixed(2)} s → ${burst.pushesPerClientMedian} pushes per client (max ${burst.pushesPerClientMax})`);
+    log(
+      `burst of ${options.burst} registrations in ${burstSeconds.toFixed(2)} s → ${burst.pushesPerClientMedian} pushes per client (max ${burst.pushesPerClientMax})`,
+    );
 
     const newcomer = new FleetClient(channels[0] as FleetChannel, 'fleet-newcomer', [endpointName(0)]);
     const newcomerStart = performance.now();

@@ -27,4 +27,6 @@ async function loop(): Promise<void> {
 await Promise.all(Array.from({ length: Number(concurrencyArg) }, loop));
 client.close();
 latencies.sort((a, b) => a - b);
-process.stdout.write(`${JSON.stringify({ calls: latencies.length, errors, elapsedS: Number(secondsArg), latenciesUs: latencies })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ calls: latencies.length, errors, elapsedS: Number(secondsArg), latenciesUs: latencies })}\n`,
+);

@@ -21,7 +21,8 @@ export function runWrk(address: string, host: string, connections: number, secon
         const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
         const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
         if (!rps || !total) return reject(new Error(`cannot read wrk's output:\n${stdout}`));
-        const errors = (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + Number(non2xx?.[1] ?? 0);
+        const errors =
+          (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + Number(non2xx?.[1] ?? 0);
         resolve({ requestsPerSecond: Number(rps[1]), requests: Number(total[1]), errors });
       },
     );

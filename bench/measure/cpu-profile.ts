@@ -18,7 +18,9 @@ export function topSelfTime(dir: string, count = 12): ProfileEntry[] {
       const { functionName, url, lineNumber } = node.callFrame;
       // Idle and the profiler's own bookkeeping are not the proxy's work.
       if (hits === 0 || functionName === '(idle)' || functionName === '(program)') continue;
-      const location = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, '')}:${lineNumber + 1}` : '(native)';
+      const location = url
+        ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, '')}:${lineNumber + 1}`
+        : '(native)';
       const key = `${functionName}@${location}`;
       const entry = totals.get(key) ?? { functionName, location, hits: 0 };
       entry.hits += hits;
@@ -29,5 +31,9 @@ export function topSelfTime(dir: string, count = 12): ProfileEntry[] {
   return [...totals.values()]
     .sort((a, b) => b.hits - a.hits)
     .slice(0, count)
-    .map((entry) => ({ functionName: entry.functionName, location: entry.location, selfPercent: (100 * entry.hits) / Math.max(allHits, 1) }));
+    .map((entry) => ({
+      functionName: entry.functionName,
+      location: entry.location,
+      selfPercent: (100 * entry.hits) / Math.max(allHits, 1),
+    }));
 }

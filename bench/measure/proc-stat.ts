@@ -30,7 +30,11 @@ export function totalRssMb(pids: readonly number[]): number {
 /** A process and its direct children (nginx's master and worker). */
 export function withChildren(pid: number): number[] {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return [pid, ...children];
   } catch {
     return [pid];

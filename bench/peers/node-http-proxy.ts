@@ -4,7 +4,10 @@ import httpProxy from 'http-proxy';
 import { Agent, createServer } from 'node:http';
 
 const [port = '0', upstream = '0'] = process.argv.slice(2);
-const proxy = httpProxy.createProxyServer({ target: `http://127.0.0.1:${upstream}`, agent: new Agent({ keepAlive: true, maxSockets: 128 }) });
+const proxy = httpProxy.createProxyServer({
+  target: `http://127.0.0.1:${upstream}`,
+  agent: new Agent({ keepAlive: true, maxSockets: 128 }),
+});
 proxy.on('error', (_error, _req, res) => {
   if ('writeHead' in res && !res.headersSent) res.writeHead(502);
   res.end();

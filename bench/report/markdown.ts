@@ -42,10 +42,15 @@ function figures(result: DataPlaneResult, name: string): TargetFigures | undefin
 /** Per round, the target's latency percentile minus direct's in the same round, in ms. */
 function added(result: DataPlaneResult, target: TargetFigures, key: 'p50Us' | 'p90Us' | 'p99Us'): Spread {
   const direct = figures(result, 'direct') as TargetFigures;
-  return spread(target.rounds.map((round, index) => (round.latency[key] - (direct.rounds[index]?.latency[key] ?? Number.NaN)) / 1000));
+  return spread(
+    target.rounds.map(
+      (round, index) => (round.latency[key] - (direct.rounds[index]?.latency[key] ?? Number.NaN)) / 1000,
+    ),
+  );
 }
 
-const vcpuPer1k = (result: DataPlaneResult, target: TargetFigures) => spread(target.rounds.map((r) => (r.vcpuAtRate * 1000) / result.options.rate));
+const vcpuPer1k = (result: DataPlaneResult, target: TargetFigures) =>
+  spread(target.rounds.map((r) => (r.vcpuAtRate * 1000) / result.options.rate));
 const cpuPerRequest = (target: TargetFigures) => spread(target.rounds.map((r) => r.cpuUsPerRequest));
 const throughput = (target: TargetFigures) => spread(target.rounds.map((r) => r.saturationRps));
 
@@ -59,16 +64,16 @@ function dataPlaneTable(result: DataPlaneResult): string[] {
     const isDirect = target.name === 'direct';
     const t = throughput(target);
     const cells = [
-        target.name,
-        formatSpread(t, 0),
-        (t.median / direct).toFixed(2),
-        isDirect ? '—' : formatSpread(added(result, target, 'p50Us'), 3),
-        isDirect ? '—' : formatSpread(added(result, target, 'p90Us'), 3),
-        isDirect ? '—' : formatSpread(added(result, target, 'p99Us'), 3),
-        isDirect ? '—' : formatSpread(vcpuPer1k(result, target), 3),
-        isDirect ? '—' : formatSpread(cpuPerRequest(target), 1),
-        isDirect ? '—' : target.rssIdleMb.toFixed(1),
-        isDirect ? '—' : spread(target.rounds.map((r) => r.rssLoadedMb)).max.toFixed(1),
+      target.name,
+      formatSpread(t, 0),
+      (t.median / direct).toFixed(2),
+      isDirect ? '—' : formatSpread(added(result, target, 'p50Us'), 3),
+      isDirect ? '—' : formatSpread(added(result, target, 'p90Us'), 3),
+      isDirect ? '—' : formatSpread(added(result, target, 'p99Us'), 3),
+      isDirect ? '—' : formatSpread(vcpuPer1k(result, target), 3),
+      isDirect ? '—' : formatSpread(cpuPerRequest(target), 1),
+      isDirect ? '—' : target.rssIdleMb.toFixed(1),
+      isDirect ? '—' : spread(target.rounds.map((r) => r.rssLoadedMb)).max.toFixed(1),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -101,7 +106,12 @@ function goals(result: DataPlaneResult): Goal[] {
     check('mesh + policies: CPU at 1k req/s per hop', vcpuPer1k(result, policies).median / 2, 0.2, 'vCPU');
     check('mesh + policies: +p50 per hop', added(result, policies, 'p50Us').median / 2, 0.4, 'ms');
     check('mesh + policies: +p99 per hop', added(result, policies, 'p99Us').median / 2, 2, 'ms');
-    check('mesh + policies: CPU per request, × mesh without', cpuPerRequest(policies).median / cpuPerRequest(mesh).median, 1.25, '×');
+    check(
+      'mesh + policies: CPU per request, × mesh without',
+      cpuPerRequest(policies).median / cpuPerRequest(mesh).median,
+      1.25,
+      '×',
+    );
   }
   if (nginx) check("CPU per request, × nginx's", cpuPerRequest(hop).median / cpuPerRequest(nginx).median, 2.5, '×');
   if (baseline) {
@@ -112,7 +122,12 @@ function goals(result: DataPlaneResult): Goal[] {
       ['CPU per request', cpuPerRequest(hop).median < cpuPerRequest(baseline).median],
       ['idle RSS', hop.rssIdleMb < baseline.rssIdleMb],
     ];
-    for (const [figure, isBetter] of better) rows.push({ goal: `better than node-http-proxy: ${figure}`, measured: isBetter ? 'better' : 'worse', met: isBetter });
+    for (const [figure, isBetter] of better)
+      rows.push({
+        goal: `better than node-http-proxy: ${figure}`,
+        measured: isBetter ? 'better' : 'worse',
+        met: isBetter,
+      });
   }
   return rows;
 }
@@ -123,7 +138,8 @@ function tracingSection(result: DataPlaneResult): string[] {
   const traced = figures(result, TRACED_MESH);
   const mesh = figures(result, MESH);
   if (traced && mesh) {
-    const delta = (key: 'p50Us' | 'p99Us') => (added(result, traced, key).median - added(result, mesh, key).median).toFixed(3);
+    const delta = (key: 'p50Us' | 'p99Us') =>
+      (added(result, traced, key).median - added(result, mesh, key).median).toFixed(3);
     lines.push(
       `Tracing every request (${TRACED_MESH}) against the default 1% (${MESH}), both sidecars: CPU per request ×${(cpuPerRequest(traced).median / cpuPerRequest(mesh).median).toFixed(2)}, p50 ${delta('p50Us')} ms, p99 ${delta('p99Us')} ms.`,
       '',
@@ -144,16 +160,24 @@ function tracingSection(result: DataPlaneResult): string[] {
 
 function goalTable(rows: readonly Goal[]): string[] {
   if (rows.length === 0) return ['The sidecar hop did not run: no goals to compare.'];
-  return ['| goal | measured | met |', '|---|---|---|', ...rows.map((row) => `| ${row.goal} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`)];
+  return [
+    '| goal | measured | met |',
+    '|---|---|---|',
+    ...rows.map((row) => `| ${row.goal} | ${row.measured} | ${row.met ? 'yes' : '**no**'} |`),
+  ];
 }
 
 function missedSummary(rows: readonly Goal[], profile: readonly ProfileEntry[] | undefined): string[] {
   const missed = rows.filter((row) => !row.met);
   if (missed.length === 0) return ['Every data-plane goal is met.'];
-  const top = profile?.slice(0, 3).map((entry) => `${entry.functionName || '(anonymous)'} (${entry.location}, ${entry.selfPercent.toFixed(1)}%)`);
+  const top = profile
+    ?.slice(0, 3)
+    .map((entry) => `${entry.functionName || '(anonymous)'} (${entry.location}, ${entry.selfPercent.toFixed(1)}%)`);
   return [
     `Missed: ${missed.map((row) => row.goal).join('; ')}.`,
-    top ? `Biggest self-time costs in the sidecar's profile: ${top.join(', ')}.` : 'Run `npm run bench -- --profile` to see where the sidecar spends its CPU.',
+    top
+      ? `Biggest self-time costs in the sidecar's profile: ${top.join(', ')}.`
+      : 'Run `npm run bench -- --profile` to see where the sidecar spends its CPU.',
   ];
 }
 
@@ -173,7 +197,11 @@ function fleetSection(fleet: FleetResult, tuned: FleetResult | undefined): strin
     ...(tuned === undefined
       ? []
       : [
-          `| the same, with ${Object.entries(tuned.options.env ?? {}).map(([name, value]) => `\`${name}=${value}\``).join(' ')} (deploy/Dockerfile's setting; a second run, change p99 ${tuned.convergenceMs.p99.toFixed(1)} ms) | ${tuned.rest.rssMb.toFixed(0)} MB / ${tuned.peakRssMb.toFixed(0)} MB | ≤ 300 MB | ${met(tuned.peakRssMb <= 300)} |`,
+          `| the same, with ${Object.entries(tuned.options.env ?? {})
+            .map(([name, value]) => `\`${name}=${value}\``)
+            .join(
+              ' ',
+            )} (deploy/Dockerfile's setting; a second run, change p99 ${tuned.convergenceMs.p99.toFixed(1)} ms) | ${tuned.rest.rssMb.toFixed(0)} MB / ${tuned.peakRssMb.toFixed(0)} MB | ≤ 300 MB | ${met(tuned.peakRssMb <= 300)} |`,
         ]),
     `| control-plane CPU at rest | ${fleet.rest.cpuVcpu.toFixed(3)} vCPU | | |`,
     `| full snapshot to a newly connected proxy | ${fleet.newClientSnapshotMs.toFixed(1)} ms | | |`,
@@ -184,7 +212,10 @@ function fleetSection(fleet: FleetResult, tuned: FleetResult | undefined): strin
 function grpcSection(result: GrpcBenchResult): string[] {
   const o = result.options;
   const direct = result.targets.find((target) => target.name === 'direct');
-  const median = (rounds: GrpcBenchResult['targets'][number]['rounds'], key: 'callsPerSecond' | 'p50Us' | 'p99Us' | 'cpuUsPerCall') => spread(rounds.map((round) => round[key]));
+  const median = (
+    rounds: GrpcBenchResult['targets'][number]['rounds'],
+    key: 'callsPerSecond' | 'p50Us' | 'p99Us' | 'cpuUsPerCall',
+  ) => spread(rounds.map((round) => round[key]));
   return [
     `A grpc-js client (bench/load/grpc-unary-worker.ts) makes unary calls with ${o.concurrency} in flight on one channel for ${o.seconds} s (after ${o.warmupSeconds} s of warm-up), ${o.rounds} rounds, to a grpc-js server directly and through two sidecars (HTTP/2 on both hops). Closed loop: the calls per second are what the path sustains, and its latency at that load.`,
     '',
@@ -192,7 +223,10 @@ function grpcSection(result: GrpcBenchResult): string[] {
     '|---|---|---|---|---|---|',
     ...result.targets.map((target) => {
       const p50 = median(target.rounds, 'p50Us');
-      const added = direct === undefined || target === direct ? '' : ((p50.median - median(direct.rounds, 'p50Us').median) / 1000).toFixed(3);
+      const added =
+        direct === undefined || target === direct
+          ? ''
+          : ((p50.median - median(direct.rounds, 'p50Us').median) / 1000).toFixed(3);
       const cpu = target === direct ? '' : formatSpread(scale(median(target.rounds, 'cpuUsPerCall'), 1), 1);
       return `| ${target.name} | ${formatSpread(median(target.rounds, 'callsPerSecond'), 0)} | ${formatSpread(scale(p50, 1 / 1000), 3)} | ${formatSpread(scale(median(target.rounds, 'p99Us'), 1 / 1000), 3)} | ${added} | ${cpu} |`;
     }),
@@ -219,18 +253,40 @@ export function renderMarkdown(report: Report): string {
   for (const result of report.dataPlane) {
     const o = result.options;
     lines.push(`## Data plane, ${o.bodyBytes}-byte responses`, '');
-    lines.push(`${o.rounds} rounds; saturation: wrk, ${o.connections} connections, ${o.saturationSeconds} s; latency and CPU: open loop at ${o.rate} req/s for ${o.latencySeconds} s.`, '');
+    lines.push(
+      `${o.rounds} rounds; saturation: wrk, ${o.connections} connections, ${o.saturationSeconds} s; latency and CPU: open loop at ${o.rate} req/s for ${o.latencySeconds} s.`,
+      '',
+    );
     lines.push(...dataPlaneTable(result), '');
     for (const skipped of result.skipped) lines.push(`Skipped ${skipped.name}: ${skipped.reason}.`, '');
     lines.push(...tracingSection(result));
     const rows = goals(result);
-    lines.push('Goals (printed, not asserted):', '', ...goalTable(rows), '', ...missedSummary(rows, report.profile), '');
+    lines.push(
+      'Goals (printed, not asserted):',
+      '',
+      ...goalTable(rows),
+      '',
+      ...missedSummary(rows, report.profile),
+      '',
+    );
   }
   if (report.grpc) lines.push('## gRPC unary', '', ...grpcSection(report.grpc), '');
   if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet, report.fleetTuned), '');
   if (report.profile) {
-    lines.push('## Where the sidecar spends its CPU', '', 'Self time from `node --cpu-prof` of both sidecars during the mesh rounds (`npm run bench -- --profile`):', '');
-    lines.push('| self % | function | where |', '|---|---|---|', ...report.profile.map((p) => `| ${p.selfPercent.toFixed(1)} | ${p.functionName || '(anonymous)'} | ${p.location} |`), '');
+    lines.push(
+      '## Where the sidecar spends its CPU',
+      '',
+      'Self time from `node --cpu-prof` of both sidecars during the mesh rounds (`npm run bench -- --profile`):',
+      '',
+    );
+    lines.push(
+      '| self % | function | where |',
+      '|---|---|---|',
+      ...report.profile.map(
+        (p) => `| ${p.selfPercent.toFixed(1)} | ${p.functionName || '(anonymous)'} | ${p.location} |`,
+      ),
+      '',
+    );
   }
   lines.push('## Charts', '', ...report.charts.map((chart) => `![${chart}](results/${chart})`), '');
   return lines.join('\n');

@@ -37,12 +37,18 @@ export function renderBarChart(chart: BarChart): string {
   });
   chart.groups.forEach((group, groupIndex) => {
     const y0 = top + groupIndex * groupHeight;
-    parts.push(`<text x="${labelWidth - 6}" y="${y0 + (chart.series.length * barHeight) / 2 + 4}" text-anchor="end">${escape(group.label)}</text>`);
+    parts.push(
+      `<text x="${labelWidth - 6}" y="${y0 + (chart.series.length * barHeight) / 2 + 4}" text-anchor="end">${escape(group.label)}</text>`,
+    );
     group.values.forEach((value, index) => {
       const width = Number.isFinite(value) ? Math.max(1, (value / max) * plotWidth) : 0;
       const y = y0 + index * barHeight;
-      parts.push(`<rect x="${labelWidth}" y="${y}" width="${width.toFixed(1)}" height="${barHeight - 2}" fill="${COLORS[index % COLORS.length]}"/>`);
-      parts.push(`<text x="${labelWidth + width + 4}" y="${y + barHeight - 4}">${Number.isFinite(value) ? `${format(value)} ${escape(chart.unit)}` : 'n/a'}</text>`);
+      parts.push(
+        `<rect x="${labelWidth}" y="${y}" width="${width.toFixed(1)}" height="${barHeight - 2}" fill="${COLORS[index % COLORS.length]}"/>`,
+      );
+      parts.push(
+        `<text x="${labelWidth + width + 4}" y="${y + barHeight - 4}">${Number.isFinite(value) ? `${format(value)} ${escape(chart.unit)}` : 'n/a'}</text>`,
+      );
     });
   });
   parts.push('</svg>');

@@ -39,8 +39,18 @@ export async function startConfiguredMeshTarget(upstream: Upstream, options: Con
     const client = await startSidecar({ service: 'client', instanceId: 'client-1', ...common });
     sidecars.push(client);
     await waitFor(() => options.isConfigured(client, server), options.configuredWhat);
-    await waitFor(async () => (await httpRequest(client.outbound, '/', { headers: { host: 'upstream' } })).status === 200, 'the mesh path to answer');
-    return { name: options.name, address: client.outbound, host: 'upstream', proxyPids: () => [client.pid, server.pid], admins: () => [client.admin, server.admin], stop };
+    await waitFor(
+      async () => (await httpRequest(client.outbound, '/', { headers: { host: 'upstream' } })).status === 200,
+      'the mesh path to answer',
+    );
+    return {
+      name: options.name,
+      address: client.outbound,
+      host: 'upstream',
+      proxyPids: () => [client.pid, server.pid],
+      admins: () => [client.admin, server.admin],
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

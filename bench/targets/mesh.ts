@@ -2,7 +2,13 @@
 // (client → sidecar A outbound → sidecar B inbound → app), with a real control plane; metrics on
 // and tracing at its default 1%, exported to `sidecarEnv`'s OTLP endpoint.
 import { httpRequest } from '../../test/support/http.js';
-import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../../test/support/processes.js';
+import {
+  startControlPlane,
+  startSidecar,
+  waitFor,
+  type ControlPlaneProcess,
+  type SidecarProcess,
+} from '../../test/support/processes.js';
 import type { Upstream } from './peers.js';
 import type { Target } from './target.js';
 
@@ -12,7 +18,11 @@ export interface MeshTargets {
   stop(): Promise<void>;
 }
 
-export async function startMeshTargets(upstream: Upstream, sidecarEnv: Record<string, string>, profileDir?: string): Promise<MeshTargets> {
+export async function startMeshTargets(
+  upstream: Upstream,
+  sidecarEnv: Record<string, string>,
+  profileDir?: string,
+): Promise<MeshTargets> {
   const controlPlane = await startControlPlane();
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const sidecars: SidecarProcess[] = [];
@@ -21,17 +31,41 @@ export async function startMeshTargets(upstream: Upstream, sidecarEnv: Record<st
     await controlPlane.stop();
   };
   try {
-    const server = await startSidecar({ service: 'upstream', instanceId: 'upstream-1', appPort: upstream.port, controlPlane: controlPlane.grpc, nodeArgs, env: sidecarEnv });
+    const server = await startSidecar({
+      service: 'upstream',
+      instanceId: 'upstream-1',
+      appPort: upstream.port,
+      controlPlane: controlPlane.grpc,
+      nodeArgs,
+      env: sidecarEnv,
+    });
     sidecars.push(server);
     // The client's own app is not in the path; the sidecar needs an app port all the same.
-    const client = await startSidecar({ service: 'client', instanceId: 'client-1', appPort: upstream.port, controlPlane: controlPlane.grpc, nodeArgs, env: sidecarEnv });
+    const client = await startSidecar({
+      service: 'client',
+      instanceId: 'client-1',
+      appPort: upstream.port,
+      controlPlane: controlPlane.grpc,
+      nodeArgs,
+      env: sidecarEnv,
+    });
     sidecars.push(client);
-    await waitFor(async () => (await httpRequest(client.outbound, '/', { headers: { host: 'upstream' } })).status === 200, 'the mesh path to answer');
+    await waitFor(
+      async () => (await httpRequest(client.outbound, '/', { headers: { host: 'upstream' } })).status === 200,
+      'the mesh path to answer',
+    );
     return {
       controlPlane,
       stop,
       targets: [
-        { name: 'sidecar hop', address: server.inbound, host: 'upstream', proxyPids: () => [server.pid], admins: () => [server.admin], stop: async () => undefined },
+        {
+          name: 'sidecar hop',
+          address: server.inbound,
+          host: 'upstream',
+          proxyPids: () => [server.pid],
+          admins: () => [server.admin],
+          stop: async () => undefined,
+        },
         {
           name: 'mesh (2 sidecars)',
           address: client.outbound,

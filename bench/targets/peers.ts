@@ -21,7 +21,11 @@ export interface Upstream {
 }
 
 export async function startUpstream(bodyBytes: number): Promise<Upstream> {
-  const [child, port] = await spawnListening(process.execPath, [join(here, '..', 'upstream-server.js'), '0', String(bodyBytes)], 'upstream');
+  const [child, port] = await spawnListening(
+    process.execPath,
+    [join(here, '..', 'upstream-server.js'), '0', String(bodyBytes)],
+    'upstream',
+  );
   return { port, pid: child.pid as number, stop: () => stopChild(child) };
 }
 
@@ -32,22 +36,42 @@ export async function startOtlpSink(): Promise<{ endpoint: string; stop(): Promi
 }
 
 export function directTarget(upstream: Upstream): Target {
-  return { name: 'direct', address: `127.0.0.1:${upstream.port}`, host: 'upstream', proxyPids: () => [], stop: async () => undefined };
+  return {
+    name: 'direct',
+    address: `127.0.0.1:${upstream.port}`,
+    host: 'upstream',
+    proxyPids: () => [],
+    stop: async () => undefined,
+  };
 }
 
 export async function nodeHttpProxyTarget(upstream: Upstream): Promise<Target> {
-  const [child, port] = await spawnListening(process.execPath, [join(here, '..', 'peers', 'node-http-proxy.js'), '0', String(upstream.port)], 'node-http-proxy');
-  return { name: 'node-http-proxy', address: `127.0.0.1:${port}`, host: 'upstream', proxyPids: () => [child.pid as number], stop: () => stopChild(child) };
+  const [child, port] = await spawnListening(
+    process.execPath,
+    [join(here, '..', 'peers', 'node-http-proxy.js'), '0', String(upstream.port)],
+    'node-http-proxy',
+  );
+  return {
+    name: 'node-http-proxy',
+    address: `127.0.0.1:${port}`,
+    host: 'upstream',
+    proxyPids: () => [child.pid as number],
+    stop: () => stopChild(child),
+  };
 }
 
 /** Why a peer cannot run here, or undefined when it can. */
 export function peerUnavailable(binary: 'nginx' | 'haproxy'): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
-  return found ? undefined : `${binary} is not installed (bash bench/peers/install.sh installs it from Debian's packages)`;
+  return found
+    ? undefined
+    : `${binary} is not installed (bash bench/peers/install.sh installs it from Debian's packages)`;
 }
 
 function render(template: string, values: Record<string, string | number>): string {
-  return readFileSync(join(peersSource, template), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(values[key]));
+  return readFileSync(join(peersSource, template), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, key: string) =>
+    String(values[key]),
+  );
 }
 
 export async function nginxTarget(upstream: Upstream): Promise<Target> {
@@ -58,7 +82,13 @@ export async function nginxTarget(upstream: Upstream): Promise<Target> {
   const child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const address = `127.0.0.1:${port}`;
   await waitListening(address, 'nginx');
-  return { name: 'nginx', address, host: 'upstream', proxyPids: () => withChildren(child.pid as number), stop: () => stopChild(child) };
+  return {
+    name: 'nginx',
+    address,
+    host: 'upstream',
+    proxyPids: () => withChildren(child.pid as number),
+    stop: () => stopChild(child),
+  };
 }
 
 export async function haproxyTarget(upstream: Upstream): Promise<Target> {
@@ -68,5 +98,11 @@ export async function haproxyTarget(upstream: Upstream): Promise<Target> {
   const child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const address = `127.0.0.1:${port}`;
   await waitListening(address, 'haproxy');
-  return { name: 'haproxy', address, host: 'upstream', proxyPids: () => [child.pid as number], stop: () => stopChild(child) };
+  return {
+    name: 'haproxy',
+    address,
+    host: 'upstream',
+    proxyPids: () => [child.pid as number],
+    stop: () => stopChild(child),
+  };
 }

@@ -10,7 +10,11 @@ import type { Target } from './target.js';
 const RULES = 100;
 
 export function realisticPolicies(): string {
-  const rules = Array.from({ length: RULES - 1 }, (_, i) => `    - match: [{ path: { prefix: /api/v${i + 1}/ }, headers: { x-tenant: { exact: tenant-${i} } } }]\n      destinations: [{ service: upstream }]\n`);
+  const rules = Array.from(
+    { length: RULES - 1 },
+    (_, i) =>
+      `    - match: [{ path: { prefix: /api/v${i + 1}/ }, headers: { x-tenant: { exact: tenant-${i} } } }]\n      destinations: [{ service: upstream }]\n`,
+  );
   return `apiVersion: pilotfish.dev/v1
 kind: Route
 metadata: { name: upstream }
@@ -39,12 +43,17 @@ spec:
 `;
 }
 
-export function startPolicyMeshTarget(upstream: Upstream, sidecarEnv: Record<string, string>, profileDir?: string): Promise<Target> {
+export function startPolicyMeshTarget(
+  upstream: Upstream,
+  sidecarEnv: Record<string, string>,
+  profileDir?: string,
+): Promise<Target> {
   const configDump = async (sidecar: SidecarProcess) => (await fetch(`http://${sidecar.admin}/config_dump`)).text();
   return startConfiguredMeshTarget(upstream, {
     name: 'mesh + policies',
     config: realisticPolicies(),
-    isConfigured: async (client, server) => (await configDump(client)).includes('outlier_detection') && (await configDump(server)).includes('max_tokens'),
+    isConfigured: async (client, server) =>
+      (await configDump(client)).includes('outlier_detection') && (await configDump(server)).includes('max_tokens'),
     configuredWhat: 'the policies on both sidecars',
     sidecarEnv,
     profileDir,

@@ -17,11 +17,16 @@ spec:
 // What a sidecar logs once it samples every new trace.
 const SAMPLING_ALL = '"traceSampling":1,';
 
-export function startTracedMeshTarget(upstream: Upstream, sidecarEnv: Record<string, string>, profileDir?: string): Promise<Target> {
+export function startTracedMeshTarget(
+  upstream: Upstream,
+  sidecarEnv: Record<string, string>,
+  profileDir?: string,
+): Promise<Target> {
   return startConfiguredMeshTarget(upstream, {
     name: TRACED_MESH,
     config: MESH_CONFIG,
-    isConfigured: async (client, server) => client.logs().includes(SAMPLING_ALL) && server.logs().includes(SAMPLING_ALL),
+    isConfigured: async (client, server) =>
+      client.logs().includes(SAMPLING_ALL) && server.logs().includes(SAMPLING_ALL),
     configuredWhat: 'both sidecars to sample 100% of new traces',
     sidecarEnv,
     profileDir,

@@ -13,7 +13,10 @@ const CONFIG_FILE = /\.ya?ml$/;
 export function applyCommand(): Command {
   return new Command('apply')
     .description('apply policy documents through the Config API, validated with the config in force (all or nothing)')
-    .requiredOption('-f, --filename <file|dir>', 'a YAML file (one or more documents), or a folder whose *.yaml / *.yml files are applied as one change')
+    .requiredOption(
+      '-f, --filename <file|dir>',
+      'a YAML file (one or more documents), or a folder whose *.yaml / *.yml files are applied as one change',
+    )
     .option('--dry-run', 'validate against the config in force and show what would change; change nothing')
     .option(...CONTROL_PLANE_OPTION)
     .option(...AUTHOR_OPTION)
@@ -22,17 +25,31 @@ export function applyCommand(): Command {
       let response: ApplyResponse__Output;
       try {
         response = await callConfig<ApplyResponse__Output>(options.controlPlane, (client, callOptions, callback) =>
-          client.Apply({ files, dry_run: options.dryRun === true, author: options.author ?? defaultAuthor() }, callOptions, callback),
+          client.Apply(
+            { files, dry_run: options.dryRun === true, author: options.author ?? defaultAuthor() },
+            callOptions,
+            callback,
+          ),
         );
       } catch (error) {
-        if (!(error instanceof ConfigApiError) || (error.code !== grpc.status.INVALID_ARGUMENT && error.code !== grpc.status.FAILED_PRECONDITION)) throw error;
+        if (
+          !(error instanceof ConfigApiError) ||
+          (error.code !== grpc.status.INVALID_ARGUMENT && error.code !== grpc.status.FAILED_PRECONDITION)
+        )
+          throw error;
         for (const message of error.messages) console.error(message);
-        console.error(`${error.messages.length} error${error.messages.length === 1 ? '' : 's'}; the control plane refused the change and keeps the config in force`);
+        console.error(
+          `${error.messages.length} error${error.messages.length === 1 ? '' : 's'}; the control plane refused the change and keeps the config in force`,
+        );
         process.exitCode = 1;
         return;
       }
       for (const line of response.changed ?? []) console.log(line);
-      console.log(options.dryRun ? `dry run: nothing changed (version ${response.version} stays in force)` : `version ${response.version}`);
+      console.log(
+        options.dryRun
+          ? `dry run: nothing changed (version ${response.version} stays in force)`
+          : `version ${response.version}`,
+      );
     });
 }
 

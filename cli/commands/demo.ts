@@ -26,9 +26,17 @@ interface DemoOptions {
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run an embedded demo mesh on loopback')
-    .option('--base-port <port>', `use ${MESH_PORT_COUNT} consecutive ports from this one (default: free ports the OS picks)`, port)
+    .option(
+      '--base-port <port>',
+      `use ${MESH_PORT_COUNT} consecutive ports from this one (default: free ports the OS picks)`,
+      port,
+    )
     .option('--rate <per-second>', 'requests per second to the frontend', positiveInt, 2)
-    .option('--duration <seconds>', 'stop by itself after this many seconds of traffic (default: run until Ctrl-C)', positiveInt)
+    .option(
+      '--duration <seconds>',
+      'stop by itself after this many seconds of traffic (default: run until Ctrl-C)',
+      positiveInt,
+    )
     .action(runDemo);
 }
 
@@ -48,7 +56,9 @@ async function runDemo(options: DemoOptions): Promise<void> {
   }
   if (outcome?.ended === 'duration' && outcome.summary.ok === 0) {
     const { failed, lastError } = outcome.summary;
-    throw new Error(`no request to the frontend succeeded in ${options.duration} s (${failed} failed${lastError ? `, last: ${lastError}` : ''})`);
+    throw new Error(
+      `no request to the frontend succeeded in ${options.duration} s (${failed} failed${lastError ? `, last: ${lastError}` : ''})`,
+    );
   }
 }
 
@@ -60,7 +70,11 @@ async function runMesh(group: ProcessGroup, options: DemoOptions, interrupted: P
   const layout = await planMesh(options.basePort);
   console.log(`starting the mesh; logs in ${group.logDir}`);
   const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || DEFAULT_OTLP_ENDPOINT;
-  const components = await Promise.race([startMesh(group, layout, otlpEndpoint), interrupted.then(() => undefined), failure]);
+  const components = await Promise.race([
+    startMesh(group, layout, otlpEndpoint),
+    interrupted.then(() => undefined),
+    failure,
+  ]);
   if (!components) return undefined;
   const prometheusConfig = writePrometheusConfig(layout, group.logDir);
   console.log(formatMeshBanner(components, layout, group.logDir, options.rate, { otlpEndpoint, prometheusConfig }));

@@ -20,20 +20,32 @@ export function getCommand(): Command {
     .description('show policy documents in force: one as YAML or JSON, or a table of a kind')
     .argument('<kind>', 'Route, DestinationPolicy, RateLimit, Service, … (any case, singular or plural)')
     .argument('[name]', 'the document; without it, every document of the kind')
-    .option('-n, --namespace <namespace>', 'the namespace (default: "default"; without NAME: every namespace unless given)')
-    .addOption(new Option('-o, --output <format>', 'print documents as YAML or JSON instead of a table').choices(['yaml', 'json']))
+    .option(
+      '-n, --namespace <namespace>',
+      'the namespace (default: "default"; without NAME: every namespace unless given)',
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'print documents as YAML or JSON instead of a table').choices([
+        'yaml',
+        'json',
+      ]),
+    )
     .option(...CONTROL_PLANE_OPTION)
     .action(async (kindArgument: string, name: string | undefined, options: GetOptions) => {
       const kind = resolveKind(kindArgument);
       if (name !== undefined) {
-        const { document } = await callConfig<GetResponse__Output>(options.controlPlane, (client, callOptions, callback) =>
-          client.Get({ kind, namespace: options.namespace ?? 'default', name }, callOptions, callback),
+        const { document } = await callConfig<GetResponse__Output>(
+          options.controlPlane,
+          (client, callOptions, callback) =>
+            client.Get({ kind, namespace: options.namespace ?? 'default', name }, callOptions, callback),
         );
         process.stdout.write(render([document as ConfigDocument__Output], options.output ?? 'yaml', false));
         return;
       }
-      const { documents = [], version } = await callConfig<ListResponse__Output>(options.controlPlane, (client, callOptions, callback) =>
-        client.List({ kind, namespace: options.namespace ?? '' }, callOptions, callback),
+      const { documents = [], version } = await callConfig<ListResponse__Output>(
+        options.controlPlane,
+        (client, callOptions, callback) =>
+          client.List({ kind, namespace: options.namespace ?? '' }, callOptions, callback),
       );
       if (options.output) {
         process.stdout.write(render(documents, options.output, true));

@@ -5,7 +5,9 @@ import { Command } from 'commander';
 import { TYPE_URL } from '../../proto/xds.js';
 import { formatTable } from '../table.js';
 
-// Decoded xDS resources as the sidecar dumps them: read field by field for display only.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
+   @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
+   decoded xDS resources as the sidecar dumps them are read field by field for display only */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Resource = Record<string, any>;
 
@@ -17,7 +19,14 @@ interface ConfigDump {
 
 interface ClusterStatus {
   name: string;
-  endpoints: Array<{ address: string; port: number; hostname: string; health_flags: string; rq_total: number; rq_active: number }>;
+  endpoints: Array<{
+    address: string;
+    port: number;
+    hostname: string;
+    health_flags: string;
+    rq_total: number;
+    rq_active: number;
+  }>;
 }
 
 const KINDS = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
@@ -25,12 +34,15 @@ type Kind = (typeof KINDS)[number];
 
 export function proxyConfigCommand(): Command {
   return new Command('proxy-config')
-    .description("print what one sidecar holds: its listeners, routes, clusters or endpoints (from its admin /config_dump)")
+    .description(
+      'print what one sidecar holds: its listeners, routes, clusters or endpoints (from its admin /config_dump)',
+    )
     .argument('<sidecar-admin>', "the sidecar's admin listener, host:port")
     .argument('<kind>', KINDS.join('|'))
     .option('--json', 'print the resources as JSON')
     .action(async (admin: string, kind: string, options: { json?: boolean }) => {
-      if (!(KINDS as readonly string[]).includes(kind)) throw new Error(`unknown kind "${kind}": expected one of ${KINDS.join(', ')}`);
+      if (!(KINDS as readonly string[]).includes(kind))
+        throw new Error(`unknown kind "${kind}": expected one of ${KINDS.join(', ')}`);
       const dump = await fetchJson<ConfigDump>(`http://${admin}/config_dump`);
       if (kind === 'endpoints') {
         const { clusters } = await fetchJson<{ clusters: ClusterStatus[] }>(`http://${admin}/clusters?format=json`);
@@ -38,7 +50,11 @@ export function proxyConfigCommand(): Command {
         return;
       }
       const resources = resourcesOf(dump, kind as Exclude<Kind, 'endpoints'>);
-      process.stdout.write(options.json ? `${JSON.stringify(resources, null, 2)}\n` : `${TABLES[kind as Exclude<Kind, 'endpoints'>](resources)}\n`);
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(resources, null, 2)}\n`
+          : `${TABLES[kind as Exclude<Kind, 'endpoints'>](resources)}\n`,
+      );
     });
 }
 
@@ -47,13 +63,17 @@ async function fetchJson<T>(url: string): Promise<T> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (error) {
-    throw new Error(`cannot reach the sidecar admin at ${url}: ${(error as Error).cause ?? error}`);
+    throw new Error(`cannot reach the sidecar admin at ${url}: ${String((error as Error).cause ?? error)}`);
   }
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return (await response.json()) as T;
 }
 
-const TYPE_OF: Record<Exclude<Kind, 'endpoints'>, string> = { listeners: TYPE_URL.listener, routes: TYPE_URL.route, clusters: TYPE_URL.cluster };
+const TYPE_OF: Record<Exclude<Kind, 'endpoints'>, string> = {
+  listeners: TYPE_URL.listener,
+  routes: TYPE_URL.route,
+  clusters: TYPE_URL.cluster,
+};
 
 function resourcesOf(dump: ConfigDump, kind: Exclude<Kind, 'endpoints'>): Resource[] {
   return dump.configs.find((config) => config.type_url === TYPE_OF[kind])?.resources ?? [];
@@ -71,7 +91,8 @@ const TABLES: Record<Exclude<Kind, 'endpoints'>, (resources: Resource[]) => stri
     formatTable(
       ['NAME', 'ADDRESS', 'ROUTES', 'HTTP FILTERS', 'TLS'],
       resources.map((listener) => {
-        const hcm = listener.filter_chains?.[0]?.filters?.[0]?.typed_config ?? listener.api_listener?.api_listener ?? {};
+        const hcm =
+          listener.filter_chains?.[0]?.filters?.[0]?.typed_config ?? listener.api_listener?.api_listener ?? {};
         const socket = listener.address?.socket_address;
         return [
           listener.name,
@@ -87,7 +108,13 @@ const TABLES: Record<Exclude<Kind, 'endpoints'>, (resources: Resource[]) => stri
       ['ROUTE CONFIG', 'VIRTUAL HOST', 'MATCH', 'DESTINATION', 'POLICIES'],
       resources.flatMap((config) =>
         (config.virtual_hosts ?? []).flatMap((host: Resource) =>
-          (host.routes ?? []).map((route: Resource) => [config.name, host.name, describeMatch(route.match ?? {}), describeDestination(route.route ?? {}), describePolicies(route)]),
+          (host.routes ?? []).map((route: Resource) => [
+            config.name,
+            host.name,
+            describeMatch(route.match ?? {}),
+            describeDestination(route.route ?? {}),
+            describePolicies(route),
+          ]),
         ),
       ),
     ),
@@ -102,8 +129,12 @@ const TABLES: Record<Exclude<Kind, 'endpoints'>, (resources: Resource[]) => stri
           cluster.name,
           cluster.type ?? 'STATIC',
           cluster.lb_policy ?? 'ROUND_ROBIN',
-          limits ? `conn ${limits.max_connections?.value ?? '-'} pending ${limits.max_pending_requests?.value ?? '-'} rq ${limits.max_requests?.value ?? '-'}` : '-',
-          outlier ? `5xx ${outlier.consecutive_5xx?.value ?? 5}, eject ${duration(outlier.base_ejection_time) || '30s'}` : '-',
+          limits
+            ? `conn ${limits.max_connections?.value ?? '-'} pending ${limits.max_pending_requests?.value ?? '-'} rq ${limits.max_requests?.value ?? '-'}`
+            : '-',
+          outlier
+            ? `5xx ${outlier.consecutive_5xx?.value ?? 5}, eject ${duration(outlier.base_ejection_time) || '30s'}`
+            : '-',
           check ? `${check.http_health_check?.path ?? '?'} every ${duration(check.interval)}` : '-',
         ];
       }),
@@ -114,13 +145,28 @@ function endpointsTable(clusters: ClusterStatus[]): string {
   return formatTable(
     ['CLUSTER', 'ENDPOINT', 'HOSTNAME', 'HEALTH', 'RQ TOTAL', 'RQ ACTIVE'],
     clusters.flatMap((cluster) =>
-      cluster.endpoints.map((endpoint) => [cluster.name, `${endpoint.address}:${endpoint.port}`, endpoint.hostname, endpoint.health_flags, String(endpoint.rq_total), String(endpoint.rq_active)]),
+      cluster.endpoints.map((endpoint) => [
+        cluster.name,
+        `${endpoint.address}:${endpoint.port}`,
+        endpoint.hostname,
+        endpoint.health_flags,
+        String(endpoint.rq_total),
+        String(endpoint.rq_active),
+      ]),
     ),
   );
 }
 
 function describeMatch(match: Resource): string {
-  const parts = [match.prefix !== undefined ? `prefix ${match.prefix}` : match.path !== undefined ? `path ${match.path}` : match.safe_regex ? `regex ${match.safe_regex.regex}` : '?'];
+  const parts = [
+    match.prefix !== undefined
+      ? `prefix ${match.prefix}`
+      : match.path !== undefined
+        ? `path ${match.path}`
+        : match.safe_regex
+          ? `regex ${match.safe_regex.regex}`
+          : '?',
+  ];
   for (const header of match.headers ?? []) parts.push(`header ${header.name}`);
   for (const query of match.query_parameters ?? []) parts.push(`query ${query.name}`);
   return parts.join(', ');
@@ -128,18 +174,26 @@ function describeMatch(match: Resource): string {
 
 function describeDestination(action: Resource): string {
   if (action.cluster) return action.cluster;
-  return (action.weighted_clusters?.clusters ?? []).map((entry: Resource) => `${entry.name} ${entry.weight?.value ?? 0}`).join(', ') || '-';
+  return (
+    (action.weighted_clusters?.clusters ?? [])
+      .map((entry: Resource) => `${entry.name} ${entry.weight?.value ?? 0}`)
+      .join(', ') || '-'
+  );
 }
 
 function describePolicies(route: Resource): string {
   const action = route.route ?? {};
   const policies: string[] = [];
   if (action.timeout) policies.push(`timeout ${duration(action.timeout)}`);
-  if (action.retry_policy) policies.push(`retries ${action.retry_policy.num_retries?.value ?? 1} on ${action.retry_policy.retry_on ?? ''}`);
+  if (action.retry_policy)
+    policies.push(`retries ${action.retry_policy.num_retries?.value ?? 1} on ${action.retry_policy.retry_on ?? ''}`);
   if (action.prefix_rewrite) policies.push(`rewrite ${action.prefix_rewrite}`);
-  if (action.request_mirror_policies?.length) policies.push(`mirror ${action.request_mirror_policies.map((mirror: Resource) => mirror.cluster).join(',')}`);
+  if (action.request_mirror_policies?.length)
+    policies.push(`mirror ${action.request_mirror_policies.map((mirror: Resource) => mirror.cluster).join(',')}`);
   if (action.hash_policy?.length) policies.push('hash');
-  const filters = Object.keys(route.typed_per_filter_config ?? {}).map((name) => name.replace('envoy.filters.http.', ''));
+  const filters = Object.keys(route.typed_per_filter_config ?? {}).map((name) =>
+    name.replace('envoy.filters.http.', ''),
+  );
   return [...policies, ...filters].join('; ') || '-';
 }
 

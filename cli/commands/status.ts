@@ -15,7 +15,9 @@ const TYPES = ['CDS', 'EDS', 'LDS', 'RDS', 'SCDS'] as const;
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('show the config in force (and its last rejection), services, instances and connected proxies (ACKed versions, NACKs)')
+    .description(
+      'show the config in force (and its last rejection), services, instances and connected proxies (ACKed versions, NACKs)',
+    )
     .option('--control-plane-admin <host:port>', "the control plane's admin listener", '127.0.0.1:15014')
     .option('--json', 'print JSON instead of tables')
     .action(async (options: { controlPlaneAdmin: string; json?: boolean }) => {
@@ -26,7 +28,9 @@ export function statusCommand(): Command {
         fetchJson<ConfigView>(`${base}/debug/config`),
       ]);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ registry, proxies: proxies.proxies, config: { version: config.version, documents: config.documents.length, lastRejection: config.lastRejection } }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ registry, proxies: proxies.proxies, config: { version: config.version, documents: config.documents.length, lastRejection: config.lastRejection } }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(`${renderConfig(config)}\n${render(registry, proxies.proxies)}`);
@@ -40,9 +44,14 @@ interface ConfigView {
 }
 
 function renderConfig(config: ConfigView): string {
-  const lines = [`CONFIG version ${config.version}, ${config.documents.length} document${config.documents.length === 1 ? '' : 's'} in force`];
+  const lines = [
+    `CONFIG version ${config.version}, ${config.documents.length} document${config.documents.length === 1 ? '' : 's'} in force`,
+  ];
   if (config.lastRejection !== null) {
-    lines.push(`  REJECTED at ${config.lastRejection.at} (the version above stays in force):`, ...config.lastRejection.messages.map((message) => `  ${message}`));
+    lines.push(
+      `  REJECTED at ${config.lastRejection.at} (the version above stays in force):`,
+      ...config.lastRejection.messages.map((message) => `  ${message}`),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -52,7 +61,7 @@ async function fetchJson<T>(url: string): Promise<T> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (error) {
-    throw new Error(`cannot reach the control plane admin at ${url}: ${(error as Error).cause ?? error}`);
+    throw new Error(`cannot reach the control plane admin at ${url}: ${String((error as Error).cause ?? error)}`);
   }
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return (await response.json()) as T;

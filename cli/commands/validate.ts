@@ -10,9 +10,14 @@ import { validateConfig } from '../../control-plane/src/config/config-set.js';
 
 export function validateCommand(): Command {
   return new Command('validate')
-    .description('check policy config files (Route, DestinationPolicy, RateLimit, Service) as the control plane would; exit 1 on errors')
+    .description(
+      'check policy config files (Route, DestinationPolicy, RateLimit, Service) as the control plane would; exit 1 on errors',
+    )
     .argument('<files...>', 'YAML files, each with one or more documents')
-    .option('--require-declared', 'treat a service that no Service document in the files declares as an error (default: a note, since the registry is not consulted offline)')
+    .option(
+      '--require-declared',
+      'treat a service that no Service document in the files declares as an error (default: a note, since the registry is not consulted offline)',
+    )
     .action(async (paths: string[], options: { requireDeclared?: boolean }) => {
       const files: ConfigFile[] = [];
       for (const path of paths) {
@@ -26,13 +31,18 @@ export function validateCommand(): Command {
       for (const note of result.notes) console.error(`note: ${formatConfigError(note)}`);
       if (!result.ok) {
         for (const error of result.errors) console.error(formatConfigError(error));
-        console.error(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; the control plane would reject this config and keep the last good one`);
+        console.error(
+          `${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; the control plane would reject this config and keep the last good one`,
+        );
         process.exitCode = 1;
         return;
       }
       const counts = new Map<string, number>();
-      for (const source of result.documents) counts.set(source.document.kind, (counts.get(source.document.kind) ?? 0) + 1);
+      for (const source of result.documents)
+        counts.set(source.document.kind, (counts.get(source.document.kind) ?? 0) + 1);
       const summary = [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ') || 'no documents';
-      console.log(`ok: ${summary} in ${files.length} file${files.length === 1 ? '' : 's'}${result.notes.length > 0 ? ` (${result.notes.length} service reference${result.notes.length === 1 ? '' : 's'} not checked offline)` : ''}`);
+      console.log(
+        `ok: ${summary} in ${files.length} file${files.length === 1 ? '' : 's'}${result.notes.length > 0 ? ` (${result.notes.length} service reference${result.notes.length === 1 ? '' : 's'} not checked offline)` : ''}`,
+      );
     });
 }

@@ -53,18 +53,28 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let registered = { revision: -1, fqdns: new Set<string>() };
   const isRegistered = (fqdn: string) => {
     if (registered.revision !== registry.revision) {
-      registered = { revision: registry.revision, fqdns: new Set(registry.services().map((service) => serviceFqdn(service.name, service.namespace))) };
+      registered = {
+        revision: registry.revision,
+        fqdns: new Set(registry.services().map((service) => serviceFqdn(service.name, service.namespace))),
+      };
     }
     return registered.fqdns.has(fqdn);
   };
-  const configDir = options.configDir === undefined ? undefined : new ConfigDirSource(options.configDir, { store: config, isRegistered, logger });
+  const configDir =
+    options.configDir === undefined
+      ? undefined
+      : new ConfigDirSource(options.configDir, { store: config, isRegistered, logger });
   const rebuild = () => {
     // A config rejected for naming a service that was not registered yet may be good now.
     configDir?.retryIfRejected();
     const services = registry.services();
     for (const group of cache.groups()) {
       const changed = cache.setSnapshot(group, translate(services, group, config.config));
-      if (changed.length > 0) logger.debug({ group, changed, revision: registry.revision, configVersion: config.version }, 'snapshot updated');
+      if (changed.length > 0)
+        logger.debug(
+          { group, changed, revision: registry.revision, configVersion: config.version },
+          'snapshot updated',
+        );
     }
   };
   const debouncer = new Debouncer(rebuild, options.debounceMs, options.maxDebounceMs);
@@ -78,12 +88,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const grpcServer = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpcServer.bindAsync(formatHostPort(options.grpcListen), grpc.ServerCredentials.createInsecure(), (error, port) =>
-      error ? reject(new Error(`cannot listen on ${formatHostPort(options.grpcListen)} (gRPC)`, { cause: error })) : resolve(port),
+      error
+        ? reject(new Error(`cannot listen on ${formatHostPort(options.grpcListen)} (gRPC)`, { cause: error }))
+        : resolve(port),
     ),
   );
   const grpcAddress = formatHostPort({ host: options.grpcListen.host, port: grpcPort });
   const metrics = new MetricsRegistry();
-  const ads = new AdsServer({ cache, ensureGroup, controlPlane: grpcAddress, logger, metrics: createXdsMetrics(metrics) });
+  const ads = new AdsServer({
+    cache,
+    ensureGroup,
+    controlPlane: grpcAddress,
+    logger,
+    metrics: createXdsMetrics(metrics),
+  });
   ads.addTo(grpcServer);
   addRegistryService(grpcServer, registry);
   // API changes reach the store's listeners, so they are pushed like a folder change.
@@ -127,7 +145,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
 function listen(server: HttpServer, { host, port }: HostPort): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(new Error(`cannot listen on ${formatHostPort({ host, port })} (admin)`, { cause: error })));
+    server.once('error', (error) =>
+      reject(new Error(`cannot listen on ${formatHostPort({ host, port })} (admin)`, { cause: error })),
+    );
     server.listen(port, host, () => resolve(formatHostPort({ host, port: (server.address() as AddressInfo).port })));
   });
 }

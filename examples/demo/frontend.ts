@@ -10,11 +10,22 @@ const [port = process.env.PORT ?? '8080', instance = process.env.INSTANCE ?? 'fr
 // One keep-alive pool to the sidecar, as an app would keep to any HTTP proxy.
 const outbound = new Pool(`http://${process.env.PILOTFISH_OUTBOUND ?? '127.0.0.1:15001'}`);
 // W3C trace context and B3, single and multi header.
-const TRACE_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'];
+const TRACE_HEADERS = [
+  'traceparent',
+  'tracestate',
+  'b3',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+];
 
 createServer(async (req, res) => {
   if (req.method !== 'GET' || req.url !== '/') {
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ service: 'frontend', error: `no route ${req.method} ${req.url}` }));
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ service: 'frontend', error: `no route ${req.method} ${req.url}` }));
     return;
   }
   try {
@@ -26,8 +37,12 @@ createServer(async (req, res) => {
     const answer = await outbound.request({ method: 'GET', path: '/hello', headers });
     const text = await answer.body.text();
     if (answer.statusCode !== 200) throw new Error(`backend answered ${answer.statusCode}: ${text.trim()}`);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ service: 'frontend', instance, backend: JSON.parse(text) }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ service: 'frontend', instance, backend: JSON.parse(text) as unknown }));
   } catch (error) {
-    res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ service: 'frontend', instance, error: `calling backend: ${(error as Error).message}` }));
+    res
+      .writeHead(502, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ service: 'frontend', instance, error: `calling backend: ${(error as Error).message}` }));
   }
 }).listen(Number(port), '127.0.0.1');

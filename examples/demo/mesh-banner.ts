@@ -12,9 +12,17 @@ export interface DemoTelemetry {
   prometheusConfig: string;
 }
 
-export function formatMeshBanner(components: readonly Component[], layout: MeshLayout, logDir: string, ratePerSecond: number, telemetry: DemoTelemetry): string {
+export function formatMeshBanner(
+  components: readonly Component[],
+  layout: MeshLayout,
+  logDir: string,
+  ratePerSecond: number,
+  telemetry: DemoTelemetry,
+): string {
   const running = components.map((component) => [component.name, String(component.pid ?? '-'), component.listeners]);
-  const admin = components.filter((component) => component.adminUrls.length > 0).map((component) => [component.name, component.adminUrls.join('  ')]);
+  const admin = components
+    .filter((component) => component.adminUrls.length > 0)
+    .map((component) => [component.name, component.adminUrls.join('  ')]);
   const { frontend } = layout;
   return [
     'pilotfish demo: a mesh on loopback',

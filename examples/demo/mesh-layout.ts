@@ -39,7 +39,13 @@ export function layoutOn(ports: readonly number[]): MeshLayout {
   const address = (index: number) => `127.0.0.1:${ports[index]}`;
   const apps: AppLayout[] = APPS.map((app, index) => {
     const first = 2 + index * PORTS_PER_APP;
-    return { ...app, appPort: ports[first] as number, inbound: address(first + 1), outbound: address(first + 2), admin: address(first + 3) };
+    return {
+      ...app,
+      appPort: ports[first] as number,
+      inbound: address(first + 1),
+      outbound: address(first + 2),
+      admin: address(first + 3),
+    };
   });
   return {
     controlPlane: { grpc: address(0), admin: address(1) },

@@ -8,7 +8,9 @@ import { createServer, type Server } from 'node:net';
  */
 export async function allocatePorts(count: number, basePort?: number): Promise<number[]> {
   if (basePort !== undefined && basePort + count - 1 > 65535) {
-    throw new Error(`--base-port ${basePort}: the demo needs ${count} ports, so the base must be at most ${65536 - count}`);
+    throw new Error(
+      `--base-port ${basePort}: the demo needs ${count} ports, so the base must be at most ${65536 - count}`,
+    );
   }
   const servers: Server[] = [];
   try {
@@ -25,7 +27,9 @@ export async function allocatePorts(count: number, basePort?: number): Promise<n
 async function bind(port: number): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new Error(`127.0.0.1:${port} is not free for the demo (pick another --base-port)`, { cause: error })));
+    server.once('error', (error) =>
+      reject(new Error(`127.0.0.1:${port} is not free for the demo (pick another --base-port)`, { cause: error })),
+    );
     server.listen(port, '127.0.0.1', resolve);
   });
   return server;

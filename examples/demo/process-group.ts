@@ -41,14 +41,21 @@ export class ProcessGroup {
     const logFile = join(this.logDir, `${name.replaceAll(' ', '-')}.log`);
     const fd = openSync(logFile, 'a');
     // Own process group: a terminal Ctrl-C reaches only the demo, which then stops children in order.
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env }, detached: true });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...env },
+      detached: true,
+    });
     closeSync(fd);
     const exited = once(child, 'exit').then(
       ([code, signal]) => (signal ? `signal ${signal}` : `exit code ${code}`),
       (error: Error) => `failed to start: ${error.message}`,
     );
     void exited.then((status) => {
-      if (!this.#isStopping) this.#reportUnexpectedExit(new Error(`${name} exited unexpectedly (${status}); last lines of ${logFile}:\n${logTail(logFile)}`));
+      if (!this.#isStopping)
+        this.#reportUnexpectedExit(
+          new Error(`${name} exited unexpectedly (${status}); last lines of ${logFile}:\n${logTail(logFile)}`),
+        );
     });
     const started: Child = { name, role, pid: child.pid, logFile, process: child, exited };
     this.children.push(started);
@@ -62,7 +69,11 @@ export class ProcessGroup {
       if (await probe()) return;
       await sleep(100);
     }
-    const why = hasExited(child.process) ? `: it exited (${await child.exited})` : this.#isStopping ? ': the demo is stopping' : ` after ${timeoutMs / 1000} s`;
+    const why = hasExited(child.process)
+      ? `: it exited (${await child.exited})`
+      : this.#isStopping
+        ? ': the demo is stopping'
+        : ` after ${timeoutMs / 1000} s`;
     throw new Error(`${child.name} is not ${what}${why}; last lines of ${child.logFile}:\n${logTail(child.logFile)}`);
   }
 

@@ -25,7 +25,8 @@ export function writePrometheusConfig(layout: MeshLayout, dir: string): string {
   };
   for (const [jobName, jobTargets] of Object.entries(targets)) {
     const job = config.scrape_configs?.find((candidate) => candidate.job_name === jobName);
-    if (job === undefined) throw new Error(`${source} has no scrape job "${jobName}" for the demo to point at its own ports`);
+    if (job === undefined)
+      throw new Error(`${source} has no scrape job "${jobName}" for the demo to point at its own ports`);
     job.static_configs = [{ targets: jobTargets }];
   }
   const path = join(dir, 'prometheus.yml');

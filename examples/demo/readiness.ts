@@ -20,7 +20,10 @@ export function isListening(host: string, port: number): Promise<boolean> {
       socket.destroy();
       resolve(isOpen);
     };
-    socket.once('connect', () => finish(true)).once('error', () => finish(false)).once('timeout', () => finish(false));
+    socket
+      .once('connect', () => finish(true))
+      .once('error', () => finish(false))
+      .once('timeout', () => finish(false));
   });
 }
 
@@ -30,7 +33,9 @@ export async function isRegistered(controlPlaneAdmin: string, instanceId: string
     const response = await fetch(`http://${controlPlaneAdmin}/debug/registry`, { signal: AbortSignal.timeout(1000) });
     if (response.status !== 200) return false;
     const registry = (await response.json()) as { services: Array<{ instances: Array<{ instance_id: string }> }> };
-    return registry.services.some((service) => service.instances.some((instance) => instance.instance_id === instanceId));
+    return registry.services.some((service) =>
+      service.instances.some((instance) => instance.instance_id === instanceId),
+    );
   } catch {
     return false;
   }

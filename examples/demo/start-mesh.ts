@@ -22,7 +22,15 @@ export const demoConfigDir = join(packageRoot, 'examples', 'demo', 'config');
 /** `otlpEndpoint`: where the sidecars export spans (their OTEL_EXPORTER_OTLP_ENDPOINT). */
 export async function startMesh(group: ProcessGroup, layout: MeshLayout, otlpEndpoint: string): Promise<Component[]> {
   const { grpc, admin } = layout.controlPlane;
-  const controlPlane = group.start('control-plane', 'control-plane', cliPath, ['control-plane', '--grpc-listen', grpc, '--admin-listen', admin, '--config-dir', demoConfigDir]);
+  const controlPlane = group.start('control-plane', 'control-plane', cliPath, [
+    'control-plane',
+    '--grpc-listen',
+    grpc,
+    '--admin-listen',
+    admin,
+    '--config-dir',
+    demoConfigDir,
+  ]);
   await group.waitUntil(controlPlane, 'ready', () => isHttpOk(`http://${admin}/ready`));
   // Backends first, registered before the frontend's sidecar connects, so its first config already
   // holds both backend endpoints and the first requests do not fail.
@@ -40,15 +48,50 @@ export async function startMesh(group: ProcessGroup, layout: MeshLayout, otlpEnd
   ];
 }
 
-async function startApp(group: ProcessGroup, layout: MeshLayout, app: AppLayout, otlpEndpoint: string): Promise<Component[]> {
-  const appProcess = group.start(`${app.instance} app`, 'app', join(appsDir, `${app.service}.js`), [String(app.appPort), app.instance], {
-    PILOTFISH_OUTBOUND: app.outbound,
-  });
-  const sidecar = group.start(`${app.instance} sidecar`, 'sidecar', cliPath, [
+async function startApp(
+  group: ProcessGroup,
+  layout: MeshLayout,
+  app: AppLayout,
+  otlpEndpoint: string,
+): Promise<Component[]> {
+  const appProcess = group.start(
+    `${app.instance} app`,
+    'app',
+    join(appsDir, `${app.service}.js`),
+    [String(app.appPort), app.instance],
+    {
+      PILOTFISH_OUTBOUND: app.outbound,
+    },
+  );
+  const sidecar = group.start(
+    `${app.instance} sidecar`,
     'sidecar',
-    ...['--service', app.service, '--instance-id', app.instance, '--labels', app.labels, '--app-port', String(app.appPort)],
-    ...['--control-plane', layout.controlPlane.grpc, '--inbound-listen', app.inbound, '--outbound-listen', app.outbound, '--admin-listen', app.admin],
-  ], { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint });
+    cliPath,
+    [
+      'sidecar',
+      ...[
+        '--service',
+        app.service,
+        '--instance-id',
+        app.instance,
+        '--labels',
+        app.labels,
+        '--app-port',
+        String(app.appPort),
+      ],
+      ...[
+        '--control-plane',
+        layout.controlPlane.grpc,
+        '--inbound-listen',
+        app.inbound,
+        '--outbound-listen',
+        app.outbound,
+        '--admin-listen',
+        app.admin,
+      ],
+    ],
+    { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint },
+  );
   await Promise.all([
     group.waitUntil(appProcess, 'listening', () => isListening('127.0.0.1', app.appPort)),
     group.waitUntil(sidecar, 'ready', () => isHttpOk(`http://${app.admin}/ready`)),

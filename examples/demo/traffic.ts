@@ -58,7 +58,9 @@ export function startTraffic(target: string, ratePerSecond: number, print: (line
 }
 
 export function formatSummary(summary: TrafficSummary): string {
-  const instances = [...summary.byInstance].sort(([a], [b]) => a.localeCompare(b)).map(([instance, count]) => `${instance}=${count}`);
+  const instances = [...summary.byInstance]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([instance, count]) => `${instance}=${count}`);
   const error = summary.lastError && summary.failed > 0 ? ` (last error: ${summary.lastError})` : '';
   return `traffic ${summary.seconds}s: ${summary.ok} ok, ${summary.failed} failed; answered by ${instances.join(' ') || 'nobody yet'}${error}`;
 }

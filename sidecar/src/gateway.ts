@@ -68,7 +68,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let routing = new Map<string, RoutingConfig>();
   const bound = new Map<string, BoundServer>();
   let reconciling = Promise.resolve();
-  const tracing = new Tracing({ service: options.name, namespace: options.namespace, instanceId: nodeId, export: options.traceExport });
+  const tracing = new Tracing({
+    service: options.name,
+    namespace: options.namespace,
+    instanceId: nodeId,
+    export: options.traceExport,
+  });
 
   const ads = new AdsClient({
     controlPlane: options.controlPlane,
@@ -83,11 +88,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const lowest = Math.min(...ports.values());
       // As Envoy warms a listener: a server binds once its route table has arrived, never to answer "no routes yet".
       const warm = [...ports].filter(([name]) => compiled.listeners.get(name)?.routeTable !== undefined);
-      servers = new Map(warm.map(([name, port]) => [name, { bind: port === lowest ? options.listen : { host: options.listen.host, port }, tls: listenerTls(compiled, name) }]));
-      routing = new Map([...compiled.listeners].map(([name, routes]) => [name, { listeners: new Map([[ROUTES_KEY, routes]]), clusters: compiled.clusters }]));
+      servers = new Map(
+        warm.map(([name, port]) => [
+          name,
+          {
+            bind: port === lowest ? options.listen : { host: options.listen.host, port },
+            tls: listenerTls(compiled, name),
+          },
+        ]),
+      );
+      routing = new Map(
+        [...compiled.listeners].map(([name, routes]) => [
+          name,
+          { listeners: new Map([[ROUTES_KEY, routes]]), clusters: compiled.clusters },
+        ]),
+      );
       // The MeshConfig's sampling, the same on every server.
-      if (tracing.followSampling([...compiled.listeners.values()][0]?.traceSampling)) logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');
-      reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error({ err: error }, 'updating the gateway servers failed'));
+      if (tracing.followSampling([...compiled.listeners.values()][0]?.traceSampling))
+        logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');
+      reconciling = reconciling
+        .then(reconcile)
+        .catch((error: unknown) => logger.error({ err: error }, 'updating the gateway servers failed'));
     },
     // App parameters are for apps beside sidecars: a gateway asks for none.
     applyServiceConfigs() {},
@@ -104,10 +125,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     spans: () => tracing.stats,
   });
   addCertificateExpiry(metrics.registry, options.name, () =>
-    [...bound].flatMap(([listener, server]) => (server.presented === undefined ? [] : [{ listener, chain: server.presented.cert }])),
+    [...bound].flatMap(([listener, server]) =>
+      server.presented === undefined ? [] : [{ listener, chain: server.presented.cert }],
+    ),
   );
   const accessLog = createAccessLog();
-  const telemetry = { metrics: metrics.requests, local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` }, accessLog, tracing };
+  const telemetry = {
+    metrics: metrics.requests,
+    local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` },
+    accessLog,
+    tracing,
+  };
 
   /** Presents a server's certificate as renewed in its files, from now until `stop()`. */
   function followRenewals(name: string, server: BoundServer): CertificateRenewal | undefined {
@@ -119,7 +147,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         server.presented = next;
         logger.info({ listener: name, files: next.files }, 'gateway server certificate renewed from its files');
       },
-      (error) => logger.error({ err: error, listener: name }, 'the certificate files cannot be used; the certificate in force keeps serving'),
+      (error) =>
+        logger.error(
+          { err: error, listener: name },
+          'the certificate files cannot be used; the certificate in force keeps serving',
+        ),
     );
   }
 
@@ -128,7 +160,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const wanted = servers;
     for (const [name, server] of bound) {
       const spec = wanted.get(name);
-      if (spec === undefined || formatHostPort(spec.bind) !== formatHostPort(server.bind) || (spec.tls === undefined) !== (server.tls === undefined)) {
+      if (
+        spec === undefined ||
+        formatHostPort(spec.bind) !== formatHostPort(server.bind) ||
+        (spec.tls === undefined) !== (server.tls === undefined)
+      ) {
         bound.delete(name);
         server.renewal?.stop();
         await server.listener.close(options.drainMs);
@@ -144,15 +180,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     for (const [name, spec] of wanted) {
       if (bound.has(name)) continue;
-      const listener = createProxyListener({ name: ROUTES_KEY, getConfig: () => routing.get(name), source: options.name, telemetry, tls: spec.tls && secureContextOf(spec.tls), logger });
+      const listener = createProxyListener({
+        name: ROUTES_KEY,
+        getConfig: () => routing.get(name),
+        source: options.name,
+        telemetry,
+        tls: spec.tls && secureContextOf(spec.tls),
+        logger,
+      });
       try {
         const address = await listener.listen(spec.bind.host, spec.bind.port);
-        const server: BoundServer = { ...spec, listener, address: formatHostPort({ host: address.address, port: address.port }), presented: spec.tls, renewal: undefined };
+        const server: BoundServer = {
+          ...spec,
+          listener,
+          address: formatHostPort({ host: address.address, port: address.port }),
+          presented: spec.tls,
+          renewal: undefined,
+        };
         server.renewal = followRenewals(name, server);
         bound.set(name, server);
-        logger.info({ listener: name, address: server.address, tls: spec.tls !== undefined }, 'gateway server listening');
+        logger.info(
+          { listener: name, address: server.address, tls: spec.tls !== undefined },
+          'gateway server listening',
+        );
       } catch (error) {
-        logger.error({ err: error, listener: name }, 'gateway server cannot listen; tried again on the next config update');
+        logger.error(
+          { err: error, listener: name },
+          'gateway server cannot listen; tried again on the next config update',
+        );
       }
     }
   }
@@ -161,7 +216,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     isReady: () => config !== undefined && ads.hasInitialConfig && [...servers.keys()].every((name) => bound.has(name)),
     configDump: () => ads.configDump(),
     clusters,
-    listeners: () => [...bound].map(([name, server]) => ({ name, address: server.address, tls: server.tls !== undefined })),
+    listeners: () =>
+      [...bound].map(([name, server]) => ({ name, address: server.address, tls: server.tls !== undefined })),
     metrics: metrics.registry,
     quit: options.onQuit,
     logger,
@@ -191,7 +247,12 @@ function serverPorts(resources: XdsResourceSet): Map<string, number> {
   const ports = new Map<string, number>();
   for (const [name, listener] of resources.listeners) {
     const port = listener.address?.socket_address?.port_value;
-    if (port === undefined || port < 1 || port > 65535) throw configError(`Listener "${name}"`, 'address.socket_address.port_value', `needs the server's port (1–65535), got ${port ?? 'none'}`);
+    if (port === undefined || port < 1 || port > 65535)
+      throw configError(
+        `Listener "${name}"`,
+        'address.socket_address.port_value',
+        `needs the server's port (1–65535), got ${port ?? 'none'}`,
+      );
     ports.set(name, port);
   }
   return ports;

@@ -24,7 +24,13 @@ import { AdsClient } from './xds/ads-client.js';
 import { compileInboundConfig, compileProxyConfig, type AppProtocol, type ProxyConfig } from './xds/compile.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
 import { rejectDownstreamTls } from './xds/compile-tls.js';
-import { INBOUND_APP_CLUSTER, inboundListenerName, OUTBOUND_LISTENER, ownListeners, serviceConfigName } from './xds/subscriptions.js';
+import {
+  INBOUND_APP_CLUSTER,
+  inboundListenerName,
+  OUTBOUND_LISTENER,
+  ownListeners,
+  serviceConfigName,
+} from './xds/subscriptions.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -78,27 +84,47 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
   const configName = serviceConfigName(options.service, options.namespace);
   const appConfig = new AppConfig({ service: configName });
-  const tracing = new Tracing({ service: options.service, namespace: options.namespace, instanceId: options.instanceId, export: options.traceExport });
+  const tracing = new Tracing({
+    service: options.service,
+    namespace: options.namespace,
+    instanceId: options.instanceId,
+    export: options.traceExport,
+  });
   const ads = new AdsClient({
     controlPlane: options.controlPlane,
     nodeId,
-    metadata: { NAMESPACE: options.namespace, SERVICE: options.service, INSTANCE_ID: options.instanceId, ROLE: 'sidecar' },
+    metadata: {
+      NAMESPACE: options.namespace,
+      SERVICE: options.service,
+      INSTANCE_ID: options.instanceId,
+      ROLE: 'sidecar',
+    },
     listenerNames: undefined,
     serviceConfigNames: [configName],
     apply(resources) {
       for (const name of [OUTBOUND_LISTENER, inboundName]) rejectDownstreamTls(resources.listeners.get(name));
-      outboundConfig = compileProxyConfig({ ...resources, listeners: ownListeners(resources.listeners, inboundName) }, outboundConfig, clusterContext);
+      outboundConfig = compileProxyConfig(
+        { ...resources, listeners: ownListeners(resources.listeners, inboundName) },
+        outboundConfig,
+        clusterContext,
+      );
       const inboundRoutes = outboundConfig.listeners.get(inboundName);
-      inboundConfig = inboundRoutes === undefined ? localInbound : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
+      inboundConfig =
+        inboundRoutes === undefined
+          ? localInbound
+          : { listeners: new Map([['inbound', inboundRoutes]]), clusters: inboundClusters };
       tcpListeners.update(outboundConfig.tcpListeners);
       // The MeshConfig's sampling, the same on every listener: the outbound one's is the sidecar's.
-      if (tracing.followSampling(outboundConfig.listeners.get(OUTBOUND_LISTENER)?.traceSampling)) logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');
+      if (tracing.followSampling(outboundConfig.listeners.get(OUTBOUND_LISTENER)?.traceSampling))
+        logger.info({ traceSampling: tracing.samplingRatio }, 'trace sampling changed');
     },
     applyServiceConfigs(resources) {
       const resource = resources.get(configName);
       // Checked whole before anything changes: a NACKed response leaves the app's parameters alone.
-      const parameters = resource === undefined ? undefined : resolveParameters(compileServiceConfig(resource), options.labels);
-      if (appConfig.update(parameters)) logger.info({ service: configName, version: appConfig.version }, 'app config changed');
+      const parameters =
+        resource === undefined ? undefined : resolveParameters(compileServiceConfig(resource), options.labels);
+      if (appConfig.update(parameters))
+        logger.info({ service: configName, version: appConfig.version }, 'app config changed');
     },
     logger,
   });
@@ -107,7 +133,10 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     host: options.outboundListen.host,
     drainMs: options.drainMs,
     clusters: () => outboundConfig?.clusters ?? new Map(),
-    telemetry: (config) => ({ metrics: metrics.tcp, peers: { reporter: 'source', source: options.service, destinationFqdn: serviceOfCluster(config.cluster) } }),
+    telemetry: (config) => ({
+      metrics: metrics.tcp,
+      peers: { reporter: 'source', source: options.service, destinationFqdn: serviceOfCluster(config.cluster) },
+    }),
     logger,
   });
   const clusters = () => [...(outboundConfig?.clusters.values() ?? []), ...localInbound.clusters.values()];
@@ -122,8 +151,21 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const local = { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` };
   const accessLog = createAccessLog();
   const telemetry = { metrics: metrics.requests, local, accessLog, tracing };
-  const outbound = createProxyListener({ name: 'outbound', getConfig: () => outboundConfig, source: options.service, telemetry, logger });
-  const inbound = options.appProtocol === 'tcp' ? createInboundTcpListener(appCluster, { metrics: metrics.tcp, peers: { reporter: 'destination', source: 'unknown', destinationFqdn: local.fqdn } }, logger) : createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
+  const outbound = createProxyListener({
+    name: 'outbound',
+    getConfig: () => outboundConfig,
+    source: options.service,
+    telemetry,
+    logger,
+  });
+  const inbound =
+    options.appProtocol === 'tcp'
+      ? createInboundTcpListener(
+          appCluster,
+          { metrics: metrics.tcp, peers: { reporter: 'destination', source: 'unknown', destinationFqdn: local.fqdn } },
+          logger,
+        )
+      : createProxyListener({ name: 'inbound', getConfig: () => inboundConfig, telemetry, logger });
   const admin = createAdminListener({
     isReady: () => outboundConfig !== undefined && ads.hasInitialConfig,
     configDump: () => ads.configDump(),
@@ -143,7 +185,16 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     outbound: formatHostPort({ host: outboundAddress.address, port: outboundAddress.port }),
     admin: formatHostPort({ host: adminAddress.address, port: adminAddress.port }),
   };
-  logger.info({ ...addresses, node: nodeId, controlPlane: options.controlPlane, traces: options.traceExport.url, traceSampling: tracing.samplingRatio }, 'sidecar listening');
+  logger.info(
+    {
+      ...addresses,
+      node: nodeId,
+      controlPlane: options.controlPlane,
+      traces: options.traceExport.url,
+      traceSampling: tracing.samplingRatio,
+    },
+    'sidecar listening',
+  );
 
   ads.start();
   const registration = new Registration({
@@ -184,6 +235,11 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
 
 /** The inbound listener of a TCP app: every connection's bytes to the app, as they come. */
 function createInboundTcpListener(app: Cluster, telemetry: TcpTelemetry, logger: Logger): Listener {
-  const route = { cluster: app, clusterName: app.name, idleTimeoutMs: INBOUND_TCP_IDLE_TIMEOUT_MS, maxConnectAttempts: 1 };
+  const route = {
+    cluster: app,
+    clusterName: app.name,
+    idleTimeoutMs: INBOUND_TCP_IDLE_TIMEOUT_MS,
+    maxConnectAttempts: 1,
+  };
   return createTcpListener({ name: 'inbound', route: () => route, telemetry: () => telemetry, logger });
 }

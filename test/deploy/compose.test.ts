@@ -36,7 +36,8 @@ const readPrometheusConfig = (path: string) => parse(readFileSync(path, 'utf8'))
 function hostPathOf(containerPath: string, mounts: readonly string[]): string | undefined {
   for (const mount of mounts) {
     const [host, target] = mount.split(':') as [string, string];
-    if (containerPath === target || containerPath.startsWith(`${target}/`)) return join(resolve(deployDir, host), containerPath.slice(target.length));
+    if (containerPath === target || containerPath.startsWith(`${target}/`))
+      return join(resolve(deployDir, host), containerPath.slice(target.length));
   }
   return undefined;
 }
@@ -44,7 +45,9 @@ function hostPathOf(containerPath: string, mounts: readonly string[]): string | 
 function dclint(file: string): Promise<{ code: number; output: string }> {
   const bin = join(dirname(createRequire(import.meta.url).resolve('dclint/package.json')), 'bin', 'dclint.cjs');
   return new Promise((done) =>
-    execFile(process.execPath, [bin, file], { timeout: 60_000 }, (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr })),
+    execFile(process.execPath, [bin, file], { timeout: 60_000 }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    ),
   );
 }
 
@@ -58,9 +61,16 @@ describe('deploy/compose.yaml', () => {
   it('runs the demo mesh built from deploy/Dockerfile beside Jaeger, Prometheus and Grafana, with pinned images', () => {
     assert.deepEqual(Object.keys(compose.services).sort(), ['demo', 'grafana', 'jaeger', 'prometheus']);
     const demo = compose.services.demo as ComposeService;
-    assert.ok(existsSync(join(resolve(deployDir, demo.build?.context ?? ''), demo.build?.dockerfile ?? '')), 'the demo is built from a Dockerfile that exists');
+    assert.ok(
+      existsSync(join(resolve(deployDir, demo.build?.context ?? ''), demo.build?.dockerfile ?? '')),
+      'the demo is built from a Dockerfile that exists',
+    );
     assert.equal(demo.command?.[0], 'demo');
-    assert.equal(demo.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://127.0.0.1:4318', "the sidecars export to Jaeger's OTLP/HTTP port");
+    assert.equal(
+      demo.environment?.OTEL_EXPORTER_OTLP_ENDPOINT,
+      'http://127.0.0.1:4318',
+      "the sidecars export to Jaeger's OTLP/HTTP port",
+    );
     for (const [name, service] of Object.entries(compose.services)) {
       if (name !== 'demo') assert.match(service.image ?? '', /:v?\d+\.\d+\.\d+$/, `${name} pins its image version`);
     }
@@ -84,14 +94,18 @@ describe('deploy/compose.yaml', () => {
     try {
       const expected = readPrometheusConfig(writePrometheusConfig(layout, dir));
       const prometheus = compose.services.prometheus as ComposeService;
-      const configInContainer = prometheus.command?.find((arg) => arg.startsWith('--config.file='))?.slice('--config.file='.length);
+      const configInContainer = prometheus.command
+        ?.find((arg) => arg.startsWith('--config.file='))
+        ?.slice('--config.file='.length);
       const configMount = prometheus.volumes?.find((mount) => mount.split(':')[1] === configInContainer);
       assert.ok(configMount, `Prometheus's --config.file ${configInContainer} is mounted from deploy/`);
       const actual = readPrometheusConfig(resolve(deployDir, configMount.split(':')[0] as string));
       assert.deepEqual(actual.scrape_configs, expected.scrape_configs);
       assert.deepEqual(actual.global, expected.global);
       // Each rule file, resolved in the container as Prometheus does (beside the config), is one of deploy/'s.
-      const hostRuleFiles = actual.rule_files.map((file) => hostPathOf(posix.resolve(posix.dirname(configInContainer ?? ''), file), prometheus.volumes ?? []));
+      const hostRuleFiles = actual.rule_files.map((file) =>
+        hostPathOf(posix.resolve(posix.dirname(configInContainer ?? ''), file), prometheus.volumes ?? []),
+      );
       assert.deepEqual(hostRuleFiles, expected.rule_files);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -22,19 +22,29 @@ function finalStage() {
   const stage = lastFrom === undefined ? null : dockerfile.getContainingImage(lastFrom);
   assert.ok(stage, 'the Dockerfile has a final stage');
   return {
-    workdir: stage.getInstructions().findLast((instruction) => instruction.getKeyword() === 'WORKDIR')?.getArgumentsContent() ?? '/',
+    workdir:
+      stage
+        .getInstructions()
+        .findLast((instruction) => instruction.getKeyword() === 'WORKDIR')
+        ?.getArgumentsContent() ?? '/',
     copies: stage.getCOPYs().map((copy) => {
       const [source, destination] = copy.getArguments().map((arg) => arg.getValue()) as [string, string];
       return { from: copy.getFromFlag()?.getValue() ?? undefined, source, destination };
     }),
     entrypoint: JSON.parse(stage.getENTRYPOINTs().at(-1)?.getArgumentsContent() ?? '[]') as string[],
-    env: new Map(stage.getENVs().flatMap((env) => env.getProperties().map((property) => [property.getName(), property.getValue()] as const))),
+    env: new Map(
+      stage
+        .getENVs()
+        .flatMap((env) => env.getProperties().map((property) => [property.getName(), property.getValue()] as const)),
+    ),
   };
 }
 
 function run(command: string[], cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((done) =>
-    execFile(command[0] as string, command.slice(1), { cwd, timeout: 60_000 }, (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr })),
+    execFile(command[0] as string, command.slice(1), { cwd, timeout: 60_000 }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    ),
   );
 }
 

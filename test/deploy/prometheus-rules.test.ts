@@ -16,7 +16,12 @@ const SKIP_REASON = 'promtool not installed: apt-get install prometheus';
 
 // What the sidecars (/stats/prometheus) and the control plane (/metrics) emit, plus Prometheus's `up`
 // and the certificate expiry (a gateway's HTTPS certificates).
-const histograms = ['istio_request_duration_milliseconds', 'istio_request_bytes', 'istio_response_bytes', 'pilotfish_xds_push_to_ack_seconds'];
+const histograms = [
+  'istio_request_duration_milliseconds',
+  'istio_request_bytes',
+  'istio_response_bytes',
+  'pilotfish_xds_push_to_ack_seconds',
+];
 const KNOWN_METRICS = new Set([
   'istio_requests_total',
   ...histograms.flatMap((name) => ['_bucket', '_sum', '_count'].map((suffix) => name + suffix)),
@@ -40,7 +45,19 @@ const KNOWN_METRICS = new Set([
   'pilotfish_cert_expiry_timestamp_seconds',
   'up',
 ]);
-const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset']);
+const PROMQL_KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+]);
 
 /** The metric names a PromQL expression selects (label matchers, ranges, strings and grouping labels left out). */
 function metricNames(expr: string): string[] {
@@ -66,10 +83,29 @@ function promtool(args: string[]): Promise<{ code: number; output: string }> {
   );
 }
 
-interface Target { expr?: string }
-interface Panel { title?: string; type?: string; datasource?: { type?: string; uid?: string }; targets?: Target[]; panels?: Panel[] }
-interface Variable { name: string; type: string; query?: unknown; definition?: string }
-interface Dashboard { title: string; uid: string; schemaVersion: number; templating: { list: Variable[] }; panels: Panel[] }
+interface Target {
+  expr?: string;
+}
+interface Panel {
+  title?: string;
+  type?: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+interface Variable {
+  name: string;
+  type: string;
+  query?: unknown;
+  definition?: string;
+}
+interface Dashboard {
+  title: string;
+  uid: string;
+  schemaVersion: number;
+  templating: { list: Variable[] };
+  panels: Panel[];
+}
 
 function loadDashboards(): Array<[string, Dashboard]> {
   return readdirSync(dashboardsDir)
@@ -106,7 +142,14 @@ describe('Prometheus config and alert rules (promtool)', () => {
 
 describe('alert rules', () => {
   const rules = parse(readFileSync(join(packageRoot, prometheusDir, 'rules', 'pilotfish.yml'), 'utf8')) as {
-    groups: Array<{ rules: Array<{ alert: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }> }>;
+    groups: Array<{
+      rules: Array<{
+        alert: string;
+        expr: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+      }>;
+    }>;
   };
   const alerts = rules.groups.flatMap((group) => group.rules);
 
@@ -131,13 +174,15 @@ describe('alert rules', () => {
     for (const rule of alerts) {
       const names = metricNames(rule.expr);
       assert.ok(names.length > 0, `${rule.alert} selects a metric`);
-      for (const name of names) assert.ok(KNOWN_METRICS.has(name), `${rule.alert} queries ${name}, which Pilotfish does not emit`);
+      for (const name of names)
+        assert.ok(KNOWN_METRICS.has(name), `${rule.alert} queries ${name}, which Pilotfish does not emit`);
     }
   });
 
   it('every alert has a unit test', () => {
     const tests = readFileSync(join(packageRoot, prometheusDir, 'rules', 'pilotfish.test.yml'), 'utf8');
-    for (const rule of alerts) assert.match(tests, new RegExp(`alertname: ${rule.alert}\\b`), `${rule.alert} is tested`);
+    for (const rule of alerts)
+      assert.match(tests, new RegExp(`alertname: ${rule.alert}\\b`), `${rule.alert} is tested`);
   });
 });
 
@@ -145,7 +190,10 @@ describe('Grafana dashboards', () => {
   const dashboards = loadDashboards();
 
   it('are the mesh overview, service detail and control plane dashboards', () => {
-    assert.deepEqual(dashboards.map(([file]) => file), ['control-plane.json', 'mesh-overview.json', 'service-detail.json']);
+    assert.deepEqual(
+      dashboards.map(([file]) => file),
+      ['control-plane.json', 'mesh-overview.json', 'service-detail.json'],
+    );
     assert.equal(new Set(dashboards.map(([, dashboard]) => dashboard.uid)).size, dashboards.length, 'unique uids');
   });
 
@@ -158,7 +206,11 @@ describe('Grafana dashboards', () => {
       const panels = allPanels(dashboard.panels);
       assert.ok(panels.length > 0);
       for (const panel of panels) {
-        assert.deepEqual(panel.datasource, { type: 'prometheus', uid: '${datasource}' }, `panel "${panel.title}" datasource`);
+        assert.deepEqual(
+          panel.datasource,
+          { type: 'prometheus', uid: '${datasource}' },
+          `panel "${panel.title}" datasource`,
+        );
         assert.ok((panel.targets ?? []).length > 0, `panel "${panel.title}" has queries`);
       }
     });
@@ -169,12 +221,16 @@ describe('Grafana dashboards', () => {
           assert.ok(target.expr, `panel "${panel.title}" has an expr`);
           const names = metricNames(target.expr);
           assert.ok(names.length > 0, `panel "${panel.title}" selects a metric: ${target.expr}`);
-          for (const name of names) assert.ok(KNOWN_METRICS.has(name), `panel "${panel.title}" queries ${name}, which Pilotfish does not emit`);
+          for (const name of names)
+            assert.ok(KNOWN_METRICS.has(name), `panel "${panel.title}" queries ${name}, which Pilotfish does not emit`);
         }
       }
       for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) {
         const metric = /label_values\(\s*([\w:]+)\s*,/.exec(variable.definition ?? '')?.[1];
-        assert.ok(metric !== undefined && KNOWN_METRICS.has(metric), `variable ${variable.name} queries ${variable.definition}`);
+        assert.ok(
+          metric !== undefined && KNOWN_METRICS.has(metric),
+          `variable ${variable.name} queries ${variable.definition}`,
+        );
       }
     });
   }
@@ -183,12 +239,26 @@ describe('Grafana dashboards', () => {
     const [, detail] = dashboards.find(([file]) => file === 'service-detail.json')!;
     assert.ok(detail.templating.list.some((variable) => variable.name === 'service' && variable.type === 'query'));
     const exprs = allPanels(detail.panels).flatMap((panel) => (panel.targets ?? []).map((target) => target.expr ?? ''));
-    assert.ok(exprs.every((expr) => expr.includes('$service')), 'every query is on $service');
-    assert.ok(exprs.some((expr) => expr.includes('reporter="source"')) && exprs.some((expr) => expr.includes('reporter="destination"')), 'inbound and outbound');
+    assert.ok(
+      exprs.every((expr) => expr.includes('$service')),
+      'every query is on $service',
+    );
+    assert.ok(
+      exprs.some((expr) => expr.includes('reporter="source"')) &&
+        exprs.some((expr) => expr.includes('reporter="destination"')),
+      'inbound and outbound',
+    );
   });
 
   it('the metric-name check catches a metric Pilotfish does not emit', () => {
-    assert.deepEqual(metricNames('histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{job="x"}[5m]))) > bool 2'), ['envoy_cluster_upstream_rq_time_bucket']);
-    assert.deepEqual(metricNames('pilotfish_cert_expiry_timestamp_seconds - time() < 7 * 24 * 3600'), ['pilotfish_cert_expiry_timestamp_seconds']);
+    assert.deepEqual(
+      metricNames(
+        'histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{job="x"}[5m]))) > bool 2',
+      ),
+      ['envoy_cluster_upstream_rq_time_bucket'],
+    );
+    assert.deepEqual(metricNames('pilotfish_cert_expiry_timestamp_seconds - time() < 7 * 24 * 3600'), [
+      'pilotfish_cert_expiry_timestamp_seconds',
+    ]);
   });
 });

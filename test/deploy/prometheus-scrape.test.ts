@@ -32,7 +32,11 @@ describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPromet
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pilotfish-prometheus-'));
     const deployed = join(packageRoot, 'deploy', 'prometheus');
-    const config = parse(await readFile(join(deployed, 'prometheus.yml'), 'utf8')) as { global: Record<string, string>; rule_files: string[]; scrape_configs: ScrapeConfig[] };
+    const config = parse(await readFile(join(deployed, 'prometheus.yml'), 'utf8')) as {
+      global: Record<string, string>;
+      rule_files: string[];
+      scrape_configs: ScrapeConfig[];
+    };
     config.global.scrape_interval = '500ms';
     config.global.evaluation_interval = '500ms';
     const targets: Record<string, string[]> = {
@@ -40,7 +44,10 @@ describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPromet
       'pilotfish-sidecars': [mesh.current.frontend.admin, mesh.current.backend.admin],
     };
     for (const job of config.scrape_configs) {
-      assert.ok(targets[job.job_name], `deploy/prometheus/prometheus.yml has a job this test does not know: ${job.job_name}`);
+      assert.ok(
+        targets[job.job_name],
+        `deploy/prometheus/prometheus.yml has a job this test does not know: ${job.job_name}`,
+      );
       job.static_configs = [{ targets: targets[job.job_name] as string[] }];
     }
     await mkdir(join(dir, 'rules'));
@@ -62,7 +69,11 @@ describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPromet
   });
 
   async function query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-    const response = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const response = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as {
+      status: string;
+      error?: string;
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
     assert.equal(response.status, 'success', `${promql}: ${response.error ?? ''}`);
     return response.data.result;
   }
@@ -74,7 +85,9 @@ describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPromet
   });
 
   it('loads the alert rules without errors', async () => {
-    const response = (await (await fetch(`${api}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const response = (await (await fetch(`${api}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> };
+    };
     const rules = response.data.groups.flatMap((group) => group.rules);
     assert.ok(rules.length > 0, 'the rule file has rules');
     await waitFor(async () => {
@@ -87,8 +100,14 @@ describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPromet
     const deadline = Date.now() + 20_000;
     let rates: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
     while (Date.now() < deadline) {
-      for (let i = 0; i < 10; i++) assert.equal((await httpRequest(mesh.current.frontend.outbound, '/', { headers: { host: 'backend' } })).status, 200);
-      rates = await query('sum by (reporter, destination_canonical_service, response_code) (rate(istio_requests_total{destination_canonical_service="backend"}[5s]))');
+      for (let i = 0; i < 10; i++)
+        assert.equal(
+          (await httpRequest(mesh.current.frontend.outbound, '/', { headers: { host: 'backend' } })).status,
+          200,
+        );
+      rates = await query(
+        'sum by (reporter, destination_canonical_service, response_code) (rate(istio_requests_total{destination_canonical_service="backend"}[5s]))',
+      );
       if (rates.length === 2 && rates.every((sample) => Number(sample.value[1]) > 0)) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -97,7 +116,9 @@ describe('Prometheus scrapes the mesh with deploy/prometheus', { skip: hasPromet
       assert.equal(sample.metric.response_code, '200');
       assert.ok(Number(sample.value[1]) > 0, `a positive request rate from ${sample.metric.reporter}`);
     }
-    const p99 = await query('histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{reporter="source"}[5s])))');
+    const p99 = await query(
+      'histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{reporter="source"}[5s])))',
+    );
     assert.ok(Number(p99[0]?.value[1]) > 0, 'a p99 latency from the duration histogram');
   });
 });

@@ -47,15 +47,22 @@ describe('access logs', () => {
   });
 
   async function setAccessLog(enabled: boolean): Promise<void> {
-    const holds = async (sidecar: SidecarProcess) => (await (await fetch(`http://${sidecar.admin}/config_dump`)).text()).includes(ACCESS_LOG_MARKER) === enabled;
+    const holds = async (sidecar: SidecarProcess) =>
+      (await (await fetch(`http://${sidecar.admin}/config_dump`)).text()).includes(ACCESS_LOG_MARKER) === enabled;
     await writeFile(join(mesh.configDir, 'mesh.yaml'), meshConfig(enabled));
-    await waitFor(async () => (await holds(mesh.client)) && (await holds(books)), `both sidecars to have access logging ${enabled ? 'on' : 'off'}`);
+    await waitFor(
+      async () => (await holds(mesh.client)) && (await holds(books)),
+      `both sidecars to have access logging ${enabled ? 'on' : 'off'}`,
+    );
   }
 
   /** Waits for the line of the request to `path` in `sidecar`'s access log. */
   async function lineFor(sidecar: SidecarProcess, path: string): Promise<Line> {
     let found: Line | undefined;
-    await waitFor(() => (found = linesOf(sidecar.output()).find((line) => line.path === path)) !== undefined, `the access-log line of ${path}`);
+    await waitFor(
+      () => (found = linesOf(sidecar.output()).find((line) => line.path === path)) !== undefined,
+      `the access-log line of ${path}`,
+    );
     return found as Line;
   }
 
@@ -67,7 +74,11 @@ describe('access logs', () => {
 
   it('writes one line per request on both sidecars, with the same request id', async () => {
     await setAccessLog(true);
-    const sent = await mesh.request('books', '/orders?page=2', { method: 'POST', headers: { 'x-request-id': 'req-1', 'content-type': 'text/plain' }, body: 'hello' });
+    const sent = await mesh.request('books', '/orders?page=2', {
+      method: 'POST',
+      headers: { 'x-request-id': 'req-1', 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     assert.equal(sent.status, 200);
     const outbound = await lineFor(mesh.client, '/orders?page=2');
     const inbound = await lineFor(books, '/orders?page=2');
@@ -80,7 +91,10 @@ describe('access logs', () => {
       assert.equal(line.bytes_received, 5);
       assert.equal(line.bytes_sent, sent.body.length);
       assert.equal(typeof line.duration, 'number');
-      assert.ok(Math.abs(Date.parse(String(line.start_time)) - Date.now()) < 60_000, `start_time ${line.start_time} is a time of today`);
+      assert.ok(
+        Math.abs(Date.parse(String(line.start_time)) - Date.now()) < 60_000,
+        `start_time ${line.start_time} is a time of today`,
+      );
     }
     assert.equal(outbound.authority, 'books');
     assert.equal(outbound.upstream_cluster, 'books.default.svc.cluster.local');
@@ -118,6 +132,10 @@ describe('access logs', () => {
     assert.equal((await mesh.request('books', '/on-again')).status, 200);
     await lineFor(mesh.client, '/on-again');
     await lineFor(books, '/on-again');
-    for (const sidecar of [mesh.client, books]) assert.equal(linesOf(sidecar.output()).find((line) => line.path === '/while-off'), undefined);
+    for (const sidecar of [mesh.client, books])
+      assert.equal(
+        linesOf(sidecar.output()).find((line) => line.path === '/while-off'),
+        undefined,
+      );
   });
 });

@@ -17,12 +17,39 @@ describe('pilotfish CLI', () => {
   it('lists its commands', async () => {
     const { code, stdout } = await pilotfish(['--help']);
     assert.equal(code, 0);
-    for (const command of ['control-plane', 'sidecar', 'status', 'proxy-config', 'demo', 'apply', 'get', 'delete', 'history', 'rollback']) assert.match(stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of [
+      'control-plane',
+      'sidecar',
+      'status',
+      'proxy-config',
+      'demo',
+      'apply',
+      'get',
+      'delete',
+      'history',
+      'rollback',
+    ])
+      assert.match(stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   const helps: Array<[string, string[]]> = [
     ['control-plane', ['--grpc-listen', '--admin-listen', '--debounce-ms', '--default-ttl']],
-    ['sidecar', ['--service', '--app-port', '--control-plane', '--inbound-listen', '--outbound-listen', '--admin-listen', '--namespace', '--labels', '--instance-id', '--lease-ttl', '--drain-timeout']],
+    [
+      'sidecar',
+      [
+        '--service',
+        '--app-port',
+        '--control-plane',
+        '--inbound-listen',
+        '--outbound-listen',
+        '--admin-listen',
+        '--namespace',
+        '--labels',
+        '--instance-id',
+        '--lease-ttl',
+        '--drain-timeout',
+      ],
+    ],
     ['status', ['--control-plane-admin', '--json']],
     ['demo', ['--rate', '--duration']],
     ['apply', ['--filename', '--dry-run', '--control-plane', '--author']],
@@ -41,16 +68,52 @@ describe('pilotfish CLI', () => {
 
   const refusals: Array<[string, string[], RegExp]> = [
     ['a missing --service', ['sidecar', '--app-port', '8080'], /required option '--service <name>' not specified/],
-    ['an app port out of range', ['sidecar', '--service', 'a', '--app-port', '70000'], /--app-port.*"70000" is not a port \(1–65535\)/],
-    ['labels that are not key=value', ['sidecar', '--service', 'a', '--app-port', '80', '--labels', 'version'], /--labels.*"version" is not key=value/],
-    ['a listen address without a port', ['control-plane', '--grpc-listen', 'localhost'], /--grpc-listen: "localhost" is not HOST:PORT/],
-    ['a proxy-config against nothing', ['proxy-config', '127.0.0.1:1', 'routes'], /cannot reach the sidecar admin at http:\/\/127\.0\.0\.1:1\/config_dump/],
+    [
+      'an app port out of range',
+      ['sidecar', '--service', 'a', '--app-port', '70000'],
+      /--app-port.*"70000" is not a port \(1–65535\)/,
+    ],
+    [
+      'labels that are not key=value',
+      ['sidecar', '--service', 'a', '--app-port', '80', '--labels', 'version'],
+      /--labels.*"version" is not key=value/,
+    ],
+    [
+      'a listen address without a port',
+      ['control-plane', '--grpc-listen', 'localhost'],
+      /--grpc-listen: "localhost" is not HOST:PORT/,
+    ],
+    [
+      'a proxy-config against nothing',
+      ['proxy-config', '127.0.0.1:1', 'routes'],
+      /cannot reach the sidecar admin at http:\/\/127\.0\.0\.1:1\/config_dump/,
+    ],
     ['an apply without a file', ['apply'], /required option '-f, --filename <file\|dir>' not specified/],
-    ['an apply of a file that does not exist', ['apply', '-f', '/nonexistent/mesh.yaml'], /^pilotfish: cannot read \/nonexistent\/mesh\.yaml: ENOENT/],
-    ['a kind it does not know', ['get', 'virtualservices'], /"virtualservices" is not a kind this control plane knows \(Route, DestinationPolicy/],
-    ['a rollback to a version that is not a number', ['rollback', 'last'], /"last" is not a version \(a positive integer\)/],
-    ['a history against nothing', ['history', '--control-plane', '127.0.0.1:1'], /^pilotfish: cannot reach the control plane at 127\.0\.0\.1:1: .*ECONNREFUSED/],
-    ['a status against nothing', ['status', '--control-plane-admin', '127.0.0.1:1'], /cannot reach the control plane admin at http:\/\/127\.0\.0\.1:1\/debug\/registry/],
+    [
+      'an apply of a file that does not exist',
+      ['apply', '-f', '/nonexistent/mesh.yaml'],
+      /^pilotfish: cannot read \/nonexistent\/mesh\.yaml: ENOENT/,
+    ],
+    [
+      'a kind it does not know',
+      ['get', 'virtualservices'],
+      /"virtualservices" is not a kind this control plane knows \(Route, DestinationPolicy/,
+    ],
+    [
+      'a rollback to a version that is not a number',
+      ['rollback', 'last'],
+      /"last" is not a version \(a positive integer\)/,
+    ],
+    [
+      'a history against nothing',
+      ['history', '--control-plane', '127.0.0.1:1'],
+      /^pilotfish: cannot reach the control plane at 127\.0\.0\.1:1: .*ECONNREFUSED/,
+    ],
+    [
+      'a status against nothing',
+      ['status', '--control-plane-admin', '127.0.0.1:1'],
+      /cannot reach the control plane admin at http:\/\/127\.0\.0\.1:1\/debug\/registry/,
+    ],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what}, naming it`, async () => {

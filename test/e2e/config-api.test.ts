@@ -62,7 +62,8 @@ describe('Config API and CLI', () => {
 
   const cli = (...args: string[]) => pilotfishCli(...args, '--control-plane', mesh.controlPlane.grpc);
   const configDump = async () => (await fetch(`http://${mesh.client.admin}/config_dump`)).text();
-  const configVersion = async () => ((await (await fetch(`http://${mesh.controlPlane.admin}/debug/config`)).json()) as Json).version as number;
+  const configVersion = async () =>
+    ((await (await fetch(`http://${mesh.controlPlane.admin}/debug/config`)).json()) as Json).version as number;
   const servers = async (count = 6) => {
     const names = new Set<string>();
     for (let i = 0; i < count; i++) names.add(servedBy(await mesh.request('reviews')));
@@ -106,7 +107,10 @@ describe('Config API and CLI', () => {
   it('apply of a folder changes routing on a running sidecar, as one version', async () => {
     const result = await cli('apply', '-f', join(files, 'mesh'), '--author', 'alice');
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, 'DestinationPolicy default/reviews created\nRoute default/reviews created\nversion 1\n');
+    assert.equal(
+      result.stdout,
+      'DestinationPolicy default/reviews created\nRoute default/reviews created\nversion 1\n',
+    );
     await waitFor(async () => (await configDump()).includes('to-v2'), 'the sidecar to hold the rule to v2');
     assert.deepEqual(await servers(), ['reviews-v2']);
   });
@@ -152,9 +156,15 @@ describe('Config API and CLI', () => {
   it('refuses to delete a document another depends on, naming the dependant, then deletes', async () => {
     const refused = await cli('delete', 'destinationpolicy', 'reviews');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^pilotfish: cannot delete DestinationPolicy default\/reviews; the config would not be valid without it: api: Route "reviews": spec\.rules\[0\]\.destinations\[0\]\.subset: unknown subset "v2"/);
+    assert.match(
+      refused.stderr,
+      /^pilotfish: cannot delete DestinationPolicy default\/reviews; the config would not be valid without it: api: Route "reviews": spec\.rules\[0\]\.destinations\[0\]\.subset: unknown subset "v2"/,
+    );
     assert.equal(await configVersion(), 1);
-    await writeFile(join(files, 'extra.yaml'), LIMITS.replace('name: reviews', 'name: extra').replace('host: reviews', 'host: client'));
+    await writeFile(
+      join(files, 'extra.yaml'),
+      LIMITS.replace('name: reviews', 'name: extra').replace('host: reviews', 'host: client'),
+    );
     assert.equal((await cli('apply', '-f', join(files, 'extra.yaml'))).code, 0);
     const deleted = await cli('delete', 'ratelimit', 'extra', '--author', 'bob');
     assert.equal(deleted.code, 0, deleted.stderr);
@@ -167,7 +177,10 @@ describe('Config API and CLI', () => {
     const lines = result.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^VERSION\s+AT\s+AUTHOR\s+CHANGES$/);
     assert.match(lines[1] ?? '', /^3\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+bob\s+RateLimit default\/extra deleted$/);
-    assert.match(lines[3] ?? '', /^1\s+\S+\s+alice\s+DestinationPolicy default\/reviews created, Route default\/reviews created$/);
+    assert.match(
+      lines[3] ?? '',
+      /^1\s+\S+\s+alice\s+DestinationPolicy default\/reviews created, Route default\/reviews created$/,
+    );
     assert.equal(lines.length, 4);
     assert.equal((await cli('history', '--limit', '1')).stdout.trimEnd().split('\n').length, 2);
   });
@@ -190,7 +203,10 @@ describe('Config API and CLI', () => {
 
   it('Watch sees every accepted change with its author', async () => {
     await waitFor(() => events.at(-1)?.version === '5', 'the Watch event of version 5');
-    assert.deepEqual(events.map((event) => event.version), ['0', '1', '2', '3', '4', '5']);
+    assert.deepEqual(
+      events.map((event) => event.version),
+      ['0', '1', '2', '3', '4', '5'],
+    );
     assert.deepEqual(events.at(-1)?.changed, ['Route default/reviews updated']);
     assert.match(events.at(-1)?.author ?? '', /^cli:/);
   });
@@ -199,13 +215,24 @@ describe('Config API and CLI', () => {
     await writeFile(join(mesh.configDir, 'limits.yaml'), LIMITS);
     await waitFor(async () => (await configVersion()) === 6, 'the folder change to be version 6');
     const history = await cli('history', '--limit', '1');
-    assert.match(history.stdout, new RegExp(`\\n6\\s+\\S+\\s+file:${join(mesh.configDir, 'limits.yaml').replace(/[.\\/]/g, '\\$&')}\\s+RateLimit default/reviews created\\n`));
+    assert.match(
+      history.stdout,
+      new RegExp(
+        `\\n6\\s+\\S+\\s+file:${join(mesh.configDir, 'limits.yaml').replace(/[.\\/]/g, '\\$&')}\\s+RateLimit default/reviews created\\n`,
+      ),
+    );
     const refused = await cli('apply', '-f', join(files, 'limits.yaml'));
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /limits\.yaml:3: RateLimit "reviews": metadata\.name: is defined by the config folder in limits\.yaml; change it there/);
+    assert.match(
+      refused.stderr,
+      /limits\.yaml:3: RateLimit "reviews": metadata\.name: is defined by the config folder in limits\.yaml; change it there/,
+    );
     const deleted = await cli('delete', 'ratelimit', 'reviews');
     assert.equal(deleted.code, 1);
-    assert.match(deleted.stderr, /RateLimit "reviews" is defined by the config folder in limits\.yaml; delete it there/);
+    assert.match(
+      deleted.stderr,
+      /RateLimit "reviews" is defined by the config folder in limits\.yaml; delete it there/,
+    );
     assert.match((await cli('get', 'ratelimits')).stdout, /default\s+reviews\s+file:limits\.yaml/);
     assert.equal(await configVersion(), 6);
   });

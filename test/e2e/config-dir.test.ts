@@ -48,9 +48,21 @@ spec:
 `;
 
 /** A control plane watching `configDir`; its own helper since test/support's takes no folder. */
-async function startControlPlaneWithConfigDir(configDir: string): Promise<RunningProcess & { grpc: string; admin: string }> {
+async function startControlPlaneWithConfigDir(
+  configDir: string,
+): Promise<RunningProcess & { grpc: string; admin: string }> {
   const [running, record] = await startCli(
-    ['control-plane', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--debounce-ms', '20', '--config-dir', configDir],
+    [
+      'control-plane',
+      '--grpc-listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--debounce-ms',
+      '20',
+      '--config-dir',
+      configDir,
+    ],
     'control plane listening',
   );
   return Object.assign(running, { grpc: String(record.grpc), admin: String(record.admin) });
@@ -64,10 +76,21 @@ function watchOutboundRoutes(client: AdsClient) {
     state.responses++;
     state.version = response.version_info ?? '';
     state.routes = response.resources.find((resource) => resource.name === 'outbound') as Json | undefined;
-    stream.write({ type_url: TYPE_URL.route, resource_names: ['outbound'], version_info: state.version, response_nonce: response.nonce ?? '' });
+    stream.write({
+      type_url: TYPE_URL.route,
+      resource_names: ['outbound'],
+      version_info: state.version,
+      response_nonce: response.nonce ?? '',
+    });
   });
   stream.on('error', () => undefined);
-  stream.write({ node: { id: 'config-dir-test', locality: {} }, type_url: TYPE_URL.route, resource_names: ['outbound'], version_info: '', response_nonce: '' });
+  stream.write({
+    node: { id: 'config-dir-test', locality: {} },
+    type_url: TYPE_URL.route,
+    resource_names: ['outbound'],
+    version_info: '',
+    response_nonce: '',
+  });
   return { stream, state };
 }
 
@@ -75,7 +98,8 @@ function reviewsRoutes(routes: Json | undefined): Json[] {
   return ((routes?.virtual_hosts ?? []) as Json[]).find((host) => host.name === REVIEWS)?.routes ?? [];
 }
 
-const hasCanaryRule = (routes: Json | undefined) => reviewsRoutes(routes).some((route) => route.route?.cluster === `${REVIEWS}~v2`);
+const hasCanaryRule = (routes: Json | undefined) =>
+  reviewsRoutes(routes).some((route) => route.route?.cluster === `${REVIEWS}~v2`);
 
 describe('control plane config folder', () => {
   let configDir: string;
@@ -88,8 +112,26 @@ describe('control plane config folder', () => {
     configDir = await mkdtemp(join(tmpdir(), 'pilotfish-config-dir-'));
     controlPlane = await startControlPlaneWithConfigDir(configDir);
     registry = registryClient(controlPlane.grpc);
-    await register(registry, { instance: { service: 'reviews', instance_id: 'reviews-1', address: '127.0.0.1', port: 9001, labels: { version: 'v1' } }, ttl_seconds: 3600 });
-    await register(registry, { instance: { service: 'reviews', instance_id: 'reviews-2', address: '127.0.0.1', port: 9002, labels: { version: 'v2' } }, ttl_seconds: 3600 });
+    await register(registry, {
+      instance: {
+        service: 'reviews',
+        instance_id: 'reviews-1',
+        address: '127.0.0.1',
+        port: 9001,
+        labels: { version: 'v1' },
+      },
+      ttl_seconds: 3600,
+    });
+    await register(registry, {
+      instance: {
+        service: 'reviews',
+        instance_id: 'reviews-2',
+        address: '127.0.0.1',
+        port: 9002,
+        labels: { version: 'v2' },
+      },
+      ttl_seconds: 3600,
+    });
     ads = createAdsClient(controlPlane.grpc);
     watch = watchOutboundRoutes(ads);
     await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'the default route of reviews');
@@ -106,7 +148,11 @@ describe('control plane config folder', () => {
   it('puts a Route file written into the folder into the outbound routes within a second', async () => {
     const started = Date.now();
     await writeFile(join(configDir, 'reviews.yaml'), ROUTE);
-    const tookMs = await waitFor(() => hasCanaryRule(watch.state.routes), 'the canary rule in the outbound RouteConfiguration', 5000);
+    const tookMs = await waitFor(
+      () => hasCanaryRule(watch.state.routes),
+      'the canary rule in the outbound RouteConfiguration',
+      5000,
+    );
     assert.ok(Date.now() - started < 1000, `the rule arrived after ${tookMs} ms`);
     const [rule, fallback] = reviewsRoutes(watch.state.routes);
     assert.equal(rule?.match.headers[0].name, 'x-canary');
@@ -115,7 +161,10 @@ describe('control plane config folder', () => {
     assert.equal(fallback?.route.cluster, REVIEWS, 'requests that match no rule still go to the whole service');
     const config = (await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json;
     assert.equal(config.version, 1);
-    assert.deepEqual(config.documents.map((entry: Json) => entry.document), ['DestinationPolicy "reviews"', 'Route "reviews"']);
+    assert.deepEqual(
+      config.documents.map((entry: Json) => entry.document),
+      ['DestinationPolicy "reviews"', 'Route "reviews"'],
+    );
   });
 
   it('rejects a broken file whole, names its file and line, and keeps the routes in force', async () => {
@@ -127,7 +176,9 @@ describe('control plane config folder', () => {
       rejection = ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection;
       return rejection !== null;
     }, 'the rejection at /debug/config');
-    assert.deepEqual((rejection as Json | null)?.messages, ['broken.yaml:7: Route "ratings": spec.rules[0].destinations: weights sum to 90, must be 100']);
+    assert.deepEqual((rejection as Json | null)?.messages, [
+      'broken.yaml:7: Route "ratings": spec.rules[0].destinations: weights sum to 90, must be 100',
+    ]);
     assert.match(controlPlane.logs(), /"msg":"config rejected; the last good config stays in force"/);
     assert.match(controlPlane.logs(), /broken\.yaml:7: Route \\"ratings\\"/);
     // Give a wrong push time to arrive before saying none did.
@@ -140,17 +191,33 @@ describe('control plane config folder', () => {
     assert.match(metrics, /^pilotfish_config_rejections_total 1$/m);
     assert.match(metrics, /^pilotfish_config_version 1$/m);
     assert.match(metrics, /^pilotfish_registry_instances 2$/m);
-    const status = spawnSync(process.execPath, [cliPath, 'status', '--control-plane-admin', controlPlane.admin], { encoding: 'utf8' });
-    assert.match(status.stdout, /^CONFIG version 1, 2 documents in force\n  REJECTED at \S+ \(the version above stays in force\):\n  broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/);
+    const status = spawnSync(process.execPath, [cliPath, 'status', '--control-plane-admin', controlPlane.admin], {
+      encoding: 'utf8',
+    });
+    assert.match(
+      status.stdout,
+      /^CONFIG version 1, 2 documents in force\n {2}REJECTED at \S+ \(the version above stays in force\):\n {2}broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/,
+    );
   });
 
   it('drops the rules of a removed file once the folder is valid again', async () => {
     await unlink(join(configDir, 'broken.yaml'));
-    await waitFor(async () => ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection === null, 'the rejection to clear');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection === null,
+      'the rejection to clear',
+    );
     assert.ok(hasCanaryRule(watch.state.routes));
     await unlink(join(configDir, 'reviews.yaml'));
-    await waitFor(() => !hasCanaryRule(watch.state.routes), 'the canary rule to leave the outbound RouteConfiguration', 5000);
-    assert.deepEqual(reviewsRoutes(watch.state.routes).map((route) => route.name), ['default']);
+    await waitFor(
+      () => !hasCanaryRule(watch.state.routes),
+      'the canary rule to leave the outbound RouteConfiguration',
+      5000,
+    );
+    assert.deepEqual(
+      reviewsRoutes(watch.state.routes).map((route) => route.name),
+      ['default'],
+    );
     assert.match(await (await fetch(`http://${controlPlane.admin}/metrics`)).text(), /^pilotfish_config_rejected 0$/m);
   });
   it('applies a change spanning two files whole, or not at all', async () => {
@@ -158,10 +225,17 @@ describe('control plane config folder', () => {
     const policy = (subset: string) => ROUTE.split('---\n')[0]?.replace('name: v2', `name: ${subset}`) ?? '';
     // The route names subset v3 that only the other file will declare: rejected until both are there.
     await writeFile(join(configDir, 'route.yaml'), canary('v3'));
-    await waitFor(async () => ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection !== null, 'the half change rejected');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection !== null,
+      'the half change rejected',
+    );
     assert.ok(!reviewsRoutes(watch.state.routes).some((route) => route.route?.cluster === `${REVIEWS}~v3`));
     await writeFile(join(configDir, 'policy.yaml'), policy('v3'));
-    await waitFor(() => reviewsRoutes(watch.state.routes).some((route) => route.route?.cluster === `${REVIEWS}~v3`), 'the whole change applied');
+    await waitFor(
+      () => reviewsRoutes(watch.state.routes).some((route) => route.route?.cluster === `${REVIEWS}~v3`),
+      'the whole change applied',
+    );
     await Promise.all(['route.yaml', 'policy.yaml'].map((file) => unlink(join(configDir, file))));
     await waitFor(() => reviewsRoutes(watch.state.routes).length === 1, 'both files gone');
   });
@@ -177,7 +251,10 @@ describe('control plane config folder', () => {
     // Saves that keep coming are applied at least once a second (the debouncer's longest wait), so a
     // burst slowed down by a busy machine may take one push more per second it lasted.
     const seconds = Math.ceil((Date.now() - started) / 1000);
-    await waitFor(() => reviewsRoutes(watch.state.routes)[0]?.route?.timeout?.seconds === '100', 'the last save in force');
+    await waitFor(
+      () => reviewsRoutes(watch.state.routes)[0]?.route?.timeout?.seconds === '100',
+      'the last save in force',
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     const pushes = watch.state.responses - responses;
     assert.ok(pushes >= 1 && pushes <= seconds + 1, `${pushes} pushes for 100 saves over ${seconds} s`);
@@ -199,7 +276,10 @@ describe('control plane config folder', () => {
     await writeFile(join(configDir, 'reviews.yaml.tmp'), text);
     await rename(join(configDir, 'reviews.yaml.tmp'), join(configDir, 'reviews.yaml'));
     await waitFor(() => hasCanaryRule(watch.state.routes), 'the renamed file read');
-    assert.equal(((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection, null);
+    assert.equal(
+      ((await (await fetch(`http://${controlPlane.admin}/debug/config`)).json()) as Json).lastRejection,
+      null,
+    );
     await Promise.all(['reviews.yaml', '.reviews.yaml.swp'].map((file) => unlink(join(configDir, file))));
     await waitFor(() => !hasCanaryRule(watch.state.routes), 'reviews.yaml gone');
   });
@@ -218,20 +298,30 @@ describe('pilotfish validate', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const validate = (...args: string[]) => spawnSync(process.execPath, [cliPath, 'validate', ...args], { encoding: 'utf8' });
+  const validate = (...args: string[]) =>
+    spawnSync(process.execPath, [cliPath, 'validate', ...args], { encoding: 'utf8' });
 
   it('exits 1 with the messages the control plane would log', () => {
     const result = validate(join(dir, 'reviews.yaml'), join(dir, 'broken.yaml'));
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/);
+    assert.match(
+      result.stderr,
+      /broken\.yaml:7: Route "ratings": spec\.rules\[0\]\.destinations: weights sum to 90, must be 100\n/,
+    );
     assert.match(result.stderr, /1 error; the control plane would reject this config and keep the last good one/);
   });
 
   it('accepts good files, noting the service names it cannot check offline', () => {
     const result = validate(join(dir, 'reviews.yaml'));
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^ok: 1 DestinationPolicy, 1 Route in 1 file \(3 service references not checked offline\)/);
-    assert.match(result.stderr, /^note: .*reviews\.yaml:5: DestinationPolicy "reviews": spec\.host: "reviews" \(reviews\.default\.svc\.cluster\.local\) is not declared by a Service document in these files; not checked offline/m);
+    assert.match(
+      result.stdout,
+      /^ok: 1 DestinationPolicy, 1 Route in 1 file \(3 service references not checked offline\)/,
+    );
+    assert.match(
+      result.stderr,
+      /^note: .*reviews\.yaml:5: DestinationPolicy "reviews": spec\.host: "reviews" \(reviews\.default\.svc\.cluster\.local\) is not declared by a Service document in these files; not checked offline/m,
+    );
     assert.equal(validate('--require-declared', join(dir, 'reviews.yaml')).status, 1);
   });
 });

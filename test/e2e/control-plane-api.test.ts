@@ -21,8 +21,16 @@ describe('control plane API', () => {
 
   const bad: Array<[string, object, RegExp]> = [
     ['a missing service name', { address: '127.0.0.1', port: 80 }, /^instance\.service: is required/],
-    ['a bad address', { service: 'a', address: '300.1.1.1', port: 80 }, /^instance\.address: "300\.1\.1\.1" is not an IPv4 or IPv6 address/],
-    ['a port outside 1–65535', { service: 'a', address: '127.0.0.1', port: 70000 }, /^instance\.port: must be in 1–65535, got 70000/],
+    [
+      'a bad address',
+      { service: 'a', address: '300.1.1.1', port: 80 },
+      /^instance\.address: "300\.1\.1\.1" is not an IPv4 or IPv6 address/,
+    ],
+    [
+      'a port outside 1–65535',
+      { service: 'a', address: '127.0.0.1', port: 70000 },
+      /^instance\.port: must be in 1–65535, got 70000/,
+    ],
   ];
   for (const [name, instance, message] of bad) {
     it(`refuses a registration with ${name} as INVALID_ARGUMENT naming the field`, async () => {
@@ -38,13 +46,17 @@ describe('control plane API', () => {
 
   it('streams registrations and removals to Watch, after the current state', async () => {
     const registry = registryClient(controlPlane.grpc);
-    const first = await register(registry, { instance: { service: 'watched', instance_id: 'w-1', address: '127.0.0.1', port: 1001 } });
+    const first = await register(registry, {
+      instance: { service: 'watched', instance_id: 'w-1', address: '127.0.0.1', port: 1001 },
+    });
     const events: string[] = [];
     const call = registry.Watch({ namespace: 'default' });
     call.on('data', (event: WatchEvent__Output) => events.push(`${event.type} ${event.instance?.instance_id}`));
     call.on('error', () => undefined);
     await waitFor(() => events.length === 1, 'the replay of current state');
-    const second = await register(registry, { instance: { service: 'watched', instance_id: 'w-2', address: '127.0.0.1', port: 1002 } });
+    const second = await register(registry, {
+      instance: { service: 'watched', instance_id: 'w-2', address: '127.0.0.1', port: 1002 },
+    });
     await deregister(registry, first.lease_id ?? '');
     await waitFor(() => events.length === 3, 'the change events');
     assert.deepEqual(events, ['ADDED w-1', 'ADDED w-2', 'REMOVED w-1']);
@@ -60,7 +72,13 @@ describe('control plane API', () => {
     stream.on('data', (response: DiscoveryResponseIn) => responses.push(response));
     stream.on('error', () => undefined);
     const unknown = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
-    stream.write({ node: { id: 'raw-client', locality: {} }, type_url: unknown, resource_names: [], version_info: '', response_nonce: '' });
+    stream.write({
+      node: { id: 'raw-client', locality: {} },
+      type_url: unknown,
+      resource_names: [],
+      version_info: '',
+      response_nonce: '',
+    });
     stream.write({ type_url: TYPE_URL.listener, resource_names: ['outbound'], version_info: '', response_nonce: '' });
     await waitFor(() => responses.length === 1, 'the LDS answer');
     assert.equal(responses[0]?.type_url, TYPE_URL.listener);

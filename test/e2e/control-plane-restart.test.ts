@@ -24,7 +24,9 @@ describe('control plane outage', () => {
     mesh.current.controlPlane = controlPlane;
     await waitFor(
       async () => {
-        const view = (await (await fetch(`http://${controlPlane.admin}/debug/registry`)).json()) as { services: unknown[] };
+        const view = (await (await fetch(`http://${controlPlane.admin}/debug/registry`)).json()) as {
+          services: unknown[];
+        };
         return view.services.length === 2;
       },
       'both sidecars to register again with the new control plane',
@@ -32,8 +34,13 @@ describe('control plane outage', () => {
     );
     await waitFor(
       async () => {
-        const view = (await (await fetch(`http://${controlPlane.admin}/debug/proxies`)).json()) as { proxies: Array<{ types: Record<string, { inSync: boolean }> }> };
-        return view.proxies.length === 2 && view.proxies.every((proxy) => ['CDS', 'EDS', 'LDS', 'RDS'].every((type) => proxy.types[type]?.inSync));
+        const view = (await (await fetch(`http://${controlPlane.admin}/debug/proxies`)).json()) as {
+          proxies: Array<{ types: Record<string, { inSync: boolean }> }>;
+        };
+        return (
+          view.proxies.length === 2 &&
+          view.proxies.every((proxy) => ['CDS', 'EDS', 'LDS', 'RDS'].every((type) => proxy.types[type]?.inSync))
+        );
       },
       'both sidecars to reconnect and ACK',
       15_000,
@@ -48,7 +55,12 @@ describe('control plane outage', () => {
     assert.equal(answer.status, 200);
     const [code] = (await exited) as [number | null];
     assert.equal(code, 0);
-    const view = (await (await fetch(`http://${controlPlane.admin}/debug/registry`)).json()) as { services: Array<{ name: string }> };
-    assert.deepEqual(view.services.map((service) => service.name), ['frontend']);
+    const view = (await (await fetch(`http://${controlPlane.admin}/debug/registry`)).json()) as {
+      services: Array<{ name: string }>;
+    };
+    assert.deepEqual(
+      view.services.map((service) => service.name),
+      ['frontend'],
+    );
   });
 });

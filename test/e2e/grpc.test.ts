@@ -28,8 +28,13 @@ const MiB = 1024 * 1024;
 
 /** Requests in flight the sidecar counts on the endpoints of `cluster` (its /clusters rq_active). */
 async function activeRequests(admin: string, cluster: string): Promise<number> {
-  const { clusters } = (await (await fetch(`http://${admin}/clusters?format=json`)).json()) as { clusters: Array<{ name: string; endpoints: Array<{ rq_active: number }> }> };
-  return (clusters.find((entry) => entry.name === cluster)?.endpoints ?? []).reduce((sum, endpoint) => sum + endpoint.rq_active, 0);
+  const { clusters } = (await (await fetch(`http://${admin}/clusters?format=json`)).json()) as {
+    clusters: Array<{ name: string; endpoints: Array<{ rq_active: number }> }>;
+  };
+  return (clusters.find((entry) => entry.name === cluster)?.endpoints ?? []).reduce(
+    (sum, endpoint) => sum + endpoint.rq_active,
+    0,
+  );
 }
 
 describe('gRPC through two sidecars', () => {
@@ -41,7 +46,13 @@ describe('gRPC through two sidecars', () => {
   before(async () => {
     mesh = await startPolicyMesh();
     server = await startKindsServer('kinds-1');
-    serverSidecar = await startSidecar({ service: 'kinds', instanceId: 'kinds-1', appPort: server.port, appProtocol: 'grpc', controlPlane: mesh.controlPlane.grpc });
+    serverSidecar = await startSidecar({
+      service: 'kinds',
+      instanceId: 'kinds-1',
+      appPort: server.port,
+      appProtocol: 'grpc',
+      controlPlane: mesh.controlPlane.grpc,
+    });
     await mesh.waitForEndpoints('kinds.default.svc.cluster.local', 1);
     client = kindsClient(mesh.client.outbound, 'kinds');
   });
@@ -54,7 +65,12 @@ describe('gRPC through two sidecars', () => {
   });
 
   it('carries unary, client streaming, server streaming and bidirectional calls with their trailers', async () => {
-    assert.deepEqual(await echoCall(client, { text: 'hello' }), { from: 'kinds-1', text: 'hello', size: 0, trailer: 'kinds-1' });
+    assert.deepEqual(await echoCall(client, { text: 'hello' }), {
+      from: 'kinds-1',
+      text: 'hello',
+      size: 0,
+      trailer: 'kinds-1',
+    });
     assert.deepEqual(await sumCall(client, [1, 2, 3, 4]), { from: 'kinds-1', total: 10 });
     assert.deepEqual(
       (await countCall(client, 5)).map((reply) => reply.index),
@@ -68,18 +84,31 @@ describe('gRPC through two sidecars', () => {
     assert.equal(invalid.code, grpc.status.INVALID_ARGUMENT);
     assert.equal(invalid.details, 'text must not be "invalid" (ünïcode kept)');
     const metrics = await (await fetch(`http://${mesh.client.admin}/stats/prometheus`)).text();
-    assert.match(metrics, /istio_requests_total\{[^}]*destination_service="kinds\.default\.svc\.cluster\.local"[^}]*grpc_response_status="0"/);
-    assert.match(metrics, /istio_requests_total\{[^}]*destination_service="kinds\.default\.svc\.cluster\.local"[^}]*grpc_response_status="3"/);
+    assert.match(
+      metrics,
+      /istio_requests_total\{[^}]*destination_service="kinds\.default\.svc\.cluster\.local"[^}]*grpc_response_status="0"/,
+    );
+    assert.match(
+      metrics,
+      /istio_requests_total\{[^}]*destination_service="kinds\.default\.svc\.cluster\.local"[^}]*grpc_response_status="3"/,
+    );
   });
 
   it('passes a 3 MiB message and fails a 5 MiB one with RESOURCE_EXHAUSTED', async () => {
-    const requestBytes = async () => sample(await scrape(serverSidecar.admin), 'istio_request_bytes_sum', { reporter: 'destination', destination_service: 'kinds.default.svc.cluster.local' });
+    const requestBytes = async () =>
+      sample(await scrape(serverSidecar.admin), 'istio_request_bytes_sum', {
+        reporter: 'destination',
+        destination_service: 'kinds.default.svc.cluster.local',
+      });
     const before = await requestBytes();
     const reply = await echoCall(client, { payload: 'x'.repeat(3 * MiB) });
     assert.equal(reply.size, 3 * MiB);
     // gRPC bodies declare no length: the sidecar counts what it read (the message and its framing).
     const counted = (await requestBytes()) - before;
-    assert.ok(counted >= 3 * MiB && counted < 3 * MiB + 64, `istio_request_bytes counts the 3 MiB request (${counted} bytes)`);
+    assert.ok(
+      counted >= 3 * MiB && counted < 3 * MiB + 64,
+      `istio_request_bytes counts the 3 MiB request (${counted} bytes)`,
+    );
     const tooLarge = await failure(echoCall(client, { payload: 'x'.repeat(5 * MiB) }));
     assert.equal(tooLarge.code, grpc.status.RESOURCE_EXHAUSTED, tooLarge.details);
     assert.equal((await echoCall(client, { text: 'still fine' })).text, 'still fine');
@@ -90,7 +119,10 @@ describe('gRPC through two sidecars', () => {
     const stream = countStream(client, { count: 1000, intervalMs: 50 }, { deadline: Date.now() + 600 });
     const error = await failure(collect(stream));
     assert.equal(error.code, grpc.status.DEADLINE_EXCEEDED);
-    await waitFor(() => server.cancelled.slice(before).includes('Count'), 'the server handler to see the call cancelled');
+    await waitFor(
+      () => server.cancelled.slice(before).includes('Count'),
+      'the server handler to see the call cancelled',
+    );
   });
 
   it('cancels the server handler when the caller cancels', async () => {
@@ -99,10 +131,19 @@ describe('gRPC through two sidecars', () => {
     await new Promise((resolve) => stream.once('data', resolve));
     stream.on('error', () => undefined);
     stream.cancel();
-    await waitFor(() => server.cancelled.slice(before).includes('Count'), 'the server handler to see the call cancelled');
+    await waitFor(
+      () => server.cancelled.slice(before).includes('Count'),
+      'the server handler to see the call cancelled',
+    );
     // Cancelled calls are no longer counted in flight (least-request balancing reads this).
-    await waitFor(async () => (await activeRequests(mesh.client.admin, 'kinds.default.svc.cluster.local')) === 0, 'no call in flight on the client sidecar');
-    await waitFor(async () => (await activeRequests(serverSidecar.admin, 'inbound|' + server.port)) === 0, 'no call in flight on the server sidecar');
+    await waitFor(
+      async () => (await activeRequests(mesh.client.admin, 'kinds.default.svc.cluster.local')) === 0,
+      'no call in flight on the client sidecar',
+    );
+    await waitFor(
+      async () => (await activeRequests(serverSidecar.admin, 'inbound|' + server.port)) === 0,
+      'no call in flight on the server sidecar',
+    );
   });
 
   it("answers the sidecar's own errors as gRPC statuses, never an HTML or text body", async () => {
@@ -114,12 +155,19 @@ describe('gRPC through two sidecars', () => {
     } finally {
       unknown.close();
     }
-    await mesh.applyConfig('empty.yaml', 'apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: empty }\nspec: { ports: [{ port: 50051, protocol: grpc }] }\n', 'empty.default.svc.cluster.local');
+    await mesh.applyConfig(
+      'empty.yaml',
+      'apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: empty }\nspec: { ports: [{ port: 50051, protocol: grpc }] }\n',
+      'empty.default.svc.cluster.local',
+    );
     const empty = kindsClient(mesh.client.outbound, 'empty');
     try {
       // The cluster may arrive before the route to it (CDS before RDS).
       let noEndpoint = await failure(echoCall(empty, { text: 'x' }));
-      await waitFor(async () => (noEndpoint = await failure(echoCall(empty, { text: 'x' }))).code !== grpc.status.UNIMPLEMENTED, 'the route to the empty service');
+      await waitFor(
+        async () => (noEndpoint = await failure(echoCall(empty, { text: 'x' }))).code !== grpc.status.UNIMPLEMENTED,
+        'the route to the empty service',
+      );
       assert.equal(noEndpoint.code, grpc.status.UNAVAILABLE);
       assert.match(noEndpoint.details, /no healthy endpoint for cluster "empty\.default\.svc\.cluster\.local"/);
     } finally {
@@ -134,17 +182,35 @@ describe('gRPC through two sidecars', () => {
     try {
       // Registered without a sidecar, as gRPC: the client's sidecar speaks HTTP/2 straight to the servers.
       for (const instance of [healthy, failing]) {
-        await register(mesh.registry, { instance: { service: 'flaky', instance_id: instance.name, address: '127.0.0.1', port: instance.port, protocol: 'grpc' }, ttl_seconds: 3600 });
+        await register(mesh.registry, {
+          instance: {
+            service: 'flaky',
+            instance_id: instance.name,
+            address: '127.0.0.1',
+            port: instance.port,
+            protocol: 'grpc',
+          },
+          ttl_seconds: 3600,
+        });
       }
       await mesh.waitForEndpoints('flaky.default.svc.cluster.local', 2);
       const flaky = kindsClient(mesh.client.outbound, 'flaky');
       try {
         const outcomes = async () => {
           const codes = new Set<string>();
-          for (let i = 0; i < 10; i++) codes.add(await echoCall(flaky, { text: 'x' }).then((reply) => reply.from, (error: grpc.ServiceError) => `status ${error.code}`));
+          for (let i = 0; i < 10; i++)
+            codes.add(
+              await echoCall(flaky, { text: 'x' }).then(
+                (reply) => reply.from,
+                (error: grpc.ServiceError) => `status ${error.code}`,
+              ),
+            );
           return codes;
         };
-        assert.ok((await outcomes()).has(`status ${grpc.status.UNAVAILABLE}`), 'without a retry, the failing instance shows');
+        assert.ok(
+          (await outcomes()).has(`status ${grpc.status.UNAVAILABLE}`),
+          'without a retry, the failing instance shows',
+        );
         await mesh.applyConfig(
           'flaky.yaml',
           'apiVersion: pilotfish.dev/v1\nkind: Route\nmetadata: { name: flaky }\nspec:\n  host: flaky\n  rules:\n    - destinations: [{ service: flaky }]\n      retries: { attempts: 2, retryOn: [unavailable] }\n',
@@ -159,10 +225,18 @@ describe('gRPC through two sidecars', () => {
     }
   });
 
-  it("keeps an instance whose gRPC health check says NOT_SERVING out of rotation, and takes it back once SERVING", async () => {
+  it('keeps an instance whose gRPC health check says NOT_SERVING out of rotation, and takes it back once SERVING', async () => {
     const servers = [await startKindsServer('checked-1'), await startKindsServer('checked-2')];
     const sidecars = await Promise.all(
-      servers.map((instance) => startSidecar({ service: 'checked', instanceId: instance.name, appPort: instance.port, appProtocol: 'grpc', controlPlane: mesh.controlPlane.grpc })),
+      servers.map((instance) =>
+        startSidecar({
+          service: 'checked',
+          instanceId: instance.name,
+          appPort: instance.port,
+          appProtocol: 'grpc',
+          controlPlane: mesh.controlPlane.grpc,
+        }),
+      ),
     );
     const checked = kindsClient(mesh.client.outbound, 'checked');
     try {
@@ -191,7 +265,12 @@ describe('gRPC through two sidecars', () => {
 
   it('serves HTTP/1.1 and HTTP/2 clients on the same listener', async () => {
     const web = await startNamedApp('web-1');
-    const webSidecar = await startSidecar({ service: 'web', instanceId: 'web-1', appPort: web.port, controlPlane: mesh.controlPlane.grpc });
+    const webSidecar = await startSidecar({
+      service: 'web',
+      instanceId: 'web-1',
+      appPort: web.port,
+      controlPlane: mesh.controlPlane.grpc,
+    });
     try {
       await mesh.waitForEndpoints('web.default.svc.cluster.local', 1);
       const http1 = await mesh.request('web', '/over-http1');

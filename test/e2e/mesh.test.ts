@@ -5,7 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { useTwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
-import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
+import {
+  startControlPlane,
+  startSidecar,
+  waitFor,
+  type ControlPlaneProcess,
+  type SidecarProcess,
+} from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
 
 interface RegistryView {
@@ -22,7 +28,13 @@ describe('a request crosses the mesh', () => {
 
   it('goes from sidecar A outbound through sidecar B inbound to app B, for every host form', async () => {
     const { frontend } = mesh.current;
-    for (const host of ['backend', 'backend:8080', 'backend.default', 'backend.default.svc.cluster.local', 'BACKEND.default.svc.cluster.local:80']) {
+    for (const host of [
+      'backend',
+      'backend:8080',
+      'backend.default',
+      'backend.default.svc.cluster.local',
+      'BACKEND.default.svc.cluster.local:80',
+    ]) {
       const result = await httpRequest(frontend.outbound, '/hello?x=1', { headers: { host } });
       assert.equal(result.status, 200, `Host: ${host}`);
       const seen = JSON.parse(result.body) as { name: string; url: string; headers: Record<string, string> };
@@ -37,14 +49,18 @@ describe('a request crosses the mesh', () => {
 
   it('routes absolute-form requests, so apps can use HTTP_PROXY', async () => {
     const { frontend } = mesh.current;
-    const result = await httpRequest(frontend.outbound, 'http://backend:8080/via-proxy', { headers: { host: 'backend:8080' } });
+    const result = await httpRequest(frontend.outbound, 'http://backend:8080/via-proxy', {
+      headers: { host: 'backend:8080' },
+    });
     assert.equal(result.status, 200);
     assert.equal((JSON.parse(result.body) as { url: string }).url, '/via-proxy');
   });
 
   it('keeps a request id the app already set', async () => {
     const { frontend } = mesh.current;
-    const result = await httpRequest(frontend.outbound, '/', { headers: { host: 'backend', 'x-request-id': 'abc-123' } });
+    const result = await httpRequest(frontend.outbound, '/', {
+      headers: { host: 'backend', 'x-request-id': 'abc-123' },
+    });
     assert.equal((JSON.parse(result.body) as { headers: Record<string, string> }).headers['x-request-id'], 'abc-123');
   });
 
@@ -84,7 +100,8 @@ describe('a request crosses the mesh', () => {
     );
     assert.ok(elapsed <= 1000);
     const served = new Set<string>();
-    for (let i = 0; i < 10; i++) served.add(servedBy(await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })));
+    for (let i = 0; i < 10; i++)
+      served.add(servedBy(await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })));
     assert.deepEqual([...served].sort(), ['backend-1', 'backend-2'], 'round robin over both instances');
     await deregister(registry, response.lease_id ?? '');
     registry.close();
@@ -101,17 +118,26 @@ describe('a request crosses the mesh', () => {
     );
     assert.match(output, /default\s+backend\s+backend-1\s+127\.0\.0\.1:\d+\s+http/);
     assert.match(output, /PROXIES \(2 connected\)/);
-    assert.match(output, /sidecar~frontend-1\.default\s+frontend\s+default\s+sidecar\s+127\.0\.0\.1:\d+\s+SYNCED \w+\s+SYNCED/);
+    assert.match(
+      output,
+      /sidecar~frontend-1\.default\s+frontend\s+default\s+sidecar\s+127\.0\.0\.1:\d+\s+SYNCED \w+\s+SYNCED/,
+    );
 
     const json = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [cliPath, 'status', '--json', '--control-plane-admin', controlPlane.admin], (error, stdout) =>
-        error ? reject(error) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [cliPath, 'status', '--json', '--control-plane-admin', controlPlane.admin],
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
-    const status = JSON.parse(json) as { registry: { services: Array<{ name: string }> }; proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string }> }> };
+    const status = JSON.parse(json) as {
+      registry: { services: Array<{ name: string }> };
+      proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string }> }>;
+    };
     assert.deepEqual(status.registry.services.map((service) => service.name).sort(), ['backend', 'frontend']);
     const frontendProxy = status.proxies.find((proxy) => proxy.nodeId === 'sidecar~frontend-1.default');
-    for (const type of ['CDS', 'EDS', 'LDS', 'RDS']) assert.ok(frontendProxy?.types[type]?.ackedVersion, `${type} ACKed version in --json`);
+    for (const type of ['CDS', 'EDS', 'LDS', 'RDS'])
+      assert.ok(frontendProxy?.types[type]?.ackedVersion, `${type} ACKed version in --json`);
   });
 });
 
@@ -133,12 +159,25 @@ describe('instances come and go', () => {
   it('drops an instance whose sidecar was killed (SIGKILL) once its lease expires', async () => {
     const app = await startNamedApp('doomed-1');
     apps.push(app);
-    const sidecar = await startSidecar({ service: 'doomed', instanceId: 'doomed-1', appPort: app.port, controlPlane: controlPlane.grpc, leaseTtl: 2 });
+    const sidecar = await startSidecar({
+      service: 'doomed',
+      instanceId: 'doomed-1',
+      appPort: app.port,
+      controlPlane: controlPlane.grpc,
+      leaseTtl: 2,
+    });
     sidecars.push(sidecar);
-    await waitFor(async () => (await registeredInstances(controlPlane, 'doomed')).includes('doomed-1'), 'doomed-1 registered');
+    await waitFor(
+      async () => (await registeredInstances(controlPlane, 'doomed')).includes('doomed-1'),
+      'doomed-1 registered',
+    );
     await sidecar.stop('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => (await registeredInstances(controlPlane, 'doomed')).length === 0, 'the lease to expire', 5000);
+    await waitFor(
+      async () => (await registeredInstances(controlPlane, 'doomed')).length === 0,
+      'the lease to expire',
+      5000,
+    );
     const elapsed = Date.now() - killedAt;
     assert.ok(elapsed >= 500, `removed after ${elapsed} ms: only the lease's expiry removes a killed instance`);
   });
@@ -148,13 +187,26 @@ describe('instances come and go', () => {
     const slow = createServer((_req, res) => setTimeout(() => res.end('slow done'), 700));
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     const port = (slow.address() as { port: number }).port;
-    const sidecar = await startSidecar({ service: 'slow', instanceId: 'slow-1', appPort: port, controlPlane: controlPlane.grpc, leaseTtl: 30 });
+    const sidecar = await startSidecar({
+      service: 'slow',
+      instanceId: 'slow-1',
+      appPort: port,
+      controlPlane: controlPlane.grpc,
+      leaseTtl: 30,
+    });
     sidecars.push(sidecar);
-    await waitFor(async () => (await registeredInstances(controlPlane, 'slow')).includes('slow-1'), 'slow-1 registered');
+    await waitFor(
+      async () => (await registeredInstances(controlPlane, 'slow')).includes('slow-1'),
+      'slow-1 registered',
+    );
     const inFlight = httpRequest(sidecar.inbound, '/', { headers: { host: 'slow' } });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const stopped = sidecar.stop('SIGTERM');
-    await waitFor(async () => (await registeredInstances(controlPlane, 'slow')).length === 0, 'deregistration on SIGTERM', 2000);
+    await waitFor(
+      async () => (await registeredInstances(controlPlane, 'slow')).length === 0,
+      'deregistration on SIGTERM',
+      2000,
+    );
     const result = await inFlight;
     assert.equal(result.status, 200);
     assert.equal(result.body, 'slow done');

@@ -12,19 +12,28 @@ import { join } from 'node:path';
 
 interface ProxyView {
   nodeId: string;
-  types: Record<string, { inSync: boolean; ackedVersion: string; sentVersion: string; lastNack?: { message: string; version: string } }>;
+  types: Record<
+    string,
+    { inSync: boolean; ackedVersion: string; sentVersion: string; lastNack?: { message: string; version: string } }
+  >;
 }
 
 describe('NACKed config', () => {
   const mesh = useTwoServiceMesh();
 
   async function frontendProxy(): Promise<ProxyView | undefined> {
-    const view = (await (await fetch(`http://${mesh.current.controlPlane.admin}/debug/proxies`)).json()) as { proxies: ProxyView[] };
+    const view = (await (await fetch(`http://${mesh.current.controlPlane.admin}/debug/proxies`)).json()) as {
+      proxies: ProxyView[];
+    };
     return view.proxies.find((proxy) => proxy.nodeId === 'sidecar~frontend-1.default');
   }
 
   function cli(args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => execFile(process.execPath, [cliPath, ...args], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))));
+    return new Promise((resolve, reject) =>
+      execFile(process.execPath, [cliPath, ...args], (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
   }
 
   it('leaves the previous config serving and is reported with its error_detail', async () => {
@@ -35,7 +44,10 @@ describe('NACKed config', () => {
     // The control plane accepts any ring size; this sidecar builds rings of at most 2^23 points.
     const dir = await mkdtemp(join(tmpdir(), 'pilotfish-nack-'));
     const file = join(dir, 'policy.yaml');
-    await writeFile(file, 'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: backend }\nspec:\n  host: backend\n  loadBalancer: { policy: ring_hash, hashOn: { header: x-user }, minRingSize: 10000000 }\n');
+    await writeFile(
+      file,
+      'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: backend }\nspec:\n  host: backend\n  loadBalancer: { policy: ring_hash, hashOn: { header: x-user }, minRingSize: 10000000 }\n',
+    );
     await cli(['apply', '-f', file, '--control-plane', controlPlane.grpc]);
     await rm(dir, { recursive: true, force: true });
     await waitFor(async () => (await frontendProxy())?.types.CDS?.lastNack !== undefined, 'the NACK to be recorded');
@@ -58,14 +70,21 @@ describe('NACKed config', () => {
 
     const status = await cli(['status', '--control-plane-admin', controlPlane.admin]);
     assert.match(status, /sidecar~frontend-1\.default .*NACKED/);
-    assert.match(status, /NACKS \(the proxy kept its previous config\)\n[\s\S]*sidecar~frontend-1\.default CDS .*minimum_ring_size/);
+    assert.match(
+      status,
+      /NACKS \(the proxy kept its previous config\)\n[\s\S]*sidecar~frontend-1\.default CDS .*minimum_ring_size/,
+    );
 
     await cli(['delete', 'destinationpolicy', 'backend', '--control-plane', controlPlane.grpc]);
     await waitFor(async () => (await frontendProxy())?.types.CDS?.inSync === true, 'the next good version to be ACKed');
     const metrics = await (await fetch(`http://${controlPlane.admin}/metrics`)).text();
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     assert.ok(value('pilotfish_xds_nacks_total{type="CDS"}') >= 1, 'the NACK is counted');
-    assert.ok(value('pilotfish_xds_pushes_total{type="CDS"}') >= 3, 'the first, the rejected and the good push are counted');
+    assert.ok(
+      value('pilotfish_xds_pushes_total{type="CDS"}') >= 3,
+      'the first, the rejected and the good push are counted',
+    );
     assert.ok(value('pilotfish_xds_push_to_ack_seconds_count{type="CDS"}') >= 2, 'each ACK gives a convergence sample');
   });
 });

@@ -27,7 +27,13 @@ describe('pilotfish proxy-config', () => {
 
   it('lists the endpoints with their live health and counters', async () => {
     const { stdout } = await pilotfish(['proxy-config', mesh.current.frontend.admin, 'endpoints']);
-    assert.match(stdout, new RegExp(`^${backend}\\s+${mesh.current.backend.inbound.replaceAll('.', '\\.')}\\s+backend-1\\s+healthy\\s+\\d+\\s+\\d+$`, 'm'));
+    assert.match(
+      stdout,
+      new RegExp(
+        `^${backend}\\s+${mesh.current.backend.inbound.replaceAll('.', '\\.')}\\s+backend-1\\s+healthy\\s+\\d+\\s+\\d+$`,
+        'm',
+      ),
+    );
   });
 
   it('prints the resources as JSON with --json', async () => {

@@ -44,7 +44,10 @@ describe('rate limits', () => {
   /** Waits until the destination's sidecar holds the limit, without spending its tokens. */
   async function applyLimit(yaml: string, marker: string): Promise<void> {
     await mesh.applyConfig('quota.yaml', yaml, 'quota');
-    await waitFor(async () => (await (await fetch(`http://${quota.admin}/config_dump`)).text()).includes(marker), `the quota sidecar to hold ${marker}`);
+    await waitFor(
+      async () => (await (await fetch(`http://${quota.admin}/config_dump`)).text()).includes(marker),
+      `the quota sidecar to hold ${marker}`,
+    );
   }
 
   it('lets exactly the configured number through per window, then answers 429 with retry-after and x-ratelimit headers, and counts the refusals', async () => {
@@ -72,11 +75,14 @@ describe('rate limits', () => {
     assert.deepEqual(await statuses('team-b'), [200, 200, 200, 429, 429]);
   });
 
-  it('keeps a bucket per calling service, named by the caller\'s sidecar', async () => {
+  it("keeps a bucket per calling service, named by the caller's sidecar", async () => {
     await applyLimit(rateLimit('    - { requests: 2, per: 30s, key: { source: true } }\n'), 'x-pilotfish-source');
     // A caller cannot pose as another service: its sidecar replaces the header.
     const results = await answers(4, { 'x-pilotfish-source': 'someone-else' });
-    assert.deepEqual(results.map((result) => result.status), [200, 200, 429, 429]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      [200, 200, 429, 429],
+    );
     const seen = app.requests.at(-1)?.headers['x-pilotfish-source'];
     assert.equal(seen, 'client');
   });

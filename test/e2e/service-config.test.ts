@@ -8,7 +8,13 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DiscoveryRequest__Output } from '../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
-import { TYPE_URL, aggregatedDiscoveryService, encodeResource, objectToStruct, type DiscoveryResponseOut } from '../../proto/xds.js';
+import {
+  TYPE_URL,
+  aggregatedDiscoveryService,
+  encodeResource,
+  objectToStruct,
+  type DiscoveryResponseOut,
+} from '../../proto/xds.js';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { httpRequest } from '../support/http.js';
 import { startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
@@ -40,7 +46,9 @@ class ConfigWatch {
     const watch = new ConfigWatch();
     const [host, port] = [admin.slice(0, admin.lastIndexOf(':')), Number(admin.slice(admin.lastIndexOf(':') + 1))];
     watch.#response = await new Promise<IncomingMessage>((resolve, reject) => {
-      request({ host, port, path: '/v1/config?watch=true', headers: { accept: 'text/event-stream' } }, resolve).on('error', reject).end();
+      request({ host, port, path: '/v1/config?watch=true', headers: { accept: 'text/event-stream' } }, resolve)
+        .on('error', reject)
+        .end();
     });
     watch.headers = watch.#response.headers;
     watch.#response.setEncoding('utf8').on('data', (chunk: string) => watch.#parse(chunk));
@@ -110,7 +118,13 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
   before(async () => {
     mesh = await startPolicyMesh();
     v2App = await startNamedApp('client-v2');
-    v2 = await startSidecar({ service: 'client', instanceId: 'client-v2', labels: 'version=v2', appPort: v2App.port, controlPlane: mesh.controlPlane.grpc });
+    v2 = await startSidecar({
+      service: 'client',
+      instanceId: 'client-v2',
+      labels: 'version=v2',
+      appPort: v2App.port,
+      controlPlane: mesh.controlPlane.grpc,
+    });
   });
 
   after(async () => {
@@ -141,7 +155,12 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
       const first = await watch.event(1, 3000);
       const firstMs = Date.now() - written;
       assert.equal(first.event, 'config');
-      assert.deepEqual(first.body.parameters, { banner: null, maxUploadMb: 10, regions: ['eu', 'us'], requireMfa: false });
+      assert.deepEqual(first.body.parameters, {
+        banner: null,
+        maxUploadMb: 10,
+        regions: ['eu', 'us'],
+        requireMfa: false,
+      });
       assert.match(first.body.version, /^[0-9a-f]{16}$/);
       assert.equal(first.id, first.body.version, 'the event id is the version');
       assert.ok(firstMs < 1000, `the first config reached the app after ${firstMs} ms`);
@@ -168,42 +187,82 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
     assert.equal(unchanged.status, 304);
     assert.equal(unchanged.body, '');
     assert.equal(unchanged.headers.etag, etag);
-    assert.equal((await getConfig(mesh.client.admin, { 'if-none-match': `"other", ${etag}` })).status, 304, 'a list of tags');
+    assert.equal(
+      (await getConfig(mesh.client.admin, { 'if-none-match': `"other", ${etag}` })).status,
+      304,
+      'a list of tags',
+    );
 
     await writeFile(file(), serviceConfig('{ requireMfa: true, maxUploadMb: 20 }'));
-    await waitFor(async () => (await getConfig(mesh.client.admin)).json?.parameters.maxUploadMb === 20, 'maxUploadMb 20 on the client sidecar', 3000);
+    await waitFor(
+      async () => (await getConfig(mesh.client.admin)).json?.parameters.maxUploadMb === 20,
+      'maxUploadMb 20 on the client sidecar',
+      3000,
+    );
     const changed = await getConfig(mesh.client.admin, { 'if-none-match': etag });
     assert.equal(changed.status, 200);
     assert.notEqual(changed.headers.etag, etag);
   });
 
   it('a subset override applies only to the instances whose labels match, and its edits wake no other watcher', async () => {
-    await writeFile(file(), serviceConfig('{ requireMfa: true, maxUploadMb: 20 }', '  subsets:\n    - labels: { version: v2 }\n      parameters: { maxUploadMb: 50, canary: true }\n'));
-    await waitFor(async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 50, 'the v2 override on the v2 sidecar', 3000);
+    await writeFile(
+      file(),
+      serviceConfig(
+        '{ requireMfa: true, maxUploadMb: 20 }',
+        '  subsets:\n    - labels: { version: v2 }\n      parameters: { maxUploadMb: 50, canary: true }\n',
+      ),
+    );
+    await waitFor(
+      async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 50,
+      'the v2 override on the v2 sidecar',
+      3000,
+    );
     assert.deepEqual((await getConfig(v2.admin)).json?.parameters, { canary: true, maxUploadMb: 50, requireMfa: true });
-    assert.deepEqual((await getConfig(mesh.client.admin)).json?.parameters, { maxUploadMb: 20, requireMfa: true }, 'the unlabelled instance keeps the base');
+    assert.deepEqual(
+      (await getConfig(mesh.client.admin)).json?.parameters,
+      { maxUploadMb: 20, requireMfa: true },
+      'the unlabelled instance keeps the base',
+    );
 
     const watch = await ConfigWatch.open(mesh.client.admin);
     try {
       await watch.event(0);
-      await writeFile(file(), serviceConfig('{ requireMfa: true, maxUploadMb: 20 }', '  subsets:\n    - labels: { version: v2 }\n      parameters: { maxUploadMb: 60 }\n'));
-      await waitFor(async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 60, 'the new v2 override', 3000);
+      await writeFile(
+        file(),
+        serviceConfig(
+          '{ requireMfa: true, maxUploadMb: 20 }',
+          '  subsets:\n    - labels: { version: v2 }\n      parameters: { maxUploadMb: 60 }\n',
+        ),
+      );
+      await waitFor(
+        async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 60,
+        'the new v2 override',
+        3000,
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(watch.events.length, 1, 'a push that leaves this instance\'s parameters as they were sends no event');
+      assert.equal(watch.events.length, 1, "a push that leaves this instance's parameters as they were sends no event");
     } finally {
       watch.close();
     }
   });
 
   it('shows the ServiceConfig type (SCDS) ACKed per sidecar in the control plane status', async () => {
-    const { proxies } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as { proxies: Array<{ nodeId: string; types: Record<string, { subscribed: string[]; ackedVersion: string }> }> };
+    const { proxies } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as {
+      proxies: Array<{ nodeId: string; types: Record<string, { subscribed: string[]; ackedVersion: string }> }>;
+    };
     const v2Proxy = proxies.find((proxy) => proxy.nodeId === 'sidecar~client-v2.default');
     assert.deepEqual(v2Proxy?.types.SCDS?.subscribed, [SERVICE]);
-    await waitFor(async () => {
-      const { proxies: now } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as { proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string; sentVersion: string }> }> };
-      const status = now.find((proxy) => proxy.nodeId === 'sidecar~client-v2.default')?.types.SCDS;
-      return status !== undefined && status.ackedVersion !== '' && status.ackedVersion === status.sentVersion;
-    }, 'SCDS ACKed by the v2 sidecar', 3000);
+    await waitFor(
+      async () => {
+        const { proxies: now } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as {
+          proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string; sentVersion: string }> }>;
+        };
+        const status = now.find((proxy) => proxy.nodeId === 'sidecar~client-v2.default')?.types.SCDS;
+        return status !== undefined && status.ackedVersion !== '' && status.ackedVersion === status.sentVersion;
+      },
+      'SCDS ACKed by the v2 sidecar',
+      3000,
+    );
   });
 
   it('deleting the document returns every instance to empty parameters and no version', async () => {
@@ -213,7 +272,11 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
       await unlink(file());
       const cleared = await watch.event(1, 3000);
       assert.deepEqual(cleared.body, { service: SERVICE, version: '', parameters: {} });
-      await waitFor(async () => (await getConfig(v2.admin)).json?.version === '', 'the v2 sidecar to drop its parameters', 3000);
+      await waitFor(
+        async () => (await getConfig(v2.admin)).json?.version === '',
+        'the v2 sidecar to drop its parameters',
+        3000,
+      );
       assert.deepEqual((await getConfig(v2.admin)).json, { service: SERVICE, version: '', parameters: {} });
     } finally {
       watch.close();
@@ -240,13 +303,33 @@ describe('app parameters from a scripted control plane', () => {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
     );
     app = await startNamedApp('probe');
     let record: Record<string, unknown>;
     [sidecar, record] = await startCli(
-      ['sidecar', '--service', 'probe', '--instance-id', 'probe-1', '--labels', 'version=v1', '--app-port', String(app.port), '--control-plane', `127.0.0.1:${port}`]
-        .concat(['--inbound-listen', '127.0.0.1:0', '--outbound-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']),
+      [
+        'sidecar',
+        '--service',
+        'probe',
+        '--instance-id',
+        'probe-1',
+        '--labels',
+        'version=v1',
+        '--app-port',
+        String(app.port),
+        '--control-plane',
+        `127.0.0.1:${port}`,
+      ].concat([
+        '--inbound-listen',
+        '127.0.0.1:0',
+        '--outbound-listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+      ]),
       'sidecar listening',
     );
     admin = String(record.admin);
@@ -259,22 +342,38 @@ describe('app parameters from a scripted control plane', () => {
   });
 
   function push(version: string, nonce: string, resource: object): void {
-    stream?.write({ version_info: version, type_url: TYPE_URL.serviceConfig, nonce, resources: [encodeResource(TYPE_URL.serviceConfig, resource)] });
+    stream?.write({
+      version_info: version,
+      type_url: TYPE_URL.serviceConfig,
+      nonce,
+      resources: [encodeResource(TYPE_URL.serviceConfig, resource)],
+    });
   }
 
-  it('asks for its own service\'s ServiceConfig by name, and a NACKed response changes nothing the app sees', async () => {
-    await waitFor(() => requests.some((request) => request.type_url === TYPE_URL.serviceConfig), 'the ServiceConfig request');
+  it("asks for its own service's ServiceConfig by name, and a NACKed response changes nothing the app sees", async () => {
+    await waitFor(
+      () => requests.some((request) => request.type_url === TYPE_URL.serviceConfig),
+      'the ServiceConfig request',
+    );
     assert.deepEqual(requests.find((request) => request.type_url === TYPE_URL.serviceConfig)?.resource_names, [PROBE]);
 
     const watch = await ConfigWatch.open(admin);
     try {
       await watch.event(0);
-      push('v1', 'n1', { name: PROBE, parameters: objectToStruct({ limit: 5 }), subsets: [{ labels: { version: 'v1' }, parameters: objectToStruct({ limit: 7 }) }] });
+      push('v1', 'n1', {
+        name: PROBE,
+        parameters: objectToStruct({ limit: 5 }),
+        subsets: [{ labels: { version: 'v1' }, parameters: objectToStruct({ limit: 7 }) }],
+      });
       const accepted = await watch.event(1);
       assert.deepEqual(accepted.body.parameters, { limit: 7 });
       assert.equal(requests.find((request) => request.response_nonce === 'n1')?.error_detail, undefined, 'ACKed');
 
-      push('v2', 'n2', { name: PROBE, parameters: objectToStruct({ limit: 9 }), subsets: [{ labels: {}, parameters: objectToStruct({ limit: 1 }) }] });
+      push('v2', 'n2', {
+        name: PROBE,
+        parameters: objectToStruct({ limit: 9 }),
+        subsets: [{ labels: {}, parameters: objectToStruct({ limit: 1 }) }],
+      });
       await waitFor(() => requests.some((request) => request.response_nonce === 'n2'), 'the NACK');
       const nack = requests.find((request) => request.response_nonce === 'n2');
       assert.equal(nack?.version_info, 'v1', 'the sidecar keeps the last good version');

@@ -26,13 +26,31 @@ describe('sidecar xDS client', () => {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
     );
     address = `127.0.0.1:${port}`;
     app = await startNamedApp('app');
     [sidecar] = await startCli(
-      ['sidecar', '--service', 'probe', '--instance-id', 'probe-1', '--app-port', String(app.port), '--control-plane', address]
-        .concat(['--inbound-listen', '127.0.0.1:0', '--outbound-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']),
+      [
+        'sidecar',
+        '--service',
+        'probe',
+        '--instance-id',
+        'probe-1',
+        '--app-port',
+        String(app.port),
+        '--control-plane',
+        address,
+      ].concat([
+        '--inbound-listen',
+        '127.0.0.1:0',
+        '--outbound-listen',
+        '127.0.0.1:0',
+        '--admin-listen',
+        '127.0.0.1:0',
+      ]),
       'sidecar listening',
     );
   });
@@ -43,7 +61,7 @@ describe('sidecar xDS client', () => {
     await app?.close();
   });
 
-  it('identifies itself and asks for every cluster and every listener (the TCP ports are the listeners\' to name)', async () => {
+  it("identifies itself and asks for every cluster and every listener (the TCP ports are the listeners' to name)", async () => {
     await waitFor(() => requests.length >= 2, 'the initial requests');
     const [cds, lds] = requests;
     assert.equal(cds?.type_url, TYPE_URL.cluster);
@@ -64,16 +82,34 @@ describe('sidecar xDS client', () => {
   });
 
   it('NACKs a CDS response holding a resource of another type, naming it', async () => {
-    stream?.write({ version_info: 'v2', type_url: TYPE_URL.cluster, nonce: 'n2', resources: [encodeResource(TYPE_URL.route, { name: 'stray' })] });
+    stream?.write({
+      version_info: 'v2',
+      type_url: TYPE_URL.cluster,
+      nonce: 'n2',
+      resources: [encodeResource(TYPE_URL.route, { name: 'stray' })],
+    });
     await waitFor(() => requests.some((request) => request.response_nonce === 'n2'), 'the NACK');
     const nack = requests.find((request) => request.response_nonce === 'n2');
-    assert.match(nack?.error_detail?.message ?? '', /resources\[0\]: type "type\.googleapis\.com\/envoy\.config\.route\.v3\.RouteConfiguration" in a response for .*Cluster/);
+    assert.match(
+      nack?.error_detail?.message ?? '',
+      /resources\[0\]: type "type\.googleapis\.com\/envoy\.config\.route\.v3\.RouteConfiguration" in a response for .*Cluster/,
+    );
     assert.equal(nack?.version_info, '', 'nothing was accepted yet');
   });
 
   it('ACKs a good CDS response and then asks EDS for its clusters', async () => {
-    const cluster = { name: 'web', type: 'EDS', eds_cluster_config: { eds_config: { ads: {} }, service_name: 'web' }, lb_policy: 'ROUND_ROBIN' };
-    stream?.write({ version_info: 'v3', type_url: TYPE_URL.cluster, nonce: 'n3', resources: [encodeResource(TYPE_URL.cluster, cluster)] });
+    const cluster = {
+      name: 'web',
+      type: 'EDS',
+      eds_cluster_config: { eds_config: { ads: {} }, service_name: 'web' },
+      lb_policy: 'ROUND_ROBIN',
+    };
+    stream?.write({
+      version_info: 'v3',
+      type_url: TYPE_URL.cluster,
+      nonce: 'n3',
+      resources: [encodeResource(TYPE_URL.cluster, cluster)],
+    });
     await waitFor(() => requests.some((request) => request.type_url === TYPE_URL.endpoint), 'the EDS request');
     const ack = requests.find((request) => request.response_nonce === 'n3');
     assert.equal(ack?.version_info, 'v3');

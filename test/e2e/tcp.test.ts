@@ -62,17 +62,40 @@ describe('TCP services through the sidecars', () => {
       'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: banner }\nspec:\n  host: banner\n  connectionPool: { idleTimeout: 1s }\n',
     ];
     await mesh.applyConfig('banner.yaml', banner.join('---\n'), `outbound|${bannerPort}||${BANNER}`);
-    await mesh.applyConfig('echo.yaml', `apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: tcpecho }\nspec:\n  ports: [{ port: ${echoPort}, protocol: tcp }]\n`, `outbound|${echoPort}||${ECHO}`);
+    await mesh.applyConfig(
+      'echo.yaml',
+      `apiVersion: pilotfish.dev/v1\nkind: Service\nmetadata: { name: tcpecho }\nspec:\n  ports: [{ port: ${echoPort}, protocol: tcp }]\n`,
+      `outbound|${echoPort}||${ECHO}`,
+    );
     // The client's sidecar holds both ports; the instances' sidecars, started after, cannot bind them.
-    await waitFor(() => (mesh.client.logs().match(/tcp listener bound/g) ?? []).length === 2, 'the client sidecar to bind both TCP ports');
+    await waitFor(
+      () => (mesh.client.logs().match(/tcp listener bound/g) ?? []).length === 2,
+      'the client sidecar to bind both TCP ports',
+    );
     for (const name of ['tcpecho-1', 'tcpecho-2']) {
       const app = await startTcpApp(name);
       apps.push(app);
-      sidecars.push(await startSidecar({ service: 'tcpecho', instanceId: name, appPort: (app.address() as AddressInfo).port, appProtocol: 'tcp', controlPlane: mesh.controlPlane.grpc }));
+      sidecars.push(
+        await startSidecar({
+          service: 'tcpecho',
+          instanceId: name,
+          appPort: (app.address() as AddressInfo).port,
+          appProtocol: 'tcp',
+          controlPlane: mesh.controlPlane.grpc,
+        }),
+      );
     }
     const bannerApp = await startTcpApp('banner-1', '220 banner-1 ready\r\n');
     apps.push(bannerApp);
-    sidecars.push(await startSidecar({ service: 'banner', instanceId: 'banner-1', appPort: (bannerApp.address() as AddressInfo).port, appProtocol: 'tcp', controlPlane: mesh.controlPlane.grpc }));
+    sidecars.push(
+      await startSidecar({
+        service: 'banner',
+        instanceId: 'banner-1',
+        appPort: (bannerApp.address() as AddressInfo).port,
+        appProtocol: 'tcp',
+        controlPlane: mesh.controlPlane.grpc,
+      }),
+    );
     await mesh.waitForEndpoints(ECHO, 2);
     await mesh.waitForEndpoints(BANNER, 1);
   });
@@ -128,29 +151,57 @@ describe('TCP services through the sidecars', () => {
   });
 
   it('counts connections and bytes with Istio TCP metrics on the caller and the callee sidecar', async () => {
-    const source = { reporter: 'source', source_workload: 'client', destination_service: ECHO, response_flags: '-', request_protocol: 'tcp' };
-    const destination = { reporter: 'destination', destination_service: ECHO, response_flags: '-', request_protocol: 'tcp' };
+    const source = {
+      reporter: 'source',
+      source_workload: 'client',
+      destination_service: ECHO,
+      response_flags: '-',
+      request_protocol: 'tcp',
+    };
+    const destination = {
+      reporter: 'destination',
+      destination_service: ECHO,
+      response_flags: '-',
+      request_protocol: 'tcp',
+    };
     const callees = sidecars.slice(0, 2);
-    const [callerBefore, ...calleesBefore] = await Promise.all([scrape(mesh.client.admin), ...callees.map((sidecar) => scrape(sidecar.admin))]);
+    const [callerBefore, ...calleesBefore] = await Promise.all([
+      scrape(mesh.client.admin),
+      ...callees.map((sidecar) => scrape(sidecar.admin)),
+    ]);
     const socket = await open(echoPort);
     await ask(socket, 'x'.repeat(100));
     socket.end();
     await once(socket, 'close');
-    const delta = (after: string, before: string, name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
-    await waitFor(async () => delta(await scrape(mesh.client.admin), callerBefore as string, 'istio_tcp_connections_closed_total', source) === 1, 'the caller counts the closed connection');
+    const delta = (after: string, before: string, name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
+    await waitFor(
+      async () =>
+        delta(await scrape(mesh.client.admin), callerBefore, 'istio_tcp_connections_closed_total', source) === 1,
+      'the caller counts the closed connection',
+    );
     const caller = await scrape(mesh.client.admin);
-    assert.equal(delta(caller, callerBefore as string, 'istio_tcp_connections_opened_total', source), 1);
-    assert.equal(delta(caller, callerBefore as string, 'istio_tcp_received_bytes_total', source), 100);
-    assert.equal(delta(caller, callerBefore as string, 'istio_tcp_sent_bytes_total', source), 'tcpecho-1: '.length + 100);
+    assert.equal(delta(caller, callerBefore, 'istio_tcp_connections_opened_total', source), 1);
+    assert.equal(delta(caller, callerBefore, 'istio_tcp_received_bytes_total', source), 100);
+    assert.equal(delta(caller, callerBefore, 'istio_tcp_sent_bytes_total', source), 'tcpecho-1: '.length + 100);
     await waitFor(async () => {
       const after = await Promise.all(callees.map((sidecar) => scrape(sidecar.admin)));
-      return after.reduce((sum, text, index) => sum + delta(text, calleesBefore[index] as string, 'istio_tcp_connections_closed_total', destination), 0) === 1;
+      return (
+        after.reduce(
+          (sum, text, index) =>
+            sum + delta(text, calleesBefore[index] as string, 'istio_tcp_connections_closed_total', destination),
+          0,
+        ) === 1
+      );
     }, 'one callee sidecar counts the connection as its destination');
   });
 
   it("reports an instance sidecar's outbound TCP port it could not bind, and serves on", async () => {
     const text = await scrape((sidecars[0] as SidecarProcess).admin);
-    assert.ok(sample(text, 'pilotfish_sidecar_listener_bind_failures_total', { listener: `outbound|${echoPort}||${ECHO}` }) >= 1);
+    assert.ok(
+      sample(text, 'pilotfish_sidecar_listener_bind_failures_total', { listener: `outbound|${echoPort}||${ECHO}` }) >=
+        1,
+    );
     assert.match((sidecars[0] as SidecarProcess).logs(), /tcp listener cannot bind its port/);
   });
 
@@ -170,7 +221,11 @@ describe('TCP services through the sidecars', () => {
         }),
       'the port to refuse new connections',
     );
-    assert.match(await ask(connection, 'after'), /^tcpecho-\d: after$/, 'the open connection still works while it drains');
+    assert.match(
+      await ask(connection, 'after'),
+      /^tcpecho-\d: after$/,
+      'the open connection still works while it drains',
+    );
     connection.destroy();
   });
 });

@@ -12,7 +12,13 @@ import { startNamedApp } from '../support/apps.js';
 import { freePort } from '../support/free-port.js';
 import { httpRequest } from '../support/http.js';
 import { startTwoServiceMesh, type TwoServiceMesh } from '../support/mesh.js';
-import { OTLP_SPAN_KIND_CLIENT, OTLP_SPAN_KIND_SERVER, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
+import {
+  OTLP_SPAN_KIND_CLIENT,
+  OTLP_SPAN_KIND_SERVER,
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '../support/otlp-receiver.js';
 import { startSidecar, waitFor } from '../support/processes.js';
 
 // Spans leave every 50 ms instead of every 5 s, so tests need not wait.
@@ -23,8 +29,13 @@ const newTraceId = () => randomBytes(16).toString('hex');
 const newSpanId = () => randomBytes(8).toString('hex');
 
 /** Calls the backend through the frontend's sidecar, as the frontend app would; returns the headers the backend app got. */
-async function callBackend(mesh: TwoServiceMesh, headers: Record<string, string> = {}): Promise<Record<string, string>> {
-  const result = await httpRequest(mesh.frontend.outbound, '/orders/7?expand=items', { headers: { host: 'backend', ...headers } });
+async function callBackend(
+  mesh: TwoServiceMesh,
+  headers: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const result = await httpRequest(mesh.frontend.outbound, '/orders/7?expand=items', {
+    headers: { host: 'backend', ...headers },
+  });
   assert.equal(result.status, 200, result.body);
   return (JSON.parse(result.body) as { headers: Record<string, string> }).headers;
 }
@@ -71,7 +82,10 @@ describe('tracing across two sidecars', () => {
     receiver = await startOtlpReceiver();
     configDir = await mkdtemp(join(tmpdir(), 'pilotfish-tracing-'));
     await writeFile(join(configDir, 'mesh.yaml'), meshConfig(100));
-    mesh = await startTwoServiceMesh({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...FAST_EXPORT }, ['--config-dir', configDir]);
+    mesh = await startTwoServiceMesh({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...FAST_EXPORT }, [
+      '--config-dir',
+      configDir,
+    ]);
   });
   after(async () => {
     await mesh?.stop();
@@ -81,19 +95,32 @@ describe('tracing across two sidecars', () => {
 
   /** Waits until a request without trace context reaches the app with the sampled flag `flag`. */
   async function waitForNewTracesSampled(flag: '00' | '01'): Promise<void> {
-    await waitFor(async () => (await callBackend(mesh)).traceparent?.endsWith(`-${flag}`) === true, `new traces ${flag === '01' ? 'sampled' : 'not sampled'}`);
+    await waitFor(
+      async () => (await callBackend(mesh)).traceparent?.endsWith(`-${flag}`) === true,
+      `new traces ${flag === '01' ? 'sampled' : 'not sampled'}`,
+    );
   }
 
   it("continues the app's W3C trace through both sidecars into the called app, with semantic-convention attributes", async () => {
     const traceId = newTraceId();
     const appSpan = newSpanId();
-    const seen = await callBackend(mesh, { traceparent: `00-${traceId}-${appSpan}-01`, tracestate: 'shop=cart7,vendor=x' });
+    const seen = await callBackend(mesh, {
+      traceparent: `00-${traceId}-${appSpan}-01`,
+      tracestate: 'shop=cart7,vendor=x',
+    });
     const { client, server } = await hops(receiver, traceId);
     assert.equal(client.parentSpanId, appSpan, "the client span is the calling app's span's child");
     assert.equal(server.parentSpanId, client.spanId, "the callee's server span is the client span's child");
-    assert.equal(seen.traceparent, `00-${traceId}-${server.spanId}-01`, "the called app's spans become the server span's children");
+    assert.equal(
+      seen.traceparent,
+      `00-${traceId}-${server.spanId}-01`,
+      "the called app's spans become the server span's children",
+    );
     assert.equal(seen.tracestate, 'shop=cart7,vendor=x', 'tracestate carried to the app');
-    assert.ok(receiver.contentTypes.every((type) => type === 'application/x-protobuf'), `OTLP over HTTP/protobuf: ${receiver.contentTypes}`);
+    assert.ok(
+      receiver.contentTypes.every((type) => type === 'application/x-protobuf'),
+      `OTLP over HTTP/protobuf: ${receiver.contentTypes}`,
+    );
 
     assert.equal(client.service, 'frontend.default');
     assert.equal(client.name, 'GET');
@@ -147,7 +174,7 @@ describe('tracing across two sidecars', () => {
     assert.deepEqual([seen['x-b3-traceid'], seen['x-b3-spanid'], seen['x-b3-sampled']], [traceId, server.spanId, '1']);
   });
 
-  it("follows an unsampled caller: its trace goes on with the sampled flag off and no span is exported", async () => {
+  it('follows an unsampled caller: its trace goes on with the sampled flag off and no span is exported', async () => {
     const unsampled = newTraceId();
     const appSpan = newSpanId();
     const seen = await callBackend(mesh, { traceparent: `00-${unsampled}-${appSpan}-00` });
@@ -159,10 +186,13 @@ describe('tracing across two sidecars', () => {
     const sampled = newTraceId();
     await callBackend(mesh, { traceparent: `00-${sampled}-${newSpanId()}-01` });
     await hops(receiver, sampled);
-    assert.deepEqual(receiver.spans.filter((span) => span.traceId === unsampled), []);
+    assert.deepEqual(
+      receiver.spans.filter((span) => span.traceId === unsampled),
+      [],
+    );
   });
 
-  it('starts a trace, sampled at the MeshConfig\'s 100%, for an app that sent none: one trace id on both hops and in the app', async () => {
+  it("starts a trace, sampled at the MeshConfig's 100%, for an app that sent none: one trace id on both hops and in the app", async () => {
     await waitForNewTracesSampled('01');
     const seen = await callBackend(mesh);
     const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(seen.traceparent ?? '');
@@ -179,7 +209,11 @@ describe('tracing across two sidecars', () => {
       await waitForNewTracesSampled('00');
       const sampledCaller = newTraceId();
       const seen = await callBackend(mesh, { traceparent: `00-${sampledCaller}-${newSpanId()}-01` });
-      assert.match(seen.traceparent ?? '', new RegExp(`^00-${sampledCaller}-[0-9a-f]{16}-01$`), "a sampled caller's trace is still followed");
+      assert.match(
+        seen.traceparent ?? '',
+        new RegExp(`^00-${sampledCaller}-[0-9a-f]{16}-01$`),
+        "a sampled caller's trace is still followed",
+      );
       await hops(receiver, sampledCaller);
     } finally {
       await writeFile(join(configDir, 'mesh.yaml'), meshConfig(100));
@@ -189,7 +223,9 @@ describe('tracing across two sidecars', () => {
 
   it("marks the span of an answer the sidecar made itself with Envoy's response flag and an error status", async () => {
     const traceId = newTraceId();
-    const result = await httpRequest(mesh.frontend.outbound, '/', { headers: { host: 'nosuch', traceparent: `00-${traceId}-${newSpanId()}-01` } });
+    const result = await httpRequest(mesh.frontend.outbound, '/', {
+      headers: { host: 'nosuch', traceparent: `00-${traceId}-${newSpanId()}-01` },
+    });
     assert.equal(result.status, 404);
     const [span] = await receiver.waitForTrace(traceId, 1);
     assert.equal(span?.kind, OTLP_SPAN_KIND_CLIENT);
@@ -204,10 +240,23 @@ describe('tracing across two sidecars', () => {
     const app = await startNamedApp('audit-1');
     mesh.apps.push(app);
     // Batches every minute: only the flush on stop can send this span in time.
-    const sidecar = await startSidecar({ service: 'audit', instanceId: 'audit-1', appPort: app.port, controlPlane: mesh.controlPlane.grpc, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    const sidecar = await startSidecar({
+      service: 'audit',
+      instanceId: 'audit-1',
+      appPort: app.port,
+      controlPlane: mesh.controlPlane.grpc,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' },
+    });
     const traceId = newTraceId();
     try {
-      assert.equal((await httpRequest(sidecar.inbound, '/audit', { headers: { host: 'audit', traceparent: `00-${traceId}-${newSpanId()}-01` } })).status, 200);
+      assert.equal(
+        (
+          await httpRequest(sidecar.inbound, '/audit', {
+            headers: { host: 'audit', traceparent: `00-${traceId}-${newSpanId()}-01` },
+          })
+        ).status,
+        200,
+      );
     } finally {
       assert.equal(await sidecar.stop(), 0);
     }
@@ -218,7 +267,10 @@ describe('tracing across two sidecars', () => {
 
   it('counts exported spans on /stats/prometheus', async () => {
     await callBackend(mesh, { traceparent: `00-${newTraceId()}-${newSpanId()}-01` });
-    await waitFor(async () => counter(await scrape(mesh.frontend.admin), 'pilotfish_sidecar_spans_exported_total') >= 5, 'frontend exported spans counted');
+    await waitFor(
+      async () => counter(await scrape(mesh.frontend.admin), 'pilotfish_sidecar_spans_exported_total') >= 5,
+      'frontend exported spans counted',
+    );
     const text = await scrape(mesh.backend.admin);
     assert.ok(counter(text, 'pilotfish_sidecar_spans_exported_total') >= 5, 'backend exported spans counted');
     assert.equal(counter(text, 'pilotfish_sidecar_spans_dropped_total{reason="export_failed"}'), 0);
@@ -250,7 +302,10 @@ describe('tracing with the collector unreachable', () => {
     const latencies = { up: [] as number[], down: [] as number[] };
     // Interleaved, so both meshes see the same machine load; every request sampled.
     for (let i = 0; i < 60; i++) {
-      for (const [name, mesh] of [['up', up], ['down', down]] as const) {
+      for (const [name, mesh] of [
+        ['up', up],
+        ['down', down],
+      ] as const) {
         const started = performance.now();
         await callBackend(mesh, { traceparent: `00-${newTraceId()}-${newSpanId()}-01` });
         latencies[name].push(performance.now() - started);
@@ -258,9 +313,16 @@ describe('tracing with the collector unreachable', () => {
     }
     const [p50Up, p50Down] = [median(latencies.up), median(latencies.down)];
     t.diagnostic(`p50 ${p50Up.toFixed(2)} ms with the collector up, ${p50Down.toFixed(2)} ms with it down`);
-    assert.ok(p50Down <= 2 * p50Up + 5, `p50 ${p50Down.toFixed(2)} ms with the collector down vs ${p50Up.toFixed(2)} ms with it up`);
+    assert.ok(
+      p50Down <= 2 * p50Up + 5,
+      `p50 ${p50Down.toFixed(2)} ms with the collector down vs ${p50Up.toFixed(2)} ms with it up`,
+    );
     // Each failed batch is counted once the exporter gives up on it (after its retries).
-    await waitFor(async () => counter(await scrape(down.frontend.admin), 'pilotfish_sidecar_spans_dropped_total{reason="export_failed"}') > 0, 'dropped spans counted');
+    await waitFor(
+      async () =>
+        counter(await scrape(down.frontend.admin), 'pilotfish_sidecar_spans_dropped_total{reason="export_failed"}') > 0,
+      'dropped spans counted',
+    );
     assert.equal(counter(await scrape(down.frontend.admin), 'pilotfish_sidecar_spans_exported_total'), 0);
   });
 });

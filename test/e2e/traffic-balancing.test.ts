@@ -28,7 +28,9 @@ interface EndpointStatus {
 }
 
 async function endpointsOf(mesh: PolicyMesh, cluster: string): Promise<EndpointStatus[]> {
-  const { clusters } = (await (await fetch(`http://${mesh.client.admin}/clusters?format=json`)).json()) as { clusters: Array<{ name: string; endpoints: EndpointStatus[] }> };
+  const { clusters } = (await (await fetch(`http://${mesh.client.admin}/clusters?format=json`)).json()) as {
+    clusters: Array<{ name: string; endpoints: EndpointStatus[] }>;
+  };
   return clusters.find((entry) => entry.name === cluster)?.endpoints ?? [];
 }
 
@@ -41,15 +43,21 @@ describe('load balancing and endpoint health', () => {
     mesh = holder.current;
   });
 
-  it('sends a key to the same instance, and moves only the departed instance\'s keys when one leaves', async () => {
+  it("sends a key to the same instance, and moves only the departed instance's keys when one leaves", async () => {
     const leases: string[] = [];
-    for (let i = 1; i <= 4; i++) leases.push(await mesh.addInstance('sticky', track(await startNamedApp(`sticky-${i}`))));
+    for (let i = 1; i <= 4; i++)
+      leases.push(await mesh.addInstance('sticky', track(await startNamedApp(`sticky-${i}`))));
     await mesh.waitForEndpoints(fqdn('sticky'), 4);
-    await mesh.applyConfig('sticky.yaml', destinationPolicy('sticky', '  loadBalancer: { policy: ring_hash, hashOn: { header: x-user } }\n'), 'RING_HASH');
+    await mesh.applyConfig(
+      'sticky.yaml',
+      destinationPolicy('sticky', '  loadBalancer: { policy: ring_hash, hashOn: { header: x-user } }\n'),
+      'RING_HASH',
+    );
     const keys = Array.from({ length: 200 }, (_, i) => `user-${i}`);
     const placement = async () => {
       const placed = new Map<string, string>();
-      for (const key of keys) placed.set(key, servedBy(await mesh.request('sticky', '/', { headers: { 'x-user': key } })));
+      for (const key of keys)
+        placed.set(key, servedBy(await mesh.request('sticky', '/', { headers: { 'x-user': key } })));
       return placed;
     };
     const first = await placement();
@@ -59,7 +67,10 @@ describe('load balancing and endpoint health', () => {
     await mesh.waitForEndpoints(fqdn('sticky'), 3);
     const second = await placement();
     const moved = keys.filter((key) => first.get(key) !== second.get(key));
-    assert.ok(moved.every((key) => first.get(key) === 'sticky-1'), 'only keys of the departed instance moved');
+    assert.ok(
+      moved.every((key) => first.get(key) === 'sticky-1'),
+      'only keys of the departed instance moved',
+    );
     assert.ok(moved.length >= 20 && moved.length <= 90, `${moved.length} of 200 keys moved (about a quarter expected)`);
   });
 
@@ -77,16 +88,29 @@ describe('load balancing and endpoint health', () => {
     await mesh.waitForEndpoints(fqdn('flappy'), 2);
     await mesh.applyConfig(
       'flappy.yaml',
-      destinationPolicy('flappy', '  outlierDetection: { consecutive5xx: 3, interval: 200ms, baseEjectionTime: 1s, maxEjectionPercent: 50 }\n'),
+      destinationPolicy(
+        'flappy',
+        '  outlierDetection: { consecutive5xx: 3, interval: 200ms, baseEjectionTime: 1s, maxEjectionPercent: 50 }\n',
+      ),
       'outlier_detection',
     );
     for (let i = 0; i < 10; i++) await mesh.request('flappy');
     const seen = flappy.requests.length;
     assert.equal(seen, 3, 'the failing instance got requests until its third 5xx in a row');
-    await waitFor(async () => (await endpointsOf(mesh, fqdn('flappy'))).some((endpoint) => endpoint.health_flags.includes('/failed_outlier_check')), 'the ejection in /clusters');
+    await waitFor(
+      async () =>
+        (await endpointsOf(mesh, fqdn('flappy'))).some((endpoint) =>
+          endpoint.health_flags.includes('/failed_outlier_check'),
+        ),
+      'the ejection in /clusters',
+    );
     for (let i = 0; i < 10; i++) assert.equal(servedBy(await mesh.request('flappy')), 'flappy-1');
     isBroken = false;
-    await waitFor(async () => servedBy(await mesh.request('flappy')) === 'flappy-2', 'the instance back after its ejection time', 5000);
+    await waitFor(
+      async () => servedBy(await mesh.request('flappy')) === 'flappy-2',
+      'the instance back after its ejection time',
+      5000,
+    );
   });
 
   it('marks a dead instance unhealthy by active health checks, with no traffic flowing', async () => {
@@ -102,15 +126,30 @@ describe('load balancing and endpoint health', () => {
     await mesh.waitForEndpoints(fqdn('checked'), 2);
     await mesh.applyConfig(
       'checked.yaml',
-      destinationPolicy('checked', '  healthCheck: { path: /healthz, interval: 100ms, timeout: 500ms, healthyThreshold: 1, unhealthyThreshold: 2 }\n'),
+      destinationPolicy(
+        'checked',
+        '  healthCheck: { path: /healthz, interval: 100ms, timeout: 500ms, healthyThreshold: 1, unhealthyThreshold: 2 }\n',
+      ),
       '"http_health_check"',
     );
     await waitFor(async () => patient.requests.some((request) => request.url === '/healthz'), 'a health check probe');
     isHealthy = false;
-    await waitFor(async () => (await endpointsOf(mesh, fqdn('checked'))).some((endpoint) => endpoint.health_flags.includes('/failed_active_hc')), 'the failed health check in /clusters');
-    assert.ok(patient.requests.every((request) => request.url === '/healthz'), 'no request but probes reached it');
+    await waitFor(
+      async () =>
+        (await endpointsOf(mesh, fqdn('checked'))).some((endpoint) =>
+          endpoint.health_flags.includes('/failed_active_hc'),
+        ),
+      'the failed health check in /clusters',
+    );
+    assert.ok(
+      patient.requests.every((request) => request.url === '/healthz'),
+      'no request but probes reached it',
+    );
     for (let i = 0; i < 6; i++) assert.equal(servedBy(await mesh.request('checked')), 'checked-1');
     isHealthy = true;
-    await waitFor(async () => (await endpointsOf(mesh, fqdn('checked'))).every((endpoint) => endpoint.health_flags === 'healthy'), 'the instance healthy again');
+    await waitFor(
+      async () => (await endpointsOf(mesh, fqdn('checked'))).every((endpoint) => endpoint.health_flags === 'healthy'),
+      'the instance healthy again',
+    );
   });
 });

@@ -22,7 +22,10 @@ function failing(status: number, delayMs = 0): Promise<TestApp> {
 function slow(name: string, delayMs: number): Promise<TestApp> {
   return startApp((req, res) => {
     req.resume();
-    const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name })), delayMs);
+    const timer = setTimeout(
+      () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name })),
+      delayMs,
+    );
     res.on('close', () => clearTimeout(timer));
   });
 }
@@ -48,8 +51,18 @@ ${destination}`
   }`;
 }
 
-function statuses(mesh: PolicyMesh, host: string, count: number, method = 'GET', concurrency = 1): Promise<Map<number, number>> {
-  return countAnswers(count, concurrency, async () => (await mesh.request(host, '/', { method, body: method === 'GET' ? undefined : 'payload' })).status);
+function statuses(
+  mesh: PolicyMesh,
+  host: string,
+  count: number,
+  method = 'GET',
+  concurrency = 1,
+): Promise<Map<number, number>> {
+  return countAnswers(
+    count,
+    concurrency,
+    async () => (await mesh.request(host, '/', { method, body: method === 'GET' ? undefined : 'payload' })).status,
+  );
 }
 
 describe('resilience policies', () => {
@@ -70,7 +83,11 @@ describe('resilience policies', () => {
       await mesh.addInstance('flaky', broken);
       await mesh.addInstance('flaky', track(await startNamedApp('flaky-3')));
       await mesh.waitForEndpoints(fqdn('flaky'), 3);
-      await mesh.applyConfig('flaky.yaml', policies('flaky', '      retries: { attempts: 2, retryOn: [5xx], backoff: { base: 5ms, max: 20ms } }\n'), 'retry_policy');
+      await mesh.applyConfig(
+        'flaky.yaml',
+        policies('flaky', '      retries: { attempts: 2, retryOn: [5xx], backoff: { base: 5ms, max: 20ms } }\n'),
+        'retry_policy',
+      );
     });
 
     // Three callers at a time: never more retries in flight than the default limit of 3.
@@ -78,7 +95,11 @@ describe('resilience policies', () => {
       assert.deepEqual([...(await statuses(mesh, 'flaky', 300, 'GET', 3))], [[200, 300]]);
       assert.ok(broken.requests.length > 0, 'the failing instance was tried');
       const metrics = await scrape(mesh.client.admin);
-      assert.equal(sample(metrics, 'pilotfish_sidecar_upstream_retries_total', { cluster_name: fqdn('flaky') }), broken.requests.length, 'each failed attempt was retried once, and counted');
+      assert.equal(
+        sample(metrics, 'pilotfish_sidecar_upstream_retries_total', { cluster_name: fqdn('flaky') }),
+        broken.requests.length,
+        'each failed attempt was retried once, and counted',
+      );
     });
 
     it('does not retry a POST unless the policy says so', async () => {
@@ -87,7 +108,14 @@ describe('resilience policies', () => {
       const failed = counts.get(500) ?? 0;
       assert.ok(failed > 0, `some POSTs reached the failing instance and failed: ${JSON.stringify([...counts])}`);
       assert.equal(broken.requests.length - before, failed, 'each failed POST was sent once, never again');
-      await mesh.applyConfig('flaky.yaml', policies('flaky', '      retries: { attempts: 2, retryOn: [5xx], retryNonIdempotent: true, backoff: { base: 6ms, max: 20ms } }\n'), '"nanos": 6000000');
+      await mesh.applyConfig(
+        'flaky.yaml',
+        policies(
+          'flaky',
+          '      retries: { attempts: 2, retryOn: [5xx], retryNonIdempotent: true, backoff: { base: 6ms, max: 20ms } }\n',
+        ),
+        '"nanos": 6000000',
+      );
       assert.deepEqual([...(await statuses(mesh, 'flaky', 60, 'POST'))], [[200, 60]]);
     });
   });
@@ -98,7 +126,11 @@ describe('resilience policies', () => {
     await mesh.waitForEndpoints(fqdn('down'), 2);
     await mesh.applyConfig(
       'down.yaml',
-      policies('down', '      retries: { attempts: 3, retryOn: [5xx], backoff: { base: 5ms, max: 10ms } }\n', '  connectionPool: { retryBudget: { percent: 10, minRetryConcurrency: 2 } }\n'),
+      policies(
+        'down',
+        '      retries: { attempts: 3, retryOn: [5xx], backoff: { base: 5ms, max: 10ms } }\n',
+        '  connectionPool: { retryBudget: { percent: 10, minRetryConcurrency: 2 } }\n',
+      ),
       'retry_budget',
     );
     const counts = await statuses(mesh, 'down', 40, 'GET', 40);
@@ -123,7 +155,14 @@ describe('resilience policies', () => {
       await mesh.addInstance('mixed', track(await slow('mixed-slow', 3000)));
       await mesh.addInstance('mixed', track(await startNamedApp('mixed-fast')));
       await mesh.waitForEndpoints(fqdn('mixed'), 2);
-      await mesh.applyConfig('mixed.yaml', policies('mixed', '      timeout: 2s\n      retries: { attempts: 1, perTryTimeout: 200ms, retryOn: [reset] }\n'), 'per_try_timeout');
+      await mesh.applyConfig(
+        'mixed.yaml',
+        policies(
+          'mixed',
+          '      timeout: 2s\n      retries: { attempts: 1, perTryTimeout: 200ms, retryOn: [reset] }\n',
+        ),
+        'per_try_timeout',
+      );
       for (let i = 0; i < 6; i++) assert.equal(servedBy(await mesh.request('mixed')), 'mixed-fast');
     });
   });
@@ -131,7 +170,11 @@ describe('resilience policies', () => {
   it('answers 503 with the overflow flag beyond the connection pool limits, and recovers', async () => {
     await mesh.addInstance('busy', track(await slow('busy-1', 300)));
     await mesh.waitForEndpoints(fqdn('busy'), 1);
-    await mesh.applyConfig('busy.yaml', policies('busy', '', '  connectionPool: { maxConnections: 2, maxPendingRequests: 1, maxRequests: 3 }\n'), '"max_pending_requests"');
+    await mesh.applyConfig(
+      'busy.yaml',
+      policies('busy', '', '  connectionPool: { maxConnections: 2, maxPendingRequests: 1, maxRequests: 3 }\n'),
+      '"max_pending_requests"',
+    );
     const results = await Promise.all(Array.from({ length: 10 }, () => mesh.request('busy')));
     const overflowed = results.filter((result) => result.status === 503);
     assert.equal(results.filter((result) => result.status === 200).length, 3);

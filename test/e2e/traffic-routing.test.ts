@@ -22,7 +22,12 @@ ${spec}`;
 }
 
 /** Counts the answers to `count` requests by who served them (or their status). */
-function tally(mesh: PolicyMesh, count: number, options: { path?: string; headers?: Record<string, string> } = {}, concurrency = 16): Promise<Map<string, number>> {
+function tally(
+  mesh: PolicyMesh,
+  count: number,
+  options: { path?: string; headers?: Record<string, string> } = {},
+  concurrency = 16,
+): Promise<Map<string, number>> {
   return countAnswers(count, concurrency, async () => {
     const result = await mesh.request('reviews', options.path ?? '/', { headers: options.headers });
     return result.status === 200 ? servedBy(result) : String(result.status);
@@ -58,7 +63,11 @@ describe('traffic routing policies', () => {
     );
     const counts = await tally(mesh, 2000);
     const v2Share = ((counts.get('reviews-v2') ?? 0) / 2000) * 100;
-    assert.equal((counts.get('reviews-v1') ?? 0) + (counts.get('reviews-v2') ?? 0), 2000, `every request answered: ${JSON.stringify([...counts])}`);
+    assert.equal(
+      (counts.get('reviews-v1') ?? 0) + (counts.get('reviews-v2') ?? 0),
+      2000,
+      `every request answered: ${JSON.stringify([...counts])}`,
+    );
     assert.ok(Math.abs(v2Share - 10) <= 3, `v2 got ${v2Share.toFixed(1)}% of requests`);
   });
 
@@ -99,7 +108,11 @@ describe('traffic routing policies', () => {
     assert.equal(seen.headers['x-secret'], undefined);
     assert.equal(rewritten.headers['x-served-route'], 'api-v1');
     assert.equal(servedBy(await mesh.request('reviews', '/api/v1/items')), 'reviews-v1', 'without ?debug');
-    assert.equal(servedBy(await mesh.request('reviews', '/api/v1/items?debug', { method: 'POST' })), 'reviews-v1', 'not a GET');
+    assert.equal(
+      servedBy(await mesh.request('reviews', '/api/v1/items?debug', { method: 'POST' })),
+      'reviews-v1',
+      'not a GET',
+    );
   });
 
   it('injects aborts into the configured share of requests', async () => {
@@ -165,7 +178,13 @@ describe('traffic routing policies', () => {
   });
 
   it('takes a new policy within a second, dropping no request while it changes', async () => {
-    await mesh.applyConfig('reviews-route.yaml', route(`  rules:\n    - destinations: [{ service: reviews, subset: v1 }]\n      headers: { response: { add: { x-policy: one } } }\n`), '"one"');
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(
+        `  rules:\n    - destinations: [{ service: reviews, subset: v1 }]\n      headers: { response: { add: { x-policy: one } } }\n`,
+      ),
+      '"one"',
+    );
     const failures: number[] = [];
     let running = true;
     const load = (async () => {
@@ -175,7 +194,13 @@ describe('traffic routing policies', () => {
       }
     })();
     const started = performance.now();
-    await mesh.applyConfig('reviews-route.yaml', route(`  rules:\n    - destinations: [{ service: reviews, subset: v2 }]\n      headers: { response: { add: { x-policy: two } } }\n`), '"two"');
+    await mesh.applyConfig(
+      'reviews-route.yaml',
+      route(
+        `  rules:\n    - destinations: [{ service: reviews, subset: v2 }]\n      headers: { response: { add: { x-policy: two } } }\n`,
+      ),
+      '"two"',
+    );
     const tookMs = performance.now() - started;
     running = false;
     await load;
@@ -185,15 +210,41 @@ describe('traffic routing policies', () => {
   });
 
   const badPolicies: Array<[what: string, rules: string, reason: RegExp]> = [
-    ['an invalid regex', '    - match: [{ path: { regex: "/(?!admin).*" } }]\n      destinations: [{ service: reviews, subset: v1 }]\n', /spec\.rules\[0\]\.match\[0\]\.path\.regex: .*lookaround/],
-    ['weights that do not sum to 100', '    - destinations: [{ service: reviews, subset: v1, weight: 80 }, { service: reviews, subset: v2, weight: 10 }]\n', /spec\.rules\[0\]\.destinations: weights sum to 90, must be 100/],
-    ['an unknown subset', '    - destinations: [{ service: reviews, subset: v3 }]\n', /spec\.rules\[0\]\.destinations\[0\]\.subset: .*v3/],
-    ['an unknown service', '    - destinations: [{ service: nowhere }]\n', /spec\.rules\[0\]\.destinations\[0\]\.service: .*nowhere/],
-    ['a negative timeout', '    - destinations: [{ service: reviews, subset: v1 }]\n      timeout: -1s\n', /spec\.rules\[0\]\.timeout: /],
+    [
+      'an invalid regex',
+      '    - match: [{ path: { regex: "/(?!admin).*" } }]\n      destinations: [{ service: reviews, subset: v1 }]\n',
+      /spec\.rules\[0\]\.match\[0\]\.path\.regex: .*lookaround/,
+    ],
+    [
+      'weights that do not sum to 100',
+      '    - destinations: [{ service: reviews, subset: v1, weight: 80 }, { service: reviews, subset: v2, weight: 10 }]\n',
+      /spec\.rules\[0\]\.destinations: weights sum to 90, must be 100/,
+    ],
+    [
+      'an unknown subset',
+      '    - destinations: [{ service: reviews, subset: v3 }]\n',
+      /spec\.rules\[0\]\.destinations\[0\]\.subset: .*v3/,
+    ],
+    [
+      'an unknown service',
+      '    - destinations: [{ service: nowhere }]\n',
+      /spec\.rules\[0\]\.destinations\[0\]\.service: .*nowhere/,
+    ],
+    [
+      'a negative timeout',
+      '    - destinations: [{ service: reviews, subset: v1 }]\n      timeout: -1s\n',
+      /spec\.rules\[0\]\.timeout: /,
+    ],
   ];
   for (const [what, rules, reason] of badPolicies) {
     it(`rejects ${what}, naming the document and field, and keeps the policy in force`, async () => {
-      await mesh.applyConfig('reviews-route.yaml', route(`  rules:\n    - destinations: [{ service: reviews, subset: v2 }]\n      headers: { response: { add: { x-policy: good } } }\n`), '"good"');
+      await mesh.applyConfig(
+        'reviews-route.yaml',
+        route(
+          `  rules:\n    - destinations: [{ service: reviews, subset: v2 }]\n      headers: { response: { add: { x-policy: good } } }\n`,
+        ),
+        '"good"',
+      );
       await waitFor(async () => (await configView(mesh)).lastRejection === null, 'the good config accepted');
       await writeFile(join(mesh.configDir, 'reviews-route.yaml'), route(`  rules:\n${rules}`));
       const rejection = await waitForRejection(mesh);

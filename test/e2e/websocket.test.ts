@@ -10,7 +10,13 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { httpRequest } from '../support/http.js';
 import { sample, scrape } from '../support/metrics.js';
-import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from '../support/processes.js';
+import {
+  startControlPlane,
+  startSidecar,
+  waitFor,
+  type ControlPlaneProcess,
+  type SidecarProcess,
+} from '../support/processes.js';
 
 /** A WebSocket app that answers each message with `answer(message)`. */
 async function startWebSocketApp(answer: (message: string) => string): Promise<WebSocketServer> {
@@ -56,7 +62,11 @@ describe('WebSocket through the sidecars', () => {
     frontend = await startSidecar({ service: 'frontend', appPort: frontendApp.port, controlPlane: controlPlane.grpc });
     sidecars.push(frontend);
     // A WebSocket server answers a plain request 426: the service is routable.
-    for (const host of ['echo', 'shout']) await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host } })).status === 426, `${host} routable`);
+    for (const host of ['echo', 'shout'])
+      await waitFor(
+        async () => (await httpRequest(frontend.outbound, '/', { headers: { host } })).status === 426,
+        `${host} routable`,
+      );
   });
 
   after(async () => {
@@ -70,7 +80,10 @@ describe('WebSocket through the sidecars', () => {
   });
 
   it('echoes messages both ways, each connection routed to the service its Host names', async () => {
-    const [echo, shout] = await Promise.all([openThrough(frontend.outbound, 'echo'), openThrough(frontend.outbound, 'shout')]);
+    const [echo, shout] = await Promise.all([
+      openThrough(frontend.outbound, 'echo'),
+      openThrough(frontend.outbound, 'shout'),
+    ]);
     for (let i = 0; i < 5; i++) {
       assert.equal(await exchange(echo, `hello ${i}`), `echo: hello ${i}`);
       assert.equal(await exchange(shout, `hello ${i}`), `HELLO ${i}`);
@@ -82,18 +95,41 @@ describe('WebSocket through the sidecars', () => {
 
   it('counts the upgrade once as a 101 on the caller and the callee sidecar, when it closes', async () => {
     const echoSidecar = sidecars[0] as SidecarProcess;
-    const source = { reporter: 'source', source_workload: 'frontend', destination_service: 'echo.default.svc.cluster.local', response_code: '101', response_flags: '-' };
+    const source = {
+      reporter: 'source',
+      source_workload: 'frontend',
+      destination_service: 'echo.default.svc.cluster.local',
+      response_code: '101',
+      response_flags: '-',
+    };
     const destination = { ...source, reporter: 'destination' };
     const [callerBefore, calleeBefore] = await Promise.all([scrape(frontend.admin), scrape(echoSidecar.admin)]);
     const socket = await openThrough(frontend.outbound, 'echo');
     assert.equal(await exchange(socket, 'counted'), 'echo: counted');
     socket.close();
     await once(socket, 'close');
-    await waitFor(async () => sample(await scrape(echoSidecar.admin), 'istio_requests_total', destination) === sample(calleeBefore, 'istio_requests_total', destination) + 1, 'the callee counts the closed upgrade');
-    await waitFor(async () => sample(await scrape(frontend.admin), 'istio_requests_total', source) === sample(callerBefore, 'istio_requests_total', source) + 1, 'the caller counts the closed upgrade');
+    await waitFor(
+      async () =>
+        sample(await scrape(echoSidecar.admin), 'istio_requests_total', destination) ===
+        sample(calleeBefore, 'istio_requests_total', destination) + 1,
+      'the callee counts the closed upgrade',
+    );
+    await waitFor(
+      async () =>
+        sample(await scrape(frontend.admin), 'istio_requests_total', source) ===
+        sample(callerBefore, 'istio_requests_total', source) + 1,
+      'the caller counts the closed upgrade',
+    );
     const caller = await scrape(frontend.admin);
-    assert.equal(sample(caller, 'istio_requests_total', source) - sample(callerBefore, 'istio_requests_total', source), 1, 'counted once');
-    assert.ok(sample(caller, 'istio_response_bytes_sum', source) > sample(callerBefore, 'istio_response_bytes_sum', source), 'the bytes from upstream counted');
+    assert.equal(
+      sample(caller, 'istio_requests_total', source) - sample(callerBefore, 'istio_requests_total', source),
+      1,
+      'counted once',
+    );
+    assert.ok(
+      sample(caller, 'istio_response_bytes_sum', source) > sample(callerBefore, 'istio_response_bytes_sum', source),
+      'the bytes from upstream counted',
+    );
   });
 
   it('refuses an upgrade that no route matches with 404 (NR)', async () => {
@@ -102,6 +138,9 @@ describe('WebSocket through the sidecars', () => {
     assert.equal(response.statusCode, 404);
     response.resume();
     const refused = { reporter: 'source', destination_service: 'unknown', response_code: '404', response_flags: 'NR' };
-    await waitFor(async () => sample(await scrape(frontend.admin), 'istio_requests_total', refused) === 1, 'the refused upgrade counted as a 404 NR');
+    await waitFor(
+      async () => sample(await scrape(frontend.admin), 'istio_requests_total', refused) === 1,
+      'the refused upgrade counted as a 404 NR',
+    );
   });
 });

@@ -19,7 +19,9 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
   before(async () => {
     controlPlane = await startControlPlane();
     process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-      xds_servers: [{ server_uri: controlPlane.grpc, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+      xds_servers: [
+        { server_uri: controlPlane.grpc, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },
+      ],
       node: { id: 'interop-client', locality: {}, metadata: { NAMESPACE: 'interop' } },
     });
     grpcXds.register();
@@ -43,7 +45,14 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
     for (const name of ['echo-1', 'echo-2', 'echo-3']) servers.push(await startEchoServer(name));
     for (const [index, server] of servers.slice(0, 2).entries()) {
       const response = await register(registry, {
-        instance: { service: 'echo', namespace: 'interop', instance_id: `echo-${index + 1}`, address: '127.0.0.1', port: server.port, protocol: 'grpc' },
+        instance: {
+          service: 'echo',
+          namespace: 'interop',
+          instance_id: `echo-${index + 1}`,
+          address: '127.0.0.1',
+          port: server.port,
+          protocol: 'grpc',
+        },
         ttl_seconds: 30,
       });
       leases.push(response.lease_id ?? '');
@@ -52,7 +61,14 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
     assert.deepEqual([...(await fromSet(8))].sort(), ['echo-1', 'echo-2']);
 
     await register(registry, {
-      instance: { service: 'echo', namespace: 'interop', instance_id: 'echo-3', address: '127.0.0.1', port: (servers[2] as { port: number }).port, protocol: 'grpc' },
+      instance: {
+        service: 'echo',
+        namespace: 'interop',
+        instance_id: 'echo-3',
+        address: '127.0.0.1',
+        port: (servers[2] as { port: number }).port,
+        protocol: 'grpc',
+      },
       ttl_seconds: 30,
     });
     await waitFor(async () => (await fromSet(6)).has('echo-3'), 'the new instance to receive calls');
@@ -61,7 +77,9 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
     await waitFor(async () => !(await fromSet(6)).has('echo-1'), 'the removed instance to stop receiving calls');
     assert.deepEqual([...(await fromSet(8))].sort(), ['echo-2', 'echo-3']);
 
-    const proxies = (await (await fetch(`http://${controlPlane.admin}/debug/proxies`)).json()) as { proxies: Array<Record<string, any>> };
+    const proxies = (await (await fetch(`http://${controlPlane.admin}/debug/proxies`)).json()) as {
+      proxies: Array<Record<string, any>>;
+    };
     const proxyless = proxies.proxies.find((proxy) => proxy.nodeId === 'interop-client');
     assert.ok(proxyless, 'the gRPC client appears among the connected proxies');
     assert.equal(proxyless.role, 'proxyless');
@@ -71,16 +89,42 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
 
   it('reaches a sidecar-fronted gRPC service that a client behind its own sidecar also calls', async () => {
     const server = await startKindsServer('fronted-1');
-    const serverSidecar = await startSidecar({ service: 'fronted', namespace: 'interop', instanceId: 'fronted-1', appPort: server.port, appProtocol: 'grpc', controlPlane: controlPlane.grpc });
+    const serverSidecar = await startSidecar({
+      service: 'fronted',
+      namespace: 'interop',
+      instanceId: 'fronted-1',
+      appPort: server.port,
+      appProtocol: 'grpc',
+      controlPlane: controlPlane.grpc,
+    });
     const callerApp = await startNamedApp('caller');
-    const callerSidecar = await startSidecar({ service: 'caller', namespace: 'interop', appPort: callerApp.port, controlPlane: controlPlane.grpc });
+    const callerSidecar = await startSidecar({
+      service: 'caller',
+      namespace: 'interop',
+      appPort: callerApp.port,
+      controlPlane: controlPlane.grpc,
+    });
     const proxyless = new KindsClient('xds:///fronted.interop', grpc.credentials.createInsecure());
     const throughSidecar = kindsClient(callerSidecar.outbound, 'fronted');
     try {
       // The proxyless client dials the registered endpoint: the server's sidecar, inbound, over h2c.
-      assert.deepEqual(await echoCall(proxyless, { text: 'proxyless' }), { from: 'fronted-1', text: 'proxyless', size: 0, trailer: 'fronted-1' });
-      await waitFor(async () => (await echoCall(throughSidecar, { text: 'x' }, { deadline: Date.now() + 1000 })).from === 'fronted-1', 'the caller sidecar to route to fronted');
-      assert.deepEqual(await echoCall(throughSidecar, { text: 'sidecar' }), { from: 'fronted-1', text: 'sidecar', size: 0, trailer: 'fronted-1' });
+      assert.deepEqual(await echoCall(proxyless, { text: 'proxyless' }), {
+        from: 'fronted-1',
+        text: 'proxyless',
+        size: 0,
+        trailer: 'fronted-1',
+      });
+      await waitFor(
+        async () =>
+          (await echoCall(throughSidecar, { text: 'x' }, { deadline: Date.now() + 1000 })).from === 'fronted-1',
+        'the caller sidecar to route to fronted',
+      );
+      assert.deepEqual(await echoCall(throughSidecar, { text: 'sidecar' }), {
+        from: 'fronted-1',
+        text: 'sidecar',
+        size: 0,
+        trailer: 'fronted-1',
+      });
     } finally {
       proxyless.close();
       throughSidecar.close();

@@ -16,6 +16,26 @@ export function opensslMissing(): string | undefined {
 /** A self-signed certificate for `host` and its key, as files `name`.crt and `name`.key in `dir`. */
 export function makeCertificate(dir: string, name: string, host: string): { certificateFile: string; keyFile: string } {
   const files = { certificateFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`, '-keyout', files.keyFile, '-out', files.certificateFile], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${host}`,
+      '-addext',
+      `subjectAltName=DNS:${host}`,
+      '-keyout',
+      files.keyFile,
+      '-out',
+      files.certificateFile,
+    ],
+    { stdio: 'ignore' },
+  );
   return files;
 }

@@ -37,7 +37,9 @@ export async function startEchoServer(name: string): Promise<{ port: number; sto
       callback(null, { from: name, message: call.request.message }),
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   return { port, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
 }

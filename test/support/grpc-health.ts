@@ -1,7 +1,7 @@
 // grpc.health.v1.Health/Check on a grpc-js server, for tests of gRPC health checking. The messages
 // are one field each and handled as raw bytes: HealthCheckRequest { string service = 1 } and
 // HealthCheckResponse { ServingStatus status = 1 } (1 SERVING, 2 NOT_SERVING).
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 
 export const SERVING = 1;
 export const NOT_SERVING = 2;
@@ -9,7 +9,15 @@ export const NOT_SERVING = 2;
 const identity = (buffer: Buffer): Buffer => buffer;
 
 const healthService = {
-  Check: { path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+  Check: {
+    path: '/grpc.health.v1.Health/Check',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
 };
 
 /** Answers each Check with `status(service)`; the service names asked are pushed to `asked`. */

@@ -65,8 +65,16 @@ export interface KindsServer {
 
 export async function startKindsServer(name: string): Promise<KindsServer> {
   const server = new grpc.Server();
-  const state: KindsServer = { name, port: 0, cancelled: [], failWith: undefined, servingStatus: SERVING, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
-  const onCancelled = (call: { on(event: 'cancelled', listener: () => void): unknown }, methodName: string) => call.on('cancelled', () => state.cancelled.push(methodName));
+  const state: KindsServer = {
+    name,
+    port: 0,
+    cancelled: [],
+    failWith: undefined,
+    servingStatus: SERVING,
+    stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
+  const onCancelled = (call: { on(event: 'cancelled', listener: () => void): unknown }, methodName: string) =>
+    call.on('cancelled', () => state.cancelled.push(methodName));
   const failure = (): Partial<grpc.StatusObject> | undefined =>
     state.failWith === undefined ? undefined : { code: state.failWith, details: `${name} is failing on purpose` };
   const trailer = () => {
@@ -78,7 +86,8 @@ export async function startKindsServer(name: string): Promise<KindsServer> {
     Echo: (call: grpc.ServerUnaryCall<Note, Reply>, callback: grpc.sendUnaryData<Reply>) => {
       const failed = failure();
       if (failed !== undefined) return callback(failed);
-      if (call.request.text === 'invalid') return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'text must not be "invalid" (ünïcode kept)' });
+      if (call.request.text === 'invalid')
+        return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'text must not be "invalid" (ünïcode kept)' });
       const note = call.metadata.get('x-note')[0] as string | undefined;
       callback(null, { from: name, text: call.request.text, size: call.request.payload?.length ?? 0, note }, trailer());
     },
@@ -111,7 +120,9 @@ export async function startKindsServer(name: string): Promise<KindsServer> {
   });
   addHealthService(server, () => state.servingStatus);
   state.port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    ),
   );
   return state;
 }
@@ -136,11 +147,21 @@ function calls(client: grpc.Client): Calls {
 const deadline = (ms = 10_000) => ({ deadline: Date.now() + ms });
 
 /** A unary Echo with `metadata`; resolves with the reply and the trailing metadata's x-served-by. */
-export function echoCall(client: grpc.Client, note: Note, options: grpc.CallOptions = deadline(), metadata = new grpc.Metadata()): Promise<Reply & { trailer?: string }> {
+export function echoCall(
+  client: grpc.Client,
+  note: Note,
+  options: grpc.CallOptions = deadline(),
+  metadata = new grpc.Metadata(),
+): Promise<Reply & { trailer?: string }> {
   return new Promise((resolve, reject) => {
     let trailer: string | undefined;
-    const call = calls(client).Echo(note, metadata, options, (error, reply) => (error ? reject(error) : setImmediate(() => resolve({ ...(reply as Reply), trailer }))));
-    call.on('status', (status: grpc.StatusObject) => (trailer = status.metadata.get('x-served-by')[0] as string | undefined));
+    const call = calls(client).Echo(note, metadata, options, (error, reply) =>
+      error ? reject(error) : setImmediate(() => resolve({ ...(reply as Reply), trailer })),
+    );
+    call.on(
+      'status',
+      (status: grpc.StatusObject) => (trailer = status.metadata.get('x-served-by')[0] as string | undefined),
+    );
   });
 }
 
@@ -157,7 +178,11 @@ export function countCall(client: grpc.Client, count: number): Promise<Reply[]> 
 }
 
 /** Starts a server stream that sends one reply every `intervalMs`, `count` in all. */
-export function countStream(client: grpc.Client, note: Note, options: grpc.CallOptions): grpc.ClientReadableStream<Reply> {
+export function countStream(
+  client: grpc.Client,
+  note: Note,
+  options: grpc.CallOptions,
+): grpc.ClientReadableStream<Reply> {
   return calls(client).Count(note, options);
 }
 

@@ -3,7 +3,13 @@
 import { after, before } from 'node:test';
 import { startNamedApp, type TestApp } from './apps.js';
 import { httpRequest } from './http.js';
-import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from './processes.js';
+import {
+  startControlPlane,
+  startSidecar,
+  waitFor,
+  type ControlPlaneProcess,
+  type SidecarProcess,
+} from './processes.js';
 
 export interface TwoServiceMesh {
   /** Replaceable: a test that restarts the control plane puts the new one here, and stop() stops it. */
@@ -19,12 +25,27 @@ export interface TwoServiceMesh {
  * `sidecarEnv` is added to both sidecars' environment (e.g. where they export spans);
  * `controlPlaneArgs` to the control plane's command line (e.g. --config-dir).
  */
-export async function startTwoServiceMesh(sidecarEnv: Record<string, string> = {}, controlPlaneArgs: string[] = []): Promise<TwoServiceMesh> {
+export async function startTwoServiceMesh(
+  sidecarEnv: Record<string, string> = {},
+  controlPlaneArgs: string[] = [],
+): Promise<TwoServiceMesh> {
   const controlPlane = await startControlPlane(controlPlaneArgs);
   const backendApp = await startNamedApp('backend-1');
   const frontendApp = await startNamedApp('frontend-1');
-  const backend = await startSidecar({ service: 'backend', instanceId: 'backend-1', appPort: backendApp.port, controlPlane: controlPlane.grpc, env: sidecarEnv });
-  const frontend = await startSidecar({ service: 'frontend', instanceId: 'frontend-1', appPort: frontendApp.port, controlPlane: controlPlane.grpc, env: sidecarEnv });
+  const backend = await startSidecar({
+    service: 'backend',
+    instanceId: 'backend-1',
+    appPort: backendApp.port,
+    controlPlane: controlPlane.grpc,
+    env: sidecarEnv,
+  });
+  const frontend = await startSidecar({
+    service: 'frontend',
+    instanceId: 'frontend-1',
+    appPort: frontendApp.port,
+    controlPlane: controlPlane.grpc,
+    env: sidecarEnv,
+  });
   const mesh: TwoServiceMesh = {
     controlPlane,
     backend,
@@ -36,7 +57,10 @@ export async function startTwoServiceMesh(sidecarEnv: Record<string, string> = {
       await mesh.controlPlane.stop();
     },
   };
-  await waitFor(async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200, 'backend routable from frontend');
+  await waitFor(
+    async () => (await httpRequest(frontend.outbound, '/', { headers: { host: 'backend' } })).status === 200,
+    'backend routable from frontend',
+  );
   return mesh;
 }
 

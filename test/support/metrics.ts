@@ -10,7 +10,9 @@ export async function scrape(admin: string): Promise<string> {
 /** The line of the first series of `name` whose labels include `labels`. */
 function seriesLine(text: string, name: string, labels: Record<string, string>): string | undefined {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  return text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && wanted.every((label) => candidate.includes(label)));
+  return text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name}{`) && wanted.every((label) => candidate.includes(label)));
 }
 
 /** The value of the one series of `name` whose labels include `labels` (0 when there is none). */
@@ -20,6 +22,11 @@ export function sample(text: string, name: string, labels: Record<string, string
 }
 
 /** The value of label `label` on the first series of `name` whose labels include `labels`. */
-export function labelValue(text: string, name: string, labels: Record<string, string>, label: string): string | undefined {
+export function labelValue(
+  text: string,
+  name: string,
+  labels: Record<string, string>,
+  label: string,
+): string | undefined {
   return seriesLine(text, name, labels)?.match(new RegExp(`[{,]${label}="([^"]*)"`))?.[1];
 }

@@ -38,7 +38,15 @@ interface DecodedRequest {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValue[] };
     scopeSpans?: Array<{
-      spans?: Array<{ traceId: Uint8Array; spanId: Uint8Array; parentSpanId?: Uint8Array; name: string; kind: number; attributes?: KeyValue[]; status?: { code?: number } }>;
+      spans?: Array<{
+        traceId: Uint8Array;
+        spanId: Uint8Array;
+        parentSpanId?: Uint8Array;
+        name: string;
+        kind: number;
+        attributes?: KeyValue[];
+        status?: { code?: number };
+      }>;
     }>;
   }>;
 }
@@ -49,7 +57,9 @@ interface MessageType {
 
 const require = createRequire(import.meta.url);
 const ExportTraceServiceRequest = (
-  require('@opentelemetry/otlp-proto-exporter-base/build/src/generated/root.js') as { opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: MessageType } } } } } }
+  require('@opentelemetry/otlp-proto-exporter-base/build/src/generated/root.js') as {
+    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: MessageType } } } } };
+  }
 ).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
 function attributesOf(list: KeyValue[] | undefined): Record<string, string | number | boolean> {
@@ -65,7 +75,10 @@ const hex = (bytes: Uint8Array | undefined): string => (bytes === undefined ? ''
 
 /** Decodes one OTLP/HTTP protobuf traces payload into its spans. */
 export function decodeTraces(body: Uint8Array): ReceivedSpan[] {
-  const request = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), { longs: Number, defaults: false });
+  const request = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), {
+    longs: Number,
+    defaults: false,
+  });
   const spans: ReceivedSpan[] = [];
   for (const resourceSpans of request.resourceSpans ?? []) {
     const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');

@@ -10,7 +10,13 @@ import type { RegistryClient } from '../../proto/gen/pilotfish/v1/Registry.js';
 import type { TestApp } from './apps.js';
 import { startNamedApp } from './apps.js';
 import { httpRequest, type HttpResult } from './http.js';
-import { startControlPlane, startSidecar, waitFor, type ControlPlaneProcess, type SidecarProcess } from './processes.js';
+import {
+  startControlPlane,
+  startSidecar,
+  waitFor,
+  type ControlPlaneProcess,
+  type SidecarProcess,
+} from './processes.js';
 import { register, registryClient } from './registry-client.js';
 
 /** The reviews service's DestinationPolicy with subsets v1 and v2 by the version label. */
@@ -38,7 +44,11 @@ export interface PolicyMesh {
   /** Removes `file` and waits until the client's config dump no longer contains `marker`. */
   removeConfig(file: string, marker: string): Promise<void>;
   /** A request through the client's outbound listener to `host`. */
-  request(host: string, path?: string, options?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<HttpResult>;
+  request(
+    host: string,
+    path?: string,
+    options?: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<HttpResult>;
   /** Waits until the client routes `host` to `count` instances (EDS arrived). */
   waitForEndpoints(cluster: string, count: number): Promise<void>;
   stop(): Promise<void>;
@@ -64,21 +74,33 @@ export async function startPolicyMesh(): Promise<PolicyMesh> {
     },
     async addInstance(service, app, labels = {}) {
       const instanceId = `${service}-${++instances}`;
-      const { lease_id: leaseId } = await register(registry, { instance: { service, instance_id: instanceId, address: '127.0.0.1', port: app.port, labels }, ttl_seconds: 3600 });
+      const { lease_id: leaseId } = await register(registry, {
+        instance: { service, instance_id: instanceId, address: '127.0.0.1', port: app.port, labels },
+        ttl_seconds: 3600,
+      });
       return leaseId as string;
     },
     async applyConfig(file, yaml, marker) {
       await writeFile(join(configDir, file), yaml);
-      await waitFor(async () => (await configDump()).includes(marker), `the client sidecar to hold ${marker} from ${file}`);
+      await waitFor(
+        async () => (await configDump()).includes(marker),
+        `the client sidecar to hold ${marker} from ${file}`,
+      );
     },
     async removeConfig(file, marker) {
       await unlink(join(configDir, file));
-      await waitFor(async () => !(await configDump()).includes(marker), `the client sidecar to drop ${marker} (${file} removed)`);
+      await waitFor(
+        async () => !(await configDump()).includes(marker),
+        `the client sidecar to drop ${marker} (${file} removed)`,
+      );
     },
-    request: (host, path = '/', options = {}) => httpRequest(client.outbound, path, { ...options, headers: { host, ...options.headers } }),
+    request: (host, path = '/', options = {}) =>
+      httpRequest(client.outbound, path, { ...options, headers: { host, ...options.headers } }),
     async waitForEndpoints(cluster, count) {
       await waitFor(async () => {
-        const { clusters } = (await (await fetch(`http://${client.admin}/clusters?format=json`)).json()) as { clusters: Array<{ name: string; endpoints: unknown[] }> };
+        const { clusters } = (await (await fetch(`http://${client.admin}/clusters?format=json`)).json()) as {
+          clusters: Array<{ name: string; endpoints: unknown[] }>;
+        };
         return clusters.find((entry) => entry.name === cluster)?.endpoints.length === count;
       }, `${count} endpoints in cluster ${cluster}`);
     },
@@ -105,7 +127,11 @@ export function usePolicyMesh(): { readonly current: PolicyMesh } {
 }
 
 /** Sends `count` requests, `concurrency` at a time, and counts the answers by the key `send` gives each. */
-export async function countAnswers<K>(count: number, concurrency: number, send: () => Promise<K>): Promise<Map<K, number>> {
+export async function countAnswers<K>(
+  count: number,
+  concurrency: number,
+  send: () => Promise<K>,
+): Promise<Map<K, number>> {
   const counts = new Map<K, number>();
   let sent = 0;
   const worker = async () => {

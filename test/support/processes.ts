@@ -57,10 +57,17 @@ export async function startCli(
   timeoutMs = 15_000,
   env: Record<string, string> = {},
 ): Promise<[RunningProcess, Record<string, unknown>]> {
-  const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], { ...process.env, PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info', ...env });
+  const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], {
+    ...process.env,
+    PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info',
+    ...env,
+  });
   const { child } = running;
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${running.logs()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`pilotfish ${args[0]} not ready after ${timeoutMs} ms:\n${running.logs()}`)),
+      timeoutMs,
+    );
     child.stderr?.on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         if (!line.includes(readyMessage)) continue;
@@ -90,7 +97,9 @@ export async function startCli(
 /** Runs `pilotfish ARGS` to its end: exit code and output. */
 export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 }
 
@@ -100,9 +109,21 @@ export interface ControlPlaneProcess extends RunningProcess {
 }
 
 /** Starts `pilotfish control-plane` with `extraArgs`, and `env` added to its environment. */
-export async function startControlPlane(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ControlPlaneProcess> {
+export async function startControlPlane(
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ControlPlaneProcess> {
   const [running, record] = await startCli(
-    ['control-plane', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--debounce-ms', '20', ...extraArgs],
+    [
+      'control-plane',
+      '--grpc-listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--debounce-ms',
+      '20',
+      ...extraArgs,
+    ],
     'control plane listening',
     [],
     15_000,
@@ -134,7 +155,15 @@ export interface SidecarOptions {
 
 /** Starts a sidecar and waits until its admin /ready answers 200 (first config applied). */
 export async function startSidecar(options: SidecarOptions): Promise<SidecarProcess> {
-  const args = ['sidecar', '--service', options.service, '--app-port', String(options.appPort), '--control-plane', options.controlPlane];
+  const args = [
+    'sidecar',
+    '--service',
+    options.service,
+    '--app-port',
+    String(options.appPort),
+    '--control-plane',
+    options.controlPlane,
+  ];
   args.push('--inbound-listen', '127.0.0.1:0', '--outbound-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0');
   if (options.appProtocol) args.push('--app-protocol', options.appProtocol);
   if (options.instanceId) args.push('--instance-id', options.instanceId);
@@ -147,7 +176,10 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
     outbound: String(record.outbound),
     admin: String(record.admin),
   });
-  await waitFor(async () => (await fetch(`http://${sidecar.admin}/ready`)).status === 200, `sidecar ${options.service} /ready`);
+  await waitFor(
+    async () => (await fetch(`http://${sidecar.admin}/ready`)).status === 200,
+    `sidecar ${options.service} /ready`,
+  );
   return sidecar;
 }
 
@@ -159,16 +191,35 @@ export interface GatewayProcess extends RunningProcess {
 
 /** Starts `pilotfish gateway` for Gateway `gateway` (namespace/name), its first server on an OS-picked port; waits for /ready. */
 export async function startGateway(gateway: string, controlPlane: string): Promise<GatewayProcess> {
-  const args = ['gateway', '--gateway', gateway, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--control-plane', controlPlane];
+  const args = [
+    'gateway',
+    '--gateway',
+    gateway,
+    '--listen',
+    '127.0.0.1:0',
+    '--admin-listen',
+    '127.0.0.1:0',
+    '--control-plane',
+    controlPlane,
+  ];
   const [running, record] = await startCli(args, 'gateway started');
   const admin = String(record.admin);
   await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `gateway ${gateway} /ready`);
-  const { listeners } = (await (await fetch(`http://${admin}/listeners`)).json()) as { listeners: Array<{ name: string; address: string }> };
-  return Object.assign(running, { admin, listeners: new Map(listeners.map((listener) => [listener.name, listener.address])) });
+  const { listeners } = (await (await fetch(`http://${admin}/listeners`)).json()) as {
+    listeners: Array<{ name: string; address: string }>;
+  };
+  return Object.assign(running, {
+    admin,
+    listeners: new Map(listeners.map((listener) => [listener.name, listener.address])),
+  });
 }
 
 /** Polls `check` every 25 ms until it is true; fails naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<number> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<number> {
   const started = Date.now();
   let lastError: unknown;
   while (Date.now() - started < timeoutMs) {
@@ -179,5 +230,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+  );
 }

@@ -11,10 +11,14 @@ export function registryClient(address: string): RegistryClient {
 
 export function register(client: RegistryClient, request: RegisterRequest): Promise<RegisterResponse__Output> {
   return new Promise((resolve, reject) =>
-    client.Register(request, (error, response) => (error ? reject(error) : resolve(response as RegisterResponse__Output))),
+    client.Register(request, (error, response) =>
+      error ? reject(error) : resolve(response as RegisterResponse__Output),
+    ),
   );
 }
 
 export function deregister(client: RegistryClient, leaseId: string): Promise<void> {
-  return new Promise((resolve, reject) => client.Deregister({ lease_id: leaseId }, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    client.Deregister({ lease_id: leaseId }, (error) => (error ? reject(error) : resolve())),
+  );
 }

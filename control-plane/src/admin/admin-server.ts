@@ -31,7 +31,9 @@ export function createAdminServer(sources: AdminSources): Server {
     '/debug/registry': (res) =>
       json(res, {
         revision: sources.registry.revision,
-        services: sources.registry.services().map((service) => ({ ...service, instances: service.instances.map(toWireInstance) })),
+        services: sources.registry
+          .services()
+          .map((service) => ({ ...service, instances: service.instances.map(toWireInstance) })),
       }),
     '/metrics': (res) => {
       metrics.metrics().then(
@@ -48,7 +50,10 @@ export function createAdminServer(sources: AdminSources): Server {
           types: Object.fromEntries(
             RESOURCE_TYPE_URLS.map((typeUrl) => {
               const snapshot = sources.cache.get(group, typeUrl);
-              return [TYPE_SHORT_NAMES[typeUrl], { version: snapshot?.version ?? '', resources: [...(snapshot?.resources.keys() ?? [])] }];
+              return [
+                TYPE_SHORT_NAMES[typeUrl],
+                { version: snapshot?.version ?? '', resources: [...(snapshot?.resources.keys() ?? [])] },
+              ];
             }),
           ),
         })),

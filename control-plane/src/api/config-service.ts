@@ -25,11 +25,19 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
   const handlers: ConfigHandlers = {
     Apply(call, callback) {
       const request = call.request;
-      const sources: ConfigFile[] = (request.files ?? []).map((file) => ({ name: file.name || 'api', text: file.yaml ?? '' }));
+      const sources: ConfigFile[] = (request.files ?? []).map((file) => ({
+        name: file.name || 'api',
+        text: file.yaml ?? '',
+      }));
       if (request.yaml) sources.unshift({ name: request.source || 'api', text: request.yaml });
-      if (sources.length === 0) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'yaml: is required: one or more documents' });
+      if (sources.length === 0)
+        return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'yaml: is required: one or more documents' });
       respond(callback, () => {
-        const result = store.applyDocuments(sources, { ...validation, author: request.author, dryRun: request.dry_run });
+        const result = store.applyDocuments(sources, {
+          ...validation,
+          author: request.author,
+          dryRun: request.dry_run,
+        });
         return { version: result.version, changed: result.changed, dry_run: request.dry_run === true };
       });
     },
@@ -40,7 +48,10 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
         checkKind(kind);
         if (!name) throw new ConfigChangeError('invalid', ['name: is required']);
         const document = store.get(kind ?? '', namespace || 'default', name);
-        if (document === undefined) throw new ConfigChangeError('not-found', [`${documentLabel(kind ?? '', namespace || 'default', name)} does not exist`]);
+        if (document === undefined)
+          throw new ConfigChangeError('not-found', [
+            `${documentLabel(kind ?? '', namespace || 'default', name)} does not exist`,
+          ]);
         return { document: toWireDocument(document), version: store.version };
       });
     },
@@ -49,7 +60,10 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
       const { kind, namespace } = call.request;
       respond(callback, () => {
         if (kind) checkKind(kind);
-        return { documents: store.list(kind || undefined, namespace || undefined).map(toWireDocument), version: store.version };
+        return {
+          documents: store.list(kind || undefined, namespace || undefined).map(toWireDocument),
+          version: store.version,
+        };
       });
     },
 
@@ -100,7 +114,10 @@ function respond<T>(callback: grpc.sendUnaryData<T>, run: () => T): void {
 
 function checkKind(kind: string | undefined): void {
   if (!kind) throw new ConfigChangeError('invalid', [`kind: is required: one of ${KINDS.join(', ')}`]);
-  if (!(KINDS as string[]).includes(kind)) throw new ConfigChangeError('invalid', [`kind: "${kind}" is not a kind this control plane knows (${KINDS.join(', ')})`]);
+  if (!(KINDS as string[]).includes(kind))
+    throw new ConfigChangeError('invalid', [
+      `kind: "${kind}" is not a kind this control plane knows (${KINDS.join(', ')})`,
+    ]);
 }
 
 function toWireDocument(document: StoredDocument): ConfigDocument {

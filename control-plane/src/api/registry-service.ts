@@ -51,7 +51,8 @@ export function addRegistryService(server: grpc.Server, registry: Registry): voi
       const namespace = call.request.namespace || undefined;
       const revision = registry.revision;
       for (const service of registry.services(namespace)) {
-        for (const instance of service.instances) call.write({ type: 'ADDED', instance: toWireInstance(instance), revision });
+        for (const instance of service.instances)
+          call.write({ type: 'ADDED', instance: toWireInstance(instance), revision });
       }
       const stop = registry.onChange((event) => {
         if (namespace && event.instance.namespace !== namespace) return;

@@ -51,7 +51,9 @@ export class ConfigDirSource {
     this.#watcher.on('all', (_event, path) => {
       if (CONFIG_FILE.test(path)) this.#debouncer.trigger();
     });
-    this.#watcher.on('error', (error) => this.options.logger.error({ err: error, dir: this.dir }, 'config folder watch failed'));
+    this.#watcher.on('error', (error) =>
+      this.options.logger.error({ err: error, dir: this.dir }, 'config folder watch failed'),
+    );
     await new Promise<void>((resolve) => this.#watcher?.once('ready', () => resolve()));
   }
 
@@ -61,7 +63,10 @@ export class ConfigDirSource {
       try {
         this.#files = await readConfigDir(this.dir);
       } catch (error) {
-        this.options.logger.error({ err: error, dir: this.dir }, 'cannot read the config folder; the config in force stays');
+        this.options.logger.error(
+          { err: error, dir: this.dir },
+          'cannot read the config folder; the config in force stays',
+        );
         return;
       }
       this.#apply();
@@ -90,13 +95,20 @@ export class ConfigDirSource {
       const messages = store.rejection?.messages ?? [];
       // Registry changes retry a rejected set; say so once, not at every registration.
       const key = messages.join('\n');
-      if (key !== this.#lastRejection) logger.warn({ dir: this.dir, errors: messages, version: store.version }, 'config rejected; the last good config stays in force');
+      if (key !== this.#lastRejection)
+        logger.warn(
+          { dir: this.dir, errors: messages, version: store.version },
+          'config rejected; the last good config stays in force',
+        );
       this.#lastRejection = key;
       return;
     }
     this.#lastRejection = '';
     if (store.version !== before) {
-      logger.info({ dir: this.dir, version: store.version, files: this.#files.length, documents: result.documents.length }, 'config applied');
+      logger.info(
+        { dir: this.dir, version: store.version, files: this.#files.length, documents: result.documents.length },
+        'config applied',
+      );
     }
   }
 }

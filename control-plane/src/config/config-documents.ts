@@ -27,7 +27,14 @@ export type Kind = keyof typeof KIND_SCHEMAS;
 const MAX_DOCUMENT_CHARS = 1024 * 1024;
 export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
-export type AnyDocument = RouteDocument | DestinationPolicyDocument | RateLimitDocument | ServiceDocument | ServiceConfigDocument | MeshConfigDocument | GatewayDocument;
+export type AnyDocument =
+  | RouteDocument
+  | DestinationPolicyDocument
+  | RateLimitDocument
+  | ServiceDocument
+  | ServiceConfigDocument
+  | MeshConfigDocument
+  | GatewayDocument;
 
 /** A validated document and where it came from. */
 export interface SourcedDocument<D extends AnyDocument = AnyDocument> {
@@ -68,27 +75,56 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
     if (yamlDocument.contents === null) return;
     const size = yamlDocument.range[2] - yamlDocument.range[0];
     if (size > MAX_DOCUMENT_CHARS) {
-      errors.push({ file: file.name, line: start, document: `document ${index + 1}`, message: `is ${(size / MAX_DOCUMENT_CHARS).toFixed(1)} MiB; a document may hold at most 1 MiB` });
+      errors.push({
+        file: file.name,
+        line: start,
+        document: `document ${index + 1}`,
+        message: `is ${(size / MAX_DOCUMENT_CHARS).toFixed(1)} MiB; a document may hold at most 1 MiB`,
+      });
       return;
     }
     const source: unknown = yamlDocument.toJS({ maxAliasCount: 100 });
     const lineOf = (path: ReadonlyArray<PropertyKey>) => lineOfPath(yamlDocument, path, lineAt) ?? start;
     const fail = (message: string, path: PropertyKey[] = [], label?: string) =>
-      errors.push({ file: file.name, line: lineOf(path), document: label ?? `document ${index + 1}`, path: formatPath(path), message });
+      errors.push({
+        file: file.name,
+        line: lineOf(path),
+        document: label ?? `document ${index + 1}`,
+        path: formatPath(path),
+        message,
+      });
     if (source === null || typeof source !== 'object' || Array.isArray(source)) {
       fail('is not a mapping with apiVersion, kind, metadata and spec');
       return;
     }
     const { apiVersion, kind, metadata } = source as Record<string, unknown>;
-    const name = typeof (metadata as { name?: unknown } | undefined)?.name === 'string' ? (metadata as { name: string }).name : undefined;
-    const namespace = typeof (metadata as { namespace?: unknown } | undefined)?.namespace === 'string' ? (metadata as { namespace: string }).namespace : 'default';
+    const name =
+      typeof (metadata as { name?: unknown } | undefined)?.name === 'string'
+        ? (metadata as { name: string }).name
+        : undefined;
+    const namespace =
+      typeof (metadata as { namespace?: unknown } | undefined)?.namespace === 'string'
+        ? (metadata as { namespace: string }).namespace
+        : 'default';
     const label = typeof kind === 'string' && name !== undefined ? documentLabel(kind, namespace, name) : undefined;
     if (apiVersion !== API_VERSION) {
-      fail(apiVersion === undefined ? `is required: ${API_VERSION}` : `${JSON.stringify(apiVersion)} is not supported; use ${API_VERSION}`, ['apiVersion'], label);
+      fail(
+        apiVersion === undefined
+          ? `is required: ${API_VERSION}`
+          : `${JSON.stringify(apiVersion)} is not supported; use ${API_VERSION}`,
+        ['apiVersion'],
+        label,
+      );
       return;
     }
     if (typeof kind !== 'string' || !(KINDS as string[]).includes(kind)) {
-      fail(kind === undefined ? `is required: one of ${KINDS.join(', ')}` : `${JSON.stringify(kind)} is not a kind this control plane knows (${KINDS.join(', ')})`, ['kind'], label);
+      fail(
+        kind === undefined
+          ? `is required: one of ${KINDS.join(', ')}`
+          : `${JSON.stringify(kind)} is not a kind this control plane knows (${KINDS.join(', ')})`,
+        ['kind'],
+        label,
+      );
       return;
     }
     const result = (KIND_SCHEMAS[kind as Kind] as z.ZodType).safeParse(source, { reportInput: true });
@@ -98,7 +134,14 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
       }
       return;
     }
-    documents.push({ document: result.data as AnyDocument, source, file: file.name, line: start, label: label as string, lineOf });
+    documents.push({
+      document: result.data as AnyDocument,
+      source,
+      file: file.name,
+      line: start,
+      label: label as string,
+      lineOf,
+    });
   });
   return { documents, errors };
 }
@@ -110,23 +153,57 @@ function describeIssue(issue: z.core.$ZodIssue): Array<[PropertyKey[], string]> 
     case 'unrecognized_keys':
       return issue.keys.map((key) => [[...path, key], 'is not a known field']);
     case 'invalid_type':
-      return [[path, issue.input === undefined ? 'is required' : `must be ${article(issue.expected)}, got ${typeName(issue.input)}`]];
+      return [
+        [
+          path,
+          issue.input === undefined
+            ? 'is required'
+            : `must be ${article(issue.expected)}, got ${typeName(issue.input)}`,
+        ],
+      ];
     case 'invalid_value':
-      return [[path, issue.values.length === 1 ? `must be ${JSON.stringify(issue.values[0])}${issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`}` : `must be one of ${issue.values.map(String).join(', ')}, got ${JSON.stringify(issue.input)}`]];
+      return [
+        [
+          path,
+          issue.values.length === 1
+            ? `must be ${JSON.stringify(issue.values[0])}${issue.input === undefined ? '' : `, got ${JSON.stringify(issue.input)}`}`
+            : `must be one of ${issue.values.map(String).join(', ')}, got ${JSON.stringify(issue.input)}`,
+        ],
+      ];
     case 'invalid_key':
       return issue.issues.map((inner) => [path, `key ${JSON.stringify(issue.input)} ${simpleMessage(inner)}`]);
     case 'too_small':
-      return [[path, issue.origin === 'array' ? `needs at least ${issue.minimum} ${Number(issue.minimum) === 1 ? 'entry' : 'entries'}` : issue.origin === 'string' ? `must not be empty` : `must be ${issue.inclusive ? 'at least' : 'above'} ${issue.minimum}`]];
+      return [
+        [
+          path,
+          issue.origin === 'array'
+            ? `needs at least ${issue.minimum} ${Number(issue.minimum) === 1 ? 'entry' : 'entries'}`
+            : issue.origin === 'string'
+              ? `must not be empty`
+              : `must be ${issue.inclusive ? 'at least' : 'above'} ${issue.minimum}`,
+        ],
+      ];
     case 'too_big':
-      return [[path, issue.origin === 'array' ? `has more than ${issue.maximum} entries` : `must be ${issue.inclusive ? 'at most' : 'below'} ${issue.maximum}`]];
+      return [
+        [
+          path,
+          issue.origin === 'array'
+            ? `has more than ${issue.maximum} entries`
+            : `must be ${issue.inclusive ? 'at most' : 'below'} ${issue.maximum}`,
+        ],
+      ];
     default:
       return [[path, simpleMessage(issue)]];
   }
 }
 
 function simpleMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_format' && issue.format === 'starts_with') return `must start with "${(issue as { prefix?: string }).prefix ?? ''}"`;
-  if (issue.code === 'invalid_format' && issue.format === 'regex') return issue.message.startsWith('Invalid') ? `does not match ${(issue as { pattern?: string }).pattern}` : issue.message;
+  if (issue.code === 'invalid_format' && issue.format === 'starts_with')
+    return `must start with "${(issue as { prefix?: string }).prefix ?? ''}"`;
+  if (issue.code === 'invalid_format' && issue.format === 'regex')
+    return issue.message.startsWith('Invalid')
+      ? `does not match ${(issue as { pattern?: string }).pattern}`
+      : issue.message;
   if (issue.code === 'not_multiple_of') return `must be a multiple of ${issue.divisor}`;
   if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
   return issue.message;
@@ -145,12 +222,18 @@ function typeName(value: unknown): string {
 }
 
 /** The line of the deepest node on `path` that exists; a map entry is found by its key. */
-function lineOfPath(document: Document, path: ReadonlyArray<PropertyKey>, lineAt: (offset: number) => number): number | undefined {
+function lineOfPath(
+  document: Document,
+  path: ReadonlyArray<PropertyKey>,
+  lineAt: (offset: number) => number,
+): number | undefined {
   let node: unknown = document.contents;
   let offset = (node as Node | null)?.range?.[0];
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) break;
       offset = (pair.key as Node).range?.[0] ?? offset;
       node = pair.value;

@@ -12,7 +12,12 @@ export interface ConfigError {
 
 /** `routes.yaml:14: Route "reviews": spec.rules[0].destinations: weights sum to 90, must be 100` */
 export function formatConfigError(error: ConfigError): string {
-  const where = error.file !== undefined ? `${error.file}${error.line !== undefined ? `:${error.line}` : ''}: ` : error.line !== undefined ? `line ${error.line}: ` : '';
+  const where =
+    error.file !== undefined
+      ? `${error.file}${error.line !== undefined ? `:${error.line}` : ''}: `
+      : error.line !== undefined
+        ? `line ${error.line}: `
+        : '';
   const document = error.document !== undefined ? `${error.document}: ` : '';
   const path = error.path !== undefined && error.path !== '' ? `${error.path}: ` : '';
   return `${where}${document}${path}${error.message}`;

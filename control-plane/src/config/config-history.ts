@@ -75,7 +75,10 @@ export function isSameDocument(a: StoredDocument | undefined, b: StoredDocument 
 }
 
 /** What changed between two document sets, in key order: created, updated and deleted documents. */
-export function diffDocuments(before: ReadonlyMap<string, StoredDocument>, after: ReadonlyMap<string, StoredDocument>): string[] {
+export function diffDocuments(
+  before: ReadonlyMap<string, StoredDocument>,
+  after: ReadonlyMap<string, StoredDocument>,
+): string[] {
   const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
   const changed: string[] = [];
   for (const key of keys) {

@@ -24,14 +24,24 @@ export interface ConfigSet {
   mesh: MeshSettings;
 }
 
-export const EMPTY_CONFIG_SET: ConfigSet = { routes: [], destinationPolicies: [], rateLimits: [], services: [], serviceConfigs: [], gateways: [], mesh: DEFAULT_MESH_SETTINGS };
+export const EMPTY_CONFIG_SET: ConfigSet = {
+  routes: [],
+  destinationPolicies: [],
+  rateLimits: [],
+  services: [],
+  serviceConfigs: [],
+  gateways: [],
+  mesh: DEFAULT_MESH_SETTINGS,
+};
 
 /** Documents about one service, named by their target field. */
 type ServiceScopedDocument = Exclude<AnyDocument, ServiceDocument | GatewayDocument | MeshConfigDocument>;
 
 /** The field naming the service a document is about: `spec.service` for ServiceConfig, else `spec.host`. */
 function targetOf(document: ServiceScopedDocument): { path: PropertyKey[]; name: string } {
-  return document.kind === 'ServiceConfig' ? { path: ['spec', 'service'], name: document.spec.service } : { path: ['spec', 'host'], name: document.spec.host };
+  return document.kind === 'ServiceConfig'
+    ? { path: ['spec', 'service'], name: document.spec.service }
+    : { path: ['spec', 'host'], name: document.spec.host };
 }
 
 export interface ValidateOptions {
@@ -64,7 +74,8 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     path: formatPath(path),
     message,
   });
-  const where = (source: SourcedDocument) => `${source.file ?? 'line'}${source.file === undefined ? ' ' : ':'}${source.line}`;
+  const where = (source: SourcedDocument) =>
+    `${source.file ?? 'line'}${source.file === undefined ? ' ' : ':'}${source.line}`;
 
   // One document per kind, namespace and name, as the Kubernetes API would insist.
   const byName = new Map<string, SourcedDocument>();
@@ -78,7 +89,9 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     const key = `${kind}/${metadata.namespace}/${metadata.name}`;
     const first = byName.get(key);
     if (first) {
-      errors.push(at(source, ['metadata', 'name'], `duplicates the ${kind} of the same namespace and name at ${where(first)}`));
+      errors.push(
+        at(source, ['metadata', 'name'], `duplicates the ${kind} of the same namespace and name at ${where(first)}`),
+      );
       continue;
     }
     byName.set(key, source);
@@ -89,7 +102,14 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     if (source.document.kind === 'Gateway') continue;
     if (source.document.kind === 'MeshConfig') {
       // Mesh-wide settings: two would leave which one holds to the order of files.
-      if (meshConfig) errors.push(at(source, ['metadata', 'name'], `the mesh already has a MeshConfig: ${meshConfig.label} at ${where(meshConfig)}; a mesh has at most one`));
+      if (meshConfig)
+        errors.push(
+          at(
+            source,
+            ['metadata', 'name'],
+            `the mesh already has a MeshConfig: ${meshConfig.label} at ${where(meshConfig)}; a mesh has at most one`,
+          ),
+        );
       else meshConfig = source;
       continue;
     }
@@ -99,20 +119,46 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     // A Route for gateways only may share its service with the mesh's Route (gateway-attachments.ts checks its hosts).
     const isPerService = source.document.kind !== 'Route' || appliesToMesh(source.document);
     const other = isPerService ? byHost.get(hostKey) : undefined;
-    if (other) errors.push(at(source, target.path, `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its ${kind === 'ServiceConfig' ? 'parameters' : 'rules'} in one document`));
+    if (other)
+      errors.push(
+        at(
+          source,
+          target.path,
+          `${host} already has a ${kind}: ${other.label} at ${where(other)}; put its ${kind === 'ServiceConfig' ? 'parameters' : 'rules'} in one document`,
+        ),
+      );
     else if (isPerService) byHost.set(hostKey, source);
-    if (source.document.kind === 'DestinationPolicy') subsets.set(host, new Set((source.document.spec.subsets ?? []).map((subset) => subset.name)));
+    if (source.document.kind === 'DestinationPolicy')
+      subsets.set(host, new Set((source.document.spec.subsets ?? []).map((subset) => subset.name)));
   }
 
   const checkService = (source: SourcedDocument, path: PropertyKey[], name: string): string => {
     const fqdn = resolveService(name, source.document.metadata.namespace).fqdn;
     if (declared.has(fqdn)) return fqdn;
     if (options.isRegistered === undefined && options.requireDeclared) {
-      errors.push(at(source, path, `"${name}" (${fqdn}) is not declared by a Service document in these files (the registry is not consulted offline)`));
+      errors.push(
+        at(
+          source,
+          path,
+          `"${name}" (${fqdn}) is not declared by a Service document in these files (the registry is not consulted offline)`,
+        ),
+      );
     } else if (options.isRegistered === undefined) {
-      notes.push(at(source, path, `"${name}" (${fqdn}) is not declared by a Service document in these files; not checked offline — the control plane accepts it only if it is registered or declared`));
+      notes.push(
+        at(
+          source,
+          path,
+          `"${name}" (${fqdn}) is not declared by a Service document in these files; not checked offline — the control plane accepts it only if it is registered or declared`,
+        ),
+      );
     } else if (!options.isRegistered(fqdn)) {
-      errors.push(at(source, path, `unknown service "${name}" (${fqdn}): no instance is registered and no Service document declares it`));
+      errors.push(
+        at(
+          source,
+          path,
+          `unknown service "${name}" (${fqdn}): no instance is registered and no Service document declares it`,
+        ),
+      );
     }
     return fqdn;
   };
@@ -120,11 +166,17 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
     if (subset === undefined) return;
     const known = subsets.get(fqdn);
     if (!known?.has(subset)) {
-      errors.push(at(source, path, `unknown subset "${subset}" of ${fqdn}: ${known ? `its DestinationPolicy declares ${known.size === 0 ? 'no subsets' : [...known].join(', ')}` : 'no DestinationPolicy declares its subsets'}`));
+      errors.push(
+        at(
+          source,
+          path,
+          `unknown subset "${subset}" of ${fqdn}: ${known ? `its DestinationPolicy declares ${known.size === 0 ? 'no subsets' : [...known].join(', ')}` : 'no DestinationPolicy declares its subsets'}`,
+        ),
+      );
     }
   };
   for (const source of byName.values()) {
-    const document = source.document as AnyDocument;
+    const document = source.document;
     if (document.kind === 'Service' || document.kind === 'Gateway' || document.kind === 'MeshConfig') continue;
     const target = targetOf(document);
     checkService(source, target.path, target.name);
@@ -144,14 +196,23 @@ export function validateConfig(files: readonly ConfigFile[], options: ValidateOp
   }
 
   const sources = new Map([...byName.values()].map((source) => [source.document, source]));
-  const gateways = new Map([...sources.keys()].flatMap((document) => (document.kind === 'Gateway' ? [[`${document.metadata.namespace}/${document.metadata.name}`, document] as const] : [])));
+  const gateways = new Map(
+    [...sources.keys()].flatMap((document) =>
+      document.kind === 'Gateway'
+        ? [[`${document.metadata.namespace}/${document.metadata.name}`, document] as const]
+        : [],
+    ),
+  );
   const routes = [...sources.keys()].filter((document): document is RouteDocument => document.kind === 'Route');
-  for (const problem of attachmentProblems(routes, gateways)) errors.push(at(sources.get(problem.route) as SourcedDocument, problem.path, problem.message));
+  for (const problem of attachmentProblems(routes, gateways))
+    errors.push(at(sources.get(problem.route) as SourcedDocument, problem.path, problem.message));
 
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors), notes };
   const accepted = [...byName.values()];
   const ofKind = <K extends AnyDocument['kind']>(kind: K) =>
-    accepted.map((source) => source.document).filter((document): document is Extract<AnyDocument, { kind: K }> => document.kind === kind);
+    accepted
+      .map((source) => source.document)
+      .filter((document): document is Extract<AnyDocument, { kind: K }> => document.kind === kind);
   return {
     ok: true,
     documents: accepted,

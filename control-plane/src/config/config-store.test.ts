@@ -27,11 +27,20 @@ describe('config store', () => {
   it('keeps the last good config when a change is rejected, and records why', () => {
     const store = new ConfigStore();
     store.apply([{ name: 'r.yaml', text: ROUTE }], options);
-    const result = store.apply([{ name: 'r.yaml', text: ROUTE }, { name: 'bad.yaml', text: ROUTE.replace('name: reviews', 'name: other').replace('2s', 'soon') }], options);
+    const result = store.apply(
+      [
+        { name: 'r.yaml', text: ROUTE },
+        { name: 'bad.yaml', text: ROUTE.replace('name: reviews', 'name: other').replace('2s', 'soon') },
+      ],
+      options,
+    );
     assert.equal(result.ok, false);
     assert.equal(store.version, 1);
     assert.equal(store.config.routes.length, 1);
-    assert.match(store.rejection?.messages[0] ?? '', /^bad\.yaml:8: Route "other": spec\.rules\[0\]\.timeout: "soon" is not a duration/);
+    assert.match(
+      store.rejection?.messages[0] ?? '',
+      /^bad\.yaml:8: Route "other": spec\.rules\[0\]\.timeout: "soon" is not a duration/,
+    );
     assert.deepEqual((store.view() as { lastRejection: unknown }).lastRejection, store.rejection);
   });
 
@@ -76,16 +85,22 @@ function refusal(run: () => unknown): ConfigChangeError {
 describe('config store through the API', () => {
   it('applies documents as one version, says what changed, and records the author', () => {
     const store = new ConfigStore();
-    const result = store.applyDocuments([{ name: 'api', text: `${POLICY}---\n${ROUTE}` }], { ...options, author: 'alice' });
+    const result = store.applyDocuments([{ name: 'api', text: `${POLICY}---\n${ROUTE}` }], {
+      ...options,
+      author: 'alice',
+    });
     assert.deepEqual(result.changed, ['DestinationPolicy default/reviews created', 'Route default/reviews created']);
     assert.equal(result.version, 1);
     const again = store.applyDocuments([{ text: ROUTE.replace('2s', '3s') }, { text: POLICY }], options);
     assert.deepEqual(again.changed, ['Route default/reviews updated', 'DestinationPolicy default/reviews unchanged']);
     assert.equal(again.version, 2);
-    assert.deepEqual(store.history().map((entry) => [entry.version, entry.author, entry.changed]), [
-      [2, 'api', ['Route default/reviews updated']],
-      [1, 'alice', ['DestinationPolicy default/reviews created', 'Route default/reviews created']],
-    ]);
+    assert.deepEqual(
+      store.history().map((entry) => [entry.version, entry.author, entry.changed]),
+      [
+        [2, 'api', ['Route default/reviews updated']],
+        [1, 'alice', ['DestinationPolicy default/reviews created', 'Route default/reviews created']],
+      ],
+    );
     assert.equal(store.config.routes[0]?.spec.rules[0]?.timeout, 3000);
   });
 
@@ -103,9 +118,13 @@ describe('config store through the API', () => {
   it('refuses a bad document with the messages file validation gives, and keeps the config', () => {
     const store = new ConfigStore();
     store.applyDocuments([{ text: ROUTE }], options);
-    const error = refusal(() => store.applyDocuments([{ name: 'routes.yaml', text: ROUTE.replace('2s', 'soon') }], options));
+    const error = refusal(() =>
+      store.applyDocuments([{ name: 'routes.yaml', text: ROUTE.replace('2s', 'soon') }], options),
+    );
     assert.equal(error.reason, 'invalid');
-    assert.deepEqual(error.messages, ['routes.yaml:8: Route "reviews": spec.rules[0].timeout: "soon" is not a duration (a number with ms, s, m or h, like 250ms, 2s, 1m30s)']);
+    assert.deepEqual(error.messages, [
+      'routes.yaml:8: Route "reviews": spec.rules[0].timeout: "soon" is not a duration (a number with ms, s, m or h, like 250ms, 2s, 1m30s)',
+    ]);
     assert.equal(store.version, 1);
     assert.equal(store.config.routes[0]?.spec.rules[0]?.timeout, 2000);
   });
@@ -115,7 +134,9 @@ describe('config store through the API', () => {
     store.applyDocuments([{ text: `${POLICY}---\n${CANARY}` }], options);
     const error = refusal(() => store.delete('DestinationPolicy', 'default', 'reviews', options));
     assert.equal(error.reason, 'invalid');
-    assert.deepEqual(error.messages, ['api: Route "canary": spec.rules[0].destinations[0].subset: unknown subset "v2" of reviews.default.svc.cluster.local: no DestinationPolicy declares its subsets']);
+    assert.deepEqual(error.messages, [
+      'api: Route "canary": spec.rules[0].destinations[0].subset: unknown subset "v2" of reviews.default.svc.cluster.local: no DestinationPolicy declares its subsets',
+    ]);
     assert.equal(refusal(() => store.delete('Route', 'default', 'nope', options)).reason, 'not-found');
     const deleted = store.delete('Route', 'default', 'canary', { ...options, author: 'bob' });
     assert.deepEqual(deleted.changed, ['Route default/canary deleted']);
@@ -126,21 +147,40 @@ describe('config store through the API', () => {
     const store = new ConfigStore();
     store.applyDocuments([{ text: POLICY }], options);
     store.applyDocuments([{ text: CANARY }], options);
-    store.applyDocuments([{ text: POLICY.replace('subsets:', 'subsets:\n    - { name: v1, labels: { version: v1 } }') }], options);
+    store.applyDocuments(
+      [{ text: POLICY.replace('subsets:', 'subsets:\n    - { name: v1, labels: { version: v1 } }') }],
+      options,
+    );
     const result = store.rollback(1, { ...options, author: 'carol' });
     assert.equal(result.version, 4);
     assert.deepEqual(result.changed, ['DestinationPolicy default/reviews updated', 'Route default/canary deleted']);
-    assert.deepEqual(store.list().map((document) => `${document.kind}/${document.name}`), ['DestinationPolicy/reviews']);
-    assert.deepEqual(store.get('DestinationPolicy', 'default', 'reviews')?.source, store.history().find((entry) => entry.version === 1)?.documents.get('DestinationPolicy/default/reviews')?.source);
+    assert.deepEqual(
+      store.list().map((document) => `${document.kind}/${document.name}`),
+      ['DestinationPolicy/reviews'],
+    );
+    assert.deepEqual(
+      store.get('DestinationPolicy', 'default', 'reviews')?.source,
+      store
+        .history()
+        .find((entry) => entry.version === 1)
+        ?.documents.get('DestinationPolicy/default/reviews')?.source,
+    );
     assert.deepEqual(store.history(1)[0]?.changed, result.changed);
     assert.equal(refusal(() => store.rollback(9, options)).reason, 'not-found');
   });
 
   it('keeps the newest versions only', () => {
     const store = new ConfigStore({ historyLimit: 3 });
-    for (const seconds of [1, 2, 3, 4, 5]) store.applyDocuments([{ text: ROUTE.replace('2s', `${seconds}s`) }], options);
-    assert.deepEqual(store.history().map((entry) => entry.version), [5, 4, 3]);
-    assert.match(refusal(() => store.rollback(1, options)).messages[0] ?? '', /version 1 is not in the history \(the history keeps versions 3–5\)/);
+    for (const seconds of [1, 2, 3, 4, 5])
+      store.applyDocuments([{ text: ROUTE.replace('2s', `${seconds}s`) }], options);
+    assert.deepEqual(
+      store.history().map((entry) => entry.version),
+      [5, 4, 3],
+    );
+    assert.match(
+      refusal(() => store.rollback(1, options)).messages[0] ?? '',
+      /version 1 is not in the history \(the history keeps versions 3–5\)/,
+    );
   });
 });
 
@@ -149,9 +189,13 @@ describe('config store precedence between the folder and the API', () => {
     const store = new ConfigStore({ configDir: '/etc/mesh' });
     store.apply([{ name: 'reviews.yaml', text: ROUTE }], options);
     assert.equal(store.history()[0]?.author, 'file:/etc/mesh/reviews.yaml');
-    const error = refusal(() => store.applyDocuments([{ name: 'mine.yaml', text: ROUTE.replace('2s', '9s') }], options));
+    const error = refusal(() =>
+      store.applyDocuments([{ name: 'mine.yaml', text: ROUTE.replace('2s', '9s') }], options),
+    );
     assert.equal(error.reason, 'folder-owned');
-    assert.deepEqual(error.messages, ['mine.yaml:3: Route "reviews": metadata.name: is defined by the config folder in reviews.yaml; change it there (the folder is authoritative for the documents it defines)']);
+    assert.deepEqual(error.messages, [
+      'mine.yaml:3: Route "reviews": metadata.name: is defined by the config folder in reviews.yaml; change it there (the folder is authoritative for the documents it defines)',
+    ]);
     assert.equal(refusal(() => store.delete('Route', 'default', 'reviews', options)).reason, 'folder-owned');
     assert.equal(store.get('Route', 'default', 'reviews')?.file, 'reviews.yaml');
   });
@@ -174,7 +218,9 @@ describe('config store precedence between the folder and the API', () => {
     assert.equal(store.get('Route', 'default', 'reviews')?.file, 'reviews.yaml');
     const result = store.rollback(1, options);
     assert.deepEqual(result.changed, []);
-    assert.deepEqual(result.notes, ['Route default/reviews: the config folder defines it (reviews.yaml); kept as the folder has it']);
+    assert.deepEqual(result.notes, [
+      'Route default/reviews: the config folder defines it (reviews.yaml); kept as the folder has it',
+    ]);
     assert.equal(store.config.routes[0]?.spec.rules[0]?.timeout, 5000);
     // Once the file drops it, the document is gone: the folder deleted what it defined.
     store.apply([], options);

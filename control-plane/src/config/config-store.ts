@@ -8,8 +8,23 @@
 import { join } from 'node:path';
 import { parseConfigFile, type ConfigFile, type SourcedDocument } from './config-documents.js';
 import { formatConfigError, type ConfigError } from './config-error.js';
-import { ConfigHistory, diffDocuments, documentKey, documentRef, isSameDocument, storedLabel, type ConfigVersion, type StoredDocument } from './config-history.js';
-import { EMPTY_CONFIG_SET, validateConfig, type ConfigSet, type ValidateOptions, type ValidationResult } from './config-set.js';
+import {
+  ConfigHistory,
+  diffDocuments,
+  documentKey,
+  documentRef,
+  isSameDocument,
+  storedLabel,
+  type ConfigVersion,
+  type StoredDocument,
+} from './config-history.js';
+import {
+  EMPTY_CONFIG_SET,
+  validateConfig,
+  type ConfigSet,
+  type ValidateOptions,
+  type ValidationResult,
+} from './config-set.js';
 import { stringify } from 'yaml';
 
 export interface ConfigRejection {
@@ -51,8 +66,8 @@ export class ConfigChangeError extends Error {
 }
 
 /** The name stored API documents validate under; errors in them are shown as `api: …` without a line. */
-const STORED_API = '\u0000api';
-const STORED_API_AT = /\u0000api:\d+/g;
+const STORED_API = String.fromCharCode(0) + 'api';
+const STORED_API_AT = new RegExp(`${STORED_API}:\\d+`, 'g');
 
 export class ConfigStore {
   #version = 0;
@@ -137,7 +152,13 @@ export class ConfigStore {
         const key = keyOf(document);
         const file = this.#current.get(key)?.file;
         if (file !== undefined) {
-          conflicts.push({ file: document.file, line: document.lineOf(['metadata', 'name']), document: document.label, path: 'metadata.name', message: `is defined by the config folder in ${file}; change it there (the folder is authoritative for the documents it defines)` });
+          conflicts.push({
+            file: document.file,
+            line: document.lineOf(['metadata', 'name']),
+            document: document.label,
+            path: 'metadata.name',
+            message: `is defined by the config folder in ${file}; change it there (the folder is authoritative for the documents it defines)`,
+          });
         }
         incoming.set(key, toStored(document));
       }
@@ -165,7 +186,9 @@ export class ConfigStore {
     const label = storedLabel({ kind, namespace, name });
     if (document === undefined) throw new ConfigChangeError('not-found', [`${label} does not exist`]);
     if (document.file !== undefined) {
-      throw new ConfigChangeError('folder-owned', [`${label} is defined by the config folder in ${document.file}; delete it there (the folder is authoritative for the documents it defines)`]);
+      throw new ConfigChangeError('folder-owned', [
+        `${label} is defined by the config folder in ${document.file}; delete it there (the folder is authoritative for the documents it defines)`,
+      ]);
     }
     const api = new Map(this.#api);
     api.delete(key);
@@ -179,15 +202,21 @@ export class ConfigStore {
    */
   rollback(version: number, options: ChangeOptions = {}): ChangeResult {
     const target = this.#history.get(version);
-    if (target === undefined) throw new ConfigChangeError('not-found', [`version ${version} is not in the history (${this.#history.describeRange()})`]);
+    if (target === undefined)
+      throw new ConfigChangeError('not-found', [
+        `version ${version} is not in the history (${this.#history.describeRange()})`,
+      ]);
     const api = new Map<string, StoredDocument>();
     const notes: string[] = [];
     for (const [key, document] of target.documents) {
       const now = this.#current.get(key);
       if (now?.file !== undefined) {
-        if (!isSameDocument(now, document)) notes.push(`${documentRef(document)}: the config folder defines it (${now.file}); kept as the folder has it`);
+        if (!isSameDocument(now, document))
+          notes.push(`${documentRef(document)}: the config folder defines it (${now.file}); kept as the folder has it`);
       } else if (document.file !== undefined) {
-        notes.push(`${documentRef(document)}: was defined by the config folder (${document.file}), which no longer does; not restored`);
+        notes.push(
+          `${documentRef(document)}: was defined by the config folder (${document.file}), which no longer does; not restored`,
+        );
       } else {
         api.set(key, document);
       }
@@ -224,7 +253,9 @@ export class ConfigStore {
       version: this.#version,
       documents: this.#documents.map((source) => {
         const file = this.#current.get(keyOf(source))?.file;
-        return file === undefined ? { api: true, document: source.label, source: source.source } : { file, line: source.line, document: source.label, source: source.source };
+        return file === undefined
+          ? { api: true, document: source.label, source: source.source }
+          : { file, line: source.line, document: source.label, source: source.source };
       }),
       lastRejection: this.#rejection ?? null,
     };
@@ -242,17 +273,36 @@ export class ConfigStore {
     return { version: this.#version, changed, notes };
   }
 
-  #validate(folderFiles: readonly ConfigFile[], api: ReadonlyMap<string, StoredDocument>, extra: readonly ConfigFile[], options: ValidateOptions): ValidationResult {
+  #validate(
+    folderFiles: readonly ConfigFile[],
+    api: ReadonlyMap<string, StoredDocument>,
+    extra: readonly ConfigFile[],
+    options: ValidateOptions,
+  ): ValidationResult {
     // Each API document is its own source, so an error in one names it, not a neighbour's line.
     const stored = [...api.values()].map((document) => ({ name: STORED_API, text: stringify(document.source) }));
-    const result = validateConfig([...folderFiles, ...stored, ...extra], { isRegistered: options.isRegistered, requireDeclared: options.requireDeclared });
+    const result = validateConfig([...folderFiles, ...stored, ...extra], {
+      isRegistered: options.isRegistered,
+      requireDeclared: options.requireDeclared,
+    });
     if (result.ok) return result;
-    const named = (error: ConfigError): ConfigError => ({ ...error, message: error.message.replaceAll(STORED_API_AT, 'api') });
-    return { ...result, errors: result.errors.map((error) => named(error.file === STORED_API ? { ...error, file: 'api', line: undefined } : error)) };
+    const named = (error: ConfigError): ConfigError => ({
+      ...error,
+      message: error.message.replaceAll(STORED_API_AT, 'api'),
+    });
+    return {
+      ...result,
+      errors: result.errors.map((error) =>
+        named(error.file === STORED_API ? { ...error, file: 'api', line: undefined } : error),
+      ),
+    };
   }
 
   /** The accepted documents by key, each marked with its folder file unless the API defines it. */
-  #documentSet(documents: readonly SourcedDocument[], api: ReadonlyMap<string, StoredDocument>): Map<string, StoredDocument> {
+  #documentSet(
+    documents: readonly SourcedDocument[],
+    api: ReadonlyMap<string, StoredDocument>,
+  ): Map<string, StoredDocument> {
     const set = new Map<string, StoredDocument>();
     for (const document of documents) {
       const key = keyOf(document);
@@ -261,7 +311,12 @@ export class ConfigStore {
     return set;
   }
 
-  #commit(result: Extract<ValidationResult, { ok: true }>, next: Map<string, StoredDocument>, changed: string[], author: string): void {
+  #commit(
+    result: Extract<ValidationResult, { ok: true }>,
+    next: Map<string, StoredDocument>,
+    changed: string[],
+    author: string,
+  ): void {
     this.#current = next;
     this.#config = result.config;
     this.#documents = result.documents;
@@ -281,7 +336,9 @@ export class ConfigStore {
       const file = now?.file ?? old?.file;
       if (!isSameDocument(old, now) && file !== undefined) files.add(file);
     }
-    const paths = [...files].sort().map((file) => `file:${this.options.configDir === undefined ? file : join(this.options.configDir, file)}`);
+    const paths = [...files]
+      .sort()
+      .map((file) => `file:${this.options.configDir === undefined ? file : join(this.options.configDir, file)}`);
     return paths.join(', ') || 'file';
   }
 }

@@ -1,15 +1,31 @@
 // The DestinationPolicy kind (like Istio's DestinationRule): how callers balance, limit, eject and
 // health-check the instances of one service, and the named subsets that routes may send to.
 import { z } from 'zod';
-import { documentSchema, durationSchema, headerNameSchema, labelsSchema, positiveIntSchema, serviceNameSchema, subsetNameSchema } from './schema-common.js';
+import {
+  documentSchema,
+  durationSchema,
+  headerNameSchema,
+  labelsSchema,
+  positiveIntSchema,
+  serviceNameSchema,
+  subsetNameSchema,
+} from './schema-common.js';
 
 export const LB_POLICIES = ['round_robin', 'least_request', 'ring_hash', 'random'] as const;
 
 const hashOnSchema = z
-  .strictObject({ header: headerNameSchema.optional(), cookie: z.string().min(1).optional(), sourceIp: z.literal(true).optional() })
+  .strictObject({
+    header: headerNameSchema.optional(),
+    cookie: z.string().min(1).optional(),
+    sourceIp: z.literal(true).optional(),
+  })
   .superRefine((hashOn, ctx) => {
     const set = (['header', 'cookie', 'sourceIp'] as const).filter((key) => hashOn[key] !== undefined);
-    if (set.length !== 1) ctx.addIssue({ code: 'custom', message: set.length === 0 ? 'needs one of header, cookie, sourceIp' : `sets ${set.join(' and ')}; choose one` });
+    if (set.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: set.length === 0 ? 'needs one of header, cookie, sourceIp' : `sets ${set.join(' and ')}; choose one`,
+      });
   });
 
 const loadBalancerSchema = z
@@ -19,9 +35,20 @@ const loadBalancerSchema = z
     minRingSize: positiveIntSchema.optional(),
   })
   .superRefine((lb, ctx) => {
-    if (lb.policy === 'ring_hash' && lb.hashOn === undefined) ctx.addIssue({ code: 'custom', path: ['hashOn'], message: 'is required with policy ring_hash: say what to hash (header, cookie or sourceIp)' });
-    if (lb.policy !== 'ring_hash' && lb.hashOn !== undefined) ctx.addIssue({ code: 'custom', path: ['hashOn'], message: `only applies to policy ring_hash, not ${lb.policy}` });
-    if (lb.policy !== 'ring_hash' && lb.minRingSize !== undefined) ctx.addIssue({ code: 'custom', path: ['minRingSize'], message: `only applies to policy ring_hash, not ${lb.policy}` });
+    if (lb.policy === 'ring_hash' && lb.hashOn === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hashOn'],
+        message: 'is required with policy ring_hash: say what to hash (header, cookie or sourceIp)',
+      });
+    if (lb.policy !== 'ring_hash' && lb.hashOn !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['hashOn'], message: `only applies to policy ring_hash, not ${lb.policy}` });
+    if (lb.policy !== 'ring_hash' && lb.minRingSize !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minRingSize'],
+        message: `only applies to policy ring_hash, not ${lb.policy}`,
+      });
   });
 
 const connectionPoolSchema = z.strictObject({
@@ -29,7 +56,9 @@ const connectionPoolSchema = z.strictObject({
   maxPendingRequests: positiveIntSchema.optional(),
   maxRequests: positiveIntSchema.optional(),
   maxRetries: z.number().int().min(0).optional(),
-  retryBudget: z.strictObject({ percent: z.number().gt(0).max(100), minRetryConcurrency: z.number().int().min(0) }).optional(),
+  retryBudget: z
+    .strictObject({ percent: z.number().gt(0).max(100), minRetryConcurrency: z.number().int().min(0) })
+    .optional(),
   idleTimeout: durationSchema.optional(),
   connectTimeout: durationSchema.optional(),
 });
@@ -55,7 +84,11 @@ const healthCheckSchema = z
   })
   .superRefine((check, ctx) => {
     if ((check.path === undefined) === (check.grpc === undefined)) {
-      ctx.addIssue({ code: 'custom', path: check.path === undefined ? [] : ['grpc'], message: 'needs either path (an HTTP check) or grpc (a gRPC health check), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: check.path === undefined ? [] : ['grpc'],
+        message: 'needs either path (an HTTP check) or grpc (a gRPC health check), not both',
+      });
     }
   });
 
@@ -81,7 +114,12 @@ export const destinationPolicySpecSchema = z
     const seen = new Map<string, number>();
     (spec.subsets ?? []).forEach((subset, index) => {
       const first = seen.get(subset.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['subsets', index, 'name'], message: `"${subset.name}" is already the name of subsets[${first}]` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subsets', index, 'name'],
+          message: `"${subset.name}" is already the name of subsets[${first}]`,
+        });
       else seen.set(subset.name, index);
     });
   });

@@ -8,8 +8,10 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 /** Milliseconds of a duration string, or a reason it is not one. Zero and negative are refused. */
 export function parseDuration(text: string): { ms: number } | { error: string } {
   const trimmed = text.trim();
-  if (trimmed.startsWith('-')) return { error: `"${text}" is negative; a duration must be positive (like 250ms, 2s, 1m)` };
-  if (!DURATION.test(trimmed)) return { error: `"${text}" is not a duration (a number with ms, s, m or h, like 250ms, 2s, 1m30s)` };
+  if (trimmed.startsWith('-'))
+    return { error: `"${text}" is negative; a duration must be positive (like 250ms, 2s, 1m)` };
+  if (!DURATION.test(trimmed))
+    return { error: `"${text}" is not a duration (a number with ms, s, m or h, like 250ms, 2s, 1m30s)` };
   let ms = 0;
   for (const [, amount, unit] of trimmed.matchAll(PART)) ms += Number(amount) * (UNIT_MS[unit as string] as number);
   if (!(ms > 0)) return { error: `"${text}" is zero; a duration must be positive` };

@@ -34,7 +34,10 @@ export interface AttachmentProblem {
 }
 
 /** What is wrong with the Routes' attachments to `gateways` (by `namespace/name` key). */
-export function attachmentProblems(routes: readonly RouteDocument[], gateways: ReadonlyMap<string, GatewayDocument>): AttachmentProblem[] {
+export function attachmentProblems(
+  routes: readonly RouteDocument[],
+  gateways: ReadonlyMap<string, GatewayDocument>,
+): AttachmentProblem[] {
   const problems: AttachmentProblem[] = [];
   const claims = new Map<string, RouteDocument>();
   const label = (route: RouteDocument) => `Route "${route.metadata.namespace}/${route.metadata.name}"`;
@@ -44,7 +47,11 @@ export function attachmentProblems(routes: readonly RouteDocument[], gateways: R
       const gateway = gateways.get(key);
       if (gateway === undefined) {
         const known = [...gateways.keys()];
-        problems.push({ route, path: ['spec', 'gateways', index], message: `unknown Gateway "${key}": no Gateway document declares it (${known.length === 0 ? 'there are none' : `known: ${known.join(', ')}`})` });
+        problems.push({
+          route,
+          path: ['spec', 'gateways', index],
+          message: `unknown Gateway "${key}": no Gateway document declares it (${known.length === 0 ? 'there are none' : `known: ${known.join(', ')}`})`,
+        });
         return;
       }
       const namespace = gateway.metadata.namespace;
@@ -53,16 +60,30 @@ export function attachmentProblems(routes: readonly RouteDocument[], gateways: R
       const admitted = hosts.filter((host) => served.some((pattern) => admitsHost(pattern, host)));
       if (route.spec.hosts !== undefined) {
         hosts.forEach((host, hostIndex) => {
-          if (!admitted.includes(host)) problems.push({ route, path: ['spec', 'hosts', hostIndex], message: `"${host}" is not among the hosts of Gateway "${key}" (${served.join(', ')})` });
+          if (!admitted.includes(host))
+            problems.push({
+              route,
+              path: ['spec', 'hosts', hostIndex],
+              message: `"${host}" is not among the hosts of Gateway "${key}" (${served.join(', ')})`,
+            });
         });
       } else if (admitted.length === 0) {
-        problems.push({ route, path: ['spec', 'gateways', index], message: `Gateway "${key}" serves ${served.join(', ')}, none of the service's own names (${hosts.join(', ')}): set spec.hosts` });
+        problems.push({
+          route,
+          path: ['spec', 'gateways', index],
+          message: `Gateway "${key}" serves ${served.join(', ')}, none of the service's own names (${hosts.join(', ')}): set spec.hosts`,
+        });
       }
       for (const host of admitted) {
         const claim = `${key}\u0000${host}`;
         const other = claims.get(claim);
         if (other === undefined) claims.set(claim, route);
-        else if (other !== route) problems.push({ route, path: route.spec.hosts === undefined ? ['spec', 'host'] : ['spec', 'hosts', hosts.indexOf(host)], message: `host "${host}" on Gateway "${key}" is already routed by ${label(other)}` });
+        else if (other !== route)
+          problems.push({
+            route,
+            path: route.spec.hosts === undefined ? ['spec', 'host'] : ['spec', 'hosts', hosts.indexOf(host)],
+            message: `host "${host}" on Gateway "${key}" is already routed by ${label(other)}`,
+          });
       }
     });
   }

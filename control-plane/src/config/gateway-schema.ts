@@ -6,7 +6,9 @@ import { documentSchema } from './schema-common.js';
 
 /** A host name clients send, or a wildcard: `*` (any host) or `*.example.com` (any name under it). */
 export const HOST_PATTERN = /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/;
-export const hostPatternSchema = z.string().regex(HOST_PATTERN, { message: 'is not a host name in lowercase, "*.domain" or "*"' });
+export const hostPatternSchema = z
+  .string()
+  .regex(HOST_PATTERN, { message: 'is not a host name in lowercase, "*.domain" or "*"' });
 
 const serverSchema = z
   .strictObject({
@@ -16,18 +18,23 @@ const serverSchema = z
     tls: z.strictObject({ certificateFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   })
   .superRefine((server, ctx) => {
-    if (server.protocol === 'HTTPS' && server.tls === undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'is required for HTTPS: { certificateFile, keyFile }' });
-    if (server.protocol === 'HTTP' && server.tls !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'is only for HTTPS servers' });
+    if (server.protocol === 'HTTPS' && server.tls === undefined)
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'is required for HTTPS: { certificateFile, keyFile }' });
+    if (server.protocol === 'HTTP' && server.tls !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'is only for HTTPS servers' });
   });
 
-export const gatewaySpecSchema = z
-  .strictObject({ servers: z.array(serverSchema).min(1) })
-  .superRefine((spec, ctx) => {
-    spec.servers.forEach((server, index) => {
-      const first = spec.servers.findIndex((other) => other.port === server.port);
-      if (first !== index) ctx.addIssue({ code: 'custom', path: ['servers', index, 'port'], message: `${server.port} is already the port of servers[${first}]` });
-    });
+export const gatewaySpecSchema = z.strictObject({ servers: z.array(serverSchema).min(1) }).superRefine((spec, ctx) => {
+  spec.servers.forEach((server, index) => {
+    const first = spec.servers.findIndex((other) => other.port === server.port);
+    if (first !== index)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servers', index, 'port'],
+        message: `${server.port} is already the port of servers[${first}]`,
+      });
   });
+});
 
 export const gatewaySchema = documentSchema('Gateway', gatewaySpecSchema);
 export type GatewayDocument = z.infer<typeof gatewaySchema>;

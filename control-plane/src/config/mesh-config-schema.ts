@@ -8,13 +8,24 @@ import { documentSchema, percentSchema } from './schema-common.js';
 export const DEFAULT_TRACE_SAMPLING_PERCENT = 1;
 
 export const meshConfigSpecSchema = z.strictObject({
-  tracing: z.strictObject({ sampling: percentSchema.default(DEFAULT_TRACE_SAMPLING_PERCENT) }).default({ sampling: DEFAULT_TRACE_SAMPLING_PERCENT }),
+  tracing: z
+    .strictObject({ sampling: percentSchema.default(DEFAULT_TRACE_SAMPLING_PERCENT) })
+    .default({ sampling: DEFAULT_TRACE_SAMPLING_PERCENT }),
   accessLog: z.strictObject({ enabled: z.boolean() }).default({ enabled: false }),
 });
 
-export const meshConfigSchema = documentSchema('MeshConfig', meshConfigSpecSchema.default({ tracing: { sampling: DEFAULT_TRACE_SAMPLING_PERCENT }, accessLog: { enabled: false } }));
+export const meshConfigSchema = documentSchema(
+  'MeshConfig',
+  meshConfigSpecSchema.default({
+    tracing: { sampling: DEFAULT_TRACE_SAMPLING_PERCENT },
+    accessLog: { enabled: false },
+  }),
+);
 export type MeshConfigDocument = z.infer<typeof meshConfigSchema>;
 export type MeshSettings = MeshConfigDocument['spec'];
 
 /** What holds while no MeshConfig document exists. */
-export const DEFAULT_MESH_SETTINGS: MeshSettings = { tracing: { sampling: DEFAULT_TRACE_SAMPLING_PERCENT }, accessLog: { enabled: false } };
+export const DEFAULT_MESH_SETTINGS: MeshSettings = {
+  tracing: { sampling: DEFAULT_TRACE_SAMPLING_PERCENT },
+  accessLog: { enabled: false },
+};

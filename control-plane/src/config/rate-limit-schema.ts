@@ -1,7 +1,13 @@
 // The RateLimit kind: request quotas for one service, enforced by that service's own sidecar
 // (inbound) as token buckets — one for all callers, or one per caller or per header value.
 import { z } from 'zod';
-import { documentSchema, durationSchema, headerNameSchema, positiveIntSchema, serviceNameSchema } from './schema-common.js';
+import {
+  documentSchema,
+  durationSchema,
+  headerNameSchema,
+  positiveIntSchema,
+  serviceNameSchema,
+} from './schema-common.js';
 
 const limitSchema = z.strictObject({
   match: z
@@ -10,7 +16,11 @@ const limitSchema = z.strictObject({
         .strictObject({ exact: z.string().startsWith('/').optional(), prefix: z.string().startsWith('/').optional() })
         .superRefine((path, ctx) => {
           const set = (['exact', 'prefix'] as const).filter((key) => path[key] !== undefined);
-          if (set.length !== 1) ctx.addIssue({ code: 'custom', message: set.length === 0 ? 'needs one of exact, prefix' : 'sets exact and prefix; choose one' });
+          if (set.length !== 1)
+            ctx.addIssue({
+              code: 'custom',
+              message: set.length === 0 ? 'needs one of exact, prefix' : 'sets exact and prefix; choose one',
+            });
         })
         .optional(),
     })
@@ -19,7 +29,11 @@ const limitSchema = z.strictObject({
     .strictObject({ source: z.literal(true).optional(), header: headerNameSchema.optional() })
     .superRefine((key, ctx) => {
       const set = (['source', 'header'] as const).filter((name) => key[name] !== undefined);
-      if (set.length !== 1) ctx.addIssue({ code: 'custom', message: set.length === 0 ? 'needs one of source, header' : 'sets source and header; choose one' });
+      if (set.length !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: set.length === 0 ? 'needs one of source, header' : 'sets source and header; choose one',
+        });
     })
     .optional(),
   requests: positiveIntSchema,

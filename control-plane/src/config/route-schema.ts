@@ -16,8 +16,21 @@ import {
 
 /** The retry conditions the mesh's proxies know (Envoy's retry_on names). */
 /** Envoy's gRPC retry_on names: the grpc-status of a trailers-only answer. */
-export const GRPC_RETRY_ON = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'] as const;
-export const RETRY_ON = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', ...GRPC_RETRY_ON] as const;
+export const GRPC_RETRY_ON = [
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+] as const;
+export const RETRY_ON = [
+  '5xx',
+  'gateway-error',
+  'reset',
+  'connect-failure',
+  'retriable-4xx',
+  ...GRPC_RETRY_ON,
+] as const;
 
 const METHOD = /^[A-Z]+$/;
 
@@ -55,43 +68,75 @@ const ruleSchema = z
         backoff: z.strictObject({ base: durationSchema, max: durationSchema.optional() }).optional(),
       })
       .optional(),
-    rewrite: z.strictObject({ prefix: z.string().startsWith('/').optional(), host: z.string().min(1).optional() }).optional(),
-    headers: z.strictObject({ request: headerEditsSchema.optional(), response: headerEditsSchema.optional() }).optional(),
+    rewrite: z
+      .strictObject({ prefix: z.string().startsWith('/').optional(), host: z.string().min(1).optional() })
+      .optional(),
+    headers: z
+      .strictObject({ request: headerEditsSchema.optional(), response: headerEditsSchema.optional() })
+      .optional(),
     fault: z
       .strictObject({
         delay: z.strictObject({ fixed: durationSchema, percent: percentSchema }).optional(),
         abort: z.strictObject({ status: z.number().int().min(200).max(599), percent: percentSchema }).optional(),
       })
       .optional(),
-    mirror: z.strictObject({ service: serviceNameSchema, subset: subsetNameSchema.optional(), percent: percentSchema.default(100) }).optional(),
+    mirror: z
+      .strictObject({
+        service: serviceNameSchema,
+        subset: subsetNameSchema.optional(),
+        percent: percentSchema.default(100),
+      })
+      .optional(),
   })
   .superRefine((rule, ctx) => {
     const weights = rule.destinations.map((destination) => destination.weight);
     if (rule.destinations.length > 1) {
       const missing = weights.findIndex((weight) => weight === undefined);
-      if (missing >= 0) ctx.addIssue({ code: 'custom', path: ['destinations', missing, 'weight'], message: 'is required when a rule has more than one destination' });
+      if (missing >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', missing, 'weight'],
+          message: 'is required when a rule has more than one destination',
+        });
       else {
         const sum = weights.reduce<number>((total, weight) => total + (weight as number), 0);
-        if (sum !== 100) ctx.addIssue({ code: 'custom', path: ['destinations'], message: `weights sum to ${sum}, must be 100` });
+        if (sum !== 100)
+          ctx.addIssue({ code: 'custom', path: ['destinations'], message: `weights sum to ${sum}, must be 100` });
       }
     } else if (weights[0] !== undefined && weights[0] !== 100) {
-      ctx.addIssue({ code: 'custom', path: ['destinations', 0, 'weight'], message: `a single destination takes all traffic: weight must be 100 or absent, got ${weights[0]}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destinations', 0, 'weight'],
+        message: `a single destination takes all traffic: weight must be 100 or absent, got ${weights[0]}`,
+      });
     }
     if (rule.rewrite?.prefix !== undefined) {
       (rule.match ?? []).forEach((match, index) => {
-        if (match.path?.regex !== undefined) ctx.addIssue({ code: 'custom', path: ['rewrite', 'prefix'], message: `needs path matches by prefix or exact, but match[${index}] is a regex` });
+        if (match.path?.regex !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rewrite', 'prefix'],
+            message: `needs path matches by prefix or exact, but match[${index}] is a regex`,
+          });
       });
     }
     if (rule.retries?.backoff?.max !== undefined && rule.retries.backoff.max < rule.retries.backoff.base) {
       ctx.addIssue({ code: 'custom', path: ['retries', 'backoff', 'max'], message: 'must not be below base' });
     }
     for (const [name] of Object.entries(rule.headers?.request?.add ?? {})) {
-      if (name === 'host') ctx.addIssue({ code: 'custom', path: ['headers', 'request', 'add', name], message: 'host cannot be set here; use rewrite.host' });
+      if (name === 'host')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', 'request', 'add', name],
+          message: 'host cannot be set here; use rewrite.host',
+        });
     }
   });
 
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
-const gatewayRefSchema = z.string().regex(new RegExp(`^(${DNS_LABEL}/)?${DNS_LABEL}$`), { message: `is not a Gateway: "name", "namespace/name", or "${MESH}" for the sidecars` });
+const gatewayRefSchema = z.string().regex(new RegExp(`^(${DNS_LABEL}/)?${DNS_LABEL}$`), {
+  message: `is not a Gateway: "name", "namespace/name", or "${MESH}" for the sidecars`,
+});
 
 export const routeSpecSchema = z
   .strictObject({
@@ -104,7 +149,11 @@ export const routeSpecSchema = z
   })
   .superRefine((spec, ctx) => {
     if (spec.hosts !== undefined && (spec.gateways ?? [MESH]).every((gateway) => gateway === MESH)) {
-      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'is for routes attached to a Gateway: add spec.gateways' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hosts'],
+        message: 'is for routes attached to a Gateway: add spec.gateways',
+      });
     }
   });
 

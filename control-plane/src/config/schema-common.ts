@@ -32,7 +32,8 @@ export function regexProblem(pattern: string): string | undefined {
     const char = pattern[i];
     if (char === '\\') {
       const next = pattern[i + 1] ?? '';
-      if (/[1-9]/.test(next) || (next === 'k' && pattern[i + 2] === '<')) return `"${pattern}" uses a backreference "\\${next}", which RE2 (Envoy, gRPC) does not support`;
+      if (/[1-9]/.test(next) || (next === 'k' && pattern[i + 2] === '<'))
+        return `"${pattern}" uses a backreference "\\${next}", which RE2 (Envoy, gRPC) does not support`;
       i++;
       continue;
     }
@@ -61,20 +62,35 @@ function exactlyOne<T extends Record<string, unknown>>(keys: readonly string[]) 
   return (value: T, ctx: z.RefinementCtx) => {
     const set = keys.filter((key) => value[key] !== undefined);
     if (set.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: set.length === 0 ? `needs one of ${keys.join(', ')}` : `sets ${set.join(' and ')}; choose one of ${keys.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          set.length === 0
+            ? `needs one of ${keys.join(', ')}`
+            : `sets ${set.join(' and ')}; choose one of ${keys.join(', ')}`,
+      });
     }
   };
 }
 
 /** A path match: exact, prefix or regex. */
 export const pathMatchSchema = z
-  .strictObject({ exact: z.string().startsWith('/').optional(), prefix: z.string().startsWith('/').optional(), regex: regexSchema.optional() })
+  .strictObject({
+    exact: z.string().startsWith('/').optional(),
+    prefix: z.string().startsWith('/').optional(),
+    regex: regexSchema.optional(),
+  })
   .superRefine(exactlyOne(['exact', 'prefix', 'regex']));
 export type PathMatch = z.infer<typeof pathMatchSchema>;
 
 /** A header value match: exact, prefix or regex, or only that the header is present. */
 export const headerMatchSchema = z
-  .strictObject({ exact: z.string().optional(), prefix: z.string().optional(), regex: regexSchema.optional(), present: z.literal(true).optional() })
+  .strictObject({
+    exact: z.string().optional(),
+    prefix: z.string().optional(),
+    regex: regexSchema.optional(),
+    present: z.literal(true).optional(),
+  })
   .superRefine(exactlyOne(['exact', 'prefix', 'regex', 'present']));
 export type HeaderMatch = z.infer<typeof headerMatchSchema>;
 
@@ -85,7 +101,10 @@ export const queryMatchSchema = z
 export type QueryMatch = z.infer<typeof queryMatchSchema>;
 
 // RFC 9110 token characters; no ':' so pseudo-headers cannot be named.
-export const headerNameSchema = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'is not an HTTP header name' }).transform((name) => name.toLowerCase());
+export const headerNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'is not an HTTP header name' })
+  .transform((name) => name.toLowerCase());
 
 /** A percentage of requests, 0–100, fractions allowed (0.1 is one in a thousand). */
 export const percentSchema = z.number().min(0).max(100);
@@ -99,7 +118,9 @@ export const serviceNameSchema = z.string().superRefine((host, ctx) => {
 });
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsLabel = z.string().regex(DNS_LABEL, { message: 'is not a DNS label (lowercase letters, digits and "-", at most 63)' });
+const dnsLabel = z
+  .string()
+  .regex(DNS_LABEL, { message: 'is not a DNS label (lowercase letters, digits and "-", at most 63)' });
 export const subsetNameSchema = dnsLabel;
 
 export const metadataSchema = z.strictObject({

@@ -43,7 +43,10 @@ export const serviceConfigSpecSchema = z.strictObject({
   subsets: z
     .array(
       z.strictObject({
-        labels: labelsSchema.refine((labels) => Object.keys(labels).length > 0, { message: 'needs at least one label (a subset without labels would match every instance; put those in parameters)' }),
+        labels: labelsSchema.refine((labels) => Object.keys(labels).length > 0, {
+          message:
+            'needs at least one label (a subset without labels would match every instance; put those in parameters)',
+        }),
         parameters: parametersSchema,
       }),
     )

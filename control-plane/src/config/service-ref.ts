@@ -17,7 +17,9 @@ export function parseServiceRef(host: string, namespace: string): ServiceRef | {
   for (const suffix of [`.${CLUSTER_DOMAIN}`, '.svc']) if (rest.endsWith(suffix)) rest = rest.slice(0, -suffix.length);
   const labels = rest.split('.');
   if (labels.length > 2 || !labels.every((label) => DNS_LABEL.test(label))) {
-    return { error: `"${host}" is not a service name (name, name.namespace or name.namespace.svc.cluster.local, in lowercase DNS labels)` };
+    return {
+      error: `"${host}" is not a service name (name, name.namespace or name.namespace.svc.cluster.local, in lowercase DNS labels)`,
+    };
   }
   const name = labels[0] as string;
   const ns = labels[1] ?? namespace;

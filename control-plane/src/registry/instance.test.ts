@@ -19,16 +19,27 @@ describe('parseInstance', () => {
     ['host name as address', { ...good, address: 'backend.local' }, 'instance.address', /not an IPv4/],
     ['port 0', { ...good, port: 0 }, 'instance.port', /1–65535, got 0/],
     ['port above 65535', { ...good, port: 70000 }, 'instance.port', /1–65535, got 70000/],
-    ['unknown protocol', { ...good, protocol: 'thrift' }, 'instance.protocol', /"thrift" is not one of http, http2, grpc, tcp/],
+    [
+      'unknown protocol',
+      { ...good, protocol: 'thrift' },
+      'instance.protocol',
+      /"thrift" is not one of http, http2, grpc, tcp/,
+    ],
     ['bad namespace', { ...good, namespace: 'a_b' }, 'instance.namespace', /not a DNS label/],
-    ['bad label value', { ...good, labels: { version: 'v 2' } }, 'instance.labels["version"]', /not a valid label value/],
+    [
+      'bad label value',
+      { ...good, labels: { version: 'v 2' } },
+      'instance.labels["version"]',
+      /not a valid label value/,
+    ],
     ['bad instance id', { ...good, instance_id: '-x' }, 'instance.instance_id', /must be letters/],
   ];
   for (const [name, wire, field, reason] of bad) {
     it(`refuses a registration with ${name}, naming the field`, () => {
       assert.throws(
         () => parseInstance(wire),
-        (error: unknown) => error instanceof InvalidRegistrationError && error.field === field && reason.test(error.message),
+        (error: unknown) =>
+          error instanceof InvalidRegistrationError && error.field === field && reason.test(error.message),
       );
     });
   }
@@ -38,7 +49,11 @@ describe('parseInstance', () => {
   });
 
   it('accepts IPv6 addresses and Kubernetes-style labels', () => {
-    const instance = parseInstance({ ...good, address: '::1', labels: { 'topology.kubernetes.io/zone': 'a', version: 'v2' } });
+    const instance = parseInstance({
+      ...good,
+      address: '::1',
+      labels: { 'topology.kubernetes.io/zone': 'a', version: 'v2' },
+    });
     assert.equal(instance.address, '::1');
     assert.equal(instance.labels.version, 'v2');
   });

@@ -73,7 +73,8 @@ export function parseInstance(wire: Instance | null | undefined, field = 'instan
   }
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(wire.labels ?? {})) {
-    if (!LABEL_KEY.test(key)) throw new InvalidRegistrationError(`${field}.labels`, `key "${key}" is not a valid label key`);
+    if (!LABEL_KEY.test(key))
+      throw new InvalidRegistrationError(`${field}.labels`, `key "${key}" is not a valid label key`);
     if (!LABEL_VALUE.test(value)) {
       throw new InvalidRegistrationError(`${field}.labels["${key}"]`, `value "${value}" is not a valid label value`);
     }

@@ -1,7 +1,13 @@
 // DestinationPolicy → Cluster fields: load balancer, locality preference, circuit breakers, outlier
 // detection, health checks, timeouts; and the subsets' clusters with their overrides.
 import { TYPE_URL } from '../../../proto/xds.js';
-import type { ConnectionPoolSpec, DestinationPolicySpec, LoadBalancerSpec, OutlierDetectionSpec, SubsetSpec } from '../config/destination-policy-schema.js';
+import type {
+  ConnectionPoolSpec,
+  DestinationPolicySpec,
+  LoadBalancerSpec,
+  OutlierDetectionSpec,
+  SubsetSpec,
+} from '../config/destination-policy-schema.js';
 import type { Protocol } from '../registry/instance.js';
 import { duration } from './duration.js';
 
@@ -42,7 +48,8 @@ export function subsetPolicy(spec: DestinationPolicySpec, subset: SubsetSpec): C
  */
 function upstreamProtocolOptions(protocol: Protocol): Record<string, unknown> | undefined {
   if (protocol === 'http2' || protocol === 'grpc') return { explicit_http_config: { http2_protocol_options: {} } };
-  if (protocol === 'http') return { use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } };
+  if (protocol === 'http')
+    return { use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } };
   return undefined;
 }
 
@@ -50,12 +57,16 @@ function upstreamProtocolOptions(protocol: Protocol): Record<string, unknown> | 
 export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol: Protocol): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   const protocolOptions = upstreamProtocolOptions(protocol);
-  if (protocolOptions !== undefined) fields.typed_extension_protocol_options = { [HTTP_PROTOCOL_OPTIONS]: { '@type': TYPE_URL.httpProtocolOptions, ...protocolOptions } };
+  if (protocolOptions !== undefined)
+    fields.typed_extension_protocol_options = {
+      [HTTP_PROTOCOL_OPTIONS]: { '@type': TYPE_URL.httpProtocolOptions, ...protocolOptions },
+    };
   if (policy === undefined) return fields;
   const lb = policy.loadBalancer;
   if (lb) {
     fields.lb_policy = LB_POLICY[lb.policy];
-    if (lb.policy === 'ring_hash' && lb.minRingSize !== undefined) fields.ring_hash_lb_config = { minimum_ring_size: { value: lb.minRingSize } };
+    if (lb.policy === 'ring_hash' && lb.minRingSize !== undefined)
+      fields.ring_hash_lb_config = { minimum_ring_size: { value: lb.minRingSize } };
   }
   if (policy.localityPreference) fields.common_lb_config = { zone_aware_lb_config: {} };
   const pool = policy.connectionPool;
@@ -66,7 +77,10 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
     if (pool.maxRequests !== undefined) threshold.max_requests = { value: pool.maxRequests };
     if (pool.maxRetries !== undefined) threshold.max_retries = { value: pool.maxRetries };
     if (pool.retryBudget) {
-      threshold.retry_budget = { budget_percent: { value: pool.retryBudget.percent }, min_retry_concurrency: { value: pool.retryBudget.minRetryConcurrency } };
+      threshold.retry_budget = {
+        budget_percent: { value: pool.retryBudget.percent },
+        min_retry_concurrency: { value: pool.retryBudget.minRetryConcurrency },
+      };
     }
     if (Object.keys(threshold).length > 1) fields.circuit_breakers = { thresholds: [threshold] };
     if (pool.connectTimeout !== undefined) fields.connect_timeout = duration(pool.connectTimeout);
@@ -91,7 +105,8 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
     }
     if (outlier.interval !== undefined) detection.interval = duration(outlier.interval);
     if (outlier.baseEjectionTime !== undefined) detection.base_ejection_time = duration(outlier.baseEjectionTime);
-    if (outlier.maxEjectionPercent !== undefined) detection.max_ejection_percent = { value: outlier.maxEjectionPercent };
+    if (outlier.maxEjectionPercent !== undefined)
+      detection.max_ejection_percent = { value: outlier.maxEjectionPercent };
     fields.outlier_detection = detection;
   }
   const check = policy.healthCheck;
@@ -102,7 +117,9 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
         interval: duration(check.interval),
         healthy_threshold: { value: check.healthyThreshold ?? DEFAULT_HEALTHY_THRESHOLD },
         unhealthy_threshold: { value: check.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD },
-        ...(check.grpc === undefined ? { http_health_check: { path: check.path } } : { grpc_health_check: { service_name: check.grpc.service ?? '' } }),
+        ...(check.grpc === undefined
+          ? { http_health_check: { path: check.path } }
+          : { grpc_health_check: { service_name: check.grpc.service ?? '' } }),
       },
     ];
   }

@@ -32,10 +32,16 @@ export function gatewayListenerName(key: string, port: number): string {
 }
 
 /** The listeners and route tables of Gateway `key`; none while no Gateway document declares it. */
-export function gatewayResources(key: string, config: ConfigSet, hashPolicyOf: HashPolicyOf): { listeners: Map<string, object>; routes: Map<string, object> } {
+export function gatewayResources(
+  key: string,
+  config: ConfigSet,
+  hashPolicyOf: HashPolicyOf,
+): { listeners: Map<string, object>; routes: Map<string, object> } {
   const listeners = new Map<string, object>();
   const routes = new Map<string, object>();
-  const gateway = config.gateways.find((document) => `${document.metadata.namespace}/${document.metadata.name}` === key);
+  const gateway = config.gateways.find(
+    (document) => `${document.metadata.namespace}/${document.metadata.name}` === key,
+  );
   if (gateway === undefined) return { listeners, routes };
   const attached = config.routes.filter((route) => routeGatewayKeys(route).includes(key));
   const observability = hcmObservability(config.mesh);
@@ -47,21 +53,45 @@ export function gatewayResources(key: string, config: ConfigSet, hashPolicyOf: H
   return { listeners, routes };
 }
 
-function virtualHosts(gateway: GatewayDocument, server: GatewayServer, attached: ConfigSet['routes'], hashPolicyOf: HashPolicyOf): object[] {
+function virtualHosts(
+  gateway: GatewayDocument,
+  server: GatewayServer,
+  attached: ConfigSet['routes'],
+  hashPolicyOf: HashPolicyOf,
+): object[] {
   return attached.flatMap((route) => {
     const domains = serverDomains(route, server, gateway.metadata.namespace);
     if (domains.length === 0) return [];
     const fqdn = resolveService(route.spec.host, route.metadata.namespace).fqdn;
-    return [{ name: `${route.metadata.namespace}/${route.metadata.name}`, domains, routes: [...ruleRoutes(route, hashPolicyOf), serviceRoute(fqdn, hashPolicyOf)] }];
+    return [
+      {
+        name: `${route.metadata.namespace}/${route.metadata.name}`,
+        domains,
+        routes: [...ruleRoutes(route, hashPolicyOf), serviceRoute(fqdn, hashPolicyOf)],
+      },
+    ];
   });
 }
 
 function serverListener(name: string, server: GatewayServer, withFaults: boolean, observability: object): object {
-  const hcm = httpConnectionManager(name, { rds: { route_config_name: name, config_source: ADS_SOURCE }, ...observability, upgrade_configs: WEBSOCKET_UPGRADES }, httpFilters(withFaults));
+  const hcm = httpConnectionManager(
+    name,
+    {
+      rds: { route_config_name: name, config_source: ADS_SOURCE },
+      ...observability,
+      upgrade_configs: WEBSOCKET_UPGRADES,
+    },
+    httpFilters(withFaults),
+  );
   return {
     name,
     address: { socket_address: { address: '0.0.0.0', port_value: server.port } },
-    filter_chains: [{ filters: [{ name: HCM_FILTER_NAME, typed_config: hcm }], ...(server.tls ? { transport_socket: tlsTransportSocket(server.tls) } : {}) }],
+    filter_chains: [
+      {
+        filters: [{ name: HCM_FILTER_NAME, typed_config: hcm }],
+        ...(server.tls ? { transport_socket: tlsTransportSocket(server.tls) } : {}),
+      },
+    ],
   };
 }
 
@@ -71,7 +101,11 @@ function tlsTransportSocket(tls: NonNullable<GatewayServer['tls']>): object {
     name: TLS_TRANSPORT_SOCKET,
     typed_config: {
       '@type': TYPE_URL.downstreamTlsContext,
-      common_tls_context: { tls_certificates: [{ certificate_chain: { filename: tls.certificateFile }, private_key: { filename: tls.keyFile } }] },
+      common_tls_context: {
+        tls_certificates: [
+          { certificate_chain: { filename: tls.certificateFile }, private_key: { filename: tls.keyFile } },
+        ],
+      },
     },
   };
 }

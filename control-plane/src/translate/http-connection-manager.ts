@@ -13,7 +13,11 @@ export function httpFilters(hasFaults: boolean): object[] {
   return hasFaults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER];
 }
 
-export function httpConnectionManager(statPrefix: string, routes: object, filters: readonly object[] = httpFilters(false)): object {
+export function httpConnectionManager(
+  statPrefix: string,
+  routes: object,
+  filters: readonly object[] = httpFilters(false),
+): object {
   return {
     '@type': TYPE_URL.httpConnectionManager,
     stat_prefix: statPrefix,

@@ -28,7 +28,11 @@ export function inboundListener(fqdn: string, rateLimit: RateLimitDocument | und
   const routes: object[] = (rateLimit?.spec.limits ?? []).map((limit, index) => limitRoute(limit, index));
   routes.push({ name: 'default', match: { prefix: '/' }, route: { cluster: INBOUND_APP_CLUSTER } });
   const httpFilters: object[] = [];
-  if (rateLimit) httpFilters.push({ name: LOCAL_RATE_LIMIT_FILTER_NAME, typed_config: { '@type': LOCAL_RATE_LIMIT_TYPE_URL, stat_prefix: STAT_PREFIX } });
+  if (rateLimit)
+    httpFilters.push({
+      name: LOCAL_RATE_LIMIT_FILTER_NAME,
+      typed_config: { '@type': LOCAL_RATE_LIMIT_TYPE_URL, stat_prefix: STAT_PREFIX },
+    });
   httpFilters.push({ name: ROUTER_FILTER_NAME, typed_config: { '@type': TYPE_URL.router } });
   return {
     name,
@@ -57,7 +61,11 @@ export function inboundListener(fqdn: string, rateLimit: RateLimitDocument | und
 function limitRoute(limit: LimitSpec, index: number): object {
   const path = limit.match?.path;
   const match = path?.exact !== undefined ? { path: path.exact } : { prefix: path?.prefix ?? '/' };
-  const bucket = { max_tokens: limit.requests, tokens_per_fill: { value: limit.requests }, fill_interval: duration(limit.per) };
+  const bucket = {
+    max_tokens: limit.requests,
+    tokens_per_fill: { value: limit.requests },
+    fill_interval: duration(limit.per),
+  };
   const config: Record<string, unknown> = {
     '@type': LOCAL_RATE_LIMIT_TYPE_URL,
     stat_prefix: STAT_PREFIX,
@@ -71,7 +79,14 @@ function limitRoute(limit: LimitSpec, index: number): object {
   const keyHeader = limit.key === undefined ? undefined : limit.key.source ? SOURCE_HEADER : limit.key.header;
   if (keyHeader !== undefined) {
     config.descriptors = [{ entries: [{ key: DESCRIPTOR_KEY, value: '' }], token_bucket: bucket }];
-    route.rate_limits = [{ actions: [{ request_headers: { header_name: keyHeader, descriptor_key: DESCRIPTOR_KEY } }] }];
+    route.rate_limits = [
+      { actions: [{ request_headers: { header_name: keyHeader, descriptor_key: DESCRIPTOR_KEY } }] },
+    ];
   }
-  return { name: `limits[${index}]`, match, route, typed_per_filter_config: { [LOCAL_RATE_LIMIT_FILTER_NAME]: config } };
+  return {
+    name: `limits[${index}]`,
+    match,
+    route,
+    typed_per_filter_config: { [LOCAL_RATE_LIMIT_FILTER_NAME]: config },
+  };
 }

@@ -34,7 +34,10 @@ export function hcmObservability(mesh: MeshSettings): Record<string, unknown> {
     fields.access_log = [
       {
         name: STDOUT_ACCESS_LOG_NAME,
-        typed_config: { '@type': TYPE_URL.stdoutAccessLog, log_format: { json_format: objectToStruct(ACCESS_LOG_FIELDS) } },
+        typed_config: {
+          '@type': TYPE_URL.stdoutAccessLog,
+          log_format: { json_format: objectToStruct(ACCESS_LOG_FIELDS) },
+        },
       },
     ];
   }

@@ -81,7 +81,11 @@ function routeAction(rule: RouteRule, namespace: string, hashPolicyOf: HashPolic
   const action: Record<string, unknown> =
     clusters.length === 1
       ? { cluster: clusters[0]?.name }
-      : { weighted_clusters: { clusters: clusters.map((cluster) => ({ name: cluster.name, weight: { value: cluster.weight } })) } };
+      : {
+          weighted_clusters: {
+            clusters: clusters.map((cluster) => ({ name: cluster.name, weight: { value: cluster.weight } })),
+          },
+        };
   if (rule.timeout !== undefined) action.timeout = duration(rule.timeout);
   const retries = rule.retries;
   if (retries) {
@@ -91,10 +95,16 @@ function routeAction(rule: RouteRule, namespace: string, hashPolicyOf: HashPolic
     };
     if (retries.perTryTimeout !== undefined) policy.per_try_timeout = duration(retries.perTryTimeout);
     if (retries.backoff) {
-      policy.retry_back_off = { base_interval: duration(retries.backoff.base), ...(retries.backoff.max === undefined ? {} : { max_interval: duration(retries.backoff.max) }) };
+      policy.retry_back_off = {
+        base_interval: duration(retries.backoff.base),
+        ...(retries.backoff.max === undefined ? {} : { max_interval: duration(retries.backoff.max) }),
+      };
     }
     const isGrpcRetry = retries.retryOn?.some((name) => (GRPC_RETRY_ON as readonly string[]).includes(name)) === true;
-    if (!(retries.retryNonIdempotent ?? isGrpcRetry)) policy.retriable_request_headers = [{ name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_METHODS } } }];
+    if (!(retries.retryNonIdempotent ?? isGrpcRetry))
+      policy.retriable_request_headers = [
+        { name: ':method', string_match: { safe_regex: { regex: IDEMPOTENT_METHODS } } },
+      ];
     action.retry_policy = policy;
   }
   if (rule.rewrite?.prefix !== undefined) action.prefix_rewrite = rule.rewrite.prefix;
@@ -119,15 +129,20 @@ function routeExtras(rule: RouteRule): Record<string, unknown> {
   const edits = rule.headers;
   const additions = (add: Record<string, string>) =>
     // Envoy reads % in header values as a formatter command; %% is a literal %.
-    Object.entries(add).map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+    Object.entries(add).map(([key, value]) => ({
+      header: { key, value: value.replaceAll('%', '%%') },
+      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    }));
   if (edits?.request?.add) extras.request_headers_to_add = additions(edits.request.add);
   if (edits?.request?.remove) extras.request_headers_to_remove = edits.request.remove;
   if (edits?.response?.add) extras.response_headers_to_add = additions(edits.response.add);
   if (edits?.response?.remove) extras.response_headers_to_remove = edits.response.remove;
   if (rule.fault) {
     const fault: Record<string, unknown> = { '@type': FAULT_TYPE_URL };
-    if (rule.fault.delay) fault.delay = { fixed_delay: duration(rule.fault.delay.fixed), percentage: perMillion(rule.fault.delay.percent) };
-    if (rule.fault.abort) fault.abort = { http_status: rule.fault.abort.status, percentage: perMillion(rule.fault.abort.percent) };
+    if (rule.fault.delay)
+      fault.delay = { fixed_delay: duration(rule.fault.delay.fixed), percentage: perMillion(rule.fault.delay.percent) };
+    if (rule.fault.abort)
+      fault.abort = { http_status: rule.fault.abort.status, percentage: perMillion(rule.fault.abort.percent) };
     extras.typed_per_filter_config = { [FAULT_FILTER_NAME]: fault };
   }
   return extras;

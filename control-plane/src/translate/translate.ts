@@ -44,7 +44,11 @@ interface MeshService {
  * The resources of one node group: a namespace's sidecars and proxyless clients, or one gateway
  * (its group named by gatewayGroup), which gets its Gateway's servers instead of sidecar listeners.
  */
-export function translate(services: readonly ServiceView[], group: string, config: ConfigSet = EMPTY_CONFIG_SET): ResourceSnapshot {
+export function translate(
+  services: readonly ServiceView[],
+  group: string,
+  config: ConfigSet = EMPTY_CONFIG_SET,
+): ResourceSnapshot {
   const namespace = group;
   const gateway = gatewayOfGroup(group);
   const snapshot: ResourceSnapshot = {
@@ -54,10 +58,19 @@ export function translate(services: readonly ServiceView[], group: string, confi
     [TYPE_URL.route]: new Map(),
     [TYPE_URL.serviceConfig]: new Map(),
   };
-  const policies = new Map(config.destinationPolicies.map((policy) => [resolveService(policy.spec.host, policy.metadata.namespace).fqdn, policy.spec]));
+  const policies = new Map(
+    config.destinationPolicies.map((policy) => [
+      resolveService(policy.spec.host, policy.metadata.namespace).fqdn,
+      policy.spec,
+    ]),
+  );
   const meshRoutes = config.routes.filter(appliesToMesh);
-  const routes = new Map(meshRoutes.map((route) => [resolveService(route.spec.host, route.metadata.namespace).fqdn, route]));
-  const rateLimits = new Map(config.rateLimits.map((limit) => [resolveService(limit.spec.host, limit.metadata.namespace).fqdn, limit]));
+  const routes = new Map(
+    meshRoutes.map((route) => [resolveService(route.spec.host, route.metadata.namespace).fqdn, route]),
+  );
+  const rateLimits = new Map(
+    config.rateLimits.map((limit) => [resolveService(limit.spec.host, limit.metadata.namespace).fqdn, limit]),
+  );
   const meshServices = meshServicesOf(services, config);
 
   // Every cluster's load balancer first: routes to a ring-hash cluster carry its hash policy.
@@ -65,7 +78,11 @@ export function translate(services: readonly ServiceView[], group: string, confi
   for (const service of meshServices) {
     const policy = policies.get(service.fqdn);
     balancers.set(service.fqdn, policy?.loadBalancer);
-    for (const subset of policy?.subsets ?? []) balancers.set(subsetClusterName(service.fqdn, subset.name), subsetPolicy(policy as NonNullable<typeof policy>, subset).loadBalancer);
+    for (const subset of policy?.subsets ?? [])
+      balancers.set(
+        subsetClusterName(service.fqdn, subset.name),
+        subsetPolicy(policy as NonNullable<typeof policy>, subset).loadBalancer,
+      );
   }
   const hashPolicyOf = (cluster: string) => hashPolicy(balancers.get(cluster));
 
@@ -78,15 +95,27 @@ export function translate(services: readonly ServiceView[], group: string, confi
     snapshot[TYPE_URL.endpoint].set(fqdn, loadAssignment(fqdn, service.instances));
     for (const subset of policy?.subsets ?? []) {
       const name = subsetClusterName(fqdn, subset.name);
-      const selected = service.instances.filter((instance) => Object.entries(subset.labels).every(([key, value]) => instance.labels[key] === value));
-      snapshot[TYPE_URL.cluster].set(name, cluster(name, protocol, subsetPolicy(policy as NonNullable<typeof policy>, subset)));
+      const selected = service.instances.filter((instance) =>
+        Object.entries(subset.labels).every(([key, value]) => instance.labels[key] === value),
+      );
+      snapshot[TYPE_URL.cluster].set(
+        name,
+        cluster(name, protocol, subsetPolicy(policy as NonNullable<typeof policy>, subset)),
+      );
       snapshot[TYPE_URL.endpoint].set(name, loadAssignment(name, selected));
     }
     if (protocol === 'tcp' || gateway !== undefined) continue;
-    snapshot[TYPE_URL.listener].set(inboundListenerName(fqdn), inboundListener(fqdn, rateLimits.get(fqdn), observability));
+    snapshot[TYPE_URL.listener].set(
+      inboundListenerName(fqdn),
+      inboundListener(fqdn, rateLimits.get(fqdn), observability),
+    );
     const domains = serviceDomains(service.name, service.namespace, namespace);
     const route = routes.get(fqdn);
-    const virtualHost = { name: fqdn, domains, routes: [...(route ? ruleRoutes(route, hashPolicyOf) : []), serviceRoute(fqdn, hashPolicyOf)] };
+    const virtualHost = {
+      name: fqdn,
+      domains,
+      routes: [...(route ? ruleRoutes(route, hashPolicyOf) : []), serviceRoute(fqdn, hashPolicyOf)],
+    };
     virtualHosts.push(virtualHost);
     for (const domain of domains) snapshot[TYPE_URL.listener].set(domain, apiListener(domain, virtualHost));
   }
@@ -99,14 +128,19 @@ export function translate(services: readonly ServiceView[], group: string, confi
   for (const service of config.services) {
     const fqdn = resolveService(service.metadata.name, service.metadata.namespace).fqdn;
     for (const { port, protocol } of service.spec.ports ?? []) {
-      if (protocol === 'tcp') snapshot[TYPE_URL.listener].set(tcpListenerName(port, fqdn), tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool));
+      if (protocol === 'tcp')
+        snapshot[TYPE_URL.listener].set(
+          tcpListenerName(port, fqdn),
+          tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool),
+        );
     }
   }
   snapshot[TYPE_URL.listener].set(OUTBOUND, outboundListener(hasFaults(meshRoutes), observability));
   snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
   // Every group holds every service's config (as it holds every cluster); a sidecar asks by name
   // for its own service's only, and is pushed only when that one changes.
-  for (const document of config.serviceConfigs) snapshot[TYPE_URL.serviceConfig].set(serviceConfigName(document), serviceConfigResource(document));
+  for (const document of config.serviceConfigs)
+    snapshot[TYPE_URL.serviceConfig].set(serviceConfigName(document), serviceConfigResource(document));
   return snapshot;
 }
 
@@ -118,14 +152,22 @@ function meshServicesOf(services: readonly ServiceView[], config: ConfigSet): Me
   const byFqdn = new Map<string, MeshService>();
   for (const service of services) {
     const fqdn = serviceFqdn(service.name, service.namespace);
-    byFqdn.set(fqdn, { name: service.name, namespace: service.namespace, fqdn, protocol: service.instances[0]?.protocol ?? 'http', instances: service.instances });
+    byFqdn.set(fqdn, {
+      name: service.name,
+      namespace: service.namespace,
+      fqdn,
+      protocol: service.instances[0]?.protocol ?? 'http',
+      instances: service.instances,
+    });
   }
   const add = (host: string, namespace: string, protocol: Protocol = 'http') => {
     const ref = resolveService(host, namespace);
     if (!byFqdn.has(ref.fqdn)) byFqdn.set(ref.fqdn, { ...ref, protocol, instances: [] });
   };
-  for (const service of config.services) add(service.metadata.name, service.metadata.namespace, service.spec.ports?.[0]?.protocol);
-  for (const document of [...config.routes, ...config.destinationPolicies, ...config.rateLimits]) add(document.spec.host, document.metadata.namespace);
+  for (const service of config.services)
+    add(service.metadata.name, service.metadata.namespace, service.spec.ports?.[0]?.protocol);
+  for (const document of [...config.routes, ...config.destinationPolicies, ...config.rateLimits])
+    add(document.spec.host, document.metadata.namespace);
   for (const route of config.routes) {
     for (const rule of route.spec.rules) {
       for (const destination of rule.destinations) add(destination.service, route.metadata.namespace);
@@ -144,11 +186,15 @@ function outboundListener(withFaults: boolean, observability: object): object {
         filters: [
           {
             name: HCM_FILTER_NAME,
-            typed_config: httpConnectionManager(OUTBOUND, {
-              rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
-              ...observability,
-              upgrade_configs: WEBSOCKET_UPGRADES,
-            }, httpFilters(withFaults)),
+            typed_config: httpConnectionManager(
+              OUTBOUND,
+              {
+                rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
+                ...observability,
+                upgrade_configs: WEBSOCKET_UPGRADES,
+              },
+              httpFilters(withFaults),
+            ),
           },
         ],
       },

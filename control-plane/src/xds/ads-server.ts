@@ -33,7 +33,8 @@ export class AdsServer {
 
   /** Ends every open stream (on shutdown) so proxies reconnect elsewhere at once. */
   closeAll(): void {
-    for (const call of this.#calls) call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'control plane shutting down' });
+    for (const call of this.#calls)
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'control plane shutting down' });
   }
 
   #serve(call: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>): void {

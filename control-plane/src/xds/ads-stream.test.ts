@@ -21,7 +21,10 @@ function services(...ports: number[]) {
   return [{ name: 'backend', namespace: 'default', instances }];
 }
 
-const node = { id: 'sidecar~a', metadata: objectToStruct({ NAMESPACE: 'default', SERVICE: 'frontend', ROLE: 'sidecar' }) };
+const node = {
+  id: 'sidecar~a',
+  metadata: objectToStruct({ NAMESPACE: 'default', SERVICE: 'frontend', ROLE: 'sidecar' }),
+};
 const EDS_NAME = 'backend.default.svc.cluster.local';
 
 describe('AdsStream (ACK/NACK state machine)', () => {
@@ -44,7 +47,13 @@ describe('AdsStream (ACK/NACK state machine)', () => {
   });
 
   function request(partial: Partial<DiscoveryRequest__Output>): void {
-    stream.onRequest({ type_url: TYPE_URL.endpoint, resource_names: [EDS_NAME], version_info: '', response_nonce: '', ...partial } as DiscoveryRequest__Output);
+    stream.onRequest({
+      type_url: TYPE_URL.endpoint,
+      resource_names: [EDS_NAME],
+      version_info: '',
+      response_nonce: '',
+      ...partial,
+    });
   }
 
   it('answers the first request, records the ACK and is in sync', () => {
@@ -67,7 +76,11 @@ describe('AdsStream (ACK/NACK state machine)', () => {
     cache.setSnapshot('default', translate(services(1000, 1001), 'default'));
     const second = sent[1] as DiscoveryResponseOut;
     assert.notEqual(second.version_info, first.version_info);
-    request({ version_info: first.version_info, response_nonce: second.nonce, error_detail: { code: 3, message: 'bad endpoint', details: [] } });
+    request({
+      version_info: first.version_info,
+      response_nonce: second.nonce,
+      error_detail: { code: 3, message: 'bad endpoint', details: [] },
+    });
     assert.equal(sent.length, 2, 'a NACK alone is not answered with the same resources');
     const eds = stream.status?.types.EDS;
     assert.equal(eds?.lastNack?.message, 'bad endpoint');
@@ -79,7 +92,14 @@ describe('AdsStream (ACK/NACK state machine)', () => {
   });
 
   it('pushes only the endpoint assignments that changed (EDS is incremental), but all clusters (CDS is not)', () => {
-    const two = (...ports: number[]) => [...services(...ports), { name: 'db', namespace: 'default', instances: services(2000)[0]?.instances.map((i) => ({ ...i, service: 'db' })) ?? [] }];
+    const two = (...ports: number[]) => [
+      ...services(...ports),
+      {
+        name: 'db',
+        namespace: 'default',
+        instances: services(2000)[0]?.instances.map((i) => ({ ...i, service: 'db' })) ?? [],
+      },
+    ];
     cache.setSnapshot('default', translate(two(1000), 'default'));
     request({ node, resource_names: [EDS_NAME, 'db.default.svc.cluster.local'] });
     request({ type_url: TYPE_URL.cluster, resource_names: [] });
@@ -102,31 +122,55 @@ describe('AdsStream (ACK/NACK state machine)', () => {
   });
 
   it('answers a change of subscription, and only with the names asked for', () => {
-    cache.setSnapshot('default', translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'));
-    request({ node, resource_names: [] , type_url: TYPE_URL.cluster });
+    cache.setSnapshot(
+      'default',
+      translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'),
+    );
+    request({ node, resource_names: [], type_url: TYPE_URL.cluster });
     assert.equal(sent[0]?.resources.length, 2, 'an empty first request is a wildcard');
     request({ resource_names: ['db.default.svc.cluster.local'] });
     assert.equal(sent[1]?.resources.length, 1);
-    request({ resource_names: ['db.default.svc.cluster.local', EDS_NAME], response_nonce: sent[1]?.nonce, version_info: sent[1]?.version_info });
+    request({
+      resource_names: ['db.default.svc.cluster.local', EDS_NAME],
+      response_nonce: sent[1]?.nonce,
+      version_info: sent[1]?.version_info,
+    });
     assert.equal(sent[2]?.resources.length, 2);
   });
 
   it('does not push a change that touches none of the subscribed names', () => {
-    cache.setSnapshot('default', translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'));
+    cache.setSnapshot(
+      'default',
+      translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'),
+    );
     request({ node, resource_names: ['db.default.svc.cluster.local'] });
-    cache.setSnapshot('default', translate([...services(1000, 1001), { name: 'db', namespace: 'default', instances: [] }], 'default'));
+    cache.setSnapshot(
+      'default',
+      translate([...services(1000, 1001), { name: 'db', namespace: 'default', instances: [] }], 'default'),
+    );
     assert.equal(sent.length, 1);
   });
 
   it('answers a named ServiceConfig subscription with nothing until one exists, then pushes only its own changes and its removal', () => {
     const FRONTEND = 'frontend.default.svc.cluster.local';
     const withConfigs = (...configs: Array<[string, string]>) => {
-      const text = configs.map(([service, parameters]) => `apiVersion: pilotfish.dev/v1\nkind: ServiceConfig\nmetadata: { name: ${service} }\nspec: { service: ${service}, parameters: ${parameters} }\n`).join('---\n');
+      const text = configs
+        .map(
+          ([service, parameters]) =>
+            `apiVersion: pilotfish.dev/v1\nkind: ServiceConfig\nmetadata: { name: ${service} }\nspec: { service: ${service}, parameters: ${parameters} }\n`,
+        )
+        .join('---\n');
       const result = validateConfig([{ name: 'c.yaml', text }], { isRegistered: () => true });
       assert.ok(result.ok);
       return translate(services(1000), 'default', result.config);
     };
-    const ack = () => request({ type_url: TYPE_URL.serviceConfig, resource_names: [FRONTEND], version_info: sent.at(-1)?.version_info, response_nonce: sent.at(-1)?.nonce });
+    const ack = () =>
+      request({
+        type_url: TYPE_URL.serviceConfig,
+        resource_names: [FRONTEND],
+        version_info: sent.at(-1)?.version_info,
+        response_nonce: sent.at(-1)?.nonce,
+      });
     request({ node, type_url: TYPE_URL.serviceConfig, resource_names: [FRONTEND] });
     assert.equal(sent[0]?.resources.length, 0, 'the first request is answered, empty');
     ack();

@@ -2,7 +2,14 @@
 // sent, ACKs and NACKs, and pushes a type again only when what this stream subscribes to changed.
 // It knows the cache and a `send` function, not gRPC (ads-server.ts binds it to a call).
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
-import { RESOURCE_TYPE_URLS, TYPE_URL, isResourceTypeUrl, structToObject, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
+import {
+  RESOURCE_TYPE_URLS,
+  TYPE_URL,
+  isResourceTypeUrl,
+  structToObject,
+  type DiscoveryResponseOut,
+  type ResourceTypeUrl,
+} from '../../../proto/xds.js';
 import { gatewayGroup } from '../translate/gateway.js';
 import type { CachedResource, SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
@@ -77,7 +84,8 @@ export class AdsStream {
     if (nonce !== '') {
       if (request.error_detail) this.#recordNack(subscription, request, nonce);
       else {
-        if (subscription.status.ackedNonce !== nonce) this.options.metrics?.acked(typeUrl, (performance.now() - subscription.sentAt) / 1000);
+        if (subscription.status.ackedNonce !== nonce)
+          this.options.metrics?.acked(typeUrl, (performance.now() - subscription.sentAt) / 1000);
         subscription.status.ackedVersion = request.version_info ?? '';
         subscription.status.ackedNonce = nonce;
       }
@@ -99,9 +107,11 @@ export class AdsStream {
     const node = request.node;
     if (!node?.id) throw new AdsProtocolError('the first DiscoveryRequest of a stream must carry node.id');
     const metadata = structToObject(node.metadata);
-    const namespace = typeof metadata.NAMESPACE === 'string' && metadata.NAMESPACE !== '' ? metadata.NAMESPACE : 'default';
+    const namespace =
+      typeof metadata.NAMESPACE === 'string' && metadata.NAMESPACE !== '' ? metadata.NAMESPACE : 'default';
     // A gateway (ROLE gateway, GATEWAY namespace/name) gets its Gateway's group; others their namespace's.
-    const group = metadata.ROLE === 'gateway' && typeof metadata.GATEWAY === 'string' ? gatewayGroup(metadata.GATEWAY) : namespace;
+    const group =
+      metadata.ROLE === 'gateway' && typeof metadata.GATEWAY === 'string' ? gatewayGroup(metadata.GATEWAY) : namespace;
     this.status = {
       streamId: this.options.streamId,
       nodeId: node.id,
@@ -161,7 +171,11 @@ export class AdsStream {
     subscription.sentHashes = current;
     if (!force && changed.length === 0 && !removed) return;
     const sent = force || !incremental ? selected : changed;
-    this.#send(subscription, snapshot.version, sent.map(([, resource]) => resource));
+    this.#send(
+      subscription,
+      snapshot.version,
+      sent.map(([, resource]) => resource),
+    );
   }
 
   #send(subscription: Subscription, version: string, resources: readonly CachedResource[]): void {
@@ -187,7 +201,15 @@ function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
     names: new Set(),
     sentHashes: new Map(),
     sentAt: 0,
-    status: { subscribed: [], sentVersion: '', sentNonce: '', ackedVersion: '', ackedNonce: '', inSync: false, nackCount: 0 },
+    status: {
+      subscribed: [],
+      sentVersion: '',
+      sentNonce: '',
+      ackedVersion: '',
+      ackedNonce: '',
+      inSync: false,
+      nackCount: 0,
+    },
   };
 }
 
@@ -205,4 +227,3 @@ function updateNames(subscription: Subscription, names: readonly string[], isFir
   subscription.status.subscribed = wildcard ? '*' : [...explicit].sort();
   return changed;
 }
-

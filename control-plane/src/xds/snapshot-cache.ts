@@ -70,7 +70,11 @@ export class SnapshotCache {
   }
 }
 
-function buildTypeSnapshot(typeUrl: ResourceTypeUrl, resources: ReadonlyMap<string, object>, before: TypeSnapshot): TypeSnapshot {
+function buildTypeSnapshot(
+  typeUrl: ResourceTypeUrl,
+  resources: ReadonlyMap<string, object>,
+  before: TypeSnapshot,
+): TypeSnapshot {
   const names = [...resources.keys()].sort();
   const cached = new Map<string, CachedResource>();
   const version = createHash('sha256');

@@ -12,8 +12,18 @@ export interface XdsMetrics {
 
 export function createXdsMetrics(registry: Registry): XdsMetrics {
   const labelNames = ['type'] as const;
-  const pushes = new Counter({ name: 'pilotfish_xds_pushes_total', help: 'xDS responses sent to proxies, by resource type (CDS, EDS, LDS, RDS, SCDS).', labelNames, registers: [registry] });
-  const nacks = new Counter({ name: 'pilotfish_xds_nacks_total', help: 'xDS responses proxies rejected (NACKed), by resource type.', labelNames, registers: [registry] });
+  const pushes = new Counter({
+    name: 'pilotfish_xds_pushes_total',
+    help: 'xDS responses sent to proxies, by resource type (CDS, EDS, LDS, RDS, SCDS).',
+    labelNames,
+    registers: [registry],
+  });
+  const nacks = new Counter({
+    name: 'pilotfish_xds_nacks_total',
+    help: 'xDS responses proxies rejected (NACKed), by resource type.',
+    labelNames,
+    registers: [registry],
+  });
   const convergence = new Histogram({
     name: 'pilotfish_xds_push_to_ack_seconds',
     help: 'Time from sending an xDS response to the proxy ACKing it, by resource type.',

@@ -19,7 +19,12 @@ describe('circuit breaker', () => {
   });
 
   it('admits max_connections plus max_pending_requests (pending: waiting for a connection)', () => {
-    const breaker = new CircuitBreaker({ ...DEFAULT_LIMITS, maxConnections: 2, maxPendingRequests: 1, maxRequests: 100 });
+    const breaker = new CircuitBreaker({
+      ...DEFAULT_LIMITS,
+      maxConnections: 2,
+      maxPendingRequests: 1,
+      maxRequests: 100,
+    });
     assert.equal(admitted(breaker, 10), 3);
     assert.equal(breaker.stats.activeRequests, 3);
   });
@@ -33,7 +38,11 @@ describe('circuit breaker', () => {
   });
 
   it('with a retry budget, allows max(min_retry_concurrency, budget_percent of requests in flight)', () => {
-    const breaker = new CircuitBreaker({ ...DEFAULT_LIMITS, maxRetries: 0, retryBudget: { budgetPercent: 20, minRetryConcurrency: 3 } });
+    const breaker = new CircuitBreaker({
+      ...DEFAULT_LIMITS,
+      maxRetries: 0,
+      retryBudget: { budgetPercent: 20, minRetryConcurrency: 3 },
+    });
     assert.equal(breaker.retryLimit, 3, 'the minimum with nothing in flight');
     admitted(breaker, 50);
     assert.equal(breaker.retryLimit, 10, '20% of 50');

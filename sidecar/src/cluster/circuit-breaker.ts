@@ -29,7 +29,13 @@ export interface CircuitBreakerLimits {
 }
 
 // Envoy's defaults.
-export const DEFAULT_LIMITS: CircuitBreakerLimits = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3, retryBudget: undefined };
+export const DEFAULT_LIMITS: CircuitBreakerLimits = {
+  maxConnections: 1024,
+  maxPendingRequests: 1024,
+  maxRequests: 1024,
+  maxRetries: 3,
+  retryBudget: undefined,
+};
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { budgetPercent: 20, minRetryConcurrency: 3 };
 
 export interface CircuitBreakerStats {
@@ -46,13 +52,22 @@ export interface CircuitBreakerStats {
 }
 
 export class CircuitBreaker {
-  readonly stats: CircuitBreakerStats = { activeRequests: 0, activeRetries: 0, overflows: 0, retryOverflows: 0, retries: 0 };
+  readonly stats: CircuitBreakerStats = {
+    activeRequests: 0,
+    activeRetries: 0,
+    overflows: 0,
+    retryOverflows: 0,
+    retries: 0,
+  };
 
   constructor(public limits: CircuitBreakerLimits = DEFAULT_LIMITS) {}
 
   admitRequest(): boolean {
     const { stats, limits } = this;
-    if (stats.activeRequests >= limits.maxRequests || stats.activeRequests >= limits.maxConnections + limits.maxPendingRequests) {
+    if (
+      stats.activeRequests >= limits.maxRequests ||
+      stats.activeRequests >= limits.maxConnections + limits.maxPendingRequests
+    ) {
       stats.overflows++;
       return false;
     }

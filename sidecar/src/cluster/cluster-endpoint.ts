@@ -38,7 +38,8 @@ export function healthFlags(endpoint: ClusterEndpoint): string {
   const { health } = endpoint;
   if (health?.isFailedActiveHc === true) flags += '/failed_active_hc';
   if (health?.isEjected === true) flags += '/failed_outlier_check';
-  if (!endpoint.isHealthy) flags += endpoint.healthStatus === 'DEGRADED' ? '/degraded_eds_health' : '/failed_eds_health';
+  if (!endpoint.isHealthy)
+    flags += endpoint.healthStatus === 'DEGRADED' ? '/degraded_eds_health' : '/failed_eds_health';
   if (health?.isPendingActiveHc === true) flags += '/pending_active_hc';
   return flags === '' ? 'healthy' : flags;
 }

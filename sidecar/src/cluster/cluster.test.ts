@@ -6,7 +6,10 @@ import { healthFlags } from './cluster-endpoint.js';
 import { DEFAULT_OUTLIER_DETECTION } from './outlier-detector.js';
 import { endpoint, pickNames } from './test-endpoints.js';
 
-const EJECT_AFTER_ONE: ClusterPolicy = { ...DEFAULT_POLICY, outlierDetection: { ...DEFAULT_OUTLIER_DETECTION, consecutive5xx: 1, maxEjectionPercent: 100 } };
+const EJECT_AFTER_ONE: ClusterPolicy = {
+  ...DEFAULT_POLICY,
+  outlierDetection: { ...DEFAULT_OUTLIER_DETECTION, consecutive5xx: 1, maxEjectionPercent: 100 },
+};
 const clock = { now: () => 0, random: () => 0.5 };
 
 describe('cluster', () => {
@@ -21,7 +24,10 @@ describe('cluster', () => {
   for (const [status, isPicked] of health) {
     it(`${isPicked ? 'picks' : 'never picks'} an endpoint whose EDS health is ${status}`, () => {
       const cluster = new Cluster('c', [endpoint('a'), endpoint('b', status), endpoint('c')]);
-      assert.deepEqual(pickNames(cluster, 6), isPicked ? ['a', 'b', 'c', 'a', 'b', 'c'] : ['a', 'c', 'a', 'c', 'a', 'c']);
+      assert.deepEqual(
+        pickNames(cluster, 6),
+        isPicked ? ['a', 'b', 'c', 'a', 'b', 'c'] : ['a', 'c', 'a', 'c', 'a', 'c'],
+      );
     });
   }
 
@@ -43,9 +49,23 @@ describe('cluster', () => {
   });
 
   it('keeps an ejection across a config version, and hears outcomes recorded on the old version', (t) => {
-    const first = new Cluster('c', [endpoint('a'), endpoint('b'), endpoint('c')], EJECT_AFTER_ONE, undefined, undefined, clock);
+    const first = new Cluster(
+      'c',
+      [endpoint('a'), endpoint('b'), endpoint('c')],
+      EJECT_AFTER_ONE,
+      undefined,
+      undefined,
+      clock,
+    );
     first.recordOutcome(first.endpoints[0]!, { kind: 'response', status: 500 });
-    const second = new Cluster('c', [endpoint('a'), endpoint('b'), endpoint('c')], EJECT_AFTER_ONE, undefined, first, clock);
+    const second = new Cluster(
+      'c',
+      [endpoint('a'), endpoint('b'), endpoint('c')],
+      EJECT_AFTER_ONE,
+      undefined,
+      first,
+      clock,
+    );
     first.close();
     t.after(() => second.close());
     assert.deepEqual(new Set(pickNames(second, 4)), new Set(['b', 'c']));
@@ -62,20 +82,38 @@ describe('cluster', () => {
 
   it('prefers available endpoints in its own zone with zone_aware_lb_config, and falls back to all', (t) => {
     const zoneAware: ClusterPolicy = { ...EJECT_AFTER_ONE, isZoneAware: true };
-    const endpoints = [endpoint('a1', 'HEALTHY', 'zone-a'), endpoint('b1', 'HEALTHY', 'zone-b'), endpoint('b2', 'HEALTHY', 'zone-b')];
+    const endpoints = [
+      endpoint('a1', 'HEALTHY', 'zone-a'),
+      endpoint('b1', 'HEALTHY', 'zone-b'),
+      endpoint('b2', 'HEALTHY', 'zone-b'),
+    ];
     const cluster = new Cluster('c', endpoints, zoneAware, { localZone: 'zone-a' }, undefined, clock);
     t.after(() => cluster.close());
     assert.deepEqual(pickNames(cluster, 3), ['a1', 'a1', 'a1']);
     cluster.recordOutcome(endpoints[0]!, { kind: 'response', status: 500 });
     assert.deepEqual(new Set(pickNames(cluster, 4)), new Set(['b1', 'b2']), 'none left in zone-a');
-    const unaware = new Cluster('c', [endpoint('a1', 'HEALTHY', 'zone-a'), endpoint('b1', 'HEALTHY', 'zone-b')], DEFAULT_POLICY, { localZone: 'zone-a' });
+    const unaware = new Cluster(
+      'c',
+      [endpoint('a1', 'HEALTHY', 'zone-a'), endpoint('b1', 'HEALTHY', 'zone-b')],
+      DEFAULT_POLICY,
+      { localZone: 'zone-a' },
+    );
     assert.deepEqual(new Set(pickNames(unaware, 4)), new Set(['a1', 'b1']), 'without zone_aware_lb_config');
   });
 
   it('keeps circuit breaker counts across versions and applies the new limits', () => {
-    const first = new Cluster('c', [endpoint('a')], { ...DEFAULT_POLICY, limits: { ...DEFAULT_LIMITS, maxRequests: 2 } });
+    const first = new Cluster('c', [endpoint('a')], {
+      ...DEFAULT_POLICY,
+      limits: { ...DEFAULT_LIMITS, maxRequests: 2 },
+    });
     assert.equal(first.admitRequest(), true);
-    const second = new Cluster('c', [endpoint('a')], { ...DEFAULT_POLICY, limits: { ...DEFAULT_LIMITS, maxRequests: 2 } }, undefined, first);
+    const second = new Cluster(
+      'c',
+      [endpoint('a')],
+      { ...DEFAULT_POLICY, limits: { ...DEFAULT_LIMITS, maxRequests: 2 } },
+      undefined,
+      first,
+    );
     assert.equal(second.admitRequest(), true);
     assert.equal(second.admitRequest(), false, 'the request admitted by the old version still counts');
     first.releaseRequest();

@@ -19,7 +19,8 @@ import { OutlierDetector, type OutlierDetectionConfig } from './outlier-detector
 import { RoundRobin } from './round-robin.js';
 
 /** How one attempt on one endpoint ended, as outlier detection needs it. */
-export type AttemptOutcome = { kind: 'response'; status: number } | { kind: 'connect-failure' } | { kind: 'reset' } | { kind: 'timeout' };
+export type AttemptOutcome =
+  { kind: 'response'; status: number } | { kind: 'connect-failure' } | { kind: 'reset' } | { kind: 'timeout' };
 
 /** What a cluster needs to know of the sidecar it runs in. */
 export interface ClusterContext {
@@ -49,7 +50,8 @@ export interface ClusterPolicy {
 
 export const DEFAULT_POLICY: ClusterPolicy = {
   protocol: 'http1',
-  loadBalancer: (endpoints, previous) => new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined),
+  loadBalancer: (endpoints, previous) =>
+    new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined),
   isZoneAware: false,
   limits: DEFAULT_LIMITS,
   outlierDetection: undefined,
@@ -113,7 +115,10 @@ export class Cluster {
     this.protocol = policy.protocol;
     this.#context = context;
     // A previous version that was replaced already (its successor rejected) hands over nothing.
-    const from = previous !== undefined && previous.#successor === undefined && !previous.#isClosed ? previous.#handOver() : undefined;
+    const from =
+      previous !== undefined && previous.#successor === undefined && !previous.#isClosed
+        ? previous.#handOver()
+        : undefined;
     for (const endpoint of endpoints) {
       endpoint.health ??= from?.health.get(endpoint.host.key) ?? new EndpointHealth(endpoint.host.key);
       this.#health.set(endpoint.host.key, endpoint.health);
@@ -133,7 +138,12 @@ export class Cluster {
     if (policy.healthCheck !== undefined) {
       const isWarm = from !== undefined && from.checker === undefined;
       this.#checker = from?.checker ?? new HealthChecker(policy.healthCheck);
-      this.#checker.attach(endpoints, (health, isPass, isChanged) => this.#onHealthCheck(health, isPass, isChanged), policy.healthCheck, isWarm);
+      this.#checker.attach(
+        endpoints,
+        (health, isPass, isChanged) => this.#onHealthCheck(health, isPass, isChanged),
+        policy.healthCheck,
+        isWarm,
+      );
     } else {
       from?.checker?.close();
       for (const health of this.#health.values()) health.forgetHealthCheck();
@@ -203,7 +213,8 @@ export class Cluster {
 
   /** How an attempt on `endpoint` ended (outlier detection). */
   recordOutcome(endpoint: ClusterEndpoint, outcome: AttemptOutcome): void {
-    let cluster: Cluster = this;
+    // The attempt may have started on a version this cluster has since been replaced by.
+    let cluster = this.#successor ?? this;
     while (cluster.#successor !== undefined) cluster = cluster.#successor;
     const health = endpoint.health;
     // An endpoint that has left the cluster since the attempt started no longer counts.
@@ -221,7 +232,14 @@ export class Cluster {
   }
 
   #handOver(): HandOver {
-    return { health: this.#health, breaker: this.#breaker, detector: this.#detector, checker: this.#checker, stats: this.#stats, balancer: this.#balancer };
+    return {
+      health: this.#health,
+      breaker: this.#breaker,
+      detector: this.#detector,
+      checker: this.#checker,
+      stats: this.#stats,
+      balancer: this.#balancer,
+    };
   }
 
   #onHealthCheck(health: EndpointHealth, isPass: boolean, isAvailabilityChanged: boolean): void {

@@ -3,7 +3,7 @@
 // when the call ends with grpc-status 0 and the answer says SERVING; NOT_SERVING, UNKNOWN, any other
 // status, a malformed answer, a reset or a connection error fail it. The messages are one field
 // each, so they are encoded here rather than through a protobuf library.
-import { connect, constants } from 'node:http2';
+import { connect, constants, type IncomingHttpHeaders } from 'node:http2';
 
 /** HealthCheckResponse.ServingStatus SERVING. */
 const SERVING = 1;
@@ -33,7 +33,7 @@ export function servingStatusOf(body: Buffer): number | undefined {
   const length = body.readUInt32BE(1);
   if (body.length !== 5 + length) return undefined;
   let status = 0;
-  for (let offset = 5; offset < body.length; ) {
+  for (let offset = 5; offset < body.length;) {
     const tag = readVarint(body, offset);
     if (tag === undefined) return undefined;
     offset = tag.next;
@@ -100,9 +100,10 @@ export function probeGrpcHealth(target: GrpcHealthTarget, done: (isServing: bool
   stream.on('response', (headers) => {
     if (headers[':status'] !== 200) settle(false);
     // A trailers-only answer carries its status in the headers.
-    if (headers['grpc-status'] !== undefined) grpcStatus = String(headers['grpc-status']);
+    const status = headers['grpc-status'] as string | undefined;
+    if (status !== undefined) grpcStatus = status;
   });
-  stream.on('trailers', (trailers) => {
+  stream.on('trailers', (trailers: IncomingHttpHeaders) => {
     grpcStatus = String(trailers['grpc-status']);
   });
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -22,7 +22,9 @@ const CONFIG: HealthCheckConfig = {
   retriableStatuses: [],
 };
 
-async function app(status: () => number): Promise<{ server: Server; port: number; requests: Array<{ url: string; host: string }> }> {
+async function app(
+  status: () => number,
+): Promise<{ server: Server; port: number; requests: Array<{ url: string; host: string }> }> {
   const requests: Array<{ url: string; host: string }> = [];
   const server = createServer((req, res) => {
     requests.push({ url: req.url ?? '', host: req.headers.host ?? '' });
@@ -67,7 +69,9 @@ describe('active health checks', () => {
 
   it('marks a stopped server unhealthy after unhealthy_threshold failures and healthy again after healthy_threshold passes', async (t) => {
     const hosts = new HostRegistry();
-    let { server, port } = await app(() => 200);
+    const started = await app(() => 200);
+    const { port } = started;
+    let { server } = started;
     const checker = new HealthChecker(CONFIG);
     t.after(async () => {
       checker.close();
@@ -150,11 +154,17 @@ describe('active health checks', () => {
 });
 
 /** A grpc-js server whose Health/Check answers `status()` for each service name asked. */
-async function grpcHealthServer(status: (service: string) => number): Promise<{ server: grpc.Server; port: number; asked: string[] }> {
+async function grpcHealthServer(
+  status: (service: string) => number,
+): Promise<{ server: grpc.Server; port: number; asked: string[] }> {
   const asked: string[] = [];
   const server = new grpc.Server();
   addHealthService(server, status, asked);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
   return { server, port, asked };
 }
 
@@ -175,7 +185,10 @@ describe('gRPC health checks', () => {
     const up = endpointOn(hosts, serving.port);
     const down = endpointOn(hosts, notServing.port);
     checker.attach([up, down], () => undefined);
-    await waitFor(() => !up.health?.isFailedActiveHc && (down.health?.healthCheckFailures ?? 0) >= 2, 'the probes of both');
+    await waitFor(
+      () => !up.health?.isFailedActiveHc && (down.health?.healthCheckFailures ?? 0) >= 2,
+      'the probes of both',
+    );
     assert.equal(down.health?.isFailedActiveHc, true, 'NOT_SERVING keeps it out');
     assert.deepEqual([...new Set(serving.asked)], ['greeter.v1.Greeter']);
   });
@@ -185,7 +198,11 @@ describe('gRPC health checks', () => {
     let status = SERVING;
     const flipping = await grpcHealthServer(() => status);
     const bare = new grpc.Server();
-    const barePort = await new Promise<number>((resolve, reject) => bare.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    const barePort = await new Promise<number>((resolve, reject) =>
+      bare.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
     const checker = new HealthChecker(GRPC_CONFIG);
     t.after(async () => {
       checker.close();
@@ -199,6 +216,9 @@ describe('gRPC health checks', () => {
     await waitFor(() => !e.health?.isFailedActiveHc, 'healthy');
     status = NOT_SERVING;
     await waitFor(() => e.health?.isFailedActiveHc === true, 'unhealthy once NOT_SERVING');
-    assert.ok((unimplemented.health?.healthCheckFailures ?? 0) >= 1 && unimplemented.health?.isFailedActiveHc === true, 'no health service: never healthy');
+    assert.ok(
+      (unimplemented.health?.healthCheckFailures ?? 0) >= 1 && unimplemented.health?.isFailedActiveHc === true,
+      'no health service: never healthy',
+    );
   });
 });

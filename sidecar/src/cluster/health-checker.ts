@@ -89,7 +89,15 @@ class HostProbe {
     this.cancel =
       config.grpc === undefined
         ? this.#sendHttp(config, settle)
-        : probeGrpcHealth({ address: this.host.address, port: this.host.port, authority: config.authority, serviceName: config.grpc.serviceName }, (isServing) => settle(isServing ? 'pass' : 'fail'));
+        : probeGrpcHealth(
+            {
+              address: this.host.address,
+              port: this.host.port,
+              authority: config.authority,
+              serviceName: config.grpc.serviceName,
+            },
+            (isServing) => settle(isServing ? 'pass' : 'fail'),
+          );
   }
 
   #sendHttp(config: HealthCheckConfig, settle: (result: ProbeResult) => void): () => void {
@@ -141,7 +149,12 @@ export class HealthChecker {
    * longer there. `isWarm`: endpoints new to this checker were serving already (health checking
    * just turned on), so they stay in service until probed.
    */
-  attach(endpoints: readonly ClusterEndpoint[], onChange: (health: EndpointHealth, isPass: boolean, isAvailabilityChanged: boolean) => void, config = this.config, isWarm = false): void {
+  attach(
+    endpoints: readonly ClusterEndpoint[],
+    onChange: (health: EndpointHealth, isPass: boolean, isAvailabilityChanged: boolean) => void,
+    config = this.config,
+    isWarm = false,
+  ): void {
     this.config = config;
     this.#onChange = onChange;
     const keys = new Set<string>();
@@ -176,12 +189,14 @@ export class HealthChecker {
       this.stats.successes++;
       health.healthCheckFailures = 0;
       health.healthCheckSuccesses++;
-      if (health.isFailedActiveHc && (wasPending || health.healthCheckSuccesses >= this.config.healthyThreshold)) health.isFailedActiveHc = false;
+      if (health.isFailedActiveHc && (wasPending || health.healthCheckSuccesses >= this.config.healthyThreshold))
+        health.isFailedActiveHc = false;
     } else {
       this.stats.failures++;
       health.healthCheckSuccesses = 0;
       health.healthCheckFailures++;
-      if (result === 'fail-at-once' || health.healthCheckFailures >= this.config.unhealthyThreshold) health.isFailedActiveHc = true;
+      if (result === 'fail-at-once' || health.healthCheckFailures >= this.config.unhealthyThreshold)
+        health.isFailedActiveHc = true;
     }
     this.#onChange(health, result === 'pass', wasAvailable === health.isFailedActiveHc);
   }

@@ -18,7 +18,8 @@ describe('least request', () => {
     const endpoints = [endpoint('a'), endpoint('b'), endpoint('c'), endpoint('d')];
     for (const [index, e] of endpoints.entries()) e.host.stats.active = index === 2 ? 0 : 5;
     const counts = new Map<string, number>();
-    for (const name of pickNames(new LeastRequest(endpoints, 2, seededRandom()), 1000)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const name of pickNames(new LeastRequest(endpoints, 2, seededRandom()), 1000))
+      counts.set(name, (counts.get(name) ?? 0) + 1);
     // P2C: the least loaded wins whenever drawn, 1 - (3/4)^2 of the time.
     assert.ok((counts.get('c') ?? 0) > 400, `c got ${counts.get('c')}`);
   });

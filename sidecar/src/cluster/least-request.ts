@@ -27,4 +27,5 @@ export class LeastRequest implements LoadBalancer {
   }
 }
 
-export const leastRequest: LoadBalancerPolicy = (options) => (endpoints) => new LeastRequest(endpoints, options.choiceCount, options.random);
+export const leastRequest: LoadBalancerPolicy = (options) => (endpoints) =>
+  new LeastRequest(endpoints, options.choiceCount, options.random);

@@ -15,7 +15,10 @@ export interface LoadBalancer {
 }
 
 /** Builds a balancer over `endpoints` (all available); `previous` is the cluster's balancer until now. */
-export type LoadBalancerFactory = (endpoints: readonly ClusterEndpoint[], previous: LoadBalancer | undefined) => LoadBalancer;
+export type LoadBalancerFactory = (
+  endpoints: readonly ClusterEndpoint[],
+  previous: LoadBalancer | undefined,
+) => LoadBalancer;
 
 /** A policy's settings from the Cluster (least_request_lb_config, ring_hash_lb_config), already checked. */
 export interface LoadBalancerOptions {
@@ -31,4 +34,9 @@ export interface LoadBalancerOptions {
 /** An lb_policy: given its options, builds balancers. */
 export type LoadBalancerPolicy = (options: LoadBalancerOptions) => LoadBalancerFactory;
 
-export const DEFAULT_LOAD_BALANCER_OPTIONS: LoadBalancerOptions = { choiceCount: 2, minRingSize: 1024, maxRingSize: 8 * 1024 * 1024, random: Math.random };
+export const DEFAULT_LOAD_BALANCER_OPTIONS: LoadBalancerOptions = {
+  choiceCount: 2,
+  minRingSize: 1024,
+  maxRingSize: 8 * 1024 * 1024,
+  random: Math.random,
+};

@@ -19,7 +19,11 @@ function setup(config: Partial<OutlierDetectionConfig>, count = 2) {
     e.health = new EndpointHealth(e.host.key);
     return e;
   });
-  const detector = new OutlierDetector({ ...DEFAULT_OUTLIER_DETECTION, maxEjectionPercent: 100, ...config }, () => now, () => 0.5);
+  const detector = new OutlierDetector(
+    { ...DEFAULT_OUTLIER_DETECTION, maxEjectionPercent: 100, ...config },
+    () => now,
+    () => 0.5,
+  );
   detector.attach(endpoints, () => changes++);
   const health = (index: number) => endpoints[index]?.health as EndpointHealth;
   const record = (index: number, outcome: AttemptOutcome, times = 1) => {
@@ -68,7 +72,11 @@ describe('outlier detection', () => {
     t.after(() => detector.close());
     record(0, S503, 5);
     assert.equal(health(0).isEjected, false);
-    const enforced = setup({ consecutive5xx: 100, consecutiveGatewayFailure: 2, enforcingConsecutiveGatewayFailure: 100 });
+    const enforced = setup({
+      consecutive5xx: 100,
+      consecutiveGatewayFailure: 2,
+      enforcingConsecutiveGatewayFailure: 100,
+    });
     t.after(() => enforced.detector.close());
     enforced.record(0, RESET, 2);
     assert.equal(enforced.health(0).isEjected, true);
@@ -85,7 +93,10 @@ describe('outlier detection', () => {
     const half = setup({ consecutive5xx: 1, maxEjectionPercent: 50 }, 4);
     t.after(() => half.detector.close());
     for (let i = 0; i < 4; i++) half.record(i, S500);
-    assert.deepEqual([0, 1, 2, 3].map((i) => half.health(i).isEjected), [true, true, false, false]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => half.health(i).isEjected),
+      [true, true, false, false],
+    );
     assert.equal(half.detector.stats.ejectionOverflows, 2);
 
     const ten = setup({ consecutive5xx: 1, maxEjectionPercent: 10 }, 3);
@@ -97,11 +108,19 @@ describe('outlier detection', () => {
     t.after(() => one.detector.close());
     one.record(0, S500);
     one.record(1, S500);
-    assert.deepEqual([one.health(0).isEjected, one.health(1).isEjected], [true, false], 'always_eject_one_host: one, not two');
+    assert.deepEqual(
+      [one.health(0).isEjected, one.health(1).isEjected],
+      [true, false],
+      'always_eject_one_host: one, not two',
+    );
   });
 
   it('ejects for longer each time, up to max_ejection_time', (t) => {
-    const { detector, health, record, advance } = setup({ consecutive5xx: 1, baseEjectionTimeMs: 1000, maxEjectionTimeMs: 2500 });
+    const { detector, health, record, advance } = setup({
+      consecutive5xx: 1,
+      baseEjectionTimeMs: 1000,
+      maxEjectionTimeMs: 2500,
+    });
     t.after(() => detector.close());
     const durations: number[] = [];
     for (let i = 0; i < 4; i++) {

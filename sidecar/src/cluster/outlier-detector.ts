@@ -137,7 +137,9 @@ export class OutlierDetector {
     let ejected = 0;
     for (const endpoint of this.#endpoints) if (endpoint.health?.isEjected === true) ejected++;
     const total = this.#endpoints.length;
-    const isWithinLimit = (100 * (ejected + 1)) / total <= this.config.maxEjectionPercent || (this.config.alwaysEjectOneHost && ejected === 0);
+    const isWithinLimit =
+      (100 * (ejected + 1)) / total <= this.config.maxEjectionPercent ||
+      (this.config.alwaysEjectOneHost && ejected === 0);
     if (!isWithinLimit) {
       this.stats.ejectionOverflows++;
       return false;
@@ -146,7 +148,10 @@ export class OutlierDetector {
     health.ejections++;
     health.isEjected = true;
     health.ejectedAtMs = this.now();
-    health.ejectionMs = Math.min(baseEjectionTimeMs * health.ejections, Math.max(maxEjectionTimeMs, baseEjectionTimeMs));
+    health.ejectionMs = Math.min(
+      baseEjectionTimeMs * health.ejections,
+      Math.max(maxEjectionTimeMs, baseEjectionTimeMs),
+    );
     health.consecutive5xx = 0;
     health.consecutiveGatewayFailures = 0;
     this.stats.ejections++;

@@ -14,7 +14,8 @@ export class RandomBalancer implements LoadBalancer {
     if (count === 0) return undefined;
     let index = Math.floor(this.random() * count);
     // Another endpoint, each equally likely: shift by 1..count-1.
-    if (this.endpoints[index]?.host === avoid && count > 1) index = (index + 1 + Math.floor(this.random() * (count - 1))) % count;
+    if (this.endpoints[index]?.host === avoid && count > 1)
+      index = (index + 1 + Math.floor(this.random() * (count - 1))) % count;
     return this.endpoints[index];
   }
 }

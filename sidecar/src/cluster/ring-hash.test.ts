@@ -19,7 +19,8 @@ describe('ring hash', () => {
 
   it('spreads keys over every endpoint, roughly evenly', () => {
     const counts = new Map<string, number>();
-    for (const name of placement(new RingHash(four, 1024, 8_388_608, seededRandom())).values()) counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const name of placement(new RingHash(four, 1024, 8_388_608, seededRandom())).values())
+      counts.set(name, (counts.get(name) ?? 0) + 1);
     assert.equal(counts.size, 4);
     for (const [name, count] of counts) assert.ok(count > 150 && count < 350, `${name} got ${count} of 1000 keys`);
   });
@@ -28,7 +29,10 @@ describe('ring hash', () => {
     const before = placement(new RingHash(four, 1024, 8_388_608, seededRandom()));
     const after = placement(new RingHash(four.slice(1), 1024, 8_388_608, seededRandom()));
     const moved = keys.filter((key) => before.get(key) !== after.get(key));
-    assert.ok(moved.every((key) => before.get(key) === '1'), 'only keys of the departed endpoint moved');
+    assert.ok(
+      moved.every((key) => before.get(key) === '1'),
+      'only keys of the departed endpoint moved',
+    );
     assert.ok(moved.length >= 200 && moved.length <= 300, `${moved.length} of 1000 keys moved`);
   });
 
@@ -40,12 +44,18 @@ describe('ring hash', () => {
 
   it('sends a retry of a key to the next endpoint on the ring', () => {
     const ring = new RingHash(four, 1024, 8_388_608, seededRandom());
-    const withoutFirst = new RingHash(four.filter((e) => e !== four[0]), 1024, 8_388_608, seededRandom());
+    const withoutFirst = new RingHash(
+      four.filter((e) => e !== four[0]),
+      1024,
+      8_388_608,
+      seededRandom(),
+    );
     for (const key of keys.slice(0, 100)) {
       const first = ring.pick(key, undefined);
       const retry = ring.pick(key, first?.host);
       assert.notEqual(retry, first);
-      if (first === four[0]) assert.equal(retry, withoutFirst.pick(key, undefined), 'where the key goes without that endpoint');
+      if (first === four[0])
+        assert.equal(retry, withoutFirst.pick(key, undefined), 'where the key goes without that endpoint');
     }
   });
 

@@ -80,4 +80,5 @@ export class RingHash implements LoadBalancer {
 // Up to 2^21 endpoints per cluster.
 const OWNER_SPAN = 2 ** 21;
 
-export const ringHash: LoadBalancerPolicy = (options) => (endpoints) => new RingHash(endpoints, options.minRingSize, options.maxRingSize, options.random);
+export const ringHash: LoadBalancerPolicy = (options) => (endpoints) =>
+  new RingHash(endpoints, options.minRingSize, options.maxRingSize, options.random);

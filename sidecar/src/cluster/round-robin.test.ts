@@ -7,7 +7,8 @@ import { DEFAULT_LOAD_BALANCER_OPTIONS } from './load-balancer.js';
 describe('round robin', () => {
   it('spreads requests evenly over the endpoints', () => {
     const counts = new Map<string, number>();
-    for (const name of pickNames(new RoundRobin([endpoint('a'), endpoint('b'), endpoint('c')]), 300)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const name of pickNames(new RoundRobin([endpoint('a'), endpoint('b'), endpoint('c')]), 300))
+      counts.set(name, (counts.get(name) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(counts), { a: 100, b: 100, c: 100 });
   });
 
@@ -26,7 +27,10 @@ describe('round robin', () => {
   it('carries its position over an endpoint update instead of starting again at the first', () => {
     const first = new RoundRobin([endpoint('a'), endpoint('b'), endpoint('c')]);
     pickNames(first, 2);
-    const next = roundRobin(DEFAULT_LOAD_BALANCER_OPTIONS)([endpoint('a'), endpoint('b'), endpoint('c'), endpoint('d')], first);
+    const next = roundRobin(DEFAULT_LOAD_BALANCER_OPTIONS)(
+      [endpoint('a'), endpoint('b'), endpoint('c'), endpoint('d')],
+      first,
+    );
     assert.deepEqual(pickNames(next, 3), ['c', 'd', 'a']);
   });
 });

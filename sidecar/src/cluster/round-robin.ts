@@ -26,4 +26,5 @@ export class RoundRobin implements LoadBalancer {
   }
 }
 
-export const roundRobin: LoadBalancerPolicy = () => (endpoints, previous) => new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined);
+export const roundRobin: LoadBalancerPolicy = () => (endpoints, previous) =>
+  new RoundRobin(endpoints, previous instanceof RoundRobin ? previous : undefined);

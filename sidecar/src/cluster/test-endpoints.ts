@@ -4,14 +4,29 @@ import type { UpstreamHost } from '../upstream/upstream-host.js';
 import { isUsableHealth, type ClusterEndpoint } from './cluster-endpoint.js';
 
 export function fakeHost(key: string): UpstreamHost {
-  return { key, address: key, port: 80, stats: { requests: 0, active: 0, connectFailures: 0, resets: 0 } } as unknown as UpstreamHost;
+  return {
+    key,
+    address: key,
+    port: 80,
+    stats: { requests: 0, active: 0, connectFailures: 0, resets: 0 },
+  } as unknown as UpstreamHost;
 }
 
 export function endpoint(hostname: string, healthStatus = 'HEALTHY', zone = ''): ClusterEndpoint {
-  return { hostname, healthStatus, isHealthy: isUsableHealth(healthStatus), host: fakeHost(`10.0.0.${hostname}:80`), zone };
+  return {
+    hostname,
+    healthStatus,
+    isHealthy: isUsableHealth(healthStatus),
+    host: fakeHost(`10.0.0.${hostname}:80`),
+    zone,
+  };
 }
 
-export function pickNames(balancer: { pick(hashKey: string | undefined, avoid?: undefined): ClusterEndpoint | undefined }, count: number, hashKey?: (index: number) => string): string[] {
+export function pickNames(
+  balancer: { pick(hashKey: string | undefined, avoid?: undefined): ClusterEndpoint | undefined },
+  count: number,
+  hashKey?: (index: number) => string,
+): string[] {
   return Array.from({ length: count }, (_, index) => balancer.pick(hashKey?.(index))?.hostname ?? '-');
 }
 

@@ -42,14 +42,24 @@ describe('local rate limit', () => {
     clock.now = 200;
     assert.deepEqual(rateLimiter.check({}), {
       status: 429,
-      headers: { 'retry-after': '1', 'x-envoy-ratelimited': 'true', 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' },
+      headers: {
+        'retry-after': '1',
+        'x-envoy-ratelimited': 'true',
+        'x-ratelimit-limit': '3',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '1',
+      },
     });
   });
 
   it('gives each value of a keyed descriptor its own bucket', () => {
     const clock = { now: 0 };
     const rateLimiter = limiter(
-      { bucket: undefined, descriptors: [{ key: 'source', value: '', bucket: { maxTokens: 2, tokensPerFill: 2, fillIntervalMs: 1000 } }], sources: [{ header: 'x-pilotfish-source', descriptorKey: 'source' }] },
+      {
+        bucket: undefined,
+        descriptors: [{ key: 'source', value: '', bucket: { maxTokens: 2, tokensPerFill: 2, fillIntervalMs: 1000 } }],
+        sources: [{ header: 'x-pilotfish-source', descriptorKey: 'source' }],
+      },
       clock,
     );
     assert.equal(passed(rateLimiter, 5, { 'x-pilotfish-source': 'frontend' }), 2);
@@ -60,7 +70,10 @@ describe('local rate limit', () => {
   it('uses a descriptor with a fixed value for that value only, the default bucket for the rest', () => {
     const clock = { now: 0 };
     const rateLimiter = limiter(
-      { descriptors: [{ key: 'plan', value: 'free', bucket: { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1000 } }], sources: [{ header: 'x-plan', descriptorKey: 'plan' }] },
+      {
+        descriptors: [{ key: 'plan', value: 'free', bucket: { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1000 } }],
+        sources: [{ header: 'x-plan', descriptorKey: 'plan' }],
+      },
       clock,
     );
     assert.equal(passed(rateLimiter, 5, { 'x-plan': 'free' }), 1);

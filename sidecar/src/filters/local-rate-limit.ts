@@ -53,7 +53,8 @@ export class LocalRateLimiter {
   ) {
     const now = clock();
     this.#shared = config.bucket === undefined ? undefined : new TokenBucket(config.bucket, now);
-    for (const limit of config.descriptors) if (limit.value !== '') this.#fixed.set(`${limit.key}=${limit.value}`, new TokenBucket(limit.bucket, now));
+    for (const limit of config.descriptors)
+      if (limit.value !== '') this.#fixed.set(`${limit.key}=${limit.value}`, new TokenBucket(limit.bucket, now));
   }
 
   /** Undefined when the request may pass; takes a token when it does. */
@@ -63,7 +64,8 @@ export class LocalRateLimiter {
     const now = this.clock();
     const bucket = this.#bucketFor(headers, now);
     if (bucket === undefined || bucket.take(now)) return undefined;
-    if (config.enforcedPerMillion < 1_000_000 && this.random() * 1_000_000 >= config.enforcedPerMillion) return undefined;
+    if (config.enforcedPerMillion < 1_000_000 && this.random() * 1_000_000 >= config.enforcedPerMillion)
+      return undefined;
     const resetSeconds = Math.max(1, Math.ceil(bucket.untilNextFill(now) / 1000));
     const refusal: OutgoingHttpHeaders = { 'retry-after': String(resetSeconds), 'x-envoy-ratelimited': 'true' };
     if (config.rateLimitHeaders) {
@@ -81,7 +83,9 @@ export class LocalRateLimiter {
       const value = Array.isArray(raw) ? raw.join(',') : raw;
       const fixed = this.#fixed.get(`${source.descriptorKey}=${value}`);
       if (fixed !== undefined) return fixed;
-      const limit = this.config.descriptors.find((descriptor) => descriptor.key === source.descriptorKey && descriptor.value === '');
+      const limit = this.config.descriptors.find(
+        (descriptor) => descriptor.key === source.descriptorKey && descriptor.value === '',
+      );
       if (limit !== undefined) return this.#dynamicBucket(`${source.descriptorKey}=${value}`, limit.bucket, now);
     }
     return this.#shared;

@@ -39,7 +39,13 @@ describe('admin listener', () => {
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     appPort = (app.address() as AddressInfo).port;
     deadPort = await freePort();
-    const sent = sentResources('default', [{ name: 'backend', namespace: 'default', endpoints: [{ port: appPort }, { port: deadPort }, { port: 1, health: 'UNHEALTHY' }] }]);
+    const sent = sentResources('default', [
+      {
+        name: 'backend',
+        namespace: 'default',
+        endpoints: [{ port: appPort }, { port: deadPort }, { port: 1, health: 'UNHEALTHY' }],
+      },
+    ]);
     config = compileProxyConfig(received(sent));
     proxy = createProxyListener({ name: 'outbound', getConfig: () => config, logger });
     proxyPort = (await proxy.listen('127.0.0.1', 0)).port;
@@ -90,7 +96,9 @@ describe('admin listener', () => {
   });
 
   it('gives the same as JSON with ?format=json', async () => {
-    const body = (await (await fetch(`${adminUrl}/clusters?format=json`)).json()) as { clusters: Array<{ name: string; endpoints: Array<Record<string, unknown>> }> };
+    const body = (await (await fetch(`${adminUrl}/clusters?format=json`)).json()) as {
+      clusters: Array<{ name: string; endpoints: Array<Record<string, unknown>> }>;
+    };
     assert.equal(body.clusters[0]?.name, BACKEND);
     assert.deepEqual(body.clusters[0]?.endpoints[2], {
       address: '127.0.0.1',
@@ -109,7 +117,12 @@ describe('admin listener', () => {
     assert.deepEqual(await (await fetch(`${adminUrl}/config_dump`)).json(), { configs: ['dumped'] });
     const missing = await fetch(`${adminUrl}/stats`);
     assert.equal(missing.status, 404);
-    assert.deepEqual(((await missing.json()) as { endpoints: string[] }).endpoints, ['GET /ready', 'GET /config_dump', 'GET /clusters', 'POST /quitquitquit']);
+    assert.deepEqual(((await missing.json()) as { endpoints: string[] }).endpoints, [
+      'GET /ready',
+      'GET /config_dump',
+      'GET /clusters',
+      'POST /quitquitquit',
+    ]);
   });
 
   it('answers POST /quitquitquit, then asks the sidecar to stop', async () => {

@@ -35,7 +35,11 @@ export function createAdminListener(sources: AdminSources): Listener {
       'GET /ready',
       (res) => {
         const isReady = sources.isReady();
-        text(res, isReady ? 200 : 503, isReady ? 'LIVE\n' : 'PRE_INITIALIZING: waiting for the first complete config from the control plane\n');
+        text(
+          res,
+          isReady ? 200 : 503,
+          isReady ? 'LIVE\n' : 'PRE_INITIALIZING: waiting for the first complete config from the control plane\n',
+        );
       },
     ],
     ['GET /config_dump', (res) => json(res, 200, sources.configDump())],

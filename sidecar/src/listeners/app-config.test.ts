@@ -13,7 +13,9 @@ describe('app config endpoint (GET /v1/config)', () => {
 
   before(async () => {
     appConfig = new AppConfig({ service: SERVICE, keepAliveMs: 50 });
-    server = createServer((req, res) => (req.url?.includes('watch=true') ? appConfig.watch(req, res) : appConfig.get(req, res)));
+    server = createServer((req, res) =>
+      req.url?.includes('watch=true') ? appConfig.watch(req, res) : appConfig.get(req, res),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -30,7 +32,9 @@ describe('app config endpoint (GET /v1/config)', () => {
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: String(res.headers.etag), body }));
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
   }
 
@@ -40,7 +44,9 @@ describe('app config endpoint (GET /v1/config)', () => {
         let text = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
         resolve({ res, text: () => text });
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
   }
 
@@ -66,7 +72,11 @@ describe('app config endpoint (GET /v1/config)', () => {
     assert.match(version, /^[0-9a-f]{16}$/);
     assert.equal(appConfig.update({ a: { x: 1, y: 2 }, b: 1 }), false);
     assert.equal(appConfig.version, version);
-    assert.equal(appConfig.update({}), true, 'empty parameters from a ServiceConfig are a version, unlike no ServiceConfig');
+    assert.equal(
+      appConfig.update({}),
+      true,
+      'empty parameters from a ServiceConfig are a version, unlike no ServiceConfig',
+    );
     assert.notEqual(appConfig.version, '');
     assert.equal(appConfig.update(undefined), true);
     assert.equal(appConfig.version, '');
@@ -77,7 +87,10 @@ describe('app config endpoint (GET /v1/config)', () => {
     const stream = await watch();
     assert.equal(stream.res.headers['content-type'], 'text/event-stream');
     await until(() => stream.text().includes('\n\n'));
-    assert.equal(stream.text(), `event: config\nid: ${appConfig.version}\ndata: {"service":"${SERVICE}","version":"${appConfig.version}","parameters":{"flag":false}}\n\n`);
+    assert.equal(
+      stream.text(),
+      `event: config\nid: ${appConfig.version}\ndata: {"service":"${SERVICE}","version":"${appConfig.version}","parameters":{"flag":false}}\n\n`,
+    );
     appConfig.update({ flag: false });
     appConfig.update({ flag: true });
     await until(() => stream.text().split('event: config').length === 3);

@@ -13,16 +13,25 @@ import { followCertificateFiles } from './certificate-renewal.js';
 function loadFiles(certificateFile: string, keyFile: string): ServerTls {
   const socket = {
     name: 'envoy.transport_sockets.tls',
-    typed_config: { '@type': TYPE_URL.downstreamTlsContext, common_tls_context: { tls_certificates: [{ certificate_chain: { filename: certificateFile }, private_key: { filename: keyFile } }] } },
+    typed_config: {
+      '@type': TYPE_URL.downstreamTlsContext,
+      common_tls_context: {
+        tls_certificates: [{ certificate_chain: { filename: certificateFile }, private_key: { filename: keyFile } }],
+      },
+    },
   };
-  return compileDownstreamTls('Listener "https"', 'filter_chains[0].transport_socket', socket as never);
+  return compileDownstreamTls('Listener "https"', 'filter_chains[0].transport_socket', socket);
 }
 
 /** Follows `tls`, recording each renewal and failure. */
 function follow(tls: ServerTls) {
   const renewals: ServerTls[] = [];
   const failures: Error[] = [];
-  const renewal = followCertificateFiles(tls, (next) => renewals.push(next), (error) => failures.push(error));
+  const renewal = followCertificateFiles(
+    tls,
+    (next) => renewals.push(next),
+    (error) => failures.push(error),
+  );
   return { renewals, failures, stop: () => renewal.stop() };
 }
 
@@ -47,11 +56,17 @@ describe('following renewed certificate files', { skip: opensslMissing() }, () =
       const renewed = makeCertificate(dir, 'renewed', 'shop.example.com');
       writeFileSync(certificateFile, readFileSync(renewed.certificateFile));
       await waitFor(() => followed.failures.length > 0, 'the mismatched pair to be reported');
-      assert.match(followed.failures[0]?.message ?? '', /^Listener "https": .*tls_certificates\[0\]: the certificate and key cannot be used: /);
+      assert.match(
+        followed.failures[0]?.message ?? '',
+        /^Listener "https": .*tls_certificates\[0\]: the certificate and key cannot be used: /,
+      );
       assert.equal(followed.renewals.length, 0, 'the pair in force stays');
       writeFileSync(keyFile, readFileSync(renewed.keyFile));
       await waitFor(() => followed.renewals.length === 1, 'the completed renewal');
-      assert.deepEqual([followed.renewals[0]?.cert, followed.renewals[0]?.key], [readFileSync(renewed.certificateFile), readFileSync(renewed.keyFile)]);
+      assert.deepEqual(
+        [followed.renewals[0]?.cert, followed.renewals[0]?.key],
+        [readFileSync(renewed.certificateFile), readFileSync(renewed.keyFile)],
+      );
       // Writing the same bytes again is no renewal.
       writeFileSync(certificateFile, readFileSync(renewed.certificateFile));
       writeFileSync(join(folder, 'unrelated'), 'x');
@@ -62,7 +77,7 @@ describe('following renewed certificate files', { skip: opensslMissing() }, () =
     }
   });
 
-  it("renews when a Kubernetes Secret volume swaps its ..data link to a new folder", async () => {
+  it('renews when a Kubernetes Secret volume swaps its ..data link to a new folder', async () => {
     const volume = join(dir, 'secret-volume');
     mkdirSync(join(volume, '..2026_12_01'), { recursive: true });
     makeCertificate(join(volume, '..2026_12_01'), 'tls', 'shop.example.com');

@@ -15,7 +15,11 @@ export interface CertificateRenewal {
   stop(): void;
 }
 
-export function followCertificateFiles(tls: ServerTls, renewed: (next: ServerTls) => void, failed: (error: Error) => void): CertificateRenewal {
+export function followCertificateFiles(
+  tls: ServerTls,
+  renewed: (next: ServerTls) => void,
+  failed: (error: Error) => void,
+): CertificateRenewal {
   let current = tls;
   let timer: NodeJS.Timeout | undefined;
   const check = (): void => {
@@ -38,9 +42,15 @@ export function followCertificateFiles(tls: ServerTls, renewed: (next: ServerTls
   const watchers: FSWatcher[] = [];
   for (const folder of new Set(tls.files.map((file) => dirname(file)))) {
     try {
-      watchers.push(watch(folder, { persistent: false }, onChange).on('error', (error) => failed(new Error(`watching ${folder} for renewed certificates failed: ${error.message}`, { cause: error }))));
+      watchers.push(
+        watch(folder, { persistent: false }, onChange).on('error', (error) =>
+          failed(new Error(`watching ${folder} for renewed certificates failed: ${error.message}`, { cause: error })),
+        ),
+      );
     } catch (error) {
-      failed(new Error(`cannot watch ${folder} for renewed certificates: ${(error as Error).message}`, { cause: error }));
+      failed(
+        new Error(`cannot watch ${folder} for renewed certificates: ${(error as Error).message}`, { cause: error }),
+      );
     }
   }
   return {

@@ -10,9 +10,16 @@ export interface Listener {
 }
 
 /** Binds `server`; once bound, later server errors are logged instead of crashing the process. */
-export function listenOn(server: Server, name: string, host: string, port: number, logger: Logger): Promise<AddressInfo> {
+export function listenOn(
+  server: Server,
+  name: string,
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    const onListenError = (error: Error): void => reject(new Error(`${name} listener cannot listen on ${host}:${port}`, { cause: error }));
+    const onListenError = (error: Error): void =>
+      reject(new Error(`${name} listener cannot listen on ${host}:${port}`, { cause: error }));
     server.once('error', onListenError);
     server.listen(port, host, () => {
       server.off('error', onListenError);

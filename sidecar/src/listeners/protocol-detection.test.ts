@@ -15,5 +15,7 @@ describe('cleartext protocol detection', () => {
     ['half the preface: wait for the rest', 'PRI * HTTP/2', undefined],
     ['a preface that goes wrong late', 'PRI * HTTP/2.0\r\n\r\nXX', 'http1'],
   ];
-  for (const [name, bytes, expected] of cases) it(`${name} → ${expected ?? 'undecided'}`, () => assert.equal(detectProtocol(Buffer.from(bytes, 'latin1')), expected));
+  for (const [name, bytes, expected] of cases)
+    it(`${name} → ${expected ?? 'undecided'}`, () =>
+      assert.equal(detectProtocol(Buffer.from(bytes, 'latin1')), expected));
 });

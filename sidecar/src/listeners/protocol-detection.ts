@@ -18,7 +18,11 @@ export function detectProtocol(bytes: Buffer): DetectedProtocol | undefined {
  * Reads a new connection's first bytes, puts them back, and hands the socket over by protocol.
  * A connection that sends nothing for `timeoutMs`, or fails first, is closed.
  */
-export function sniffProtocol(socket: Socket, timeoutMs: number, onDetected: (socket: Socket, protocol: DetectedProtocol) => void): void {
+export function sniffProtocol(
+  socket: Socket,
+  timeoutMs: number,
+  onDetected: (socket: Socket, protocol: DetectedProtocol) => void,
+): void {
   let read: Buffer | undefined;
   const onError = (): void => {
     socket.destroy();

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, constants, createServer as createH2Server, type ClientHttp2Session, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import {
+  connect,
+  constants,
+  createServer as createH2Server,
+  type ClientHttp2Session,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -46,7 +54,29 @@ function h2Request(session: ClientHttp2Session, headers: OutgoingHttpHeaders, bo
 function selfSigned(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pilotfish-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -128,7 +158,10 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     const http1 = await fetch(`http://127.0.0.1:${port}/one`, { method: 'POST', body: 'x'.repeat(70_000) });
     assert.equal(await http1.text(), 'POST /one HTTP/1.1 70000');
     const h2 = session(`http://127.0.0.1:${port}`);
-    assert.equal((await h2Request(h2, { ':method': 'POST', ':path': '/two' }, 'y'.repeat(70_000))).body, 'POST /two HTTP/1.1 70000');
+    assert.equal(
+      (await h2Request(h2, { ':method': 'POST', ':path': '/two' }, 'y'.repeat(70_000))).body,
+      'POST /two HTTP/1.1 70000',
+    );
     assert.equal((await h2Request(h2, { ':path': '/three' })).body, 'GET /three HTTP/1.1 0');
   });
 
@@ -157,7 +190,10 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     await assert.rejects(h2Request(h2, { ':path': '/cut' }), /NGHTTP2_INTERNAL_ERROR|stream reset/);
     const refused = await fetch(`http://127.0.0.1:${port}/refuse`);
     assert.equal(refused.status, 502);
-    assert.match(await refused.text(), /^upstream reset before response headers: UND_ERR_SOCKET \(HTTP\/2 stream reset before response headers \(RST_STREAM code 7\)\)/);
+    assert.match(
+      await refused.text(),
+      /^upstream reset before response headers: UND_ERR_SOCKET \(HTTP\/2 stream reset before response headers \(RST_STREAM code 7\)\)/,
+    );
   });
 
   it('answers a connect failure to an h2 app with 503, and a gRPC caller with UNAVAILABLE', async () => {
@@ -168,10 +204,18 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     const port = await start(compileInboundConfig(closedPort, 'grpc'));
     const plain = await fetch(`http://127.0.0.1:${port}/x`);
     assert.equal(plain.status, 503);
-    assert.match(await plain.text(), new RegExp(`^upstream connect error: ECONNREFUSED connecting to 127\\.0\\.0\\.1:${closedPort}`));
+    assert.match(
+      await plain.text(),
+      new RegExp(`^upstream connect error: ECONNREFUSED connecting to 127\\.0\\.0\\.1:${closedPort}`),
+    );
     const h2 = session(`http://127.0.0.1:${port}`);
     const grpcAnswer = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
-      const stream = h2.request({ ':method': 'POST', ':path': '/pkg.Svc/Call', 'content-type': 'application/grpc', te: 'trailers' });
+      const stream = h2.request({
+        ':method': 'POST',
+        ':path': '/pkg.Svc/Call',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
       stream.on('response', resolve).on('error', reject);
       stream.end();
     });
@@ -180,13 +224,26 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     assert.match(String(grpcAnswer['grpc-message']), /^upstream connect error: ECONNREFUSED/);
   });
 
-  it('ends a gRPC call whose grpc-timeout passes mid-response with DEADLINE_EXCEEDED trailers, and cancels the app\'s stream', async () => {
+  it("ends a gRPC call whose grpc-timeout passes mid-response with DEADLINE_EXCEEDED trailers, and cancels the app's stream", async () => {
     const port = await start(compileInboundConfig(h2AppPort, 'grpc'));
     const h2 = session(`http://127.0.0.1:${port}`);
-    const answer = await h2Request(h2, { ':method': 'POST', ':path': '/slow-grpc', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '200m' }, '');
+    const answer = await h2Request(
+      h2,
+      {
+        ':method': 'POST',
+        ':path': '/slow-grpc',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': '200m',
+      },
+      '',
+    );
     assert.equal(answer.status, 200);
     assert.equal(answer.trailers['grpc-status'], '4');
-    assert.match(String(answer.trailers['grpc-message']), /^upstream request timeout: no complete response within the caller's grpc-timeout of 200 ms/);
+    assert.match(
+      String(answer.trailers['grpc-message']),
+      /^upstream request timeout: no complete response within the caller's grpc-timeout of 200 ms/,
+    );
     while (slowCallsClosed.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(slowCallsClosed, [constants.NGHTTP2_CANCEL]);
   });

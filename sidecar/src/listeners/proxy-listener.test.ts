@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -23,13 +30,20 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function send(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+function send(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body })).on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body })).on('error', reject);
+      },
+    );
     req.on('error', reject).end(options.body);
   });
 }
@@ -56,7 +70,10 @@ describe('proxy listener', () => {
   let appHandler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
   let appPort = 0;
 
-  async function start(config: ProxyConfig | undefined, name: 'inbound' | 'outbound' = 'outbound'): Promise<[number, Listener]> {
+  async function start(
+    config: ProxyConfig | undefined,
+    name: 'inbound' | 'outbound' = 'outbound',
+  ): Promise<[number, Listener]> {
     if (config) configs.push(config);
     const listener = createProxyListener({ name, getConfig: () => config, logger });
     listeners.push(listener);
@@ -89,7 +106,13 @@ describe('proxy listener', () => {
       req.on('data', (chunk: Buffer) => hash.update(chunk));
       req.on('end', () => {
         seen = { method: req.method, url: req.url, headers: req.headers, digest: hash.digest('hex') };
-        res.writeHead(201, { connection: 'x-hop', 'x-hop': 'secret', 'keep-alive': 'timeout=99', 'x-app': 'yes', 'set-cookie': ['a=1', 'b=2'] });
+        res.writeHead(201, {
+          connection: 'x-hop',
+          'x-hop': 'secret',
+          'keep-alive': 'timeout=99',
+          'x-app': 'yes',
+          'set-cookie': ['a=1', 'b=2'],
+        });
         res.end('created');
       });
     };
@@ -98,12 +121,24 @@ describe('proxy listener', () => {
     const answer = await send(port, '/upload?a=1', {
       method: 'POST',
       body,
-      headers: { host: 'backend:8080', connection: 'x-private', 'x-private': 'drop me', 'x-forwarded-for': '10.0.0.1', 'proxy-authorization': 'Basic x' },
+      headers: {
+        host: 'backend:8080',
+        connection: 'x-private',
+        'x-private': 'drop me',
+        'x-forwarded-for': '10.0.0.1',
+        'proxy-authorization': 'Basic x',
+      },
     });
-    assert.deepEqual([answer.status, answer.body, answer.headers['x-app'], answer.headers['set-cookie']], [201, 'created', 'yes', ['a=1', 'b=2']]);
+    assert.deepEqual(
+      [answer.status, answer.body, answer.headers['x-app'], answer.headers['set-cookie']],
+      [201, 'created', 'yes', ['a=1', 'b=2']],
+    );
     assert.equal(answer.headers['x-hop'], undefined, 'the app-side hop headers stay on their hop');
     assert.notEqual(answer.headers['keep-alive'], 'timeout=99');
-    assert.deepEqual([seen.method, seen.url, seen.digest], ['POST', '/upload?a=1', createHash('sha256').update(body).digest('hex')]);
+    assert.deepEqual(
+      [seen.method, seen.url, seen.digest],
+      ['POST', '/upload?a=1', createHash('sha256').update(body).digest('hex')],
+    );
     const headers = seen.headers ?? {};
     assert.equal(headers.host, 'backend:8080', 'Host preserved');
     assert.deepEqual([headers['x-private'], headers['proxy-authorization']], [undefined, undefined]);
@@ -122,13 +157,16 @@ describe('proxy listener', () => {
     const [port] = await start(outboundTo([{ port: appPort }]));
     const chunks: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', method: 'POST', headers: { host: 'backend' }, agent: false }, (res) => {
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          chunks.push(chunk);
-          if (chunks.length === 1) req.end('second');
-        });
-        res.on('end', resolve);
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path: '/', method: 'POST', headers: { host: 'backend' }, agent: false },
+        (res) => {
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            chunks.push(chunk);
+            if (chunks.length === 1) req.end('second');
+          });
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.write('first');
     });
@@ -138,7 +176,10 @@ describe('proxy listener', () => {
   it('takes the authority from an absolute-form target, as HTTP_PROXY clients send it', async () => {
     appHandler = (req, res) => res.end(`${req.headers.host} ${req.url}`);
     const [port] = await start(outboundTo([{ port: appPort }]));
-    const answer = await rawExchange(port, 'GET http://backend.default:8080/x?y=1 HTTP/1.1\r\nHost: ignored\r\nConnection: close\r\n\r\n');
+    const answer = await rawExchange(
+      port,
+      'GET http://backend.default:8080/x?y=1 HTTP/1.1\r\nHost: ignored\r\nConnection: close\r\n\r\n',
+    );
     assert.match(answer, /^HTTP\/1\.1 200 OK/);
     assert.match(answer, /backend\.default:8080 \/x\?y=1$/);
   });
@@ -146,10 +187,21 @@ describe('proxy listener', () => {
   it('forwards a POST that expects 100-continue, as curl sends large bodies', async () => {
     appHandler = (req, res) => {
       let length = 0;
-      req.on('data', (chunk: Buffer) => (length += chunk.length)).on('end', () => res.end(`${length} ${req.headers.expect ?? 'no expect'}`));
+      req
+        .on('data', (chunk: Buffer) => (length += chunk.length))
+        .on('end', () => res.end(`${length} ${req.headers.expect ?? 'no expect'}`));
     };
     const [port] = await start(outboundTo([{ port: appPort }]));
-    assert.equal((await send(port, '/', { method: 'POST', headers: { host: 'backend', expect: '100-continue' }, body: 'y'.repeat(2048) })).body, '2048 no expect');
+    assert.equal(
+      (
+        await send(port, '/', {
+          method: 'POST',
+          headers: { host: 'backend', expect: '100-continue' },
+          body: 'y'.repeat(2048),
+        })
+      ).body,
+      '2048 no expect',
+    );
   });
 
   it('answers 404 naming an unknown host', async () => {
@@ -159,7 +211,12 @@ describe('proxy listener', () => {
   });
 
   it('answers 503 naming the cluster when no endpoint is healthy', async () => {
-    const [port] = await start(outboundTo([{ port: appPort, health: 'UNHEALTHY' }, { port: appPort + 1, health: 'DRAINING' }]));
+    const [port] = await start(
+      outboundTo([
+        { port: appPort, health: 'UNHEALTHY' },
+        { port: appPort + 1, health: 'DRAINING' },
+      ]),
+    );
     const answer = await send(port, '/', { headers: { host: 'backend' } });
     assert.deepEqual([answer.status, answer.body], [503, `no healthy endpoint for cluster "${BACKEND}"\n`]);
   });
@@ -167,7 +224,10 @@ describe('proxy listener', () => {
   it('answers 503 before any config has arrived', async () => {
     const [port] = await start(undefined);
     const answer = await send(port, '/', { headers: { host: 'backend' } });
-    assert.deepEqual([answer.status, answer.body], [503, 'no configuration for the outbound listener from the control plane yet\n']);
+    assert.deepEqual(
+      [answer.status, answer.body],
+      [503, 'no configuration for the outbound listener from the control plane yet\n'],
+    );
   });
 
   it('answers 503 naming the endpoint when the app refuses the connection', async () => {
@@ -177,14 +237,20 @@ describe('proxy listener', () => {
     const [proxyPort] = await start(compileInboundConfig(port), 'inbound');
     const answer = await send(proxyPort, '/', { headers: { host: 'x' } });
     assert.equal(answer.status, 503);
-    assert.equal(answer.body, `upstream connect error: ECONNREFUSED connecting to 127.0.0.1:${port} (cluster "inbound|${port}")\n`);
+    assert.equal(
+      answer.body,
+      `upstream connect error: ECONNREFUSED connecting to 127.0.0.1:${port} (cluster "inbound|${port}")\n`,
+    );
   });
 
   it('answers 502 naming the cause when the app resets before answering', async () => {
     const [proxyPort] = await start(compileInboundConfig(await startApp((req) => req.socket.destroy())), 'inbound');
     const answer = await send(proxyPort, '/', { headers: { host: 'x' } });
     assert.equal(answer.status, 502);
-    assert.match(answer.body, /^upstream reset before response headers: UND_ERR_SOCKET \(other side closed\) from 127\.0\.0\.1:\d+/);
+    assert.match(
+      answer.body,
+      /^upstream reset before response headers: UND_ERR_SOCKET \(other side closed\) from 127\.0\.0\.1:\d+/,
+    );
   });
 
   it('resets the client connection when the app fails after its answer started', async () => {
@@ -218,7 +284,10 @@ describe('proxy listener', () => {
 
   it('answers request headers over 64 KiB with 431', async () => {
     const [port] = await start(outboundTo([{ port: appPort }]));
-    const answer = await rawExchange(port, `GET / HTTP/1.1\r\nHost: backend\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n\r\n`);
+    const answer = await rawExchange(
+      port,
+      `GET / HTTP/1.1\r\nHost: backend\r\nx-big: ${'a'.repeat(70 * 1024)}\r\n\r\n`,
+    );
     assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 

@@ -5,7 +5,14 @@
 // have the members of IncomingMessage and ServerResponse the request path uses. HTTP/1.1 upgrades
 // (WebSocket) take the same path. close() stops accepting and lets in-flight requests finish.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createSecureServer, createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type SecureServerOptions } from 'node:http2';
+import {
+  createSecureServer,
+  createServer as createH2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+  type SecureServerOptions,
+} from 'node:http2';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -48,7 +55,14 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 // A client gets this long to send its request headers; bodies may stream for as long as they take.
 const HEADERS_TIMEOUT_MS = 60_000;
 
-export function createProxyListener({ name, getConfig, source, telemetry, tls, logger }: ProxyListenerOptions): ProxyListener {
+export function createProxyListener({
+  name,
+  getConfig,
+  source,
+  telemetry,
+  tls,
+  logger,
+}: ProxyListenerOptions): ProxyListener {
   let active = 0;
   let isDraining = false;
   let onDrained: (() => void) | undefined;
@@ -60,7 +74,8 @@ export function createProxyListener({ name, getConfig, source, telemetry, tls, l
         const now = performance.now();
         recordRequest(telemetry.metrics, name, telemetry.local, this, exchange, now);
         telemetry.tracing?.endSpan(exchange, this, name);
-        if (exchange.accessLog !== undefined) telemetry.accessLog.write(exchange.accessLog, { res: this, exchange, durationMs: now - exchange.startedAt });
+        if (exchange.accessLog !== undefined)
+          telemetry.accessLog.write(exchange.accessLog, { res: this, exchange, durationMs: now - exchange.startedAt });
       }
     }
     active--;
@@ -110,10 +125,19 @@ export function createProxyListener({ name, getConfig, source, telemetry, tls, l
     if (isDraining) session.close();
   }
 
-  const h1 = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 }, onRequest);
+  const h1 = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: 0,
+    },
+    onRequest,
+  );
   h1.on('clientError', answerMalformedRequest(name, logger));
   const h2Options = { maxSessionMemory: 64, settings: { maxHeaderListSize: MAX_HEADER_BYTES } };
-  const secure = tls === undefined ? undefined : createSecureServer({ ...h2Options, ...tls, allowHTTP1: true }, onH2Request);
+  const secure =
+    tls === undefined ? undefined : createSecureServer({ ...h2Options, ...tls, allowHTTP1: true }, onH2Request);
   const h2 = secure ?? createH2Server(h2Options, onH2Request);
   h2.on('session', onSession);
   h2.on('sessionError', (error) => logger.debug({ err: error, listener: name }, 'HTTP/2 session error'));
@@ -145,7 +169,9 @@ export function createProxyListener({ name, getConfig, source, telemetry, tls, l
   server.on('upgrade', upgrades.accept);
 
   return {
-    ...(secure === undefined ? {} : { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => secure.setSecureContext(next) }),
+    ...(secure === undefined
+      ? {}
+      : { setTls: (next: Pick<SecureContextOptions, 'key' | 'cert'>) => secure.setSecureContext(next) }),
     listen: (host, port) => listenOn(server, name, host, port, logger),
     async close(drainMs) {
       isDraining = true;

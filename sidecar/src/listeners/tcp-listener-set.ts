@@ -38,7 +38,8 @@ export class TcpListenerSet {
   update(configs: ReadonlyMap<string, TcpProxyListener>): void {
     for (const [name, entry] of this.#entries) {
       const config = configs.get(name);
-      if (config !== undefined && config.port === entry.config.port && (entry.isBound || config === entry.config)) continue;
+      if (config !== undefined && config.port === entry.config.port && (entry.isBound || config === entry.config))
+        continue;
       this.#entries.delete(name);
       if (entry.isBound) void this.#close(name, entry.listener);
     }
@@ -74,11 +75,17 @@ export class TcpListenerSet {
           return;
         }
         entry.isBound = true;
-        logger.info({ listener: name, address: `${address.address}:${address.port}`, cluster: config.cluster }, 'tcp listener bound');
+        logger.info(
+          { listener: name, address: `${address.address}:${address.port}`, cluster: config.cluster },
+          'tcp listener bound',
+        );
       },
       (error: Error) => {
         this.bindFailures.set(name, (this.bindFailures.get(name) ?? 0) + 1);
-        logger.error({ err: error, listener: name, host, port: config.port }, 'tcp listener cannot bind its port; the other listeners are unaffected');
+        logger.error(
+          { err: error, listener: name, host, port: config.port },
+          'tcp listener cannot bind its port; the other listeners are unaffected',
+        );
       },
     );
   }
@@ -86,7 +93,12 @@ export class TcpListenerSet {
   #route(entry: Entry): TcpRoute | undefined {
     if (this.#entries.get(entry.config.name) !== entry) return undefined;
     const { config } = entry;
-    return { cluster: this.options.clusters().get(config.cluster), clusterName: config.cluster, idleTimeoutMs: config.idleTimeoutMs, maxConnectAttempts: config.maxConnectAttempts };
+    return {
+      cluster: this.options.clusters().get(config.cluster),
+      clusterName: config.cluster,
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxConnectAttempts: config.maxConnectAttempts,
+    };
   }
 
   async #close(name: string, listener: Listener): Promise<void> {

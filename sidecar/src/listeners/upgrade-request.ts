@@ -10,7 +10,7 @@ import { markUpgrade } from '../upstream/upgrade-head.js';
 
 function closeAfterReply(this: ServerResponse): void {
   // A local reply ends the exchange: the connection was to be upgraded, so it is not kept alive.
-  (this.socket as Socket | null)?.destroySoon();
+  this.socket?.destroySoon();
 }
 
 /** The upgraded connections of one listener: node:http neither tracks nor closes them. */

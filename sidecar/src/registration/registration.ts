@@ -74,7 +74,10 @@ export class Registration {
         return;
       }
       this.#leaseId = response.lease_id ?? '';
-      logger.info({ lease: this.#leaseId, ttlSeconds: response.ttl_seconds, instance: response.instance }, 'registered');
+      logger.info(
+        { lease: this.#leaseId, ttlSeconds: response.ttl_seconds, instance: response.instance },
+        'registered',
+      );
       this.#keepAlive(Math.max(1, response.ttl_seconds ?? ttlSeconds));
     });
   }

@@ -22,6 +22,7 @@ export function weightedClusters(entries: ReadonlyArray<readonly [name: string, 
 export function pickClusterName(choice: ClusterChoice, random: () => number = Math.random): string {
   if (choice.cumulative.length === 0) return choice.names[0] as string;
   const point = random() * choice.total;
-  for (let i = 0; i < choice.cumulative.length; i++) if (point < (choice.cumulative[i] as number)) return choice.names[i] as string;
+  for (let i = 0; i < choice.cumulative.length; i++)
+    if (point < (choice.cumulative[i] as number)) return choice.names[i] as string;
   return choice.names[choice.names.length - 1] as string;
 }

@@ -3,7 +3,10 @@
 // and the values found are combined; a terminal policy that yields a value ends the search.
 import type { IncomingMessage } from 'node:http';
 
-export type HashPolicy = { kind: 'header'; name: string; terminal: boolean } | { kind: 'cookie'; name: string; terminal: boolean } | { kind: 'source-ip'; terminal: boolean };
+export type HashPolicy =
+  | { kind: 'header'; name: string; terminal: boolean }
+  | { kind: 'cookie'; name: string; terminal: boolean }
+  | { kind: 'source-ip'; terminal: boolean };
 
 /** Undefined when no policy found a value: the balancer then picks at random. */
 export function hashKeyOf(policies: readonly HashPolicy[], req: IncomingMessage): string | undefined {

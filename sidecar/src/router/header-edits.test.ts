@@ -32,7 +32,10 @@ describe('header edits', () => {
 
   it('edits response headers the same way', () => {
     const headers: Record<string, string | string[] | undefined> = { server: 'app', 'x-tag': 'old' };
-    editResponseHeaders({ remove: ['server'], add: [{ name: 'x-tag', value: 'new', action: 'APPEND_IF_EXISTS_OR_ADD' }] }, headers);
+    editResponseHeaders(
+      { remove: ['server'], add: [{ name: 'x-tag', value: 'new', action: 'APPEND_IF_EXISTS_OR_ADD' }] },
+      headers,
+    );
     assert.deepEqual(headers, { 'x-tag': ['old', 'new'] });
     editResponseHeaders(edits('OVERWRITE_IF_EXISTS_OR_ADD'), headers);
     assert.deepEqual(headers, { 'x-tag': 'new' });

@@ -4,7 +4,8 @@
 import type { ResponseHeaders } from '../upstream/proxy-headers.js';
 
 /** Envoy's HeaderValueOption.append_action. */
-export type AppendAction = 'APPEND_IF_EXISTS_OR_ADD' | 'ADD_IF_ABSENT' | 'OVERWRITE_IF_EXISTS_OR_ADD' | 'OVERWRITE_IF_EXISTS';
+export type AppendAction =
+  'APPEND_IF_EXISTS_OR_ADD' | 'ADD_IF_ABSENT' | 'OVERWRITE_IF_EXISTS_OR_ADD' | 'OVERWRITE_IF_EXISTS';
 
 export interface HeaderAddition {
   /** Lowercase. */
@@ -53,5 +54,6 @@ function indexOfFlat(headers: readonly string[], name: string): number {
 }
 
 function removeFlat(headers: string[], name: string): void {
-  for (let i = headers.length - 2; i >= 0; i -= 2) if ((headers[i] as string).toLowerCase() === name) headers.splice(i, 2);
+  for (let i = headers.length - 2; i >= 0; i -= 2)
+    if ((headers[i] as string).toLowerCase() === name) headers.splice(i, 2);
 }

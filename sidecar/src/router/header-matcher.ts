@@ -39,14 +39,22 @@ function matchesValue(matcher: ValueMatcher, value: string | undefined): boolean
 }
 
 /** `:method` and `:authority` are the pseudo-headers a route may match besides real headers. */
-export function headerValue(headers: IncomingHttpHeaders, method: string | undefined, name: string): string | undefined {
+export function headerValue(
+  headers: IncomingHttpHeaders,
+  method: string | undefined,
+  name: string,
+): string | undefined {
   if (name === ':method') return method;
   if (name === ':authority') return headers.host;
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-export function matchesHeaders(matchers: readonly ValueMatcher[], headers: IncomingHttpHeaders, method: string | undefined): boolean {
+export function matchesHeaders(
+  matchers: readonly ValueMatcher[],
+  headers: IncomingHttpHeaders,
+  method: string | undefined,
+): boolean {
   for (const matcher of matchers) if (!matchesValue(matcher, headerValue(headers, method, matcher.name))) return false;
   return true;
 }

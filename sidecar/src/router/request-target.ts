@@ -13,7 +13,11 @@ export interface RequestTarget {
 
 const ABSOLUTE_HTTP = /^http:\/\//i;
 
-export function requestTarget(url: string, hostHeader: string | undefined, stripPort: boolean): RequestTarget | undefined {
+export function requestTarget(
+  url: string,
+  hostHeader: string | undefined,
+  stripPort: boolean,
+): RequestTarget | undefined {
   let authority: string;
   let path: string;
   if (url.charCodeAt(0) === 47 /* '/' */) {

@@ -1,11 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, isRetriableFailure, isRetriableRequest, isRetriableStatus, RETRY_ON_NAMES, type RetryPolicy } from './retry-policy.js';
+import {
+  backoffMs,
+  isRetriableFailure,
+  isRetriableRequest,
+  isRetriableStatus,
+  RETRY_ON_NAMES,
+  type RetryPolicy,
+} from './retry-policy.js';
 
 function policy(retryOn: string, overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   let bits = 0;
   for (const name of retryOn.split(',')) bits |= RETRY_ON_NAMES.get(name) ?? 0;
-  return { retryOn: bits, numRetries: 2, retriableStatusCodes: new Set(), perTryTimeoutMs: 0, baseIntervalMs: 25, maxIntervalMs: 250, retriableRequestHeaders: [], ...overrides };
+  return {
+    retryOn: bits,
+    numRetries: 2,
+    retriableStatusCodes: new Set(),
+    perTryTimeoutMs: 0,
+    baseIntervalMs: 25,
+    maxIntervalMs: 250,
+    retriableRequestHeaders: [],
+    ...overrides,
+  };
 }
 
 describe('retry policy', () => {
@@ -22,11 +38,15 @@ describe('retry policy', () => {
     ['connect-failure', 503, false],
   ];
   for (const [retryOn, status, retried] of statuses) {
-    it(`${retried ? 'retries' : 'does not retry'} a ${status} on ${retryOn}`, () => assert.equal(isRetriableStatus(policy(retryOn), status), retried));
+    it(`${retried ? 'retries' : 'does not retry'} a ${status} on ${retryOn}`, () =>
+      assert.equal(isRetriableStatus(policy(retryOn), status), retried));
   }
 
   it('retries the statuses listed in retriable_status_codes only with retriable-status-codes', () => {
-    assert.equal(isRetriableStatus(policy('retriable-status-codes', { retriableStatusCodes: new Set([429]) }), 429), true);
+    assert.equal(
+      isRetriableStatus(policy('retriable-status-codes', { retriableStatusCodes: new Set([429]) }), 429),
+      true,
+    );
     assert.equal(isRetriableStatus(policy('5xx', { retriableStatusCodes: new Set([429]) }), 429), false);
   });
 
@@ -41,11 +61,14 @@ describe('retry policy', () => {
     ['retriable-4xx', 'reset', false],
   ];
   for (const [retryOn, failure, retried] of failures) {
-    it(`${retried ? 'retries' : 'does not retry'} a ${failure} on ${retryOn}`, () => assert.equal(isRetriableFailure(policy(retryOn), failure), retried));
+    it(`${retried ? 'retries' : 'does not retry'} a ${failure} on ${retryOn}`, () =>
+      assert.equal(isRetriableFailure(policy(retryOn), failure), retried));
   }
 
   it('retries only requests whose headers match retriable_request_headers', () => {
-    const idempotent = policy('5xx', { retriableRequestHeaders: [{ name: ':method', match: { kind: 'regex', value: /^(?:GET|HEAD)$/ }, invert: false }] });
+    const idempotent = policy('5xx', {
+      retriableRequestHeaders: [{ name: ':method', match: { kind: 'regex', value: /^(?:GET|HEAD)$/ }, invert: false }],
+    });
     assert.equal(isRetriableRequest(idempotent, {}, 'GET'), true);
     assert.equal(isRetriableRequest(idempotent, {}, 'POST'), false);
     assert.equal(isRetriableRequest(policy('5xx'), {}, 'POST'), true);
@@ -53,7 +76,13 @@ describe('retry policy', () => {
 
   it('backs off with full jitter under an exponential ceiling capped at max_interval', () => {
     const retry = policy('5xx');
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffMs(retry, n, () => 0.999)), [24, 49, 99, 199, 249]);
-    assert.equal(backoffMs(retry, 3, () => 0), 0);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => backoffMs(retry, n, () => 0.999)),
+      [24, 49, 99, 199, 249],
+    );
+    assert.equal(
+      backoffMs(retry, 3, () => 0),
+      0,
+    );
   });
 });

@@ -25,7 +25,12 @@ export const RetryOn = {
   grpcUnavailable: 1024,
 } as const;
 
-const GRPC_RETRY_ON = RetryOn.grpcCancelled | RetryOn.grpcDeadlineExceeded | RetryOn.grpcInternal | RetryOn.grpcResourceExhausted | RetryOn.grpcUnavailable;
+const GRPC_RETRY_ON =
+  RetryOn.grpcCancelled |
+  RetryOn.grpcDeadlineExceeded |
+  RetryOn.grpcInternal |
+  RetryOn.grpcResourceExhausted |
+  RetryOn.grpcUnavailable;
 
 /** grpc-status value → its retry_on bit. */
 const GRPC_STATUS_BITS: Readonly<Record<string, number>> = {
@@ -89,7 +94,11 @@ export function isRetriableFailure(policy: RetryPolicy, failure: AttemptFailure)
   return (policy.retryOn & noResponse) !== 0;
 }
 
-export function isRetriableRequest(policy: RetryPolicy, headers: IncomingHttpHeaders, method: string | undefined): boolean {
+export function isRetriableRequest(
+  policy: RetryPolicy,
+  headers: IncomingHttpHeaders,
+  method: string | undefined,
+): boolean {
   return policy.retriableRequestHeaders.length === 0 || matchesHeaders(policy.retriableRequestHeaders, headers, method);
 }
 

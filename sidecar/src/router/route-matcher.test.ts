@@ -9,10 +9,26 @@ function head(path: string, headers: Record<string, string> = {}, method = 'GET'
 
 describe('route matching', () => {
   const routes: Route[] = [
-    { name: 'exact', match: { path: { kind: 'path', value: '/health' }, headers: [], query: [] }, action: forwardTo('a') },
-    { name: 'regex', match: { path: { kind: 'regex', value: /^(?:\/users\/\d+)$/ }, headers: [], query: [] }, action: forwardTo('b') },
-    { name: 'api', match: { path: { kind: 'prefix', value: '/api/' }, headers: [], query: [] }, action: forwardTo('c') },
-    { name: 'api-v1', match: { path: { kind: 'prefix', value: '/api/v1' }, headers: [], query: [] }, action: forwardTo('never: /api/ comes first') },
+    {
+      name: 'exact',
+      match: { path: { kind: 'path', value: '/health' }, headers: [], query: [] },
+      action: forwardTo('a'),
+    },
+    {
+      name: 'regex',
+      match: { path: { kind: 'regex', value: /^(?:\/users\/\d+)$/ }, headers: [], query: [] },
+      action: forwardTo('b'),
+    },
+    {
+      name: 'api',
+      match: { path: { kind: 'prefix', value: '/api/' }, headers: [], query: [] },
+      action: forwardTo('c'),
+    },
+    {
+      name: 'api-v1',
+      match: { path: { kind: 'prefix', value: '/api/v1' }, headers: [], query: [] },
+      action: forwardTo('never: /api/ comes first'),
+    },
     { name: 'all', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo('d') },
   ];
   const cases: Array<[path: string, expected: string]> = [
@@ -32,7 +48,19 @@ describe('route matching', () => {
   }
 
   it('matches a prefix against the query too, as Envoy does', () => {
-    assert.equal(findRoute([{ name: 'q', match: { path: { kind: 'prefix', value: '/search?q=' }, headers: [], query: [] }, action: forwardTo('a') }], head('/search?q=x'))?.name, 'q');
+    assert.equal(
+      findRoute(
+        [
+          {
+            name: 'q',
+            match: { path: { kind: 'prefix', value: '/search?q=' }, headers: [], query: [] },
+            action: forwardTo('a'),
+          },
+        ],
+        head('/search?q=x'),
+      )?.name,
+      'q',
+    );
   });
 
   it('finds no route when none matches', () => {
@@ -54,7 +82,11 @@ describe('route matching', () => {
     };
     const notMobile: Route = {
       name: 'desktop',
-      match: { path: { kind: 'prefix', value: '/' }, headers: [{ name: 'user-agent', match: { kind: 'regex', value: /^(?:.*Mobile.*)$/ }, invert: true }], query: [] },
+      match: {
+        path: { kind: 'prefix', value: '/' },
+        headers: [{ name: 'user-agent', match: { kind: 'regex', value: /^(?:.*Mobile.*)$/ }, invert: true }],
+        query: [],
+      },
       action: forwardTo('v1'),
     };
     const cases: Array<[head: RequestHead, expected: string | undefined]> = [

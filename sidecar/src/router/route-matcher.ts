@@ -5,7 +5,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { matchesHeaders, matchesQuery, queryParameters, type ValueMatcher } from './header-matcher.js';
 import type { RouteAction } from './route-action.js';
 
-export type PathMatch = { kind: 'prefix'; value: string } | { kind: 'path'; value: string } | { kind: 'regex'; value: RegExp };
+export type PathMatch =
+  { kind: 'prefix'; value: string } | { kind: 'path'; value: string } | { kind: 'regex'; value: RegExp };
 
 export interface RouteMatch {
   path: PathMatch;

@@ -20,13 +20,23 @@ function route(routes: HttpRoutes, clusterNames: string[], url: string, host: st
   const clusters = new Map(
     clusterNames.map((name) => {
       const dispatcher = {
-        dispatch: (options: { path: string; headers: string[] }) => Object.assign(outcome, { cluster: name, authority: options.headers[1], path: options.path }),
+        dispatch: (options: { path: string; headers: string[] }) =>
+          Object.assign(outcome, { cluster: name, authority: options.headers[1], path: options.path }),
       };
       const endpoint = { host: { stats: { requests: 0, active: 0 }, dispatcher } };
-      return [name, { name, admitRequest: () => true, releaseRequest: () => undefined, pick: () => endpoint } as unknown as Cluster];
+      return [
+        name,
+        { name, admitRequest: () => true, releaseRequest: () => undefined, pick: () => endpoint } as unknown as Cluster,
+      ];
     }),
   );
-  const req = { url, method: 'GET', headers: host === undefined ? {} : { host }, rawHeaders: [], socket: {} } as unknown as IncomingMessage;
+  const req = {
+    url,
+    method: 'GET',
+    headers: host === undefined ? {} : { host },
+    rawHeaders: [],
+    socket: {},
+  } as unknown as IncomingMessage;
   const res = {
     req,
     headersSent: false,
@@ -45,7 +55,11 @@ describe('router', () => {
     { name: 'backend', namespace: 'default', endpoints: [{ port: 40123 }] },
     { name: 'orders', namespace: 'shop', endpoints: [{ port: 40124 }] },
   ]);
-  sent.routes[0]?.virtual_hosts.push({ name: 'wild', domains: ['*.example.com'], routes: [{ match: { prefix: '/' }, route: { cluster: 'wild' } }] });
+  sent.routes[0]?.virtual_hosts.push({
+    name: 'wild',
+    domains: ['*.example.com'],
+    routes: [{ match: { prefix: '/' }, route: { cluster: 'wild' } }],
+  });
   const config = compileProxyConfig(received(sent));
   const outbound = config.listeners.get('outbound') as HttpRoutes;
   after(() => config.hosts.closeAll());
@@ -57,14 +71,26 @@ describe('router', () => {
     ['/x', 'backend.default', { cluster: backend, authority: 'backend.default', path: '/x' }],
     ['/x', 'backend.default:8080', { cluster: backend, authority: 'backend.default:8080', path: '/x' }],
     ['/x', 'backend.default.svc', { cluster: backend, authority: 'backend.default.svc', path: '/x' }],
-    ['/x', 'backend.default.svc.cluster.local', { cluster: backend, authority: 'backend.default.svc.cluster.local', path: '/x' }],
-    ['/x', 'backend.default.svc.cluster.local:80', { cluster: backend, authority: 'backend.default.svc.cluster.local:80', path: '/x' }],
+    [
+      '/x',
+      'backend.default.svc.cluster.local',
+      { cluster: backend, authority: 'backend.default.svc.cluster.local', path: '/x' },
+    ],
+    [
+      '/x',
+      'backend.default.svc.cluster.local:80',
+      { cluster: backend, authority: 'backend.default.svc.cluster.local:80', path: '/x' },
+    ],
     ['/x', 'orders.shop', { cluster: orders, authority: 'orders.shop', path: '/x' }],
     ['/x', 'www.example.com:443', { cluster: 'wild', authority: 'www.example.com:443', path: '/x' }],
     ['http://backend:8080/x?y=1', 'proxy.local', { cluster: backend, authority: 'backend:8080', path: '/x?y=1' }],
     ['/x', 'orders', { status: 404, body: 'no route for host "orders" (outbound listener)\n' }],
     ['/x', 'nosuch:80', { status: 404, body: 'no route for host "nosuch" (outbound listener)\n' }],
-    ['/x', undefined, { status: 400, body: 'request target "/x" needs a Host header or an absolute http:// URI (outbound listener)\n' }],
+    [
+      '/x',
+      undefined,
+      { status: 400, body: 'request target "/x" needs a Host header or an absolute http:// URI (outbound listener)\n' },
+    ],
   ];
   for (const [url, host, expected] of cases) {
     it(`routes ${url} with Host ${host ?? '(none)'} to ${expected.cluster ?? expected.status}`, () => {

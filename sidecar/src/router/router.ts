@@ -65,20 +65,39 @@ export interface RoutingConfig {
 }
 
 /** `source`: the service this sidecar speaks for, sent upstream as x-pilotfish-source (outbound only). */
-export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, source?: string): void {
+export function routeRequest(
+  routes: HttpRoutes,
+  clusters: ReadonlyMap<string, Cluster>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  source?: string,
+): void {
   if (routes.routeTable === undefined) {
-    localReply(res, 503, `RouteConfiguration "${routes.routeConfigName}" has not arrived from the control plane yet (${routes.listenerName} listener)`, 'NR');
+    localReply(
+      res,
+      503,
+      `RouteConfiguration "${routes.routeConfigName}" has not arrived from the control plane yet (${routes.listenerName} listener)`,
+      'NR',
+    );
     return;
   }
   if (isUpgrade(req) && !routes.upgradeTypes.has((req.headers.upgrade ?? '').toLowerCase())) {
     // As Envoy: an upgrade the HCM's upgrade_configs do not list is refused.
-    localReply(res, 403, `upgrade "${req.headers.upgrade ?? ''}" is not enabled on the ${routes.listenerName} listener (HttpConnectionManager upgrade_configs)`);
+    localReply(
+      res,
+      403,
+      `upgrade "${req.headers.upgrade ?? ''}" is not enabled on the ${routes.listenerName} listener (HttpConnectionManager upgrade_configs)`,
+    );
     return;
   }
   ensureRequestId(req);
   const target = requestTarget(req.url ?? '', req.headers.host, routes.stripAnyHostPort);
   if (target === undefined) {
-    localReply(res, 400, `request target "${req.url}" needs a Host header or an absolute http:// URI (${routes.listenerName} listener)`);
+    localReply(
+      res,
+      400,
+      `request target "${req.url}" needs a Host header or an absolute http:// URI (${routes.listenerName} listener)`,
+    );
     return;
   }
   const virtualHost = routes.routeTable.virtualHosts.find(target.host);
@@ -89,7 +108,12 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
   }
   const route = findRoute(virtualHost.routes, { method: req.method, headers: req.headers, path: target.path });
   if (route === undefined) {
-    localReply(res, 404, `no route for path "${target.path}" in virtual host "${virtualHost.name}" (${routes.listenerName} listener)`, 'NR');
+    localReply(
+      res,
+      404,
+      `no route for path "${target.path}" in virtual host "${virtualHost.name}" (${routes.listenerName} listener)`,
+      'NR',
+    );
     return;
   }
   const rateLimit = route.action.rateLimit ?? routes.rateLimit;
@@ -109,7 +133,15 @@ export function routeRequest(routes: HttpRoutes, clusters: ReadonlyMap<string, C
   forwardRoute(routes, clusters, req, res, route, target, source);
 }
 
-function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>, req: IncomingMessage, res: ServerResponse, route: Route, target: RequestTarget, source: string | undefined): void {
+function forwardRoute(
+  routes: HttpRoutes,
+  clusters: ReadonlyMap<string, Cluster>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  target: RequestTarget,
+  source: string | undefined,
+): void {
   if (res.destroyed) return;
   const { action } = route;
   if (action.fault !== undefined && hits(action.fault.abortPerMillion)) {
@@ -128,13 +160,22 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
   }
   if (!cluster.admitRequest()) {
     // Envoy's UO: upstream overflow, the cluster's circuit breakers are open.
-    localReply(res, 503, `upstream overflow: cluster "${cluster.name}" is at its circuit breaker limits`, 'UO', { 'x-envoy-overloaded': 'true' });
+    localReply(res, 503, `upstream overflow: cluster "${cluster.name}" is at its circuit breaker limits`, 'UO', {
+      'x-envoy-overloaded': 'true',
+    });
     return;
   }
   const method = req.method ?? 'GET';
   const path = action.prefixRewrite === undefined ? target.path : rewritePath(action.prefixRewrite, target.path);
   // A gateway's HTTPS server hands the router TLS sockets.
-  const headers = upstreamRequestHeaders(req.rawHeaders, action.hostRewrite ?? target.authority, req.socket.remoteAddress, source, exchange?.span, (req.socket as TLSSocket).encrypted === true);
+  const headers = upstreamRequestHeaders(
+    req.rawHeaders,
+    action.hostRewrite ?? target.authority,
+    req.socket.remoteAddress,
+    source,
+    exchange?.span,
+    (req.socket as TLSSocket).encrypted === true,
+  );
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
   const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
   if (isUpgrade(req)) {
@@ -142,7 +183,8 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
     openTunnel(req, res, { cluster, method, path, headers, hashKey, idleTimeoutMs: routes.streamIdleTimeoutMs });
     return;
   }
-  const retry = action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method) ? action.retry : undefined;
+  const retry =
+    action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method) ? action.retry : undefined;
   let mirrorTo: Cluster[] | undefined;
   for (const policy of action.mirrors) {
     const mirrorCluster = clusters.get(policy.cluster);
@@ -153,7 +195,19 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
   const deadlineMs = grpcTimeoutMs(req.headers['grpc-timeout']);
   const isGrpcDeadline = deadlineMs !== undefined && (action.timeoutMs === 0 || deadlineMs < action.timeoutMs);
   const timeoutMs = isGrpcDeadline ? deadlineMs : action.timeoutMs;
-  const options: UpstreamRequestOptions = { cluster, method, path, headers, body: null, isHttp2, hashKey, timeoutMs, isGrpcDeadline, retry, responseHeaders: action.responseHeaders };
+  const options: UpstreamRequestOptions = {
+    cluster,
+    method,
+    path,
+    headers,
+    body: null,
+    isHttp2,
+    hashKey,
+    timeoutMs,
+    isGrpcDeadline,
+    retry,
+    responseHeaders: action.responseHeaders,
+  };
   if (!hasBody(req)) {
     send(req, res, options, mirrorTo);
     return;
@@ -177,11 +231,17 @@ function forwardRoute(routes: HttpRoutes, clusters: ReadonlyMap<string, Cluster>
   }
 }
 
-function send(req: IncomingMessage, res: ServerResponse, options: UpstreamRequestOptions, mirrorTo: readonly Cluster[] | undefined): void {
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: UpstreamRequestOptions,
+  mirrorTo: readonly Cluster[] | undefined,
+): void {
   const { body } = options;
   // A body too large to hold streams once, to the caller's destination only.
   if (mirrorTo !== undefined && (body === null || Buffer.isBuffer(body))) {
-    for (const cluster of mirrorTo) mirror(cluster, speaksHttp2(cluster, req), options.method, options.path, options.headers, body, options.hashKey);
+    for (const cluster of mirrorTo)
+      mirror(cluster, speaksHttp2(cluster, req), options.method, options.path, options.headers, body, options.hashKey);
   }
   new UpstreamRequest(req, res, options).start();
 }

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { parseDomain, VirtualHostTable } from './virtual-host-table.js';
 
 function table(domains: Array<[string, string]>): VirtualHostTable<string> {
-  return new VirtualHostTable(domains.map(([domain, value]) => [parseDomain(domain) ?? assert.fail(domain), value] as const));
+  return new VirtualHostTable(
+    domains.map(([domain, value]) => [parseDomain(domain) ?? assert.fail(domain), value] as const),
+  );
 }
 
 describe('virtual host lookup', () => {
@@ -50,6 +52,7 @@ describe('virtual host domains', () => {
     ['', undefined],
   ];
   for (const [domain, expected] of cases) {
-    it(`reads domain "${domain}" as ${expected ? expected.kind : 'invalid'}`, () => assert.deepEqual(parseDomain(domain), expected));
+    it(`reads domain "${domain}" as ${expected ? expected.kind : 'invalid'}`, () =>
+      assert.deepEqual(parseDomain(domain), expected));
   }
 });

@@ -43,8 +43,10 @@ export class VirtualHostTable<T> {
   find(host: string): T | undefined {
     const exact = this.#exact.get(host);
     if (exact !== undefined) return exact;
-    for (const [suffix, value] of this.#suffixes) if (host.length > suffix.length && host.endsWith(suffix)) return value;
-    for (const [prefix, value] of this.#prefixes) if (host.length > prefix.length && host.startsWith(prefix)) return value;
+    for (const [suffix, value] of this.#suffixes)
+      if (host.length > suffix.length && host.endsWith(suffix)) return value;
+    for (const [prefix, value] of this.#prefixes)
+      if (host.length > prefix.length && host.startsWith(prefix)) return value;
     return this.#any;
   }
 }

@@ -10,7 +10,11 @@ export interface PresentedCertificate {
   chain: string | Buffer;
 }
 
-export function addCertificateExpiry(registry: Registry, service: string, presented: () => Iterable<PresentedCertificate>): void {
+export function addCertificateExpiry(
+  registry: Registry,
+  service: string,
+  presented: () => Iterable<PresentedCertificate>,
+): void {
   new Gauge({
     name: 'pilotfish_cert_expiry_timestamp_seconds',
     help: 'When the certificate a listener presents expires (its notAfter), in Unix seconds.',
@@ -18,7 +22,8 @@ export function addCertificateExpiry(registry: Registry, service: string, presen
     registers: [registry],
     collect() {
       this.reset();
-      for (const { listener, chain } of presented()) this.set({ service, listener }, Date.parse(new X509Certificate(chain).validTo) / 1000);
+      for (const { listener, chain } of presented())
+        this.set({ service, listener }, Date.parse(new X509Certificate(chain).validTo) / 1000);
     },
   });
 }

@@ -39,7 +39,20 @@ const kExchange = Symbol('exchange');
 type WithExchange = ServerResponse & { [kExchange]?: Exchange };
 
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = { startedAt, cluster: '', flag: '-', requestBytes: 0, responseBytes: 0, grpcStatus: '', upstreamHost: '', attempts: 0, span: undefined, accessLog: undefined, downstreamAddress: undefined, relayedStatus: undefined };
+  const exchange: Exchange = {
+    startedAt,
+    cluster: '',
+    flag: '-',
+    requestBytes: 0,
+    responseBytes: 0,
+    grpcStatus: '',
+    upstreamHost: '',
+    attempts: 0,
+    span: undefined,
+    accessLog: undefined,
+    downstreamAddress: undefined,
+    relayedStatus: undefined,
+  };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;
 }
@@ -88,5 +101,6 @@ export function responseBytesOf(res: ServerResponse, exchange: Exchange): number
 /** Keeps what the access log needs of the caller's connection while it is there. */
 export function keepDownstreamAddress(exchange: Exchange, req: IncomingMessage): void {
   const { remoteAddress, remotePort } = req.socket;
-  if (remoteAddress !== undefined) exchange.downstreamAddress = `${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`;
+  if (remoteAddress !== undefined)
+    exchange.downstreamAddress = `${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`;
 }

@@ -1,11 +1,24 @@
 // Istio's labels naming who talked to whom, shared by the request and the TCP metrics: the
 // reporting side, the source and destination workloads and services, and the security policy.
-export const PEER_LABELS = ['reporter', 'source_workload', 'source_canonical_service', 'destination_service', 'destination_workload', 'destination_canonical_service', 'connection_security_policy'] as const;
+export const PEER_LABELS = [
+  'reporter',
+  'source_workload',
+  'source_canonical_service',
+  'destination_service',
+  'destination_workload',
+  'destination_canonical_service',
+  'connection_security_policy',
+] as const;
 
 export type PeerLabel = (typeof PEER_LABELS)[number];
 
 /** `source` and `destination` are service short names ("unknown" when not known). */
-export function peerLabels(reporter: 'source' | 'destination', source: string, destinationFqdn: string, destination: string): Record<PeerLabel, string> {
+export function peerLabels(
+  reporter: 'source' | 'destination',
+  source: string,
+  destinationFqdn: string,
+  destination: string,
+): Record<PeerLabel, string> {
   return {
     reporter,
     source_workload: source,

@@ -33,6 +33,7 @@ export class RatioSampler implements Sampler {
 }
 
 function checkedRatio(ratio: number): number {
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new RangeError(`sampling ratio ${ratio} is outside 0..1 (a percentage of 100 is the ratio 1)`);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1)
+    throw new RangeError(`sampling ratio ${ratio} is outside 0..1 (a percentage of 100 is the ratio 1)`);
   return ratio;
 }

@@ -18,10 +18,21 @@ export function serviceOfCluster(cluster: string): string {
   return tilde === -1 ? cluster : cluster.slice(0, tilde);
 }
 
-export function recordRequest(metrics: RequestMetrics, listener: 'inbound' | 'outbound', local: LocalService, res: ServerResponse, exchange: Exchange, now: number): void {
+export function recordRequest(
+  metrics: RequestMetrics,
+  listener: 'inbound' | 'outbound',
+  local: LocalService,
+  res: ServerResponse,
+  exchange: Exchange,
+  now: number,
+): void {
   const req = res.req;
   const isOutbound = listener === 'outbound';
-  const destinationFqdn = isOutbound ? (exchange.cluster === '' ? 'unknown' : serviceOfCluster(exchange.cluster)) : local.fqdn;
+  const destinationFqdn = isOutbound
+    ? exchange.cluster === ''
+      ? 'unknown'
+      : serviceOfCluster(exchange.cluster)
+    : local.fqdn;
   const caller = req.headers[SOURCE_HEADER];
   metrics.record({
     reporter: isOutbound ? 'source' : 'destination',

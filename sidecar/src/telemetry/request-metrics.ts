@@ -9,7 +9,9 @@ import { PEER_LABELS, peerLabels } from './peer-labels.js';
 const LABELS = [...PEER_LABELS, 'response_code', 'grpc_response_status', 'response_flags', 'request_protocol'] as const;
 
 // Istio's default buckets.
-const DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+const DURATION_BUCKETS_MS = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+];
 const BYTE_BUCKETS = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
 export interface RequestRecord {
@@ -49,10 +51,33 @@ export class RequestMetrics {
 
   constructor(registry: Registry) {
     const labelNames = [...LABELS];
-    this.#requests = new Counter({ name: 'istio_requests_total', help: 'Requests, by source and destination.', labelNames, registers: [registry] });
-    this.#duration = new Histogram({ name: 'istio_request_duration_milliseconds', help: 'Request durations.', labelNames, buckets: DURATION_BUCKETS_MS, registers: [registry] });
-    this.#requestBytes = new Histogram({ name: 'istio_request_bytes', help: 'Request body sizes.', labelNames, buckets: BYTE_BUCKETS, registers: [registry] });
-    this.#responseBytes = new Histogram({ name: 'istio_response_bytes', help: 'Response body sizes.', labelNames, buckets: BYTE_BUCKETS, registers: [registry] });
+    this.#requests = new Counter({
+      name: 'istio_requests_total',
+      help: 'Requests, by source and destination.',
+      labelNames,
+      registers: [registry],
+    });
+    this.#duration = new Histogram({
+      name: 'istio_request_duration_milliseconds',
+      help: 'Request durations.',
+      labelNames,
+      buckets: DURATION_BUCKETS_MS,
+      registers: [registry],
+    });
+    this.#requestBytes = new Histogram({
+      name: 'istio_request_bytes',
+      help: 'Request body sizes.',
+      labelNames,
+      buckets: BYTE_BUCKETS,
+      registers: [registry],
+    });
+    this.#responseBytes = new Histogram({
+      name: 'istio_response_bytes',
+      help: 'Response body sizes.',
+      labelNames,
+      buckets: BYTE_BUCKETS,
+      registers: [registry],
+    });
     this.#rateLimited = new Counter({
       name: 'pilotfish_sidecar_rate_limited_total',
       help: 'Requests the local rate limit refused (response flag RL), by reporter and destination service.',
@@ -77,7 +102,10 @@ export class RequestMetrics {
         duration: this.#duration.labels(labels),
         requestBytes: this.#requestBytes.labels(labels),
         responseBytes: this.#responseBytes.labels(labels),
-        rateLimited: record.flag === 'RL' ? this.#rateLimited.labels({ reporter: record.reporter, destination_service: labels.destination_service }) : undefined,
+        rateLimited:
+          record.flag === 'RL'
+            ? this.#rateLimited.labels({ reporter: record.reporter, destination_service: labels.destination_service })
+            : undefined,
       };
       this.#children.set(key, children);
     }

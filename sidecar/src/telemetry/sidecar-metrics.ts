@@ -32,7 +32,13 @@ function typeName(typeUrl: string): string {
 }
 
 /** A counter whose value is read from `read` at scrape time (it only ever grows). */
-function readCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => Iterable<[Record<string, string>, number]>): void {
+function readCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => Iterable<[Record<string, string>, number]>,
+): void {
   const reported = new Map<string, number>();
   new Counter({
     name,
@@ -51,7 +57,10 @@ function readCounter(registry: Registry, name: string, help: string, labelNames:
   });
 }
 
-function* perCluster(clusters: Iterable<Cluster>, stat: 'overflows' | 'retryOverflows' | 'retries' | 'ejections'): Iterable<[Record<string, string>, number]> {
+function* perCluster(
+  clusters: Iterable<Cluster>,
+  stat: 'overflows' | 'retryOverflows' | 'retries' | 'ejections',
+): Iterable<[Record<string, string>, number]> {
   for (const cluster of clusters) yield [{ cluster_name: cluster.name }, cluster.stats[stat]];
 }
 
@@ -77,10 +86,17 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
     registers: [registry],
     collect() {
       this.reset();
-      for (const [typeUrl, version] of sources.versions()) if (version !== '') this.set({ type: typeName(typeUrl), version }, 1);
+      for (const [typeUrl, version] of sources.versions())
+        if (version !== '') this.set({ type: typeName(typeUrl), version }, 1);
     },
   });
-  readCounter(registry, 'pilotfish_sidecar_upstream_overflows_total', 'Requests refused by circuit breaking (503, UO).', ['cluster_name'], () => perCluster(sources.clusters(), 'overflows'));
+  readCounter(
+    registry,
+    'pilotfish_sidecar_upstream_overflows_total',
+    'Requests refused by circuit breaking (503, UO).',
+    ['cluster_name'],
+    () => perCluster(sources.clusters(), 'overflows'),
+  );
   new Gauge({
     name: 'pilotfish_sidecar_upstream_connections',
     help: "Upstream connections open now (HTTP/1.1 and HTTP/2) to a cluster's endpoints; endpoints shared by subsets count in each.",
@@ -88,22 +104,56 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
     registers: [registry],
     collect() {
       this.reset();
-      for (const cluster of sources.clusters()) this.set({ cluster_name: cluster.name }, cluster.endpoints.reduce((sum, endpoint) => sum + endpoint.host.connections, 0));
+      for (const cluster of sources.clusters())
+        this.set(
+          { cluster_name: cluster.name },
+          cluster.endpoints.reduce((sum, endpoint) => sum + endpoint.host.connections, 0),
+        );
     },
   });
-  readCounter(registry, 'pilotfish_sidecar_upstream_retries_total', 'Retries sent (upstream_rq_retry).', ['cluster_name'], () => perCluster(sources.clusters(), 'retries'));
-  readCounter(registry, 'pilotfish_sidecar_upstream_retry_overflows_total', 'Retries refused by max_retries or the retry budget.', ['cluster_name'], () => perCluster(sources.clusters(), 'retryOverflows'));
-  readCounter(registry, 'pilotfish_sidecar_outlier_ejections_total', 'Outlier ejections carried out.', ['cluster_name'], () => perCluster(sources.clusters(), 'ejections'));
-  readCounter(registry, 'pilotfish_sidecar_listener_bind_failures_total', 'TCP listeners whose port could not be bound, by listener.', ['listener'], () =>
-    [...sources.bindFailures()].map(([listener, failures]) => [{ listener }, failures]),
+  readCounter(
+    registry,
+    'pilotfish_sidecar_upstream_retries_total',
+    'Retries sent (upstream_rq_retry).',
+    ['cluster_name'],
+    () => perCluster(sources.clusters(), 'retries'),
   );
-  readCounter(registry, 'pilotfish_sidecar_spans_exported_total', 'Spans the OTLP collector accepted.', [], () => [[{}, sources.spans().exported]]);
-  readCounter(registry, 'pilotfish_sidecar_spans_dropped_total', 'Spans dropped: the export queue was full, or the collector refused or could not be reached.', ['reason'], () => {
-    const { droppedQueueFull, droppedExportFailed } = sources.spans();
-    return [
-      [{ reason: 'queue_full' }, droppedQueueFull],
-      [{ reason: 'export_failed' }, droppedExportFailed],
-    ];
-  });
+  readCounter(
+    registry,
+    'pilotfish_sidecar_upstream_retry_overflows_total',
+    'Retries refused by max_retries or the retry budget.',
+    ['cluster_name'],
+    () => perCluster(sources.clusters(), 'retryOverflows'),
+  );
+  readCounter(
+    registry,
+    'pilotfish_sidecar_outlier_ejections_total',
+    'Outlier ejections carried out.',
+    ['cluster_name'],
+    () => perCluster(sources.clusters(), 'ejections'),
+  );
+  readCounter(
+    registry,
+    'pilotfish_sidecar_listener_bind_failures_total',
+    'TCP listeners whose port could not be bound, by listener.',
+    ['listener'],
+    () => [...sources.bindFailures()].map(([listener, failures]) => [{ listener }, failures]),
+  );
+  readCounter(registry, 'pilotfish_sidecar_spans_exported_total', 'Spans the OTLP collector accepted.', [], () => [
+    [{}, sources.spans().exported],
+  ]);
+  readCounter(
+    registry,
+    'pilotfish_sidecar_spans_dropped_total',
+    'Spans dropped: the export queue was full, or the collector refused or could not be reached.',
+    ['reason'],
+    () => {
+      const { droppedQueueFull, droppedExportFailed } = sources.spans();
+      return [
+        [{ reason: 'queue_full' }, droppedQueueFull],
+        [{ reason: 'export_failed' }, droppedExportFailed],
+      ];
+    },
+  );
   return { registry, requests, tcp };
 }

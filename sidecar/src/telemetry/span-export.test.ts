@@ -25,14 +25,20 @@ function endSpans(spanExport: SpanExport, count: number): void {
 
 describe('span export', () => {
   it('counts the spans the collector accepted', async () => {
-    const spanExport = new SpanExport(new ScriptedExporter(ExportResultCode.SUCCESS), { maxQueueSize: 100, scheduledDelayMs: 10 });
+    const spanExport = new SpanExport(new ScriptedExporter(ExportResultCode.SUCCESS), {
+      maxQueueSize: 100,
+      scheduledDelayMs: 10,
+    });
     endSpans(spanExport, 30);
     await spanExport.forceFlush();
     assert.deepEqual(spanExport.stats, { exported: 30, droppedQueueFull: 0, droppedExportFailed: 0 });
   });
 
   it('counts the spans of failed batches as dropped', async () => {
-    const spanExport = new SpanExport(new ScriptedExporter(ExportResultCode.FAILED), { maxQueueSize: 100, scheduledDelayMs: 10 });
+    const spanExport = new SpanExport(new ScriptedExporter(ExportResultCode.FAILED), {
+      maxQueueSize: 100,
+      scheduledDelayMs: 10,
+    });
     endSpans(spanExport, 12);
     await spanExport.forceFlush().catch(() => undefined);
     assert.deepEqual(spanExport.stats, { exported: 0, droppedQueueFull: 0, droppedExportFailed: 12 });

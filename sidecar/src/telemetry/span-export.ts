@@ -4,7 +4,13 @@
 // never waited for.
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 
 export interface SpanExportStats {
   exported: number;
@@ -58,7 +64,11 @@ export class SpanExport implements SpanProcessor {
     });
     // The batch processor drops silently when full; bounding what is pending here keeps it from
     // ever being full, so every drop is one counted here.
-    this.#batch = new BatchSpanProcessor({ exporter: counting, maxQueueSize: options.maxQueueSize, scheduledDelayMillis: options.scheduledDelayMs });
+    this.#batch = new BatchSpanProcessor({
+      exporter: counting,
+      maxQueueSize: options.maxQueueSize,
+      scheduledDelayMillis: options.scheduledDelayMs,
+    });
   }
 
   onStart(_span: Span, _parentContext: Context): void {}

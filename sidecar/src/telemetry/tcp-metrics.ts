@@ -35,10 +35,30 @@ export class TcpMetrics {
 
   constructor(registry: Registry) {
     const labelNames = [...LABELS];
-    this.#opened = new Counter({ name: 'istio_tcp_connections_opened_total', help: 'TCP connections opened, by source and destination.', labelNames, registers: [registry] });
-    this.#closed = new Counter({ name: 'istio_tcp_connections_closed_total', help: 'TCP connections closed, by source and destination.', labelNames, registers: [registry] });
-    this.#received = new Counter({ name: 'istio_tcp_received_bytes_total', help: 'Bytes received from the caller on TCP connections.', labelNames, registers: [registry] });
-    this.#sent = new Counter({ name: 'istio_tcp_sent_bytes_total', help: 'Bytes sent to the caller on TCP connections.', labelNames, registers: [registry] });
+    this.#opened = new Counter({
+      name: 'istio_tcp_connections_opened_total',
+      help: 'TCP connections opened, by source and destination.',
+      labelNames,
+      registers: [registry],
+    });
+    this.#closed = new Counter({
+      name: 'istio_tcp_connections_closed_total',
+      help: 'TCP connections closed, by source and destination.',
+      labelNames,
+      registers: [registry],
+    });
+    this.#received = new Counter({
+      name: 'istio_tcp_received_bytes_total',
+      help: 'Bytes received from the caller on TCP connections.',
+      labelNames,
+      registers: [registry],
+    });
+    this.#sent = new Counter({
+      name: 'istio_tcp_sent_bytes_total',
+      help: 'Bytes sent to the caller on TCP connections.',
+      labelNames,
+      registers: [registry],
+    });
   }
 
   opened(peers: TcpPeers, flag: string): void {
@@ -57,8 +77,17 @@ export class TcpMetrics {
     let children = this.#children.get(key);
     if (children === undefined) {
       const destination = peers.destinationFqdn.split('.', 1)[0] as string;
-      const labels = { ...peerLabels(peers.reporter, peers.source, peers.destinationFqdn, destination), response_flags: flag, request_protocol: 'tcp' };
-      children = { opened: this.#opened.labels(labels), closed: this.#closed.labels(labels), received: this.#received.labels(labels), sent: this.#sent.labels(labels) };
+      const labels = {
+        ...peerLabels(peers.reporter, peers.source, peers.destinationFqdn, destination),
+        response_flags: flag,
+        request_protocol: 'tcp',
+      };
+      children = {
+        opened: this.#opened.labels(labels),
+        closed: this.#closed.labels(labels),
+        received: this.#received.labels(labels),
+        sent: this.#sent.labels(labels),
+      };
       this.#children.set(key, children);
     }
     return children;

@@ -15,12 +15,36 @@ function parentOf(headers: Record<string, string>): SpanContext | undefined {
 
 describe('trace context extraction', () => {
   const cases: Array<[name: string, headers: Record<string, string>, expected: Partial<SpanContext> | undefined]> = [
-    ['W3C traceparent', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` }, { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.SAMPLED, isRemote: true }],
-    ['W3C unsampled', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-00` }, { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.NONE, isRemote: true }],
-    ['B3 single header', { b3: `${TRACE_ID}-${CALLER_SPAN}-1` }, { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.SAMPLED, isRemote: true }],
-    ['B3 multi headers', { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': CALLER_SPAN, 'x-b3-sampled': '1' }, { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.SAMPLED, isRemote: true }],
-    ['B3 when traceparent is malformed', { traceparent: 'garbage', b3: `${TRACE_ID}-${CALLER_SPAN}-0` }, { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.NONE, isRemote: true }],
-    ['W3C over B3 when both are sent', { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, b3: `${'1'.repeat(32)}-${'2'.repeat(16)}-1` }, { traceId: TRACE_ID, spanId: CALLER_SPAN }],
+    [
+      'W3C traceparent',
+      { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
+      { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.SAMPLED, isRemote: true },
+    ],
+    [
+      'W3C unsampled',
+      { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-00` },
+      { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.NONE, isRemote: true },
+    ],
+    [
+      'B3 single header',
+      { b3: `${TRACE_ID}-${CALLER_SPAN}-1` },
+      { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.SAMPLED, isRemote: true },
+    ],
+    [
+      'B3 multi headers',
+      { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': CALLER_SPAN, 'x-b3-sampled': '1' },
+      { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.SAMPLED, isRemote: true },
+    ],
+    [
+      'B3 when traceparent is malformed',
+      { traceparent: 'garbage', b3: `${TRACE_ID}-${CALLER_SPAN}-0` },
+      { traceId: TRACE_ID, spanId: CALLER_SPAN, traceFlags: TraceFlags.NONE, isRemote: true },
+    ],
+    [
+      'W3C over B3 when both are sent',
+      { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, b3: `${'1'.repeat(32)}-${'2'.repeat(16)}-1` },
+      { traceId: TRACE_ID, spanId: CALLER_SPAN },
+    ],
     ['no parent without trace headers', {}, undefined],
     ['no parent from a malformed traceparent alone', { traceparent: `00-${TRACE_ID}-0000000000000000-01` }, undefined],
   ];
@@ -32,7 +56,7 @@ describe('trace context extraction', () => {
     });
   }
 
-  it('keeps the caller\'s tracestate', () => {
+  it("keeps the caller's tracestate", () => {
     const parent = parentOf({ traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, tracestate: 'vendor=abc,other=1' });
     assert.equal(parent?.traceState?.serialize(), 'vendor=abc,other=1');
   });
@@ -51,8 +75,12 @@ describe('trace headers to the next hop', () => {
     return headers;
   }
 
-  it('replaces the caller\'s traceparent with one naming this span, tracestate carried', () => {
-    const headers = forwarded(['Traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'tracestate', 'vendor=abc'], TraceFlags.SAMPLED, new TraceState('vendor=abc'));
+  it("replaces the caller's traceparent with one naming this span, tracestate carried", () => {
+    const headers = forwarded(
+      ['Traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'tracestate', 'vendor=abc'],
+      TraceFlags.SAMPLED,
+      new TraceState('vendor=abc'),
+    );
     assert.equal(headers.traceparent, `00-${TRACE_ID}-${OWN_SPAN}-01`);
     assert.equal(headers.tracestate, 'vendor=abc');
     assert.equal(headers.b3, undefined, 'no B3 added when the caller sent none');
@@ -68,8 +96,17 @@ describe('trace headers to the next hop', () => {
     assert.equal(headers.traceparent, `00-${TRACE_ID}-${OWN_SPAN}-01`);
   });
 
-  it('rewrites B3 multi headers for this span, the caller\'s parent id dropped', () => {
-    const headers = forwarded(['X-B3-TraceId', TRACE_ID, 'X-B3-SpanId', CALLER_SPAN, 'X-B3-ParentSpanId', '1111111111111111', 'X-B3-Sampled', '1']);
+  it("rewrites B3 multi headers for this span, the caller's parent id dropped", () => {
+    const headers = forwarded([
+      'X-B3-TraceId',
+      TRACE_ID,
+      'X-B3-SpanId',
+      CALLER_SPAN,
+      'X-B3-ParentSpanId',
+      '1111111111111111',
+      'X-B3-Sampled',
+      '1',
+    ]);
     assert.equal(headers['x-b3-traceid'], TRACE_ID);
     assert.equal(headers['x-b3-spanid'], OWN_SPAN);
     assert.equal(headers['x-b3-sampled'], '1');
@@ -78,7 +115,11 @@ describe('trace headers to the next hop', () => {
   });
 
   it('passes trace headers through untouched when the request is not traced', () => {
-    const flat = upstreamRequestHeaders(['traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-request-id', 'r'], 'backend', undefined);
+    const flat = upstreamRequestHeaders(
+      ['traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-request-id', 'r'],
+      'backend',
+      undefined,
+    );
     assert.deepEqual(flat.slice(2, 4), ['traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`]);
   });
 });

@@ -3,7 +3,14 @@
 // span to the next hop: W3C always, and each B3 format the request came with, rewritten for the
 // new span as Envoy does.
 import type { IncomingHttpHeaders } from 'node:http';
-import { defaultTextMapGetter, ROOT_CONTEXT, trace, type Context, type Span, type TextMapSetter } from '@opentelemetry/api';
+import {
+  defaultTextMapGetter,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type Span,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 
@@ -40,7 +47,8 @@ export function extractParent(headers: IncomingHttpHeaders): Context {
     const context = w3c.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     if (trace.getSpanContext(context) !== undefined) return context;
   }
-  if (headers.b3 !== undefined || headers['x-b3-traceid'] !== undefined) return b3Single.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  if (headers.b3 !== undefined || headers['x-b3-traceid'] !== undefined)
+    return b3Single.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
   return ROOT_CONTEXT;
 }
 

@@ -18,7 +18,8 @@ function checkedUrl(value: string, variable: string): string {
   } catch (error) {
     throw new Error(`${variable}="${value}" is not a URL: give one like http://127.0.0.1:4318`, { cause: error });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${variable}="${value}" must be an http:// or https:// URL (OTLP over HTTP)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${variable}="${value}" must be an http:// or https:// URL (OTLP over HTTP)`);
   return url.href;
 }
 
@@ -31,13 +32,15 @@ export function traceExportConfig(env: Readonly<Record<string, string | undefine
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   let url: string;
   if (traces !== undefined && traces !== '') url = checkedUrl(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-  else if (base !== undefined && base !== '') url = `${checkedUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT').replace(/\/+$/, '')}/v1/traces`;
+  else if (base !== undefined && base !== '')
+    url = `${checkedUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT').replace(/\/+$/, '')}/v1/traces`;
   else url = `${DEFAULT_ENDPOINT}/v1/traces`;
   const delay = env.OTEL_BSP_SCHEDULE_DELAY;
   let scheduledDelayMs = DEFAULT_SCHEDULED_DELAY_MS;
   if (delay !== undefined && delay !== '') {
     scheduledDelayMs = Number(delay);
-    if (!Number.isInteger(scheduledDelayMs) || scheduledDelayMs <= 0) throw new Error(`OTEL_BSP_SCHEDULE_DELAY="${delay}" is not a positive whole number of milliseconds`);
+    if (!Number.isInteger(scheduledDelayMs) || scheduledDelayMs <= 0)
+      throw new Error(`OTEL_BSP_SCHEDULE_DELAY="${delay}" is not a positive whole number of milliseconds`);
   }
   return { url, scheduledDelayMs };
 }

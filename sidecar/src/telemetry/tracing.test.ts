@@ -12,7 +12,13 @@ const CALLER_SPAN = '00f067aa0ba902b7';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
-  const tracing = new Tracing({ service: 'backend', namespace: 'shop', instanceId: 'backend-1', export: { url: 'http://127.0.0.1:9/v1/traces', scheduledDelayMs: 10 }, exporter });
+  const tracing = new Tracing({
+    service: 'backend',
+    namespace: 'shop',
+    instanceId: 'backend-1',
+    export: { url: 'http://127.0.0.1:9/v1/traces', scheduledDelayMs: 10 },
+    exporter,
+  });
   const traceIds: string[] = [];
   let server: Server;
   let port: number;
@@ -39,7 +45,12 @@ describe('tracing', () => {
 
   async function send(headers: Record<string, string>): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/orders/7?full=1', headers: { host: 'backend:9080', ...headers } }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+      request(
+        { host: '127.0.0.1', port, path: '/orders/7?full=1', headers: { host: 'backend:9080', ...headers } },
+        (res) => res.resume().on('end', resolve),
+      )
+        .on('error', reject)
+        .end();
     });
     // The span ends on the response's close, just after the client has it.
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -48,7 +59,11 @@ describe('tracing', () => {
   it('records a server span under a sampled caller, with HTTP semantic convention attributes', async () => {
     exporter.reset();
     tracing.setSamplingRatio(0);
-    await send({ traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-pilotfish-source': 'frontend', 'x-status': '503' });
+    await send({
+      traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`,
+      'x-pilotfish-source': 'frontend',
+      'x-status': '503',
+    });
     await tracing.flush();
     const [span] = exporter.getFinishedSpans();
     assert.ok(span, 'the span was exported');

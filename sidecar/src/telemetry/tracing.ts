@@ -41,9 +41,15 @@ export class Tracing {
   constructor(options: TracingOptions) {
     this.#sampler = new RatioSampler(DEFAULT_SAMPLING_RATIO);
     const exporter = options.exporter ?? new OTLPTraceExporter({ url: options.export.url });
-    this.#export = new SpanExport(exporter, { maxQueueSize: MAX_QUEUED_SPANS, scheduledDelayMs: options.export.scheduledDelayMs });
+    this.#export = new SpanExport(exporter, {
+      maxQueueSize: MAX_QUEUED_SPANS,
+      scheduledDelayMs: options.export.scheduledDelayMs,
+    });
     this.#provider = new TracerProvider({
-      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `${options.service}.${options.namespace}`, 'service.instance.id': options.instanceId }),
+      resource: resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: `${options.service}.${options.namespace}`,
+        'service.instance.id': options.instanceId,
+      }),
       sampler: new ParentBasedSampler({ root: this.#sampler }),
       spanProcessors: [this.#export],
     });
@@ -74,7 +80,11 @@ export class Tracing {
   startSpan(exchange: Exchange, req: IncomingMessage, listener: 'inbound' | 'outbound'): void {
     const isInbound = listener === 'inbound';
     // The semantic conventions' name without a route template: the method alone.
-    const span = this.#tracer.startSpan(req.method ?? 'GET', { kind: isInbound ? SpanKind.SERVER : SpanKind.CLIENT }, extractParent(req.headers));
+    const span = this.#tracer.startSpan(
+      req.method ?? 'GET',
+      { kind: isInbound ? SpanKind.SERVER : SpanKind.CLIENT },
+      extractParent(req.headers),
+    );
     if (span.isRecording()) setRequestAttributes(span, req, isInbound);
     exchange.span = span;
   }

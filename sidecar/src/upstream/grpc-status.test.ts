@@ -14,7 +14,8 @@ describe("gRPC status of the proxy's own answers", () => {
     [400, GrpcStatus.INTERNAL, 'malformed'],
     [500, GrpcStatus.UNKNOWN, 'anything else'],
   ];
-  for (const [http, grpc, why] of mapping) it(`maps HTTP ${http} (${why}) to ${grpc}`, () => assert.equal(grpcStatusOfHttp(http), grpc));
+  for (const [http, grpc, why] of mapping)
+    it(`maps HTTP ${http} (${why}) to ${grpc}`, () => assert.equal(grpcStatusOfHttp(http), grpc));
 
   it('knows a gRPC request by its content-type', () => {
     assert.equal(isGrpcRequest({ 'content-type': 'application/grpc' }), true);
@@ -45,5 +46,6 @@ describe('grpc-timeout', () => {
     ['-1S', undefined],
     ['123456789S', undefined],
   ];
-  for (const [value, ms] of cases) it(`reads ${JSON.stringify(value)} as ${ms} ms`, () => assert.equal(grpcTimeoutMs(value), ms));
+  for (const [value, ms] of cases)
+    it(`reads ${JSON.stringify(value)} as ${ms} ms`, () => assert.equal(grpcTimeoutMs(value), ms));
 });

@@ -43,7 +43,14 @@ export function grpcStatusOfHttp(status: number): number {
   }
 }
 
-const GRPC_TIMEOUT_UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000_001 };
+const GRPC_TIMEOUT_UNIT_MS: Readonly<Record<string, number>> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1000,
+  m: 1,
+  u: 0.001,
+  n: 0.000_001,
+};
 
 /**
  * The deadline a grpc-timeout header gives, in ms ("100m", "5S": up to 8 digits and a unit);
@@ -61,6 +68,10 @@ export function grpcTimeoutMs(value: string | string[] | undefined): number | un
 /** grpc-message is percent-encoded outside printable ASCII (and "%" itself). */
 export function encodeGrpcMessage(message: string): string {
   let out = '';
-  for (const byte of Buffer.from(message)) out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const byte of Buffer.from(message))
+    out +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return out;
 }

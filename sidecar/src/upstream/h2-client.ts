@@ -5,7 +5,14 @@
 // one non-idempotent (POST) or streaming-body request at a time per connection, which rules out
 // multiplexing gRPC calls and long-lived streams.
 import { connect as connectTcp, type Socket } from 'node:net';
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import {
+  connect,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
@@ -146,11 +153,18 @@ export class H2Client {
   #connect(): ClientHttp2Session {
     const socket = connectTcp({ host: this.address, port: this.port });
     socket.setNoDelay(true);
-    const session = connect(`http://${this.address}:${this.port}`, { createConnection: () => socket, settings: { enablePush: false } });
+    const session = connect(`http://${this.address}:${this.port}`, {
+      createConnection: () => socket,
+      settings: { enablePush: false },
+    });
     this.#session = session;
     this.#sessions.set(session, { socket, streams: 0 });
     this.#isConnected = false;
-    const timer = setTimeout(() => session.destroy(new H2Error(`connect timeout after ${this.connectTimeoutMs} ms`, 'UND_ERR_CONNECT_TIMEOUT')), this.connectTimeoutMs);
+    const timer = setTimeout(
+      () =>
+        session.destroy(new H2Error(`connect timeout after ${this.connectTimeoutMs} ms`, 'UND_ERR_CONNECT_TIMEOUT')),
+      this.connectTimeoutMs,
+    );
     session.once('connect', () => {
       clearTimeout(timer);
       this.#isConnected = true;
@@ -166,7 +180,11 @@ export class H2Client {
       if (this.#isConnected) return;
       // It never connected: what waited for it failed to connect (ECONNREFUSED, a timeout, …).
       const cause = error ?? new H2Error('connection closed', 'ECONNRESET');
-      const failure = new H2Error(`HTTP/2 connection to ${this.address}:${this.port} failed: ${cause.message}`, cause.code ?? 'ECONNREFUSED', { cause });
+      const failure = new H2Error(
+        `HTTP/2 connection to ${this.address}:${this.port} failed: ${cause.message}`,
+        cause.code ?? 'ECONNREFUSED',
+        { cause },
+      );
       const pending = this.#pending;
       this.#pending = [];
       for (const [, controller] of pending) controller.fail(failure);
@@ -209,7 +227,11 @@ export class H2Client {
     try {
       stream = session.request(toH2Headers(options), { endStream: body === null });
     } catch (error) {
-      controller.fail(new H2Error((error as Error).message, (error as { code?: string }).code ?? 'UND_ERR_INVALID_ARG', { cause: error }));
+      controller.fail(
+        new H2Error((error as Error).message, (error as { code?: string }).code ?? 'UND_ERR_INVALID_ARG', {
+          cause: error,
+        }),
+      );
       return;
     }
     controller.stream = stream;
@@ -233,7 +255,7 @@ export class H2Client {
     stream.on('data', (chunk: Buffer) => {
       if (!controller.isSettled) handler.onResponseData?.(controller, chunk);
     });
-    stream.on('trailers', (headers) => {
+    stream.on('trailers', (headers: IncomingHttpHeaders) => {
       trailers = responseHeaders(headers);
     });
     stream.on('end', () => {
@@ -248,7 +270,8 @@ export class H2Client {
     stream.on('close', () => {
       const open = entry === undefined ? 0 : --entry.streams;
       if (open === 0 && session !== this.#session) this.#drop(session);
-      else if (open === 0 && !this.#isClosed) this.#idleTimer = setTimeout(() => this.#closeIdle(session), this.idleTimeoutMs).unref();
+      else if (open === 0 && !this.#isClosed)
+        this.#idleTimer = setTimeout(() => this.#closeIdle(session), this.idleTimeoutMs).unref();
       if (controller.isSettled) return;
       const when = hasResponse ? 'in the middle of the response' : 'before response headers';
       controller.fail(new H2Error(`HTTP/2 stream reset ${when} (RST_STREAM code ${stream.rstCode})`, 'UND_ERR_SOCKET'));

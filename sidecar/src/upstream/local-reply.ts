@@ -9,7 +9,13 @@ import { exchangeOf, type ResponseFlag } from '../telemetry/exchange.js';
 import { encodeGrpcMessage, GrpcStatus, grpcStatusOfHttp, isGrpcRequest } from './grpc-status.js';
 
 /** `flag`: Envoy's response flag for why the proxy answered itself, for metrics and logs. */
-export function localReply(res: ServerResponse, status: number, message: string, flag: ResponseFlag = '-', headers?: OutgoingHttpHeaders): void {
+export function localReply(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  flag: ResponseFlag = '-',
+  headers?: OutgoingHttpHeaders,
+): void {
   const exchange = exchangeOf(res);
   if (exchange !== undefined) exchange.flag = flag;
   const isGrpc = isGrpcRequest(res.req.headers);
@@ -19,7 +25,10 @@ export function localReply(res: ServerResponse, status: number, message: string,
       // DEADLINE_EXCEEDED. A reset here would race the caller's own deadline timer and, when
       // it won, show the caller INTERNAL ("RST_STREAM with code 2") instead.
       if (exchange !== undefined) exchange.grpcStatus = String(GrpcStatus.DEADLINE_EXCEEDED);
-      res.addTrailers({ 'grpc-status': String(GrpcStatus.DEADLINE_EXCEEDED), 'grpc-message': encodeGrpcMessage(message) });
+      res.addTrailers({
+        'grpc-status': String(GrpcStatus.DEADLINE_EXCEEDED),
+        'grpc-message': encodeGrpcMessage(message),
+      });
       res.end();
       return;
     }
@@ -30,11 +39,20 @@ export function localReply(res: ServerResponse, status: number, message: string,
   if (isGrpc) {
     // A router timeout (UT) is the call's deadline passing, not the service being unavailable.
     const grpcStatus = flag === 'UT' ? GrpcStatus.DEADLINE_EXCEEDED : grpcStatusOfHttp(status);
-    endTrailersOnly(res, 200, { ...headers, 'content-type': 'application/grpc', 'grpc-status': String(grpcStatus), 'grpc-message': encodeGrpcMessage(message) });
+    endTrailersOnly(res, 200, {
+      ...headers,
+      'content-type': 'application/grpc',
+      'grpc-status': String(grpcStatus),
+      'grpc-message': encodeGrpcMessage(message),
+    });
     return;
   }
   const body = `${message}\n`;
-  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

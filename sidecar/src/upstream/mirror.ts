@@ -23,7 +23,15 @@ export function shadowAuthority(authority: string): string {
 }
 
 /** Sends a copy to `cluster` if it admits it; `headers` is the flat list sent upstream, Host first. */
-export function mirror(cluster: Cluster, isHttp2: boolean, method: string, path: string, headers: readonly string[], body: Buffer | null, hashKey: string | undefined): void {
+export function mirror(
+  cluster: Cluster,
+  isHttp2: boolean,
+  method: string,
+  path: string,
+  headers: readonly string[],
+  body: Buffer | null,
+  hashKey: string | undefined,
+): void {
   if (!cluster.admitRequest()) return;
   const endpoint = cluster.pick(hashKey);
   if (endpoint === undefined) {
@@ -40,5 +48,5 @@ export function mirror(cluster: Cluster, isHttp2: boolean, method: string, path:
     cluster.releaseRequest();
   };
   const dispatcher = isHttp2 ? endpoint.host.h2 : endpoint.host.dispatcher;
-  dispatcher.dispatch({ method: method as Dispatcher.HttpMethod, path, headers: copy, body }, new Discard(release));
+  dispatcher.dispatch({ method: method, path, headers: copy, body }, new Discard(release));
 }

@@ -60,7 +60,14 @@ export function ensureRequestId(req: IncomingMessage): void {
  * With `span`, the trace headers carry that span instead of the caller's: traceparent and
  * tracestate, and b3 / x-b3-* if the caller sent them.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], authority: string, remoteAddress: string | undefined, source?: string, span?: Span, isTls = false): string[] {
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  authority: string,
+  remoteAddress: string | undefined,
+  source?: string,
+  span?: Span,
+  isTls = false,
+): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
@@ -92,7 +99,8 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], authority:
     if (name === 'x-forwarded-proto') hasProto = true;
     out.push(raw, value);
   }
-  if (remoteAddress !== undefined) forwardedFor = forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`;
+  if (remoteAddress !== undefined)
+    forwardedFor = forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`;
   if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
   if (!hasProto) out.push('x-forwarded-proto', isTls ? 'https' : 'http');
   if (source !== undefined) out.push(SOURCE_HEADER, source);

@@ -16,7 +16,10 @@ export function hasBody(req: IncomingMessage): boolean {
 }
 
 /** The whole body when it fits in `limit`, or else a stream of all of it (what was read, then the rest). */
-export async function readReplayableBody(req: IncomingMessage, limit = REPLAYABLE_BODY_LIMIT): Promise<Buffer | Readable> {
+export async function readReplayableBody(
+  req: IncomingMessage,
+  limit = REPLAYABLE_BODY_LIMIT,
+): Promise<Buffer | Readable> {
   const chunks: Buffer[] = [];
   let size = 0;
   const iterator: AsyncIterator<Buffer> = req[Symbol.asyncIterator]();

@@ -21,9 +21,16 @@ const PEERS = { reporter: 'source', source: 'client', destinationFqdn: 'db.defau
  * kernel drops further connection attempts and a connect only times out.
  */
 async function startUnresponsive(): Promise<{ port: number; child: ChildProcess; fillers: Socket[] }> {
-  const child = spawn(process.execPath, ['-e', "require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })"], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })",
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
   const port = Number(line.toString().trim());
   child.kill('SIGSTOP');
@@ -33,7 +40,10 @@ async function startUnresponsive(): Promise<{ port: number; child: ChildProcess;
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
     fillers.push(socket);
-    const connected = await Promise.race([once(socket, 'connect').then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 200, false))]);
+    const connected = await Promise.race([
+      once(socket, 'connect').then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 200, false)),
+    ]);
     if (!connected) return { port, child, fillers };
   }
 }
@@ -78,8 +88,23 @@ describe('TCP connection', () => {
   });
 
   /** A TCP listener forwarding to a cluster of `ports` (none: no cluster at all). */
-  async function proxy(ports: number[] | undefined, maxConnectAttempts: number, connectTimeoutMs = 1000): Promise<[number, Registry, Cluster | undefined]> {
-    const cluster = ports === undefined ? undefined : new Cluster('db', ports.map((port) => ({ host: hosts.get('127.0.0.1', port, connectTimeoutMs), hostname: `db-${port}`, healthStatus: 'HEALTHY', isHealthy: true })));
+  async function proxy(
+    ports: number[] | undefined,
+    maxConnectAttempts: number,
+    connectTimeoutMs = 1000,
+  ): Promise<[number, Registry, Cluster | undefined]> {
+    const cluster =
+      ports === undefined
+        ? undefined
+        : new Cluster(
+            'db',
+            ports.map((port) => ({
+              host: hosts.get('127.0.0.1', port, connectTimeoutMs),
+              hostname: `db-${port}`,
+              healthStatus: 'HEALTHY',
+              isHealthy: true,
+            })),
+          );
     const route: TcpRoute = { cluster, clusterName: 'db', idleTimeoutMs: 0, maxConnectAttempts };
     const registry = new Registry();
     const telemetry = { metrics: new TcpMetrics(registry), peers: PEERS };
@@ -90,7 +115,11 @@ describe('TCP connection', () => {
 
   async function counted(registry: Registry, name: string, flag: string): Promise<number> {
     const metric = (await registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
-    return (metric?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find((value) => value.labels.response_flags === flag)?.value ?? 0;
+    return (
+      (metric?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find(
+        (value) => value.labels.response_flags === flag,
+      )?.value ?? 0
+    );
   }
 
   it('passes over an endpoint that refuses for the next one, within max_connect_attempts', async () => {
@@ -107,7 +136,10 @@ describe('TCP connection', () => {
       const [port, , cluster] = await proxy([unresponsive.port, echoPort], 2, 300);
       for (let i = 0; i < 2; i++) assert.equal(await exchange(port, `hello ${i}`), `hello ${i}`);
       const stalled = cluster?.endpoints.find((endpoint) => endpoint.host.port === unresponsive.port);
-      assert.ok((stalled?.host.stats.connectFailures ?? 0) >= 1, 'the endpoint that never answered was tried and timed out');
+      assert.ok(
+        (stalled?.host.stats.connectFailures ?? 0) >= 1,
+        'the endpoint that never answered was tried and timed out',
+      );
       const [alone, registry] = await proxy([unresponsive.port], 1, 300);
       const started = Date.now();
       assert.equal(await exchange(alone, 'hello'), '');
@@ -138,7 +170,8 @@ describe('TCP connection', () => {
   it('counts the bytes of a connection when it closes: received from the caller, sent to it', async () => {
     const [port, registry] = await proxy([echoPort], 1);
     assert.equal(await exchange(port, 'x'.repeat(42)), 'x'.repeat(42));
-    for (let i = 0; i < 100 && (await counted(registry, 'istio_tcp_connections_closed_total', '-')) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && (await counted(registry, 'istio_tcp_connections_closed_total', '-')) === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(await counted(registry, 'istio_tcp_connections_opened_total', '-'), 1);
     assert.equal(await counted(registry, 'istio_tcp_received_bytes_total', '-'), 42);
     assert.equal(await counted(registry, 'istio_tcp_sent_bytes_total', '-'), 42);

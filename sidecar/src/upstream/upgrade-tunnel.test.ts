@@ -99,12 +99,18 @@ describe('upgrade tunnel', () => {
     const [port] = await proxyTo(deadPort, { upgrade_configs: [{ upgrade_type: 'websocket' }] });
     const [socket, answer] = await upgrade(port, /\r\n\r\n[\s\S]*\n/);
     assert.match(answer, /^HTTP\/1\.1 503 /);
-    assert.match(answer, /upstream connect error: ECONNREFUSED connecting to 127\.0\.0\.1:\d+ \(cluster "backend\.default\.svc\.cluster\.local"\)/);
+    assert.match(
+      answer,
+      /upstream connect error: ECONNREFUSED connecting to 127\.0\.0\.1:\d+ \(cluster "backend\.default\.svc\.cluster\.local"\)/,
+    );
     socket.destroy();
   });
 
   it('closes a tunnel idle for the stream idle timeout', async () => {
-    const [port] = await proxyTo(appPort, { upgrade_configs: [{ upgrade_type: 'websocket' }], stream_idle_timeout: { nanos: 200_000_000 } });
+    const [port] = await proxyTo(appPort, {
+      upgrade_configs: [{ upgrade_type: 'websocket' }],
+      stream_idle_timeout: { nanos: 200_000_000 },
+    });
     const [socket] = await upgrade(port, /\r\n\r\n/);
     const started = performance.now();
     await once(socket, 'close');

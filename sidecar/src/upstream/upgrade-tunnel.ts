@@ -95,7 +95,9 @@ class Tunnel {
     const upstream = this.#upstream;
     const downstream = this.#downstream;
     upstream.off('data', this.#onAnswer);
-    const status = Number(STATUS_LINE.exec(this.#answer.subarray(0, Math.max(lineEnd, 0)).toString('latin1'))?.[1] ?? 0);
+    const status = Number(
+      STATUS_LINE.exec(this.#answer.subarray(0, Math.max(lineEnd, 0)).toString('latin1'))?.[1] ?? 0,
+    );
     if (this.#exchange !== undefined) {
       this.#exchange.relayedStatus = status;
       upstream.on('data', (data: Buffer) => {
@@ -129,7 +131,12 @@ class Tunnel {
     this.#upstream.destroy();
     this.#release();
     // Envoy's UF: upstream connection failure.
-    localReply(this.res, 503, `upstream connect error: ${reason} connecting to ${host.key} (cluster "${this.options.cluster.name}")`, 'UF');
+    localReply(
+      this.res,
+      503,
+      `upstream connect error: ${reason} connecting to ${host.key} (cluster "${this.options.cluster.name}")`,
+      'UF',
+    );
   }
 
   #close(): void {

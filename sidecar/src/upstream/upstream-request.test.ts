@@ -21,7 +21,8 @@ class ScriptedCluster {
   constructor(readonly endpoints: ClusterEndpoint[]) {}
   pick(_hashKey?: string, previous?: ClusterEndpoint): ClusterEndpoint | undefined {
     let endpoint = this.endpoints[this.#next++ % this.endpoints.length];
-    if (endpoint === previous && this.endpoints.length > 1) endpoint = this.endpoints[this.#next++ % this.endpoints.length];
+    if (endpoint === previous && this.endpoints.length > 1)
+      endpoint = this.endpoints[this.#next++ % this.endpoints.length];
     return endpoint;
   }
   admitRequest(): boolean {
@@ -71,7 +72,19 @@ describe('upstream request', () => {
     proxy = createServer((req, res) => {
       const { cluster, timeoutMs, retry } = current;
       const headers = upstreamRequestHeaders(req.rawHeaders, 'app', req.socket.remoteAddress);
-      new UpstreamRequest(req, res, { cluster: cluster as unknown as Cluster, method: req.method ?? 'GET', path: req.url ?? '/', headers, body: null, isHttp2: false, hashKey: undefined, isGrpcDeadline: false, timeoutMs, retry, responseHeaders: undefined }).start();
+      new UpstreamRequest(req, res, {
+        cluster: cluster as unknown as Cluster,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers,
+        body: null,
+        isHttp2: false,
+        hashKey: undefined,
+        isGrpcDeadline: false,
+        timeoutMs,
+        retry,
+        responseHeaders: undefined,
+      }).start();
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     proxyPort = (proxy.address() as AddressInfo).port;
@@ -99,8 +112,14 @@ describe('upstream request', () => {
     });
   }
 
-  const ok = (name: string): Behaviour => (_req, res) => res.end(name);
-  const status = (code: number): Behaviour => (_req, res) => res.writeHead(code).end(`status ${code}`);
+  const ok =
+    (name: string): Behaviour =>
+    (_req, res) =>
+      res.end(name);
+  const status =
+    (code: number): Behaviour =>
+    (_req, res) =>
+      res.writeHead(code).end(`status ${code}`);
   const hang: Behaviour = () => undefined;
 
   it('relays the answer of the one attempt when nothing fails', async () => {
@@ -110,20 +129,37 @@ describe('upstream request', () => {
   });
 
   it('retries a 5xx on another endpoint and relays only the good answer', async () => {
-    current = { cluster: new ScriptedCluster([await endpoint('bad', status(503)), await endpoint('good', ok('good'))]), timeoutMs: 0, retry: RETRY };
+    current = {
+      cluster: new ScriptedCluster([await endpoint('bad', status(503)), await endpoint('good', ok('good'))]),
+      timeoutMs: 0,
+      retry: RETRY,
+    };
     assert.deepEqual(await get(), { status: 200, body: 'good' });
-    assert.deepEqual(current.cluster.outcomes.map(([name, outcome]) => `${name}:${outcome.kind === 'response' ? outcome.status : outcome.kind}`), ['bad:503', 'good:200']);
+    assert.deepEqual(
+      current.cluster.outcomes.map(
+        ([name, outcome]) => `${name}:${outcome.kind === 'response' ? outcome.status : outcome.kind}`,
+      ),
+      ['bad:503', 'good:200'],
+    );
     assert.equal(current.cluster.retriesHeld, 0, 'the retry was released');
   });
 
   it('relays the last failure when the retries run out', async () => {
-    current = { cluster: new ScriptedCluster([await endpoint('x', status(500)), await endpoint('y', status(502))]), timeoutMs: 0, retry: RETRY };
+    current = {
+      cluster: new ScriptedCluster([await endpoint('x', status(500)), await endpoint('y', status(502))]),
+      timeoutMs: 0,
+      retry: RETRY,
+    };
     assert.equal((await get()).status, 500);
     assert.equal(current.cluster.outcomes.length, 3, 'one attempt and two retries');
   });
 
   it('does not retry when the cluster refuses the retry (budget)', async () => {
-    current = { cluster: new ScriptedCluster([await endpoint('x', status(500)), await endpoint('good', ok('good'))]), timeoutMs: 0, retry: RETRY };
+    current = {
+      cluster: new ScriptedCluster([await endpoint('x', status(500)), await endpoint('good', ok('good'))]),
+      timeoutMs: 0,
+      retry: RETRY,
+    };
     current.cluster.retriesAllowed = 0;
     assert.equal((await get()).status, 500);
   });
@@ -132,7 +168,11 @@ describe('upstream request', () => {
     const refused = await endpoint('gone', ok('gone'));
     const server = servers.at(-1) as Server;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    current = { cluster: new ScriptedCluster([refused, await endpoint('good', ok('good'))]), timeoutMs: 0, retry: { ...RETRY, retryOn: RetryOn.connectFailure } };
+    current = {
+      cluster: new ScriptedCluster([refused, await endpoint('good', ok('good'))]),
+      timeoutMs: 0,
+      retry: { ...RETRY, retryOn: RetryOn.connectFailure },
+    };
     assert.deepEqual(await get(), { status: 200, body: 'good' });
     assert.equal(current.cluster.outcomes[0]?.[1].kind, 'connect-failure');
   });
@@ -146,8 +186,15 @@ describe('upstream request', () => {
   });
 
   it('gives up an attempt at the per-try timeout and retries elsewhere', async () => {
-    current = { cluster: new ScriptedCluster([await endpoint('stuck', hang), await endpoint('quick', ok('quick'))]), timeoutMs: 5000, retry: { ...RETRY, retryOn: RetryOn.reset, perTryTimeoutMs: 100 } };
+    current = {
+      cluster: new ScriptedCluster([await endpoint('stuck', hang), await endpoint('quick', ok('quick'))]),
+      timeoutMs: 5000,
+      retry: { ...RETRY, retryOn: RetryOn.reset, perTryTimeoutMs: 100 },
+    };
     assert.deepEqual(await get(), { status: 200, body: 'quick' });
-    assert.deepEqual(current.cluster.outcomes.map(([name, outcome]) => `${name}:${outcome.kind}`), ['stuck:timeout', 'quick:response']);
+    assert.deepEqual(
+      current.cluster.outcomes.map(([name, outcome]) => `${name}:${outcome.kind}`),
+      ['stuck:timeout', 'quick:response'],
+    );
   });
 });

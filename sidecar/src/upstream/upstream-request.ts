@@ -9,13 +9,28 @@ import type { Dispatcher } from 'undici';
 import type { AttemptOutcome, Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { editResponseHeaders, type HeaderEdits } from '../router/header-edits.js';
-import { backoffMs, isRetriableFailure, isRetriableGrpcStatus, isRetriableStatus, retriesOnGrpcStatus, type AttemptFailure, type RetryPolicy } from '../router/retry-policy.js';
+import {
+  backoffMs,
+  isRetriableFailure,
+  isRetriableGrpcStatus,
+  isRetriableStatus,
+  retriesOnGrpcStatus,
+  type AttemptFailure,
+  type RetryPolicy,
+} from '../router/retry-policy.js';
 import { exchangeOf, type Exchange, type ResponseFlag } from '../telemetry/exchange.js';
 import { endTrailersOnly, localReply, resetResponse } from './local-reply.js';
 import { downstreamResponseHeaders, type ResponseHeaders } from './proxy-headers.js';
 
 // Errors that mean no connection was made: nothing reached the app, so the endpoint is the cause.
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 const OUTCOME_TIMEOUT: AttemptOutcome = { kind: 'timeout' };
 const OUTCOME_RESET: AttemptOutcome = { kind: 'reset' };
@@ -62,7 +77,12 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.controller = controller;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders, statusMessage?: string): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    statusMessage?: string,
+  ): void {
     // 1xx informational responses (103 Early Hints) are not relayed, as Envoy's default.
     if (statusCode < 200 || this.isAbandoned) return;
     this.request.onResponseStart(this, statusCode, headers, statusMessage);
@@ -80,7 +100,10 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (!this.isAbandoned) this.request.onResponseEnd(trailers);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string; cause?: { code?: string } }): void {
+  onResponseError(
+    _controller: Dispatcher.DispatchController,
+    error: Error & { code?: string; cause?: { code?: string } },
+  ): void {
     if (this.isDone) return;
     this.#done();
     if (!this.isAbandoned) this.request.onAttemptError(this, error);
@@ -178,17 +201,36 @@ export class UpstreamRequest {
     const perTryTimeoutMs = this.options.retry?.perTryTimeoutMs ?? 0;
     if (perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, perTryTimeoutMs, attempt);
     const dispatcher = this.options.isHttp2 ? endpoint.host.h2 : endpoint.host.dispatcher;
-    dispatcher.dispatch({ method: this.options.method as Dispatcher.HttpMethod, path: this.options.path, headers: this.options.headers, body: this.options.body }, attempt);
+    dispatcher.dispatch(
+      {
+        method: this.options.method,
+        path: this.options.path,
+        headers: this.options.headers,
+        body: this.options.body,
+      },
+      attempt,
+    );
   }
 
-  onResponseStart(attempt: Attempt, statusCode: number, headers: ResponseHeaders, statusMessage: string | undefined): void {
+  onResponseStart(
+    attempt: Attempt,
+    statusCode: number,
+    headers: ResponseHeaders,
+    statusMessage: string | undefined,
+  ): void {
     clearTimeout(attempt.timer);
     this.options.cluster.recordOutcome(attempt.endpoint, { kind: 'response', status: statusCode });
     const { retry } = this.options;
     if (retry !== undefined && isRetriableStatus(retry, statusCode) && this.#retry(attempt)) return;
     // gRPC puts grpc-status in the response headers only when they are the whole answer.
     const grpcStatus = headers['grpc-status'];
-    if (retry !== undefined && retriesOnGrpcStatus(retry) && isRetriableGrpcStatus(retry, grpcStatus) && this.#retry(attempt)) return;
+    if (
+      retry !== undefined &&
+      retriesOnGrpcStatus(retry) &&
+      isRetriableGrpcStatus(retry, grpcStatus) &&
+      this.#retry(attempt)
+    )
+      return;
     const downstream = downstreamResponseHeaders(headers);
     if (this.options.responseHeaders !== undefined) editResponseHeaders(this.options.responseHeaders, downstream);
     // Should Node refuse a header here, the throw fails the attempt and it answers 502.
@@ -207,7 +249,7 @@ export class UpstreamRequest {
     this.#finish();
     if (hasEntries(trailers)) {
       // The downstream gets them when it can carry them: HTTP/2, or a chunked HTTP/1.1 response.
-      this.res.addTrailers(trailers as Record<string, string>);
+      this.res.addTrailers(trailers);
       const grpcStatus = trailers['grpc-status'];
       if (this.exchange !== undefined && typeof grpcStatus === 'string') this.exchange.grpcStatus = grpcStatus;
     }
@@ -225,7 +267,10 @@ export class UpstreamRequest {
     const { host } = attempt.endpoint;
     const code = error.code ?? error.name;
     if (code === 'UND_ERR_INVALID_ARG') {
-      this.#reply(400, `request cannot be forwarded to ${host.key} (cluster "${this.options.cluster.name}"): ${error.message}`);
+      this.#reply(
+        400,
+        `request cannot be forwarded to ${host.key} (cluster "${this.options.cluster.name}"): ${error.message}`,
+      );
       return;
     }
     const isConnectFailure = CONNECT_FAILURES.has(code);
@@ -235,12 +280,20 @@ export class UpstreamRequest {
     if (this.#retryFailure(attempt, isConnectFailure ? 'connect-failure' : 'reset')) return;
     if (isConnectFailure) {
       // Envoy's UF: upstream connection failure.
-      this.#reply(503, `upstream connect error: ${code} connecting to ${host.key} (cluster "${this.options.cluster.name}")`, 'UF');
+      this.#reply(
+        503,
+        `upstream connect error: ${code} connecting to ${host.key} (cluster "${this.options.cluster.name}")`,
+        'UF',
+      );
       return;
     }
     const cause = error.cause?.code === undefined ? error.message : `${error.message}, ${error.cause.code}`;
     // Envoy's UC: upstream connection termination.
-    this.#reply(502, `upstream reset before response headers: ${code} (${cause}) from ${host.key} (cluster "${this.options.cluster.name}")`, 'UC');
+    this.#reply(
+      502,
+      `upstream reset before response headers: ${code} (${cause}) from ${host.key} (cluster "${this.options.cluster.name}")`,
+      'UC',
+    );
   }
 
   onPerTryTimeout(attempt: Attempt): void {
@@ -250,17 +303,28 @@ export class UpstreamRequest {
     if (this.res.headersSent) return;
     if (this.#retryFailure(attempt, 'timeout')) return;
     // Envoy's UT: upstream request timeout.
-    this.#reply(504, `upstream request timeout: no response from ${attempt.endpoint.host.key} within the per-try timeout of ${this.options.retry?.perTryTimeoutMs} ms (cluster "${this.options.cluster.name}")`, 'UT');
+    this.#reply(
+      504,
+      `upstream request timeout: no response from ${attempt.endpoint.host.key} within the per-try timeout of ${this.options.retry?.perTryTimeoutMs} ms (cluster "${this.options.cluster.name}")`,
+      'UT',
+    );
   }
 
   onRouteTimeout(): void {
     if (this.#isDone) return;
     const attempt = this.attempt;
-    if (attempt !== undefined && !attempt.isDone && !this.res.headersSent) this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
+    if (attempt !== undefined && !attempt.isDone && !this.res.headersSent)
+      this.options.cluster.recordOutcome(attempt.endpoint, OUTCOME_TIMEOUT);
     attempt?.abort('route timeout');
-    const within = this.options.isGrpcDeadline ? `the caller's grpc-timeout of ${this.options.timeoutMs} ms` : `the route timeout of ${this.options.timeoutMs} ms`;
+    const within = this.options.isGrpcDeadline
+      ? `the caller's grpc-timeout of ${this.options.timeoutMs} ms`
+      : `the route timeout of ${this.options.timeoutMs} ms`;
     // Envoy's UT: upstream request timeout.
-    this.#reply(504, `upstream request timeout: no complete response within ${within} (cluster "${this.options.cluster.name}")`, 'UT');
+    this.#reply(
+      504,
+      `upstream request timeout: no complete response within ${within} (cluster "${this.options.cluster.name}")`,
+      'UT',
+    );
   }
 
   onDownstreamClose(): void {

@@ -51,7 +51,13 @@ interface TypeState {
 }
 
 // Order of the initial requests: CDS before EDS, LDS before RDS (xDS's recommended sequencing).
-const TYPE_ORDER: ResourceTypeUrl[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route, TYPE_URL.serviceConfig];
+const TYPE_ORDER: ResourceTypeUrl[] = [
+  TYPE_URL.cluster,
+  TYPE_URL.endpoint,
+  TYPE_URL.listener,
+  TYPE_URL.route,
+  TYPE_URL.serviceConfig,
+];
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
@@ -66,7 +72,10 @@ export class AdsClient {
   #connected = false;
 
   constructor(private readonly options: AdsClientOptions) {
-    this.#client = createAdsClient(options.controlPlane, { 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
+    this.#client = createAdsClient(options.controlPlane, {
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+    });
     const initialNames: Record<ResourceTypeUrl, string[] | undefined> = {
       [TYPE_URL.cluster]: undefined,
       [TYPE_URL.endpoint]: [],
@@ -75,7 +84,14 @@ export class AdsClient {
       [TYPE_URL.serviceConfig]: options.serviceConfigNames,
     };
     for (const typeUrl of TYPE_ORDER) {
-      this.#types.set(typeUrl, { names: initialNames[typeUrl], version: '', nonce: '', resources: new Map(), received: false, nacks: 0 });
+      this.#types.set(typeUrl, {
+        names: initialNames[typeUrl],
+        version: '',
+        nonce: '',
+        resources: new Map(),
+        received: false,
+        nacks: 0,
+      });
     }
   }
 
@@ -149,12 +165,15 @@ export class AdsClient {
       isFirst = false;
     }
     stream.on('data', (response: DiscoveryResponseIn) => {
-      if (!this.#connected) this.options.logger.info({ controlPlane: this.options.controlPlane }, 'xDS stream connected');
+      if (!this.#connected)
+        this.options.logger.info({ controlPlane: this.options.controlPlane }, 'xDS stream connected');
       this.#connected = true;
       this.#backoffMs = 0;
       this.#onResponse(response);
     });
-    stream.on('error', (error: grpc.ServiceError) => this.#onStreamEnd(stream, `${grpc.status[error.code] ?? error.code}: ${error.details}`));
+    stream.on('error', (error: grpc.ServiceError) =>
+      this.#onStreamEnd(stream, `${grpc.status[error.code] ?? error.code}: ${error.details}`),
+    );
     stream.on('end', () => this.#onStreamEnd(stream, 'stream ended by the control plane'));
   }
 
@@ -175,15 +194,23 @@ export class AdsClient {
     const version = response.version_info ?? '';
     const state = this.#types.get(typeUrl as ResourceTypeUrl);
     if (!state) {
-      this.#nack(typeUrl, '', nonce, `type_url "${typeUrl}" is not a type this sidecar subscribes to`, INVALID_ARGUMENT);
+      this.#nack(
+        typeUrl,
+        '',
+        nonce,
+        `type_url "${typeUrl}" is not a type this sidecar subscribes to`,
+        INVALID_ARGUMENT,
+      );
       return;
     }
     try {
       const received = collect(typeUrl as ResourceTypeUrl, response.resources);
       // LDS and CDS responses are the whole state; RDS and EDS ones add to what is held (a
       // resource goes when no listener or cluster names it any more: see #followDependencies).
-      const resources = INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl) ? new Map([...state.resources, ...received]) : received;
-      if (typeUrl === TYPE_URL.serviceConfig) this.options.applyServiceConfigs(resources as Map<string, ServiceConfig__Output>);
+      const resources = INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl)
+        ? new Map([...state.resources, ...received])
+        : received;
+      if (typeUrl === TYPE_URL.serviceConfig) this.options.applyServiceConfigs(resources);
       else this.options.apply(this.#candidate(typeUrl as ResourceTypeUrl, resources));
       state.resources = resources;
       state.version = version;
@@ -200,12 +227,13 @@ export class AdsClient {
       state.lastNack = { version, nonce, message, at: new Date().toISOString() };
       state.nacks++;
       this.options.logger.warn({ typeUrl, version, message }, 'rejected xDS response (NACK); last good config stays');
-      this.#nack(typeUrl as ResourceTypeUrl, state.version, nonce, message, isConfigError ? INVALID_ARGUMENT : INTERNAL);
+      this.#nack(typeUrl, state.version, nonce, message, isConfigError ? INVALID_ARGUMENT : INTERNAL);
     }
   }
 
   #candidate(typeUrl: ResourceTypeUrl, resources: Map<string, object>): XdsResourceSet {
-    const of = (type: ResourceTypeUrl) => (type === typeUrl ? resources : this.#state(type).resources) as Map<string, never>;
+    const of = (type: ResourceTypeUrl) =>
+      (type === typeUrl ? resources : this.#state(type).resources) as Map<string, never>;
     return {
       clusters: of(TYPE_URL.cluster),
       endpoints: of(TYPE_URL.endpoint),
@@ -232,7 +260,10 @@ export class AdsClient {
     this.#send(dependent, { version: state.version, nonce: state.nonce, withNode: false });
   }
 
-  #send(typeUrl: ResourceTypeUrl, { version, nonce, withNode = false }: { version: string; nonce: string; withNode?: boolean }): void {
+  #send(
+    typeUrl: ResourceTypeUrl,
+    { version, nonce, withNode = false }: { version: string; nonce: string; withNode?: boolean },
+  ): void {
     const request: DiscoveryRequestOut = {
       version_info: version,
       resource_names: this.#state(typeUrl).names ?? [],
@@ -270,8 +301,8 @@ function collect(typeUrl: ResourceTypeUrl, resources: DiscoveryResponseIn['resou
   resources.forEach((resource, index) => {
     const type = resource['@type'] ?? resource.type_url;
     if (type !== typeUrl) throw new XdsConfigError(`resources[${index}]: type "${type}" in a response for ${typeUrl}`);
-    const name = String((typeUrl === TYPE_URL.endpoint ? resource.cluster_name : resource.name) ?? '');
-    if (name === '') throw new XdsConfigError(`resources[${index}]: has no name`);
+    const name = typeUrl === TYPE_URL.endpoint ? resource.cluster_name : resource.name;
+    if (typeof name !== 'string' || name === '') throw new XdsConfigError(`resources[${index}]: has no name`);
     if (byName.has(name)) throw new XdsConfigError(`resources[${index}]: duplicate resource name "${name}"`);
     byName.set(name, resource);
   });

@@ -34,7 +34,10 @@ const UNSUPPORTED_CLUSTER: UnsupportedFields = [
   ['transport_socket_matches', 'TLS (transport_socket_matches)'],
   ['load_balancing_policy', 'load_balancing_policy'],
   ['lb_subset_config', 'subset load balancing'],
-  ['http2_protocol_options', 'the deprecated field; HttpProtocolOptions explicit_http_config.http2_protocol_options says HTTP/2'],
+  [
+    'http2_protocol_options',
+    'the deprecated field; HttpProtocolOptions explicit_http_config.http2_protocol_options says HTTP/2',
+  ],
   ['upstream_config', 'custom upstream config'],
   ['filters', 'cluster network filters'],
   ['round_robin_lb_config', 'slow start'],
@@ -137,24 +140,29 @@ export function checkCluster(cluster: Cluster__Output): CheckedCluster {
   const resource: ResourceRef = `Cluster "${name}"`;
   rejectUnsupported(resource, '', cluster, UNSUPPORTED_CLUSTER);
   const { idleTimeoutMs, protocol } = checkProtocolOptions(resource, cluster.typed_extension_protocol_options ?? {});
-  const connectTimeoutMs = cluster.connect_timeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : durationMs(cluster.connect_timeout);
+  const connectTimeoutMs =
+    cluster.connect_timeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : durationMs(cluster.connect_timeout);
   if (!(connectTimeoutMs > 0)) throw configError(resource, 'connect_timeout', 'must be positive');
   const policy: ClusterPolicy = {
     protocol,
     loadBalancer: checkLoadBalancer(resource, cluster),
     isZoneAware: checkCommonLbConfig(resource, cluster),
     limits: checkCircuitBreakers(resource, cluster.circuit_breakers),
-    outlierDetection: cluster.outlier_detection === undefined ? undefined : checkOutlierDetection(resource, cluster.outlier_detection),
+    outlierDetection:
+      cluster.outlier_detection === undefined ? undefined : checkOutlierDetection(resource, cluster.outlier_detection),
     healthCheck: checkHealthChecks(resource, name, cluster.health_checks ?? []),
   };
-  if (cluster.cluster_discovery_type === 'cluster_type') throw configError(resource, 'cluster_type', 'custom cluster types are not supported by this sidecar');
+  if (cluster.cluster_discovery_type === 'cluster_type')
+    throw configError(resource, 'cluster_type', 'custom cluster types are not supported by this sidecar');
   const type = cluster.type ?? 'STATIC';
   if (type === 'EDS') {
-    if (!isAdsSource(cluster.eds_cluster_config?.eds_config)) throw configError(resource, 'eds_cluster_config.eds_config', 'only ads (or self) is supported');
+    if (!isAdsSource(cluster.eds_cluster_config?.eds_config))
+      throw configError(resource, 'eds_cluster_config.eds_config', 'only ads (or self) is supported');
     return { name, edsName: edsNameOf(cluster), connectTimeoutMs, idleTimeoutMs, policy };
   }
   if (type === 'STATIC') {
-    if (cluster.load_assignment === undefined) throw configError(resource, 'load_assignment', 'a STATIC cluster needs its endpoints here');
+    if (cluster.load_assignment === undefined)
+      throw configError(resource, 'load_assignment', 'a STATIC cluster needs its endpoints here');
     return { name, edsName: undefined, connectTimeoutMs, idleTimeoutMs, policy };
   }
   throw configError(resource, 'type', `${type} is not supported by this sidecar yet (EDS, STATIC)`);
@@ -169,12 +177,19 @@ type ProtocolOptions = {
   '@type'?: string;
   upstream_protocol_options?: string;
   explicit_http_config?: { protocol_config?: string; http_protocol_options?: object; http2_protocol_options?: object };
-  use_downstream_protocol_config?: { http_protocol_options?: object; http2_protocol_options?: object; http3_protocol_options?: object };
+  use_downstream_protocol_config?: {
+    http_protocol_options?: object;
+    http2_protocol_options?: object;
+    http3_protocol_options?: object;
+  };
   common_http_protocol_options?: { idle_timeout?: Duration__Output };
 };
 
 /** Checks the HTTP protocol options: the upstream protocol, and the idle timeout when one is set. */
-function checkProtocolOptions(resource: ResourceRef, options: Record<string, unknown>): { idleTimeoutMs: number | undefined; protocol: UpstreamProtocol } {
+function checkProtocolOptions(
+  resource: ResourceRef,
+  options: Record<string, unknown>,
+): { idleTimeoutMs: number | undefined; protocol: UpstreamProtocol } {
   let idleTimeoutMs: number | undefined;
   let protocol: UpstreamProtocol = 'http1';
   for (const [key, value] of Object.entries(options)) {
@@ -188,7 +203,12 @@ function checkProtocolOptions(resource: ResourceRef, options: Record<string, unk
     if (idleTimeout !== undefined) {
       idleTimeoutMs = durationMs(idleTimeout);
       // Envoy reads 0 as "never": an idle connection kept forever races the app's own close.
-      if (!(idleTimeoutMs > 0)) throw configError(resource, `${path}.common_http_protocol_options.idle_timeout`, 'must be positive (0, no idle timeout, is not supported)');
+      if (!(idleTimeoutMs > 0))
+        throw configError(
+          resource,
+          `${path}.common_http_protocol_options.idle_timeout`,
+          'must be positive (0, no idle timeout, is not supported)',
+        );
     }
   }
   return { idleTimeoutMs, protocol };
@@ -201,26 +221,53 @@ function checkUpstreamProtocol(resource: ResourceRef, path: string, typed: Proto
   if (choice === 'explicit_http_config') {
     const explicit = typed.explicit_http_config ?? {};
     if (explicit.protocol_config === 'http2_protocol_options') {
-      rejectUnsupported(resource, `${path}.explicit_http_config.http2_protocol_options`, explicit.http2_protocol_options ?? {}, UNSUPPORTED_HTTP2_OPTIONS);
+      rejectUnsupported(
+        resource,
+        `${path}.explicit_http_config.http2_protocol_options`,
+        explicit.http2_protocol_options ?? {},
+        UNSUPPORTED_HTTP2_OPTIONS,
+      );
       return 'http2';
     }
     if (explicit.protocol_config === 'http_protocol_options' || explicit.protocol_config === undefined) return 'http1';
-    throw configError(resource, `${path}.explicit_http_config.${explicit.protocol_config}`, 'not supported by this sidecar (HTTP/1.1 or HTTP/2 only)');
+    throw configError(
+      resource,
+      `${path}.explicit_http_config.${explicit.protocol_config}`,
+      'not supported by this sidecar (HTTP/1.1 or HTTP/2 only)',
+    );
   }
   if (choice === 'use_downstream_protocol_config') {
     const downstream = typed.use_downstream_protocol_config ?? {};
-    if (downstream.http3_protocol_options !== undefined) throw configError(resource, `${path}.use_downstream_protocol_config.http3_protocol_options`, 'not supported by this sidecar (HTTP/3)');
-    rejectUnsupported(resource, `${path}.use_downstream_protocol_config.http2_protocol_options`, downstream.http2_protocol_options ?? {}, UNSUPPORTED_HTTP2_OPTIONS);
+    if (downstream.http3_protocol_options !== undefined)
+      throw configError(
+        resource,
+        `${path}.use_downstream_protocol_config.http3_protocol_options`,
+        'not supported by this sidecar (HTTP/3)',
+      );
+    rejectUnsupported(
+      resource,
+      `${path}.use_downstream_protocol_config.http2_protocol_options`,
+      downstream.http2_protocol_options ?? {},
+      UNSUPPORTED_HTTP2_OPTIONS,
+    );
     return 'downstream';
   }
-  throw configError(resource, `${path}.${choice}`, 'not supported by this sidecar (auto_config picks the protocol by TLS ALPN; use explicit_http_config or use_downstream_protocol_config)');
+  throw configError(
+    resource,
+    `${path}.${choice}`,
+    'not supported by this sidecar (auto_config picks the protocol by TLS ALPN; use explicit_http_config or use_downstream_protocol_config)',
+  );
 }
 
 function checkLoadBalancer(resource: ResourceRef, cluster: Cluster__Output): ClusterPolicy['loadBalancer'] {
   const name = cluster.lb_policy ?? 'ROUND_ROBIN';
   const policy = loadBalancerPolicies.get(name);
   if (policy === undefined) {
-    throw configError(resource, 'lb_policy', `${name} is not supported by this sidecar yet (${[...loadBalancerPolicies.keys()].join(', ')})`);
+    throw configError(
+      resource,
+      'lb_policy',
+      `${name} is not supported by this sidecar yet (${[...loadBalancerPolicies.keys()].join(', ')})`,
+    );
   }
   const options = { ...DEFAULT_LOAD_BALANCER_OPTIONS };
   const leastRequest = cluster.least_request_lb_config;
@@ -228,16 +275,24 @@ function checkLoadBalancer(resource: ResourceRef, cluster: Cluster__Output): Clu
     rejectUnsupported(resource, 'least_request_lb_config', leastRequest, UNSUPPORTED_LEAST_REQUEST);
     if (leastRequest.choice_count !== undefined) {
       options.choiceCount = leastRequest.choice_count.value ?? 0;
-      if (options.choiceCount < 2) throw configError(resource, 'least_request_lb_config.choice_count', 'must be at least 2');
+      if (options.choiceCount < 2)
+        throw configError(resource, 'least_request_lb_config.choice_count', 'must be at least 2');
     }
   }
   const ring = cluster.ring_hash_lb_config;
   if (ring !== undefined) {
     if (ring.minimum_ring_size !== undefined) options.minRingSize = Number(ring.minimum_ring_size.value ?? 0);
     if (ring.maximum_ring_size !== undefined) options.maxRingSize = Number(ring.maximum_ring_size.value ?? 0);
-    if (!(options.minRingSize >= 1 && options.minRingSize <= MAX_RING_SIZE)) throw configError(resource, 'ring_hash_lb_config.minimum_ring_size', `must be in 1-${MAX_RING_SIZE}`);
-    if (!(options.maxRingSize >= 1 && options.maxRingSize <= MAX_RING_SIZE)) throw configError(resource, 'ring_hash_lb_config.maximum_ring_size', `must be in 1-${MAX_RING_SIZE}`);
-    if (options.minRingSize > options.maxRingSize) throw configError(resource, 'ring_hash_lb_config.minimum_ring_size', `${options.minRingSize} is above maximum_ring_size ${options.maxRingSize}`);
+    if (!(options.minRingSize >= 1 && options.minRingSize <= MAX_RING_SIZE))
+      throw configError(resource, 'ring_hash_lb_config.minimum_ring_size', `must be in 1-${MAX_RING_SIZE}`);
+    if (!(options.maxRingSize >= 1 && options.maxRingSize <= MAX_RING_SIZE))
+      throw configError(resource, 'ring_hash_lb_config.maximum_ring_size', `must be in 1-${MAX_RING_SIZE}`);
+    if (options.minRingSize > options.maxRingSize)
+      throw configError(
+        resource,
+        'ring_hash_lb_config.minimum_ring_size',
+        `${options.minRingSize} is above maximum_ring_size ${options.maxRingSize}`,
+      );
   }
   return policy(options);
 }
@@ -251,34 +306,69 @@ function checkCommonLbConfig(resource: ResourceRef, cluster: Cluster__Output): b
   // Envoy's behaviour with the threshold at 0.
   const panic = common.healthy_panic_threshold;
   if (panic !== undefined && (panic.value ?? 0) !== 0) {
-    throw configError(resource, 'common_lb_config.healthy_panic_threshold', 'panic routing is not supported by this sidecar yet (only 0, which turns it off)');
+    throw configError(
+      resource,
+      'common_lb_config.healthy_panic_threshold',
+      'panic routing is not supported by this sidecar yet (only 0, which turns it off)',
+    );
   }
   // locality_weighted_lb_config is accepted: every endpoint weighs the same, whatever its locality.
   return common.locality_config_specifier === 'zone_aware_lb_config' || common.zone_aware_lb_config !== undefined;
 }
 
-function checkCircuitBreakers(resource: ResourceRef, breakers: CircuitBreakers__Output | undefined): CircuitBreakerLimits {
+function checkCircuitBreakers(
+  resource: ResourceRef,
+  breakers: CircuitBreakers__Output | undefined,
+): CircuitBreakerLimits {
   if (breakers === undefined) return DEFAULT_LIMITS;
-  if ((breakers.per_host_thresholds ?? []).length > 0) throw configError(resource, 'circuit_breakers.per_host_thresholds', 'not supported by this sidecar yet (per-host limits)');
+  if ((breakers.per_host_thresholds ?? []).length > 0)
+    throw configError(
+      resource,
+      'circuit_breakers.per_host_thresholds',
+      'not supported by this sidecar yet (per-host limits)',
+    );
   let limits: CircuitBreakerLimits | undefined;
   (breakers.thresholds ?? []).forEach((thresholds, index) => {
     const path = `circuit_breakers.thresholds[${index}]`;
     const priority = thresholds.priority ?? 'DEFAULT';
-    if (priority !== 'DEFAULT') throw configError(resource, `${path}.priority`, `${priority} is not supported by this sidecar yet (endpoint priorities; DEFAULT only)`);
+    if (priority !== 'DEFAULT')
+      throw configError(
+        resource,
+        `${path}.priority`,
+        `${priority} is not supported by this sidecar yet (endpoint priorities; DEFAULT only)`,
+      );
     if (limits !== undefined) throw configError(resource, `${path}.priority`, 'DEFAULT has thresholds already');
     rejectUnsupported(resource, path, thresholds, UNSUPPORTED_THRESHOLDS);
     const budget = thresholds.retry_budget;
     let retryBudget: CircuitBreakerLimits['retryBudget'];
     if (budget !== undefined) {
-      const budgetPercent = budget.budget_percent === undefined ? DEFAULT_RETRY_BUDGET.budgetPercent : Number(budget.budget_percent.value ?? 0);
-      if (!(budgetPercent >= 0 && budgetPercent <= 100)) throw configError(resource, `${path}.retry_budget.budget_percent`, 'must be in 0-100');
-      retryBudget = { budgetPercent, minRetryConcurrency: budget.min_retry_concurrency === undefined ? DEFAULT_RETRY_BUDGET.minRetryConcurrency : (budget.min_retry_concurrency.value ?? 0) };
+      const budgetPercent =
+        budget.budget_percent === undefined
+          ? DEFAULT_RETRY_BUDGET.budgetPercent
+          : Number(budget.budget_percent.value ?? 0);
+      if (!(budgetPercent >= 0 && budgetPercent <= 100))
+        throw configError(resource, `${path}.retry_budget.budget_percent`, 'must be in 0-100');
+      retryBudget = {
+        budgetPercent,
+        minRetryConcurrency:
+          budget.min_retry_concurrency === undefined
+            ? DEFAULT_RETRY_BUDGET.minRetryConcurrency
+            : (budget.min_retry_concurrency.value ?? 0),
+      };
     }
     limits = {
-      maxConnections: thresholds.max_connections === undefined ? DEFAULT_LIMITS.maxConnections : (thresholds.max_connections.value ?? 0),
-      maxPendingRequests: thresholds.max_pending_requests === undefined ? DEFAULT_LIMITS.maxPendingRequests : (thresholds.max_pending_requests.value ?? 0),
-      maxRequests: thresholds.max_requests === undefined ? DEFAULT_LIMITS.maxRequests : (thresholds.max_requests.value ?? 0),
-      maxRetries: thresholds.max_retries === undefined ? DEFAULT_LIMITS.maxRetries : (thresholds.max_retries.value ?? 0),
+      maxConnections:
+        thresholds.max_connections === undefined
+          ? DEFAULT_LIMITS.maxConnections
+          : (thresholds.max_connections.value ?? 0),
+      maxPendingRequests:
+        thresholds.max_pending_requests === undefined
+          ? DEFAULT_LIMITS.maxPendingRequests
+          : (thresholds.max_pending_requests.value ?? 0),
+      maxRequests:
+        thresholds.max_requests === undefined ? DEFAULT_LIMITS.maxRequests : (thresholds.max_requests.value ?? 0),
+      maxRetries:
+        thresholds.max_retries === undefined ? DEFAULT_LIMITS.maxRetries : (thresholds.max_retries.value ?? 0),
       retryBudget,
     };
   });
@@ -290,7 +380,12 @@ function checkOutlierDetection(resource: ResourceRef, outlier: OutlierDetection_
   rejectUnsupported(resource, base, outlier, UNSUPPORTED_OUTLIER_DETECTION);
   for (const field of ENFORCING_ZERO_ONLY) {
     const wrapper = outlier[field];
-    if (wrapper !== undefined && (wrapper.value ?? 0) !== 0) throw configError(resource, `${base}.${field}`, 'not supported by this sidecar yet (only 0: the detector is not implemented)');
+    if (wrapper !== undefined && (wrapper.value ?? 0) !== 0)
+      throw configError(
+        resource,
+        `${base}.${field}`,
+        'not supported by this sidecar yet (only 0: the detector is not implemented)',
+      );
   }
   const defaults = DEFAULT_OUTLIER_DETECTION;
   const count = (field: 'consecutive_5xx' | 'consecutive_gateway_failure', fallback: number): number => {
@@ -298,13 +393,16 @@ function checkOutlierDetection(resource: ResourceRef, outlier: OutlierDetection_
     if (value < 1) throw configError(resource, `${base}.${field}`, 'must be at least 1');
     return value;
   };
-  const percent = (field: 'enforcing_consecutive_5xx' | 'enforcing_consecutive_gateway_failure' | 'max_ejection_percent', fallback: number): number => {
+  const percent = (
+    field: 'enforcing_consecutive_5xx' | 'enforcing_consecutive_gateway_failure' | 'max_ejection_percent',
+    fallback: number,
+  ): number => {
     const value = outlier[field] === undefined ? fallback : (outlier[field]?.value ?? 0);
     if (value > 100) throw configError(resource, `${base}.${field}`, `${value} is above 100 (a percentage)`);
     return value;
   };
   const duration = (field: 'interval' | 'base_ejection_time' | 'max_ejection_time', fallback: number): number => {
-    const value = outlier[field] === undefined ? fallback : durationMs(outlier[field] as Duration__Output);
+    const value = outlier[field] === undefined ? fallback : durationMs(outlier[field]);
     if (!(value > 0)) throw configError(resource, `${base}.${field}`, 'must be positive');
     return value;
   };
@@ -313,20 +411,37 @@ function checkOutlierDetection(resource: ResourceRef, outlier: OutlierDetection_
     consecutive5xx: count('consecutive_5xx', defaults.consecutive5xx),
     consecutiveGatewayFailure: count('consecutive_gateway_failure', defaults.consecutiveGatewayFailure),
     enforcingConsecutive5xx: percent('enforcing_consecutive_5xx', defaults.enforcingConsecutive5xx),
-    enforcingConsecutiveGatewayFailure: percent('enforcing_consecutive_gateway_failure', defaults.enforcingConsecutiveGatewayFailure),
+    enforcingConsecutiveGatewayFailure: percent(
+      'enforcing_consecutive_gateway_failure',
+      defaults.enforcingConsecutiveGatewayFailure,
+    ),
     intervalMs: duration('interval', defaults.intervalMs),
     baseEjectionTimeMs,
     // Unset: 300 s, or base_ejection_time when that is longer (outlier_detection.proto).
-    maxEjectionTimeMs: outlier.max_ejection_time === undefined ? Math.max(defaults.maxEjectionTimeMs, baseEjectionTimeMs) : duration('max_ejection_time', 0),
+    maxEjectionTimeMs:
+      outlier.max_ejection_time === undefined
+        ? Math.max(defaults.maxEjectionTimeMs, baseEjectionTimeMs)
+        : duration('max_ejection_time', 0),
     maxEjectionPercent: percent('max_ejection_percent', defaults.maxEjectionPercent),
     alwaysEjectOneHost: outlier.always_eject_one_host?.value === true,
-    healthCheckUnejects: outlier.successful_active_health_check_uneject_host === undefined || outlier.successful_active_health_check_uneject_host.value === true,
+    healthCheckUnejects:
+      outlier.successful_active_health_check_uneject_host === undefined ||
+      outlier.successful_active_health_check_uneject_host.value === true,
   };
 }
 
-function checkHealthChecks(resource: ResourceRef, clusterName: string, checks: HealthCheck__Output[]): HealthCheckConfig | undefined {
+function checkHealthChecks(
+  resource: ResourceRef,
+  clusterName: string,
+  checks: HealthCheck__Output[],
+): HealthCheckConfig | undefined {
   if (checks.length === 0) return undefined;
-  if (checks.length > 1) throw configError(resource, 'health_checks', `${checks.length} health checks: only one is supported by this sidecar yet`);
+  if (checks.length > 1)
+    throw configError(
+      resource,
+      'health_checks',
+      `${checks.length} health checks: only one is supported by this sidecar yet`,
+    );
   const check = checks[0] as HealthCheck__Output;
   const path = 'health_checks[0]';
   rejectUnsupported(resource, path, check, UNSUPPORTED_HEALTH_CHECK);
@@ -339,20 +454,43 @@ function checkHealthChecks(resource: ResourceRef, clusterName: string, checks: H
   const grpc = check.grpc_health_check;
   if (grpc !== undefined) {
     const grpcPath = `${path}.grpc_health_check`;
-    if ((grpc.initial_metadata ?? []).length > 0) throw configError(resource, `${grpcPath}.initial_metadata`, 'not supported by this sidecar yet (initial metadata)');
-    return { ...timing, path: '', grpc: { serviceName: grpc.service_name ?? '' }, authority: grpc.authority || clusterName, expectedStatuses: DEFAULT_EXPECTED_STATUSES, retriableStatuses: [] };
+    if ((grpc.initial_metadata ?? []).length > 0)
+      throw configError(
+        resource,
+        `${grpcPath}.initial_metadata`,
+        'not supported by this sidecar yet (initial metadata)',
+      );
+    return {
+      ...timing,
+      path: '',
+      grpc: { serviceName: grpc.service_name ?? '' },
+      authority: grpc.authority || clusterName,
+      expectedStatuses: DEFAULT_EXPECTED_STATUSES,
+      retriableStatuses: [],
+    };
   }
   const http = check.http_health_check;
   if (http === undefined) throw configError(resource, path, 'needs http_health_check or grpc_health_check');
   const httpPath = `${path}.http_health_check`;
   rejectUnsupported(resource, httpPath, http, UNSUPPORTED_HTTP_HEALTH_CHECK);
-  if ((http.codec_client_type ?? 'HTTP1') !== 'HTTP1') throw configError(resource, `${httpPath}.codec_client_type`, `${http.codec_client_type} is not supported by this sidecar yet (HTTP1)`);
-  if ((http.method ?? 'METHOD_UNSPECIFIED') !== 'METHOD_UNSPECIFIED' && http.method !== 'GET') throw configError(resource, `${httpPath}.method`, `${http.method} is not supported by this sidecar yet (GET)`);
+  if ((http.codec_client_type ?? 'HTTP1') !== 'HTTP1')
+    throw configError(
+      resource,
+      `${httpPath}.codec_client_type`,
+      `${http.codec_client_type} is not supported by this sidecar yet (HTTP1)`,
+    );
+  if ((http.method ?? 'METHOD_UNSPECIFIED') !== 'METHOD_UNSPECIFIED' && http.method !== 'GET')
+    throw configError(resource, `${httpPath}.method`, `${http.method} is not supported by this sidecar yet (GET)`);
   if (!http.path?.startsWith('/')) throw configError(resource, `${httpPath}.path`, 'is required and must start with /');
   const ranges = (field: 'expected_statuses' | 'retriable_statuses'): StatusRange[] =>
     (http[field] ?? []).map((range: Int64Range__Output, index) => {
       const [start, end] = [Number(range.start ?? 0), Number(range.end ?? 0)];
-      if (!(start >= 100 && end <= 600 && start < end)) throw configError(resource, `${httpPath}.${field}[${index}]`, `[${start}, ${end}) must be a non-empty range within [100, 600)`);
+      if (!(start >= 100 && end <= 600 && start < end))
+        throw configError(
+          resource,
+          `${httpPath}.${field}[${index}]`,
+          `[${start}, ${end}) must be a non-empty range within [100, 600)`,
+        );
       return [start, end] as const;
     });
   const expected = ranges('expected_statuses');
@@ -366,7 +504,12 @@ function checkHealthChecks(resource: ResourceRef, clusterName: string, checks: H
   };
 }
 
-function healthCheckDuration(resource: ResourceRef, path: string, check: HealthCheck__Output, field: 'interval' | 'timeout'): number {
+function healthCheckDuration(
+  resource: ResourceRef,
+  path: string,
+  check: HealthCheck__Output,
+  field: 'interval' | 'timeout',
+): number {
   const value = check[field];
   if (value === undefined) throw configError(resource, `${path}.${field}`, 'is required');
   const ms = durationMs(value);
@@ -374,7 +517,12 @@ function healthCheckDuration(resource: ResourceRef, path: string, check: HealthC
   return ms;
 }
 
-function healthCheckThreshold(resource: ResourceRef, path: string, check: HealthCheck__Output, field: 'healthy_threshold' | 'unhealthy_threshold'): number {
+function healthCheckThreshold(
+  resource: ResourceRef,
+  path: string,
+  check: HealthCheck__Output,
+  field: 'healthy_threshold' | 'unhealthy_threshold',
+): number {
   const value = check[field];
   if (value === undefined) throw configError(resource, `${path}.${field}`, 'is required');
   if (!((value.value ?? 0) >= 1)) throw configError(resource, `${path}.${field}`, 'must be at least 1');
@@ -385,8 +533,13 @@ function healthCheckThreshold(resource: ResourceRef, path: string, check: Health
  * The cluster's endpoints bound to hosts from `hosts`. Throws XdsConfigError for endpoints this
  * sidecar cannot serve; builds nothing that needs undoing then (hosts not retained are closed).
  */
-export function compileEndpoints(cluster: CheckedCluster, assignment: ClusterLoadAssignment__Output | undefined, hosts: HostRegistry): ClusterEndpoint[] {
-  const resource: ResourceRef = cluster.edsName === undefined ? `Cluster "${cluster.name}"` : `ClusterLoadAssignment "${cluster.edsName}"`;
+export function compileEndpoints(
+  cluster: CheckedCluster,
+  assignment: ClusterLoadAssignment__Output | undefined,
+  hosts: HostRegistry,
+): ClusterEndpoint[] {
+  const resource: ResourceRef =
+    cluster.edsName === undefined ? `Cluster "${cluster.name}"` : `ClusterLoadAssignment "${cluster.edsName}"`;
   const prefix = cluster.edsName === undefined ? 'load_assignment.' : '';
   const endpoints: ClusterEndpoint[] = [];
   let weight: number | undefined;
@@ -396,18 +549,26 @@ export function compileEndpoints(cluster: CheckedCluster, assignment: ClusterLoa
     const zone = locality.locality?.zone ?? '';
     (locality.lb_endpoints ?? []).forEach((lbEndpoint, index) => {
       const path = `${localityPath}.lb_endpoints[${index}]`;
-      if (lbEndpoint.host_identifier === 'endpoint_name') throw configError(resource, `${path}.endpoint_name`, 'named endpoints are not supported by this sidecar yet');
+      if (lbEndpoint.host_identifier === 'endpoint_name')
+        throw configError(resource, `${path}.endpoint_name`, 'named endpoints are not supported by this sidecar yet');
       const endpointWeight = lbEndpoint.load_balancing_weight?.value ?? 1;
       weight ??= endpointWeight;
       if (endpointWeight !== weight) {
-        throw configError(resource, `${path}.load_balancing_weight`, `weighted round robin is not supported by this sidecar yet (all endpoints need the same weight, here ${weight})`);
+        throw configError(
+          resource,
+          `${path}.load_balancing_weight`,
+          `weighted round robin is not supported by this sidecar yet (all endpoints need the same weight, here ${weight})`,
+        );
       }
       const socket = lbEndpoint.endpoint?.address?.socket_address;
       const socketPath = `${path}.endpoint.address.socket_address`;
-      if (socket === undefined) throw configError(resource, socketPath, 'is required (pipes and internal addresses are not supported)');
-      if (isIP(socket.address ?? '') === 0) throw configError(resource, `${socketPath}.address`, `"${socket.address ?? ''}" is not an IP address`);
+      if (socket === undefined)
+        throw configError(resource, socketPath, 'is required (pipes and internal addresses are not supported)');
+      if (isIP(socket.address ?? '') === 0)
+        throw configError(resource, `${socketPath}.address`, `"${socket.address ?? ''}" is not an IP address`);
       const port = socket.port_value ?? 0;
-      if (socket.port_specifier !== 'port_value' || port < 1 || port > 65535) throw configError(resource, `${socketPath}.port_value`, 'needs a port in 1-65535');
+      if (socket.port_specifier !== 'port_value' || port < 1 || port > 65535)
+        throw configError(resource, `${socketPath}.port_value`, 'needs a port in 1-65535');
       if (socket.protocol === 'UDP') throw configError(resource, `${socketPath}.protocol`, 'UDP is not supported');
       const healthStatus = lbEndpoint.health_status ?? 'UNKNOWN';
       endpoints.push({

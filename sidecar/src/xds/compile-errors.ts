@@ -14,10 +14,19 @@ export function configError(resource: ResourceRef, path: string, reason: string)
 export type UnsupportedFields = ReadonlyArray<readonly [field: string, feature: string]>;
 
 /** Throws for the first field of `message` in `fields` that is set. */
-export function rejectUnsupported(resource: ResourceRef, path: string, message: object, fields: UnsupportedFields): void {
+export function rejectUnsupported(
+  resource: ResourceRef,
+  path: string,
+  message: object,
+  fields: UnsupportedFields,
+): void {
   for (const [field, feature] of fields) {
     if (isSet((message as Record<string, unknown>)[field])) {
-      throw configError(resource, path === '' ? field : `${path}.${field}`, `not supported by this sidecar yet (${feature})`);
+      throw configError(
+        resource,
+        path === '' ? field : `${path}.${field}`,
+        `not supported by this sidecar yet (${feature})`,
+      );
     }
   }
 }

@@ -1,10 +1,18 @@
 // For tests: the xDS resources the control plane sends a sidecar, in its exact shapes, and the
 // same resources as the sidecar receives them (through the wire encoding, so oneof
 // discriminators, enums and defaults are what ADS delivers). Tests mutate the sent shapes.
-import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL, decodeResource, encodeResource, objectToStruct } from '../../../proto/xds.js';
+import {
+  HCM_FILTER_NAME,
+  ROUTER_FILTER_NAME,
+  TYPE_URL,
+  decodeResource,
+  encodeResource,
+  objectToStruct,
+} from '../../../proto/xds.js';
 import type { XdsResourceSet } from './resource-set.js';
 
 /** Free-form resource JSON, as a control plane (or a test playing a broken one) writes it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are written as loose JSON on purpose
 export type Json = Record<string, any>;
 
 export interface EndpointFixture {
@@ -28,7 +36,8 @@ export interface SentResources {
   endpoints: Json[];
 }
 
-export const clusterName = (service: ServiceFixture): string => `${service.name}.${service.namespace}.svc.cluster.local`;
+export const clusterName = (service: ServiceFixture): string =>
+  `${service.name}.${service.namespace}.svc.cluster.local`;
 
 /** What the control plane sends a sidecar in `namespace` when the mesh has `services`. */
 export function sentResources(namespace: string, services: ServiceFixture[]): SentResources {
@@ -43,7 +52,12 @@ export function sentResources(namespace: string, services: ServiceFixture[]): Se
 /** The resources after encoding and decoding, keyed by name, as the ADS client hands them to compile. */
 export function received(sent: SentResources): XdsResourceSet {
   const byName = (typeUrl: string, resources: Json[], key = 'name') =>
-    new Map(resources.map((resource) => [resource[key] as string, decodeResource(encodeResource(typeUrl, resource)) as never]));
+    new Map(
+      resources.map((resource) => [
+        resource[key] as string,
+        decodeResource(encodeResource(typeUrl, resource)) as never,
+      ]),
+    );
   return {
     listeners: byName(TYPE_URL.listener, sent.listeners),
     routes: byName(TYPE_URL.route, sent.routes),

@@ -60,26 +60,46 @@ export function compileListener(listener: Listener__Output): CompiledListener {
   rejectUnsupported(resource, '', listener, UNSUPPORTED_LISTENER);
   const chains = listener.filter_chains ?? [];
   const chain = chains[0];
-  if (chains.length !== 1 || chain === undefined) throw configError(resource, 'filter_chains', `expected one filter chain, got ${chains.length}`);
+  if (chains.length !== 1 || chain === undefined)
+    throw configError(resource, 'filter_chains', `expected one filter chain, got ${chains.length}`);
   rejectUnsupported(resource, 'filter_chains[0]', chain, UNSUPPORTED_FILTER_CHAIN);
   const filters = chain.filters ?? [];
   filters.forEach((filter, index) => {
-    if (index > 0 || filter.name !== HCM_FILTER_NAME) throw configError(resource, `filter_chains[0].filters[${index}]`, `expected ${HCM_FILTER_NAME}${index > 0 ? ' only' : ''}`);
+    if (index > 0 || filter.name !== HCM_FILTER_NAME)
+      throw configError(
+        resource,
+        `filter_chains[0].filters[${index}]`,
+        `expected ${HCM_FILTER_NAME}${index > 0 ? ' only' : ''}`,
+      );
   });
   const typedConfig = filters[0]?.typed_config as (HttpConnectionManager__Output & { '@type'?: string }) | undefined;
   if (typedConfig === undefined) throw configError(resource, 'filter_chains[0].filters', `expected ${HCM_FILTER_NAME}`);
   const path = 'filter_chains[0].filters[0].typed_config';
   if (typedConfig['@type'] !== TYPE_URL.httpConnectionManager) {
-    throw configError(resource, path, `expected ${TYPE_URL.httpConnectionManager}, got ${typedConfig['@type'] ?? 'none'}`);
+    throw configError(
+      resource,
+      path,
+      `expected ${TYPE_URL.httpConnectionManager}, got ${typedConfig['@type'] ?? 'none'}`,
+    );
   }
-  const tls = chain.transport_socket ? compileDownstreamTls(resource, 'filter_chains[0].transport_socket', chain.transport_socket) : undefined;
+  const tls = chain.transport_socket
+    ? compileDownstreamTls(resource, 'filter_chains[0].transport_socket', chain.transport_socket)
+    : undefined;
   return { ...compileHttpConnectionManager(resource, path, typedConfig), tls };
 }
 
-function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: HttpConnectionManager__Output): Omit<CompiledListener, 'tls'> {
+function compileHttpConnectionManager(
+  resource: ResourceRef,
+  path: string,
+  hcm: HttpConnectionManager__Output,
+): Omit<CompiledListener, 'tls'> {
   rejectUnsupported(resource, path, hcm, UNSUPPORTED_HCM);
   if (hcm.codec_type !== undefined && !SUPPORTED_CODECS.has(hcm.codec_type)) {
-    throw configError(resource, `${path}.codec_type`, `${hcm.codec_type} is not supported by this sidecar yet (AUTO, HTTP1)`);
+    throw configError(
+      resource,
+      `${path}.codec_type`,
+      `${hcm.codec_type} is not supported by this sidecar yet (AUTO, HTTP1)`,
+    );
   }
   const rateLimit = checkHttpFilters(resource, `${path}.http_filters`, hcm.http_filters ?? []);
   const stripAnyHostPort = hcm.strip_any_host_port === true;
@@ -93,7 +113,8 @@ function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: 
     case 'rds': {
       const name = hcm.rds?.route_config_name ?? '';
       if (name === '') throw configError(resource, `${path}.rds.route_config_name`, 'is required');
-      if (!isAdsSource(hcm.rds?.config_source)) throw configError(resource, `${path}.rds.config_source`, 'only ads (or self) is supported');
+      if (!isAdsSource(hcm.rds?.config_source))
+        throw configError(resource, `${path}.rds.config_source`, 'only ads (or self) is supported');
       return { routeConfigName: name, inlineRoutes: undefined, ...common };
     }
     case 'route_config': {
@@ -101,16 +122,25 @@ function compileHttpConnectionManager(resource: ResourceRef, path: string, hcm: 
       return { routeConfigName: inline.name ?? '', inlineRoutes: inline, ...common };
     }
     default:
-      throw configError(resource, path, `route_specifier ${hcm.route_specifier ?? 'none'} is not supported (rds, route_config)`);
+      throw configError(
+        resource,
+        path,
+        `route_specifier ${hcm.route_specifier ?? 'none'} is not supported (rds, route_config)`,
+      );
   }
 }
 
 /** Envoy's random_sampling, as a ratio; without `tracing` nothing is traced, and without a percentage all is. */
-function compileTraceSampling(resource: ResourceRef, path: string, tracing: HttpConnectionManager__Output['tracing']): number {
+function compileTraceSampling(
+  resource: ResourceRef,
+  path: string,
+  tracing: HttpConnectionManager__Output['tracing'],
+): number {
   if (tracing == null) return 0;
   rejectUnsupported(resource, path, tracing, UNSUPPORTED_TRACING);
   const percent = Number(tracing.random_sampling?.value ?? 100);
-  if (!(percent >= 0 && percent <= 100)) throw configError(resource, `${path}.random_sampling.value`, `must be a percentage from 0 to 100, got ${percent}`);
+  if (!(percent >= 0 && percent <= 100))
+    throw configError(resource, `${path}.random_sampling.value`, `must be a percentage from 0 to 100, got ${percent}`);
   return percent / 100;
 }
 
@@ -119,13 +149,23 @@ function compileTraceSampling(resource: ResourceRef, path: string, tracing: Http
  * endpoint answers; enabled unless `enabled` is false. CONNECT is no Upgrade header and custom
  * upgrade filter chains are not built by this sidecar.
  */
-function compileUpgradeConfigs(resource: ResourceRef, path: string, configs: NonNullable<HttpConnectionManager__Output['upgrade_configs']>): ReadonlySet<string> {
+function compileUpgradeConfigs(
+  resource: ResourceRef,
+  path: string,
+  configs: NonNullable<HttpConnectionManager__Output['upgrade_configs']>,
+): ReadonlySet<string> {
   const types = new Set<string>();
   configs.forEach((config, index) => {
     const type = (config.upgrade_type ?? '').toLowerCase();
     if (type === '') throw configError(resource, `${path}[${index}].upgrade_type`, 'is required (e.g. websocket)');
-    if (type === 'connect') throw configError(resource, `${path}[${index}].upgrade_type`, 'CONNECT is not supported by this sidecar yet');
-    if ((config.filters ?? []).length > 0) throw configError(resource, `${path}[${index}].filters`, 'not supported by this sidecar yet (custom upgrade filter chains)');
+    if (type === 'connect')
+      throw configError(resource, `${path}[${index}].upgrade_type`, 'CONNECT is not supported by this sidecar yet');
+    if ((config.filters ?? []).length > 0)
+      throw configError(
+        resource,
+        `${path}[${index}].filters`,
+        'not supported by this sidecar yet (custom upgrade filter chains)',
+      );
     if (types.has(type)) throw configError(resource, `${path}[${index}].upgrade_type`, `"${type}" is listed twice`);
     if (config.enabled?.value !== false) types.add(type);
   });
@@ -137,26 +177,44 @@ function compileUpgradeConfigs(resource: ResourceRef, path: string, configs: Non
  * configs the routes carry). An optional filter this sidecar does not have is skipped, as in
  * Envoy. Yields the rate limit filter's own config.
  */
-function checkHttpFilters(resource: ResourceRef, path: string, filters: NonNullable<HttpConnectionManager__Output['http_filters']>): LocalRateLimiter | undefined {
+function checkHttpFilters(
+  resource: ResourceRef,
+  path: string,
+  filters: NonNullable<HttpConnectionManager__Output['http_filters']>,
+): LocalRateLimiter | undefined {
   let rateLimit: LocalRateLimiter | undefined;
   filters.forEach((filter, index) => {
     const isLast = index === filters.length - 1;
     const typedConfig = filter.typed_config as TypedConfig;
     if (filter.name === ROUTER_FILTER_NAME) {
       const type = typedConfig?.['@type'];
-      if (type !== undefined && type !== TYPE_URL.router) throw configError(resource, `${path}[${index}].typed_config`, `expected ${TYPE_URL.router}, got ${type}`);
-      if (!isLast) throw configError(resource, `${path}[${index}]`, `${ROUTER_FILTER_NAME} must be the last HTTP filter`);
+      if (type !== undefined && type !== TYPE_URL.router)
+        throw configError(resource, `${path}[${index}].typed_config`, `expected ${TYPE_URL.router}, got ${type}`);
+      if (!isLast)
+        throw configError(resource, `${path}[${index}]`, `${ROUTER_FILTER_NAME} must be the last HTTP filter`);
       return;
     }
     if (filter.name === LOCAL_RATE_LIMIT_FILTER_NAME && typedConfig !== undefined) {
       const config = typedConfig as LocalRateLimit__Output & { '@type'?: string };
-      if ((config.descriptors ?? []).length > 0) throw configError(resource, `${path}[${index}].typed_config.descriptors`, 'descriptors need the actions of a route: set them in its typed_per_filter_config');
-      if (config.token_bucket !== undefined) rateLimit = compileLocalRateLimit(resource, `${path}[${index}].typed_config`, config, undefined, '');
+      if ((config.descriptors ?? []).length > 0)
+        throw configError(
+          resource,
+          `${path}[${index}].typed_config.descriptors`,
+          'descriptors need the actions of a route: set them in its typed_per_filter_config',
+        );
+      if (config.token_bucket !== undefined)
+        rateLimit = compileLocalRateLimit(resource, `${path}[${index}].typed_config`, config, undefined, '');
       return;
     }
     if (filter.name === FAULT_FILTER_NAME) return;
-    if (!filter.is_optional) throw configError(resource, `${path}[${index}]`, `HTTP filter "${filter.name ?? ''}" is not supported by this sidecar yet`);
+    if (!filter.is_optional)
+      throw configError(
+        resource,
+        `${path}[${index}]`,
+        `HTTP filter "${filter.name ?? ''}" is not supported by this sidecar yet`,
+      );
   });
-  if (filters.at(-1)?.name !== ROUTER_FILTER_NAME) throw configError(resource, path, `the last HTTP filter must be ${ROUTER_FILTER_NAME}`);
+  if (filters.at(-1)?.name !== ROUTER_FILTER_NAME)
+    throw configError(resource, path, `the last HTTP filter must be ${ROUTER_FILTER_NAME}`);
   return rateLimit;
 }

@@ -11,7 +11,8 @@ const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
 
 /** A regex that must match the whole subject, as Envoy's safe_regex does. */
 export function compileRegex(resource: ResourceRef, path: string, pattern: string): RegExp {
-  if (NOT_RE2.test(pattern)) throw configError(resource, path, `invalid regex "${pattern}": lookaround and backreferences are not RE2 syntax`);
+  if (NOT_RE2.test(pattern))
+    throw configError(resource, path, `invalid regex "${pattern}": lookaround and backreferences are not RE2 syntax`);
   // RE2's named groups are (?P<name>…), JavaScript's (?<name>…).
   const source = pattern.replaceAll('(?P<', '(?<');
   try {
@@ -36,16 +37,28 @@ export function compileStringMatch(resource: ResourceRef, path: string, matcher:
       return { kind: 'contains', value: fold(matcher.contains), ignoreCase };
     case 'safe_regex':
       if (ignoreCase) throw configError(resource, `${path}.ignore_case`, 'cannot be used with safe_regex');
-      return { kind: 'regex', value: compileRegex(resource, `${path}.safe_regex.regex`, matcher.safe_regex?.regex ?? '') };
+      return {
+        kind: 'regex',
+        value: compileRegex(resource, `${path}.safe_regex.regex`, matcher.safe_regex?.regex ?? ''),
+      };
     default:
-      throw configError(resource, path, `match_pattern ${matcher.match_pattern ?? 'none'} is not supported (exact, prefix, suffix, contains, safe_regex)`);
+      throw configError(
+        resource,
+        path,
+        `match_pattern ${matcher.match_pattern ?? 'none'} is not supported (exact, prefix, suffix, contains, safe_regex)`,
+      );
   }
 }
 
-export function compileHeaderMatcher(resource: ResourceRef, path: string, matcher: HeaderMatcher__Output): ValueMatcher {
+export function compileHeaderMatcher(
+  resource: ResourceRef,
+  path: string,
+  matcher: HeaderMatcher__Output,
+): ValueMatcher {
   const name = (matcher.name ?? '').toLowerCase();
   if (name === '') throw configError(resource, `${path}.name`, 'is required');
-  if (matcher.treat_missing_header_as_empty === true) throw configError(resource, `${path}.treat_missing_header_as_empty`, 'is not supported by this sidecar yet');
+  if (matcher.treat_missing_header_as_empty === true)
+    throw configError(resource, `${path}.treat_missing_header_as_empty`, 'is not supported by this sidecar yet');
   const invert = matcher.invert_match === true;
   switch (matcher.header_match_specifier) {
     case 'string_match':
@@ -62,7 +75,14 @@ export function compileHeaderMatcher(resource: ResourceRef, path: string, matche
     case 'contains_match':
       return { name, match: { kind: 'contains', value: matcher.contains_match ?? '', ignoreCase: false }, invert };
     case 'safe_regex_match':
-      return { name, match: { kind: 'regex', value: compileRegex(resource, `${path}.safe_regex_match.regex`, matcher.safe_regex_match?.regex ?? '') }, invert };
+      return {
+        name,
+        match: {
+          kind: 'regex',
+          value: compileRegex(resource, `${path}.safe_regex_match.regex`, matcher.safe_regex_match?.regex ?? ''),
+        },
+        invert,
+      };
     case undefined:
       // No specifier: the header must be present (Envoy's legacy meaning).
       return { name, match: undefined, invert };
@@ -71,11 +91,19 @@ export function compileHeaderMatcher(resource: ResourceRef, path: string, matche
   }
 }
 
-export function compileQueryMatcher(resource: ResourceRef, path: string, matcher: QueryParameterMatcher__Output): ValueMatcher {
+export function compileQueryMatcher(
+  resource: ResourceRef,
+  path: string,
+  matcher: QueryParameterMatcher__Output,
+): ValueMatcher {
   const name = matcher.name ?? '';
   if (name === '') throw configError(resource, `${path}.name`, 'is required');
   if (matcher.query_parameter_match_specifier === 'string_match') {
-    return { name, match: compileStringMatch(resource, `${path}.string_match`, matcher.string_match ?? {}), invert: false };
+    return {
+      name,
+      match: compileStringMatch(resource, `${path}.string_match`, matcher.string_match ?? {}),
+      invert: false,
+    };
   }
   return { name, match: undefined, invert: false };
 }

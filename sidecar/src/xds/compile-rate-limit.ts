@@ -10,7 +10,8 @@ import { configError, rejectUnsupported, type ResourceRef, type UnsupportedField
 import { durationMs, perMillion } from './duration.js';
 
 export const LOCAL_RATE_LIMIT_FILTER_NAME = 'envoy.filters.http.local_ratelimit';
-export const LOCAL_RATE_LIMIT_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
+export const LOCAL_RATE_LIMIT_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
 
 const UNSUPPORTED_LOCAL_RATE_LIMIT: UnsupportedFields = [
   ['response_headers_to_add', 'response_headers_to_add'],
@@ -24,26 +25,53 @@ const UNSUPPORTED_LOCAL_RATE_LIMIT: UnsupportedFields = [
 const REFUSAL_STATUSES: Readonly<Record<string, number>> = { TooManyRequests: 429, ServiceUnavailable: 503 };
 
 /** `config` is the decoded Any; undefined when the filter has no config of its own. */
-export function compileLocalRateLimit(resource: ResourceRef, path: string, config: LocalRateLimit__Output & { '@type'?: string }, actions: readonly RateLimit__Output[] | undefined, actionsPath: string): LocalRateLimiter {
-  if (config['@type'] !== LOCAL_RATE_LIMIT_TYPE_URL) throw configError(resource, path, `expected ${LOCAL_RATE_LIMIT_TYPE_URL}, got ${config['@type'] ?? 'none'}`);
+export function compileLocalRateLimit(
+  resource: ResourceRef,
+  path: string,
+  config: LocalRateLimit__Output & { '@type'?: string },
+  actions: readonly RateLimit__Output[] | undefined,
+  actionsPath: string,
+): LocalRateLimiter {
+  if (config['@type'] !== LOCAL_RATE_LIMIT_TYPE_URL)
+    throw configError(resource, path, `expected ${LOCAL_RATE_LIMIT_TYPE_URL}, got ${config['@type'] ?? 'none'}`);
   rejectUnsupported(resource, path, config, UNSUPPORTED_LOCAL_RATE_LIMIT);
   const descriptors = (config.descriptors ?? []).map((descriptor, index): DescriptorLimit => {
     const descriptorPath = `${path}.descriptors[${index}]`;
     const entries = descriptor.entries ?? [];
-    if (entries.length !== 1) throw configError(resource, `${descriptorPath}.entries`, `this sidecar supports descriptors of one entry, got ${entries.length}`);
-    if (descriptor.token_bucket === undefined) throw configError(resource, `${descriptorPath}.token_bucket`, 'is required');
-    return { key: entries[0]?.key ?? '', value: entries[0]?.value ?? '', bucket: compileBucket(resource, `${descriptorPath}.token_bucket`, descriptor.token_bucket) };
+    if (entries.length !== 1)
+      throw configError(
+        resource,
+        `${descriptorPath}.entries`,
+        `this sidecar supports descriptors of one entry, got ${entries.length}`,
+      );
+    if (descriptor.token_bucket === undefined)
+      throw configError(resource, `${descriptorPath}.token_bucket`, 'is required');
+    return {
+      key: entries[0]?.key ?? '',
+      value: entries[0]?.value ?? '',
+      bucket: compileBucket(resource, `${descriptorPath}.token_bucket`, descriptor.token_bucket),
+    };
   });
   const statusName = config.status?.code ?? 'TooManyRequests';
   const status = REFUSAL_STATUSES[statusName];
-  if (status === undefined) throw configError(resource, `${path}.status.code`, `${statusName} is not supported by this sidecar (${Object.keys(REFUSAL_STATUSES).join(', ')})`);
+  if (status === undefined)
+    throw configError(
+      resource,
+      `${path}.status.code`,
+      `${statusName} is not supported by this sidecar (${Object.keys(REFUSAL_STATUSES).join(', ')})`,
+    );
   return new LocalRateLimiter({
-    bucket: config.token_bucket === undefined ? undefined : compileBucket(resource, `${path}.token_bucket`, config.token_bucket),
+    bucket:
+      config.token_bucket === undefined
+        ? undefined
+        : compileBucket(resource, `${path}.token_bucket`, config.token_bucket),
     descriptors,
     sources: compileSources(resource, actionsPath, actions ?? []),
     // Envoy: without filter_enabled the filter looks at no request at all.
-    enabledPerMillion: config.filter_enabled?.default_value === undefined ? 0 : perMillion(config.filter_enabled.default_value),
-    enforcedPerMillion: config.filter_enforced?.default_value === undefined ? 0 : perMillion(config.filter_enforced.default_value),
+    enabledPerMillion:
+      config.filter_enabled?.default_value === undefined ? 0 : perMillion(config.filter_enabled.default_value),
+    enforcedPerMillion:
+      config.filter_enforced?.default_value === undefined ? 0 : perMillion(config.filter_enforced.default_value),
     rateLimitHeaders: config.enable_x_ratelimit_headers === 'DRAFT_VERSION_03',
     status,
   });
@@ -57,13 +85,21 @@ function compileBucket(resource: ResourceRef, path: string, bucket: TokenBucket_
   return { maxTokens, tokensPerFill: bucket.tokens_per_fill?.value ?? 1, fillIntervalMs };
 }
 
-function compileSources(resource: ResourceRef, path: string, rateLimits: readonly RateLimit__Output[]): DescriptorSource[] {
+function compileSources(
+  resource: ResourceRef,
+  path: string,
+  rateLimits: readonly RateLimit__Output[],
+): DescriptorSource[] {
   const sources: DescriptorSource[] = [];
   rateLimits.forEach((rateLimit, index) => {
     (rateLimit.actions ?? []).forEach((action, actionIndex) => {
       const actionPath = `${path}[${index}].actions[${actionIndex}]`;
       if (action.action_specifier !== 'request_headers' || action.request_headers === undefined) {
-        throw configError(resource, actionPath, `${action.action_specifier ?? 'no action'} is not supported by this sidecar yet (request_headers)`);
+        throw configError(
+          resource,
+          actionPath,
+          `${action.action_specifier ?? 'no action'} is not supported by this sidecar yet (request_headers)`,
+        );
       }
       const header = (action.request_headers.header_name ?? '').toLowerCase();
       if (header === '') throw configError(resource, `${actionPath}.request_headers.header_name`, 'is required');

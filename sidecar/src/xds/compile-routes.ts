@@ -10,7 +10,6 @@ import type { RouteTable, VirtualHost } from '../router/router.js';
 import { parseDomain, VirtualHostTable, type DomainPattern } from '../router/virtual-host-table.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
 import { compileRegex, compileHeaderMatcher, compileQueryMatcher } from './compile-matchers.js';
-import type { LocalRateLimit__Output } from '../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/LocalRateLimit.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
 import { compileFault, compileHeaderEdits, compileRouteAction } from './compile-route-action.js';
@@ -59,14 +58,28 @@ export function compileRouteConfiguration(config: RouteConfiguration__Output): C
     const virtualHost: VirtualHost = {
       name: virtualHostConfig.name ?? '',
       routes: (virtualHostConfig.routes ?? []).map((route, index) =>
-        compileRoute(resource, `${path}.routes[${index}]`, route, { config, virtualHost: virtualHostConfig, virtualHostPath: path }),
+        compileRoute(resource, `${path}.routes[${index}]`, route, {
+          config,
+          virtualHost: virtualHostConfig,
+          virtualHostPath: path,
+        }),
       ),
     };
     domains.forEach((domain, index) => {
       const pattern = parseDomain(domain);
-      if (pattern === undefined) throw configError(resource, `${path}.domains[${index}]`, `"${domain}": a wildcard may only be the whole domain or stand at its start or end`);
+      if (pattern === undefined)
+        throw configError(
+          resource,
+          `${path}.domains[${index}]`,
+          `"${domain}": a wildcard may only be the whole domain or stand at its start or end`,
+        );
       // Envoy: a domain may belong to one virtual host only, whatever its case.
-      if (seen.has(domain.toLowerCase())) throw configError(resource, `${path}.domains[${index}]`, `"${domain}" is a domain of more than one virtual host`);
+      if (seen.has(domain.toLowerCase()))
+        throw configError(
+          resource,
+          `${path}.domains[${index}]`,
+          `"${domain}" is a domain of more than one virtual host`,
+        );
       seen.add(domain.toLowerCase());
       entries.push([pattern, virtualHost]);
     });
@@ -110,24 +123,51 @@ function compileRoute(resource: ResourceRef, path: string, route: Route__Output,
 type TypedConfigs = Parameters<typeof compileFault>[2];
 
 /** The route's own local rate limit config, or else its virtual host's. */
-function compileRouteRateLimit(resource: ResourceRef, path: string, route: Route__Output, enclosing: Enclosing): LocalRateLimiter | undefined {
+function compileRouteRateLimit(
+  resource: ResourceRef,
+  path: string,
+  route: Route__Output,
+  enclosing: Enclosing,
+): LocalRateLimiter | undefined {
   const actions = route.route?.rate_limits;
   const own = (route.typed_per_filter_config as TypedConfigs)?.[LOCAL_RATE_LIMIT_FILTER_NAME];
   const key = `typed_per_filter_config["${LOCAL_RATE_LIMIT_FILTER_NAME}"]`;
-  if (own !== undefined) return compileLocalRateLimit(resource, `${path}.${key}`, own as LocalRateLimit__Output, actions, `${path}.route.rate_limits`);
+  if (own !== undefined)
+    return compileLocalRateLimit(resource, `${path}.${key}`, own, actions, `${path}.route.rate_limits`);
   const inherited = (enclosing.virtualHost.typed_per_filter_config as TypedConfigs)?.[LOCAL_RATE_LIMIT_FILTER_NAME];
-  if (inherited !== undefined) return compileLocalRateLimit(resource, `${enclosing.virtualHostPath}.${key}`, inherited as LocalRateLimit__Output, actions, `${path}.route.rate_limits`);
-  if ((actions ?? []).length > 0) throw configError(resource, `${path}.route.rate_limits`, 'needs a local rate limit config on the route or its virtual host (global rate limiting is not supported)');
+  if (inherited !== undefined)
+    return compileLocalRateLimit(
+      resource,
+      `${enclosing.virtualHostPath}.${key}`,
+      inherited,
+      actions,
+      `${path}.route.rate_limits`,
+    );
+  if ((actions ?? []).length > 0)
+    throw configError(
+      resource,
+      `${path}.route.rate_limits`,
+      'needs a local rate limit config on the route or its virtual host (global rate limiting is not supported)',
+    );
   return undefined;
 }
 
 function compileRouteMatch(resource: ResourceRef, path: string, match: RouteMatch__Output): RouteMatch {
   rejectUnsupported(resource, path, match, UNSUPPORTED_MATCH);
-  if (match.case_sensitive?.value === false) throw configError(resource, `${path}.case_sensitive`, 'case-insensitive matching is not supported by this sidecar yet');
+  if (match.case_sensitive?.value === false)
+    throw configError(
+      resource,
+      `${path}.case_sensitive`,
+      'case-insensitive matching is not supported by this sidecar yet',
+    );
   return {
     path: compilePathMatch(resource, path, match),
-    headers: (match.headers ?? []).map((matcher, index) => compileHeaderMatcher(resource, `${path}.headers[${index}]`, matcher)),
-    query: (match.query_parameters ?? []).map((matcher, index) => compileQueryMatcher(resource, `${path}.query_parameters[${index}]`, matcher)),
+    headers: (match.headers ?? []).map((matcher, index) =>
+      compileHeaderMatcher(resource, `${path}.headers[${index}]`, matcher),
+    ),
+    query: (match.query_parameters ?? []).map((matcher, index) =>
+      compileQueryMatcher(resource, `${path}.query_parameters[${index}]`, matcher),
+    ),
   };
 }
 
@@ -140,6 +180,10 @@ function compilePathMatch(resource: ResourceRef, path: string, match: RouteMatch
     case 'safe_regex':
       return { kind: 'regex', value: compileRegex(resource, `${path}.safe_regex`, match.safe_regex?.regex ?? '') };
     default:
-      throw configError(resource, path, `path_specifier ${match.path_specifier ?? 'none'} is not supported by this sidecar yet (prefix, path, safe_regex)`);
+      throw configError(
+        resource,
+        path,
+        `path_specifier ${match.path_specifier ?? 'none'} is not supported by this sidecar yet (prefix, path, safe_regex)`,
+      );
   }
 }

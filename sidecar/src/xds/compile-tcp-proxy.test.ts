@@ -33,7 +33,14 @@ function rejection(change: (listener: Json, proxy: Json) => void): string {
 describe('TCP proxy listeners', () => {
   it('compiles the listener the control plane sends into a TCP listener, apart from the HTTP ones', async () => {
     const config = compileWith();
-    assert.deepEqual(config.tcpListeners.get(NAME), { name: NAME, port: 5432, statPrefix: NAME, cluster: DB, idleTimeoutMs: 90_000, maxConnectAttempts: 3 });
+    assert.deepEqual(config.tcpListeners.get(NAME), {
+      name: NAME,
+      port: 5432,
+      statPrefix: NAME,
+      cluster: DB,
+      idleTimeoutMs: 90_000,
+      maxConnectAttempts: 3,
+    });
     assert.deepEqual([...config.listeners.keys()], ['outbound']);
     await config.hosts.closeAll();
   });
@@ -51,15 +58,46 @@ describe('TCP proxy listeners', () => {
   });
 
   const cases: Array<[name: string, change: (listener: Json, proxy: Json) => void, message: string]> = [
-    ['no port to bind', (listener) => (listener.address.socket_address.port_value = 0), `${L}: address.socket_address.port_value: a TCP listener needs the port to bind (1-65535), got 0`],
+    [
+      'no port to bind',
+      (listener) => (listener.address.socket_address.port_value = 0),
+      `${L}: address.socket_address.port_value: a TCP listener needs the port to bind (1-65535), got 0`,
+    ],
     ['no cluster', (_listener, proxy) => delete proxy.cluster, `${P}.cluster: is required: the cluster to forward to`],
-    ['weighted clusters', (_listener, proxy) => { delete proxy.cluster; proxy.weighted_clusters = { clusters: [{ name: DB, weight: 1 }] }; }, `${P}.weighted_clusters: ${NOT_YET} (weighted clusters (name one cluster))`],
+    [
+      'weighted clusters',
+      (_listener, proxy) => {
+        delete proxy.cluster;
+        proxy.weighted_clusters = { clusters: [{ name: DB, weight: 1 }] };
+      },
+      `${P}.weighted_clusters: ${NOT_YET} (weighted clusters (name one cluster))`,
+    ],
     ['no stat prefix', (_listener, proxy) => delete proxy.stat_prefix, `${P}.stat_prefix: is required`],
-    ['zero connect attempts', (_listener, proxy) => (proxy.max_connect_attempts = { value: 0 }), `${P}.max_connect_attempts: must be at least 1, got 0`],
-    ['tunnelling over HTTP', (_listener, proxy) => (proxy.tunneling_config = { hostname: 'db:5432' }), `${P}.tunneling_config: ${NOT_YET} (tunnelling over HTTP)`],
-    ['another type of config', (_listener, proxy) => (proxy['@type'] = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'), `${P}: expected type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, got type.googleapis.com/envoy.extensions.filters.http.router.v3.Router`],
-    ['a second network filter', (listener) => listener.filter_chains[0].filters.push({ name: 'envoy.filters.network.rbac' }), `${L}: filter_chains[0].filters: expected envoy.filters.network.tcp_proxy only, got 2 filters`],
-    ['TLS', (listener) => (listener.filter_chains[0].transport_socket = { name: 'envoy.transport_sockets.tls' }), `${L}: filter_chains[0].transport_socket: ${NOT_YET} (TLS (transport_socket))`],
+    [
+      'zero connect attempts',
+      (_listener, proxy) => (proxy.max_connect_attempts = { value: 0 }),
+      `${P}.max_connect_attempts: must be at least 1, got 0`,
+    ],
+    [
+      'tunnelling over HTTP',
+      (_listener, proxy) => (proxy.tunneling_config = { hostname: 'db:5432' }),
+      `${P}.tunneling_config: ${NOT_YET} (tunnelling over HTTP)`,
+    ],
+    [
+      'another type of config',
+      (_listener, proxy) => (proxy['@type'] = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'),
+      `${P}: expected type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, got type.googleapis.com/envoy.extensions.filters.http.router.v3.Router`,
+    ],
+    [
+      'a second network filter',
+      (listener) => listener.filter_chains[0].filters.push({ name: 'envoy.filters.network.rbac' }),
+      `${L}: filter_chains[0].filters: expected envoy.filters.network.tcp_proxy only, got 2 filters`,
+    ],
+    [
+      'TLS',
+      (listener) => (listener.filter_chains[0].transport_socket = { name: 'envoy.transport_sockets.tls' }),
+      `${L}: filter_chains[0].transport_socket: ${NOT_YET} (TLS (transport_socket))`,
+    ],
   ];
   for (const [name, change, message] of cases) {
     it(`rejects ${name}, naming the field`, () => assert.equal(rejection(change), message));

@@ -9,7 +9,10 @@ import { UNSUPPORTED_FILTER_CHAIN, UNSUPPORTED_LISTENER } from './compile-listen
 import { durationMs } from './duration.js';
 
 // A TCP listener forwards bytes as they come: it does not terminate TLS.
-const UNSUPPORTED_TCP_FILTER_CHAIN: UnsupportedFields = [...UNSUPPORTED_FILTER_CHAIN, ['transport_socket', 'TLS (transport_socket)']];
+const UNSUPPORTED_TCP_FILTER_CHAIN: UnsupportedFields = [
+  ...UNSUPPORTED_FILTER_CHAIN,
+  ['transport_socket', 'TLS (transport_socket)'],
+];
 
 /** A TCP listener as the sidecar runs it. */
 export interface TcpProxyListener {
@@ -50,16 +53,28 @@ export function compileTcpProxyListener(listener: Listener__Output): TcpProxyLis
   const resource: ResourceRef = `Listener "${name}"`;
   rejectUnsupported(resource, '', listener, UNSUPPORTED_LISTENER);
   const port = listener.address?.socket_address?.port_value ?? 0;
-  if (!(port >= 1 && port <= 65535)) throw configError(resource, 'address.socket_address.port_value', `a TCP listener needs the port to bind (1-65535), got ${port}`);
+  if (!(port >= 1 && port <= 65535))
+    throw configError(
+      resource,
+      'address.socket_address.port_value',
+      `a TCP listener needs the port to bind (1-65535), got ${port}`,
+    );
   const chains = listener.filter_chains ?? [];
-  if (chains.length !== 1) throw configError(resource, 'filter_chains', `expected one filter chain, got ${chains.length}`);
+  if (chains.length !== 1)
+    throw configError(resource, 'filter_chains', `expected one filter chain, got ${chains.length}`);
   const chain = chains[0] as NonNullable<Listener__Output['filter_chains']>[number];
   rejectUnsupported(resource, 'filter_chains[0]', chain, UNSUPPORTED_TCP_FILTER_CHAIN);
   const filters = chain.filters ?? [];
-  if (filters.length !== 1) throw configError(resource, 'filter_chains[0].filters', `expected ${TCP_PROXY_FILTER_NAME} only, got ${filters.length} filters`);
+  if (filters.length !== 1)
+    throw configError(
+      resource,
+      'filter_chains[0].filters',
+      `expected ${TCP_PROXY_FILTER_NAME} only, got ${filters.length} filters`,
+    );
   const path = 'filter_chains[0].filters[0].typed_config';
   const config = filters[0]?.typed_config as (TcpProxy__Output & { '@type'?: string }) | undefined;
-  if (config?.['@type'] !== TYPE_URL.tcpProxy) throw configError(resource, path, `expected ${TYPE_URL.tcpProxy}, got ${config?.['@type'] ?? 'none'}`);
+  if (config?.['@type'] !== TYPE_URL.tcpProxy)
+    throw configError(resource, path, `expected ${TYPE_URL.tcpProxy}, got ${config?.['@type'] ?? 'none'}`);
   rejectUnsupported(resource, path, config, UNSUPPORTED_TCP_PROXY);
   const statPrefix = config.stat_prefix ?? '';
   if (statPrefix === '') throw configError(resource, `${path}.stat_prefix`, 'is required');
@@ -68,6 +83,7 @@ export function compileTcpProxyListener(listener: Listener__Output): TcpProxyLis
   const idleTimeoutMs = config.idle_timeout === undefined ? DEFAULT_IDLE_TIMEOUT_MS : durationMs(config.idle_timeout);
   if (!(idleTimeoutMs >= 0)) throw configError(resource, `${path}.idle_timeout`, 'must not be negative');
   const maxConnectAttempts = config.max_connect_attempts?.value ?? DEFAULT_MAX_CONNECT_ATTEMPTS;
-  if (maxConnectAttempts < 1) throw configError(resource, `${path}.max_connect_attempts`, `must be at least 1, got ${maxConnectAttempts}`);
+  if (maxConnectAttempts < 1)
+    throw configError(resource, `${path}.max_connect_attempts`, `must be at least 1, got ${maxConnectAttempts}`);
   return { name, port, statPrefix, cluster, idleTimeoutMs, maxConnectAttempts };
 }

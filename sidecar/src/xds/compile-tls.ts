@@ -44,7 +44,11 @@ const UNSUPPORTED_COMMON: UnsupportedFields = [
 export function compileDownstreamTls(resource: ResourceRef, path: string, socket: TransportSocket__Output): ServerTls {
   const context = socket.typed_config as (DownstreamTlsContext__Output & { '@type'?: string }) | undefined;
   if (context?.['@type'] !== TYPE_URL.downstreamTlsContext) {
-    throw configError(resource, `${path}.typed_config`, `expected ${TYPE_URL.downstreamTlsContext}, got ${context?.['@type'] ?? 'none'}`);
+    throw configError(
+      resource,
+      `${path}.typed_config`,
+      `expected ${TYPE_URL.downstreamTlsContext}, got ${context?.['@type'] ?? 'none'}`,
+    );
   }
   rejectUnsupported(resource, `${path}.typed_config`, context, UNSUPPORTED_DOWNSTREAM);
   const commonPath = `${path}.typed_config.common_tls_context`;
@@ -53,9 +57,16 @@ export function compileDownstreamTls(resource: ResourceRef, path: string, socket
   rejectUnsupported(resource, commonPath, common, UNSUPPORTED_COMMON);
   const certificates = common.tls_certificates ?? [];
   const certificate = certificates[0];
-  if (certificates.length !== 1 || certificate === undefined) throw configError(resource, `${commonPath}.tls_certificates`, `expected one certificate, got ${certificates.length}`);
+  if (certificates.length !== 1 || certificate === undefined)
+    throw configError(
+      resource,
+      `${commonPath}.tls_certificates`,
+      `expected one certificate, got ${certificates.length}`,
+    );
   const certificatePath = `${commonPath}.tls_certificates[0]`;
-  const files = [certificate.certificate_chain, certificate.private_key].flatMap((source) => (source?.filename ? [source.filename] : []));
+  const files = [certificate.certificate_chain, certificate.private_key].flatMap((source) =>
+    source?.filename ? [source.filename] : [],
+  );
   const load = (): ServerTls => {
     const pair = {
       cert: readDataSource(resource, `${certificatePath}.certificate_chain`, certificate.certificate_chain),
@@ -64,7 +75,11 @@ export function compileDownstreamTls(resource: ResourceRef, path: string, socket
     try {
       createSecureContext(pair);
     } catch (error) {
-      throw configError(resource, certificatePath, `the certificate and key cannot be used: ${(error as Error).message}`);
+      throw configError(
+        resource,
+        certificatePath,
+        `the certificate and key cannot be used: ${(error as Error).message}`,
+      );
     }
     return { ...pair, files, reload: load };
   };
@@ -74,7 +89,11 @@ export function compileDownstreamTls(resource: ResourceRef, path: string, socket
 /** For proxies whose listeners are plain HTTP (the sidecar's): a listener asking for TLS is refused, not served in the clear. */
 export function rejectDownstreamTls(listener: Listener__Output | undefined): void {
   if (listener?.filter_chains?.some((chain) => chain.transport_socket)) {
-    throw configError(`Listener "${listener.name ?? ''}"`, 'filter_chains[0].transport_socket', 'TLS is served by gateways only, not on a sidecar listener');
+    throw configError(
+      `Listener "${listener.name ?? ''}"`,
+      'filter_chains[0].transport_socket',
+      'TLS is served by gateways only, not on a sidecar listener',
+    );
   }
 }
 
@@ -83,7 +102,11 @@ function readDataSource(resource: ResourceRef, path: string, source: DataSource_
     try {
       return readFileSync(source.filename);
     } catch (error) {
-      throw configError(resource, `${path}.filename`, `cannot read "${source.filename}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw configError(
+        resource,
+        `${path}.filename`,
+        `cannot read "${source.filename}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   }
   if (source?.inline_string) return Buffer.from(source.inline_string);

@@ -7,7 +7,11 @@ import { received, sentResources, type ServiceFixture } from './compile-fixtures
 const BACKEND = 'backend.default.svc.cluster.local';
 
 function backend(ports: number[], health?: string): ServiceFixture {
-  return { name: 'backend', namespace: 'default', endpoints: ports.map((port) => ({ port, ...(health ? { health } : {}) })) };
+  return {
+    name: 'backend',
+    namespace: 'default',
+    endpoints: ports.map((port) => ({ port, ...(health ? { health } : {}) })),
+  };
 }
 
 function mesh(ports = [1001, 1002]) {
@@ -15,7 +19,9 @@ function mesh(ports = [1001, 1002]) {
 }
 
 function endpointsOf(config: ProxyConfig, cluster = BACKEND): string[] {
-  return (config.clusters.get(cluster)?.endpoints ?? []).map((endpoint) => `${endpoint.hostname} ${endpoint.host.key} ${endpoint.healthStatus}`);
+  return (config.clusters.get(cluster)?.endpoints ?? []).map(
+    (endpoint) => `${endpoint.hostname} ${endpoint.host.key} ${endpoint.healthStatus}`,
+  );
 }
 
 describe('compileProxyConfig', () => {
@@ -24,7 +30,10 @@ describe('compileProxyConfig', () => {
     const outbound = config.listeners.get('outbound');
     assert.equal(outbound?.routeConfigName, 'outbound');
     assert.equal(outbound?.stripAnyHostPort, true);
-    assert.equal(outbound?.routeTable?.virtualHosts.find('backend.default')?.routes[0]?.action.clusters.names[0], BACKEND);
+    assert.equal(
+      outbound?.routeTable?.virtualHosts.find('backend.default')?.routes[0]?.action.clusters.names[0],
+      BACKEND,
+    );
     assert.deepEqual(endpointsOf(config), ['backend-1 127.0.0.1:1001 HEALTHY', 'backend-2 127.0.0.1:1002 HEALTHY']);
     await config.hosts.closeAll();
   });
@@ -43,15 +52,25 @@ describe('compileProxyConfig', () => {
     const before = compileProxyConfig(first);
     const picked = before.clusters.get(BACKEND)?.pick();
     assert.equal(picked?.host.port, 1001);
-    const after = compileProxyConfig({ ...first, endpoints: received(sentResources('default', [backend([1001, 1002, 1003])])).endpoints }, before);
-    assert.equal(after.listeners.get('outbound')?.routeTable, before.listeners.get('outbound')?.routeTable, 'route table reused');
+    const after = compileProxyConfig(
+      { ...first, endpoints: received(sentResources('default', [backend([1001, 1002, 1003])])).endpoints },
+      before,
+    );
+    assert.equal(
+      after.listeners.get('outbound')?.routeTable,
+      before.listeners.get('outbound')?.routeTable,
+      'route table reused',
+    );
     assert.equal(after.clusters.get(BACKEND)?.endpoints[0]?.host, picked?.host, 'same host, same pool and counters');
     assert.equal(after.clusters.get(BACKEND)?.pick()?.host.port, 1002, 'round robin goes on where it was');
     await after.hosts.closeAll();
   });
 
   it('reuses an unchanged cluster as is and closes the pools of endpoints that went away', async () => {
-    const sent = sentResources('default', [backend([1001]), { name: 'orders', namespace: 'default', endpoints: [{ port: 2001 }] }]);
+    const sent = sentResources('default', [
+      backend([1001]),
+      { name: 'orders', namespace: 'default', endpoints: [{ port: 2001 }] },
+    ]);
     const first = received(sent);
     const before = compileProxyConfig(first);
     const orders = before.clusters.get('orders.default.svc.cluster.local');
@@ -71,7 +90,10 @@ describe('compileProxyConfig', () => {
   });
 
   it('gives a cluster whose endpoints have not arrived no endpoints, not an error', async () => {
-    const config = compileProxyConfig({ ...received(sentResources('default', [backend([1001])])), endpoints: new Map() });
+    const config = compileProxyConfig({
+      ...received(sentResources('default', [backend([1001])])),
+      endpoints: new Map(),
+    });
     assert.deepEqual(endpointsOf(config), []);
     assert.equal(config.clusters.get(BACKEND)?.pick(), undefined);
     await config.hosts.closeAll();
@@ -81,7 +103,10 @@ describe('compileProxyConfig', () => {
     const sent = sentResources('default', [backend([1001])]);
     sent.routes[0]!.virtual_hosts[0].routes[0].route.cluster = 'nowhere';
     const config = compileProxyConfig(received(sent));
-    assert.equal(config.listeners.get('outbound')?.routeTable?.virtualHosts.find('backend')?.routes[0]?.action.clusters.names[0], 'nowhere');
+    assert.equal(
+      config.listeners.get('outbound')?.routeTable?.virtualHosts.find('backend')?.routes[0]?.action.clusters.names[0],
+      'nowhere',
+    );
     await config.hosts.closeAll();
   });
 
@@ -90,7 +115,12 @@ describe('compileProxyConfig', () => {
     sent.clusters.push({
       name: 'static',
       type: 'STATIC',
-      load_assignment: { cluster_name: 'static', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '::1', port_value: 9 } } } }] }] },
+      load_assignment: {
+        cluster_name: 'static',
+        endpoints: [
+          { lb_endpoints: [{ endpoint: { address: { socket_address: { address: '::1', port_value: 9 } } } }] },
+        ],
+      },
     });
     const config = compileProxyConfig(received(sent));
     assert.deepEqual(endpointsOf(config, 'static'), [' [::1]:9 UNKNOWN']);
@@ -104,9 +134,27 @@ describe('compileProxyConfig', () => {
       ring_hash_lb_config: { minimum_ring_size: { value: 64 } },
       common_lb_config: { zone_aware_lb_config: {} },
       circuit_breakers: { thresholds: [{ max_requests: { value: 1 }, retry_budget: {} }] },
-      outlier_detection: { consecutive_5xx: { value: 1 }, max_ejection_percent: { value: 50 }, enforcing_success_rate: { value: 0 } },
-      health_checks: [{ timeout: { seconds: 1 }, interval: { seconds: 60 }, healthy_threshold: { value: 1 }, unhealthy_threshold: { value: 2 }, http_health_check: { path: '/healthz' } }],
-      typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': TYPE_URL.httpProtocolOptions, common_http_protocol_options: { idle_timeout: { seconds: 2 } }, explicit_http_config: { http_protocol_options: {} } } },
+      outlier_detection: {
+        consecutive_5xx: { value: 1 },
+        max_ejection_percent: { value: 50 },
+        enforcing_success_rate: { value: 0 },
+      },
+      health_checks: [
+        {
+          timeout: { seconds: 1 },
+          interval: { seconds: 60 },
+          healthy_threshold: { value: 1 },
+          unhealthy_threshold: { value: 2 },
+          http_health_check: { path: '/healthz' },
+        },
+      ],
+      typed_extension_protocol_options: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': TYPE_URL.httpProtocolOptions,
+          common_http_protocol_options: { idle_timeout: { seconds: 2 } },
+          explicit_http_config: { http_protocol_options: {} },
+        },
+      },
     });
     const config = compileProxyConfig(received(sent), undefined, { localZone: 'zone-a' });
     const cluster = config.clusters.get(BACKEND);
@@ -128,7 +176,13 @@ describe('compileProxyConfig', () => {
     ];
     for (const [options, protocol] of cases) {
       const sent = mesh();
-      if (options !== undefined) sent.clusters[0]!.typed_extension_protocol_options = { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': TYPE_URL.httpProtocolOptions, ...options } };
+      if (options !== undefined)
+        sent.clusters[0]!.typed_extension_protocol_options = {
+          'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+            '@type': TYPE_URL.httpProtocolOptions,
+            ...options,
+          },
+        };
       const config = compileProxyConfig(received(sent));
       assert.equal(config.clusters.get(BACKEND)?.protocol, protocol, JSON.stringify(options));
       await config.hosts.closeAll();
@@ -160,7 +214,10 @@ describe('compileInboundConfig', () => {
   it('sends every host and path to the local app through a static cluster', async () => {
     const config = compileInboundConfig(8080);
     const inbound = config.listeners.get('inbound');
-    assert.equal(inbound?.routeTable?.virtualHosts.find('anything')?.routes[0]?.action.clusters.names[0], 'inbound|8080');
+    assert.equal(
+      inbound?.routeTable?.virtualHosts.find('anything')?.routes[0]?.action.clusters.names[0],
+      'inbound|8080',
+    );
     assert.equal(config.clusters.get('inbound|8080')?.pick()?.host.key, '127.0.0.1:8080');
     await config.hosts.closeAll();
   });

@@ -42,19 +42,29 @@ export interface ProxyConfig {
 interface CompiledFrom {
   listeners: ReadonlyMap<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>;
   routes: ReadonlyMap<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>;
-  clusters: ReadonlyMap<string, { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }>;
+  clusters: ReadonlyMap<
+    string,
+    { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }
+  >;
 }
 
 /**
  * `previous` is the version in force. Throws XdsConfigError (the NACK) for anything this sidecar
  * would not honour; `previous` stays intact and in force then.
  */
-export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyConfig, context: ClusterContext = { localZone: undefined }): ProxyConfig {
+export function compileProxyConfig(
+  resources: XdsResourceSet,
+  previous?: ProxyConfig,
+  context: ClusterContext = { localZone: undefined },
+): ProxyConfig {
   const hosts = previous?.hosts ?? new HostRegistry();
   const compiledFrom = {
     listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>(),
     routes: new Map<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>(),
-    clusters: new Map<string, { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }>(),
+    clusters: new Map<
+      string,
+      { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }
+    >(),
   } satisfies CompiledFrom;
 
   const listeners = new Map<string, HttpRoutes>();
@@ -62,7 +72,8 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
   for (const [name, resource] of resources.listeners) {
     const hit = previous?.compiledFrom.listeners.get(name);
     if (isTcpProxyListener(resource)) {
-      const compiled = hit?.resource === resource ? (hit.compiled as TcpProxyListener) : compileTcpProxyListener(resource);
+      const compiled =
+        hit?.resource === resource ? (hit.compiled as TcpProxyListener) : compileTcpProxyListener(resource);
       compiledFrom.listeners.set(name, { resource, compiled });
       tcpListeners.set(name, compiled);
       continue;
@@ -72,7 +83,9 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
     const routeConfig = compiled.inlineRoutes ?? resources.routes.get(compiled.routeConfigName);
     let routes: CompiledRoutes | undefined;
     if (routeConfig !== undefined) {
-      const routesHit = compiledFrom.routes.get(compiled.routeConfigName) ?? previous?.compiledFrom.routes.get(compiled.routeConfigName);
+      const routesHit =
+        compiledFrom.routes.get(compiled.routeConfigName) ??
+        previous?.compiledFrom.routes.get(compiled.routeConfigName);
       routes = routesHit?.resource === routeConfig ? routesHit.compiled : compileRouteConfiguration(routeConfig);
       compiledFrom.routes.set(compiled.routeConfigName, { resource: routeConfig, compiled: routes });
     }
@@ -94,17 +107,28 @@ export function compileProxyConfig(resources: XdsResourceSet, previous?: ProxyCo
   // health and running health checks — only once nothing can reject this version any more.
   const clusters = new Map<string, Cluster>();
   const inUse = new Set<UpstreamHost>();
-  const changed: Array<{ name: string; resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; checked: CheckedCluster; endpoints: ClusterEndpoint[] }> = [];
+  const changed: Array<{
+    name: string;
+    resource: Cluster__Output;
+    assignment: ClusterLoadAssignment__Output | undefined;
+    checked: CheckedCluster;
+    endpoints: ClusterEndpoint[];
+  }> = [];
   for (const [name, resource] of resources.clusters) {
     const hit = previous?.compiledFrom.clusters.get(name);
-    if (hit?.resource === resource && hit.assignment === assignmentOf(resource, resources) && hit.cluster.endpoints.every(isOpen, hosts)) {
+    if (
+      hit?.resource === resource &&
+      hit.assignment === assignmentOf(resource, resources) &&
+      hit.cluster.endpoints.every(isOpen, hosts)
+    ) {
       compiledFrom.clusters.set(name, hit);
       clusters.set(name, hit.cluster);
       for (const endpoint of hit.cluster.endpoints) inUse.add(endpoint.host);
       continue;
     }
     const checked = checkCluster(resource);
-    const assignment = checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
+    const assignment =
+      checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
     const endpoints = compileEndpoints(checked, assignment, hosts);
     changed.push({ name, resource, assignment, checked, endpoints });
     for (const endpoint of endpoints) inUse.add(endpoint.host);
@@ -147,18 +171,57 @@ export type AppProtocol = (typeof APP_PROTOCOLS)[number];
  * The inbound listener's config: every request to the local app, through the same layers as
  * outbound; HTTP/2 to an app that speaks it (http2, grpc), HTTP/1.1 otherwise.
  */
-export function compileInboundConfig(appPort: number, appProtocol: AppProtocol = 'http', appHost = '127.0.0.1'): ProxyConfig {
+export function compileInboundConfig(
+  appPort: number,
+  appProtocol: AppProtocol = 'http',
+  appHost = '127.0.0.1',
+): ProxyConfig {
   const clusterName = `inbound|${appPort}`;
   const hosts = new HostRegistry();
-  const app: ClusterEndpoint = { host: hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS), hostname: 'app', healthStatus: 'HEALTHY', isHealthy: true };
-  const cluster = new Cluster(clusterName, [app], { ...DEFAULT_POLICY, protocol: appProtocol === 'http2' || appProtocol === 'grpc' ? 'http2' : 'http1' });
+  const app: ClusterEndpoint = {
+    host: hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS),
+    hostname: 'app',
+    healthStatus: 'HEALTHY',
+    isHealthy: true,
+  };
+  const cluster = new Cluster(clusterName, [app], {
+    ...DEFAULT_POLICY,
+    protocol: appProtocol === 'http2' || appProtocol === 'grpc' ? 'http2' : 'http1',
+  });
   const routeTable: RouteTable = {
     name: 'inbound',
-    virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'inbound', routes: [{ name: 'default', match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] }, action: forwardTo(clusterName) }] }]]),
+    virtualHosts: new VirtualHostTable([
+      [
+        { kind: 'any' },
+        {
+          name: 'inbound',
+          routes: [
+            {
+              name: 'default',
+              match: { path: { kind: 'prefix', value: '/' }, headers: [], query: [] },
+              action: forwardTo(clusterName),
+            },
+          ],
+        },
+      ],
+    ]),
   };
   return {
     listeners: new Map([
-      ['inbound', { listenerName: 'inbound', routeConfigName: 'inbound', routeTable, stripAnyHostPort: true, rateLimit: undefined, traceSampling: 0, accessLog: undefined, upgradeTypes: WEBSOCKET, streamIdleTimeoutMs: 0 }],
+      [
+        'inbound',
+        {
+          listenerName: 'inbound',
+          routeConfigName: 'inbound',
+          routeTable,
+          stripAnyHostPort: true,
+          rateLimit: undefined,
+          traceSampling: 0,
+          accessLog: undefined,
+          upgradeTypes: WEBSOCKET,
+          streamIdleTimeoutMs: 0,
+        },
+      ],
     ]),
     tcpListeners: new Map(),
     clusters: new Map([[clusterName, cluster]]),

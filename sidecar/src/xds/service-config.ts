@@ -19,7 +19,10 @@ export function compileServiceConfig(resource: ServiceConfig__Output): CompiledS
     const labels = subset.labels ?? {};
     // An empty selector would apply to every instance: the control plane never sends one, so
     // it is a mistake, not a rule to guess at.
-    if (Object.keys(labels).length === 0) throw new XdsConfigError(`ServiceConfig "${name}": subsets[${index}].labels: is empty; a subset needs at least one label`);
+    if (Object.keys(labels).length === 0)
+      throw new XdsConfigError(
+        `ServiceConfig "${name}": subsets[${index}].labels: is empty; a subset needs at least one label`,
+      );
     return { labels, parameters: structToObject(subset.parameters) };
   });
   return { name, parameters: structToObject(resource.parameters), subsets };
@@ -33,7 +36,8 @@ export function compileServiceConfig(resource: ServiceConfig__Output): CompiledS
 export function resolveParameters(config: CompiledServiceConfig, labels: Readonly<Record<string, string>>): Parameters {
   let parameters = config.parameters;
   for (const subset of config.subsets) {
-    if (Object.entries(subset.labels).every(([key, value]) => labels[key] === value)) parameters = { ...parameters, ...subset.parameters };
+    if (Object.entries(subset.labels).every(([key, value]) => labels[key] === value))
+      parameters = { ...parameters, ...subset.parameters };
   }
   return parameters;
 }

@@ -31,7 +31,11 @@ describe('subscriptions', () => {
 
   it('serves, of every listener LDS sends, outbound, its own inbound listener and the outbound TCP listeners', () => {
     const listeners = new Map([...snapshot[TYPE_URL.listener], ['outbound|5432||db.default.svc.cluster.local', {}]]);
-    assert.deepEqual([...ownListeners(listeners, 'inbound|a.default.svc.cluster.local').keys()].sort(), ['inbound|a.default.svc.cluster.local', 'outbound', 'outbound|5432||db.default.svc.cluster.local']);
+    assert.deepEqual([...ownListeners(listeners, 'inbound|a.default.svc.cluster.local').keys()].sort(), [
+      'inbound|a.default.svc.cluster.local',
+      'outbound',
+      'outbound|5432||db.default.svc.cluster.local',
+    ]);
   });
 
   it('asks EDS for every EDS cluster, by service name', () => {

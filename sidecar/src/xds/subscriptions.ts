@@ -33,7 +33,8 @@ const TCP_LISTENER_PREFIX = 'outbound|';
 export function ownListeners<T>(listeners: ReadonlyMap<string, T>, inboundName: string): ReadonlyMap<string, T> {
   const own = new Map<string, T>();
   for (const [name, listener] of listeners) {
-    if (name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX)) own.set(name, listener);
+    if (name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX))
+      own.set(name, listener);
   }
   return own;
 }
