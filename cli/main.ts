@@ -13,6 +13,7 @@ import { rollbackCommand } from './commands/rollback.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { checkRequiredOptionsLast } from './required-options.js';
 
 const program = new Command('pilotfish')
   .description('Pilotfish service mesh: control plane, sidecar proxy and tools')
@@ -29,6 +30,7 @@ const program = new Command('pilotfish')
   .addCommand(historyCommand())
   .addCommand(rollbackCommand())
   .addCommand(demoCommand());
+checkRequiredOptionsLast(program);
 
 try {
   await program.parseAsync(process.argv);

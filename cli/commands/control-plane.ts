@@ -1,5 +1,6 @@
 // `pilotfish control-plane`: the registry, xDS server and admin listener in one process.
 import { Command } from 'commander';
+import { KINDS } from '../../control-plane/src/config/config-documents.js';
 import { startControlPlane } from '../../control-plane/src/server.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
@@ -21,13 +22,10 @@ export function controlPlaneCommand(): Command {
     .option('--grpc-listen <host:port>', 'gRPC listener for the registry API and xDS', '127.0.0.1:15010')
     .option(
       '--admin-listen <host:port>',
-      'admin HTTP listener (/ready, /debug/registry, /debug/config, /debug/proxies)',
+      'admin HTTP listener: /ready, /metrics, /debug/registry, /debug/config, /debug/proxies, /debug/snapshots',
       '127.0.0.1:15014',
     )
-    .option(
-      '--config-dir <dir>',
-      'folder of YAML policy documents (Route, DestinationPolicy, RateLimit, Service), watched for changes',
-    )
+    .option('--config-dir <dir>', `folder of YAML config documents (${KINDS.join(', ')}), watched for changes`)
     .option(
       '--debounce-ms <ms>',
       'quiet period that coalesces a burst of registry changes into one push',

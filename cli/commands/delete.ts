@@ -2,6 +2,7 @@
 // config folder defines it, or when documents in force depend on it (the validation message says which).
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
+import { KINDS } from '../../control-plane/src/config/config-documents.js';
 import type { DeleteResponse__Output } from '../../proto/gen/pilotfish/v1/DeleteResponse.js';
 import {
   AUTHOR_OPTION,
@@ -15,7 +16,7 @@ import {
 export function deleteCommand(): Command {
   return new Command('delete')
     .description('delete a policy document applied through the Config API')
-    .argument('<kind>', 'Route, DestinationPolicy, RateLimit, Service, … (any case, singular or plural)')
+    .argument('<kind>', `${KINDS.join(', ')} (any case, singular or plural)`)
     .argument('<name>', 'the document')
     .option('-n, --namespace <namespace>', 'the namespace', 'default')
     .option(...CONTROL_PLANE_OPTION)

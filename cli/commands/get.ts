@@ -2,6 +2,7 @@
 // document as YAML or JSON, or without NAME a table of that kind's documents.
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
+import { KINDS } from '../../control-plane/src/config/config-documents.js';
 import type { ConfigDocument__Output } from '../../proto/gen/pilotfish/v1/ConfigDocument.js';
 import type { GetResponse__Output } from '../../proto/gen/pilotfish/v1/GetResponse.js';
 import type { ListResponse__Output } from '../../proto/gen/pilotfish/v1/ListResponse.js';
@@ -18,7 +19,7 @@ interface GetOptions {
 export function getCommand(): Command {
   return new Command('get')
     .description('show policy documents in force: one as YAML or JSON, or a table of a kind')
-    .argument('<kind>', 'Route, DestinationPolicy, RateLimit, Service, … (any case, singular or plural)')
+    .argument('<kind>', `${KINDS.join(', ')} (any case, singular or plural)`)
     .argument('[name]', 'the document; without it, every document of the kind')
     .option(
       '-n, --namespace <namespace>',

@@ -3,6 +3,7 @@
 // `istioctl proxy-config`.
 import { Command } from 'commander';
 import { TYPE_URL } from '../../proto/xds.js';
+import { getAdminJson } from '../admin-get.js';
 import { formatTable } from '../table.js';
 
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
@@ -43,9 +44,10 @@ export function proxyConfigCommand(): Command {
     .action(async (admin: string, kind: string, options: { json?: boolean }) => {
       if (!(KINDS as readonly string[]).includes(kind))
         throw new Error(`unknown kind "${kind}": expected one of ${KINDS.join(', ')}`);
-      const dump = await fetchJson<ConfigDump>(`http://${admin}/config_dump`);
+      const what = 'the sidecar admin';
+      const dump = await getAdminJson<ConfigDump>(admin, '/config_dump', what);
       if (kind === 'endpoints') {
-        const { clusters } = await fetchJson<{ clusters: ClusterStatus[] }>(`http://${admin}/clusters?format=json`);
+        const { clusters } = await getAdminJson<{ clusters: ClusterStatus[] }>(admin, '/clusters?format=json', what);
         process.stdout.write(options.json ? `${JSON.stringify(clusters, null, 2)}\n` : `${endpointsTable(clusters)}\n`);
         return;
       }
@@ -56,17 +58,6 @@ export function proxyConfigCommand(): Command {
           : `${TABLES[kind as Exclude<Kind, 'endpoints'>](resources)}\n`,
       );
     });
-}
-
-async function fetchJson<T>(url: string): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  } catch (error) {
-    throw new Error(`cannot reach the sidecar admin at ${url}: ${String((error as Error).cause ?? error)}`);
-  }
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return (await response.json()) as T;
 }
 
 const TYPE_OF: Record<Exclude<Kind, 'endpoints'>, string> = {

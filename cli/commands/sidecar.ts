@@ -48,7 +48,7 @@ export function sidecarCommand(): Command {
     .option('--outbound-listen <host:port>', "outbound listener: the app's outgoing calls", '127.0.0.1:15001')
     .option(
       '--admin-listen <host:port>',
-      'admin HTTP listener (/ready, /config_dump, /clusters, /quitquitquit)',
+      "admin HTTP listener, loopback only: /ready, /config_dump, /clusters, /stats/prometheus, /v1/config (the app's parameters), POST /quitquitquit",
       '127.0.0.1:15000',
     )
     .option('--lease-ttl <seconds>', 'registration lease TTL', positiveInt, 10)

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import type { Instance } from '../../proto/gen/pilotfish/v1/Instance.js';
 import type { ProxyStatus, TypeStatus } from '../../control-plane/src/xds/proxy-status.js';
+import { getAdminJson } from '../admin-get.js';
 import { formatTable } from '../table.js';
 
 interface RegistryView {
@@ -21,11 +22,12 @@ export function statusCommand(): Command {
     .option('--control-plane-admin <host:port>', "the control plane's admin listener", '127.0.0.1:15014')
     .option('--json', 'print JSON instead of tables')
     .action(async (options: { controlPlaneAdmin: string; json?: boolean }) => {
-      const base = `http://${options.controlPlaneAdmin}`;
+      const admin = options.controlPlaneAdmin;
+      const what = 'the control plane admin';
       const [registry, proxies, config] = await Promise.all([
-        fetchJson<RegistryView>(`${base}/debug/registry`),
-        fetchJson<{ proxies: ProxyStatus[] }>(`${base}/debug/proxies`),
-        fetchJson<ConfigView>(`${base}/debug/config`),
+        getAdminJson<RegistryView>(admin, '/debug/registry', what),
+        getAdminJson<{ proxies: ProxyStatus[] }>(admin, '/debug/proxies', what),
+        getAdminJson<ConfigView>(admin, '/debug/config', what),
       ]);
       if (options.json) {
         process.stdout.write(
@@ -54,17 +56,6 @@ function renderConfig(config: ConfigView): string {
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function fetchJson<T>(url: string): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  } catch (error) {
-    throw new Error(`cannot reach the control plane admin at ${url}: ${String((error as Error).cause ?? error)}`);
-  }
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return (await response.json()) as T;
 }
 
 function render(registry: RegistryView, proxies: ProxyStatus[]): string {

@@ -5,14 +5,12 @@
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { formatConfigError } from '../../control-plane/src/config/config-error.js';
-import type { ConfigFile } from '../../control-plane/src/config/config-documents.js';
+import { KINDS, type ConfigFile } from '../../control-plane/src/config/config-documents.js';
 import { validateConfig } from '../../control-plane/src/config/config-set.js';
 
 export function validateCommand(): Command {
   return new Command('validate')
-    .description(
-      'check policy config files (Route, DestinationPolicy, RateLimit, Service) as the control plane would; exit 1 on errors',
-    )
+    .description(`check config files (${KINDS.join(', ')}) as the control plane would; exit 1 on errors`)
     .argument('<files...>', 'YAML files, each with one or more documents')
     .option(
       '--require-declared',

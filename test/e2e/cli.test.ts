@@ -2,8 +2,10 @@
 // arguments that name the option.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { describe, it } from 'node:test';
-import { cliPath } from '../support/processes.js';
+import { after, describe, it } from 'node:test';
+import { KINDS } from '../../control-plane/src/config/config-documents.js';
+import { onBadPort } from '../support/bad-port.js';
+import { cliPath, startControlPlane, type ControlPlaneProcess } from '../support/processes.js';
 
 function pilotfish(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -31,6 +33,26 @@ describe('pilotfish CLI', () => {
     ])
       assert.match(stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
   });
+
+  it('names every config kind in the command list and in validate --help', async () => {
+    for (const args of [['--help'], ['validate', '--help']]) {
+      const { code, stdout } = await pilotfish(args);
+      assert.equal(code, 0);
+      for (const kind of KINDS) assert.match(stdout, new RegExp(`\\b${kind}\\b`), `${args.join(' ')} names ${kind}`);
+    }
+  });
+
+  const adminEndpoints: Array<[string, string[]]> = [
+    ['sidecar', ['/ready', '/config_dump', '/clusters', '/stats/prometheus', '/v1/config', '/quitquitquit']],
+    ['control-plane', ['/ready', '/metrics', '/debug/registry', '/debug/config', '/debug/proxies', '/debug/snapshots']],
+  ];
+  for (const [command, endpoints] of adminEndpoints) {
+    it(`names every admin endpoint in ${command} --help`, async () => {
+      const { stdout } = await pilotfish([command, '--help']);
+      const help = stdout.slice(stdout.indexOf('--admin-listen')).replace(/\s+/g, ' ');
+      for (const endpoint of endpoints) assert.ok(help.includes(endpoint), `--admin-listen help names ${endpoint}`);
+    });
+  }
 
   const helps: Array<[string, string[]]> = [
     ['control-plane', ['--grpc-listen', '--admin-listen', '--debounce-ms', '--default-ttl']],
@@ -68,6 +90,11 @@ describe('pilotfish CLI', () => {
 
   const refusals: Array<[string, string[], RegExp]> = [
     ['a missing --service', ['sidecar', '--app-port', '8080'], /required option '--service <name>' not specified/],
+    [
+      'a typo in a required flag as the unknown flag it is',
+      ['sidecar', '--servce', 'a', '--app-port', '8080'],
+      /^error: unknown option '--servce'\n\(Did you mean --service\?\)/,
+    ],
     [
       'an app port out of range',
       ['sidecar', '--service', 'a', '--app-port', '70000'],
@@ -112,7 +139,7 @@ describe('pilotfish CLI', () => {
     [
       'a status against nothing',
       ['status', '--control-plane-admin', '127.0.0.1:1'],
-      /cannot reach the control plane admin at http:\/\/127\.0\.0\.1:1\/debug\/registry/,
+      /^pilotfish: cannot reach the control plane admin at http:\/\/127\.0\.0\.1:1\/debug\/\w+: .*ECONNREFUSED/,
     ],
   ];
   for (const [what, args, message] of refusals) {
@@ -122,4 +149,16 @@ describe('pilotfish CLI', () => {
       assert.match(stderr, message);
     });
   }
+
+  describe('status against an admin listener on a port fetch refuses', () => {
+    let controlPlane: ControlPlaneProcess | undefined;
+    after(() => controlPlane?.stop());
+
+    it('shows the registry all the same', async () => {
+      controlPlane = await onBadPort((port) => startControlPlane(['--admin-listen', `127.0.0.1:${port}`]));
+      const { code, stdout, stderr } = await pilotfish(['status', '--control-plane-admin', controlPlane.admin]);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^SERVICES \(registry revision \d+\)$/m);
+    });
+  });
 });

@@ -1,8 +1,10 @@
 // `pilotfish proxy-config` against a running sidecar: what it holds, as tables a user reads.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { startNamedApp } from '../support/apps.js';
+import { onBadPort } from '../support/bad-port.js';
 import { useTwoServiceMesh } from '../support/mesh.js';
-import { runCli as pilotfish } from '../support/processes.js';
+import { runCli as pilotfish, startCli, waitFor, type RunningProcess } from '../support/processes.js';
 
 describe('pilotfish proxy-config', () => {
   const mesh = useTwoServiceMesh();
@@ -46,5 +48,43 @@ describe('pilotfish proxy-config', () => {
     const { code, stderr } = await pilotfish(['proxy-config', mesh.current.frontend.admin, 'secrets']);
     assert.equal(code, 1);
     assert.match(stderr, /unknown kind "secrets": expected one of listeners, routes, clusters, endpoints/);
+  });
+
+  describe('against a sidecar whose admin listener is on a port fetch refuses', () => {
+    let sidecar: RunningProcess | undefined;
+    after(() => sidecar?.stop());
+
+    it('lists its clusters all the same', async () => {
+      const app = await startNamedApp('frontend-2');
+      mesh.current.apps.push(app);
+      const admin = await onBadPort(async (port) => {
+        const [running, record] = await startCli(
+          [
+            'sidecar',
+            '--service',
+            'frontend',
+            '--instance-id',
+            'frontend-2',
+            '--app-port',
+            String(app.port),
+            '--control-plane',
+            mesh.current.controlPlane.grpc,
+            '--inbound-listen',
+            '127.0.0.1:0',
+            '--outbound-listen',
+            '127.0.0.1:0',
+            '--admin-listen',
+            `127.0.0.1:${port}`,
+          ],
+          'sidecar listening',
+        );
+        sidecar = running;
+        return String(record.admin);
+      });
+      await waitFor(async () => {
+        const { code, stdout } = await pilotfish(['proxy-config', admin, 'clusters']);
+        return code === 0 && new RegExp(`^${backend}\\s+EDS\\b`, 'm').test(stdout);
+      }, `proxy-config ${admin} clusters lists ${backend}`);
+    });
   });
 });
