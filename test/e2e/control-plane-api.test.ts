@@ -88,6 +88,41 @@ describe('control plane API', () => {
     });
   }
 
+  it('refuses to move a registered instance id to another service or address without its lease (ALREADY_EXISTS)', async () => {
+    const owner = registryClient(controlPlane.grpc);
+    const intruder = registryClient(controlPlane.grpc);
+    const instance = { service: 'owned', instance_id: 'owned-1', address: '127.0.0.1', port: 2001 };
+    const held = await register(owner, { instance });
+    for (const change of [{ service: 'other' }, { address: '127.0.0.2' }]) {
+      await assert.rejects(register(intruder, { instance: { ...instance, ...change } }), (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.ALREADY_EXISTS);
+        assert.match(error.details, /"owned-1" is registered to service "owned" at 127\.0\.0\.1/);
+        return true;
+      });
+    }
+    const services = await new Promise<string[]>((resolve, reject) =>
+      intruder.ListServices({}, (error, response) =>
+        error
+          ? reject(error)
+          : resolve(
+              (response?.services ?? []).flatMap((service) =>
+                (service.instances ?? []).map((i) => `${service.name} ${i.instance_id} ${i.address}`),
+              ),
+            ),
+      ),
+    );
+    assert.ok(services.includes('owned owned-1 127.0.0.1'), services.join(', '));
+    assert.ok(!services.some((line) => line.startsWith('other ')), services.join(', '));
+    const moved = await register(owner, {
+      instance: { ...instance, address: '127.0.0.2' },
+      lease_id: held.lease_id ?? '',
+    });
+    assert.equal(moved.instance?.address, '127.0.0.2', 'the lease holder may move it');
+    await deregister(owner, moved.lease_id ?? '');
+    owner.close();
+    intruder.close();
+  });
+
   it('streams registrations and removals to Watch, after the current state', async () => {
     const registry = registryClient(controlPlane.grpc);
     const first = await register(registry, {

@@ -27,6 +27,17 @@ export class InvalidRegistrationError extends Error {
   }
 }
 
+/** A registration of an instance id that another service or address holds, by a caller without its lease. */
+export class InstanceTakenError extends Error {
+  override readonly name = 'InstanceTakenError';
+  constructor(holder: ServiceInstance) {
+    super(
+      `instance.instance_id: ${quote(holder.instanceId)} is registered to service "${holder.service}" at ${holder.address} in namespace "${holder.namespace}"; ` +
+        'send its lease_id to move it, or deregister it first',
+    );
+  }
+}
+
 // Kubernetes DNS-1123 labels, so names can become Service names and host names unchanged.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
@@ -43,8 +54,9 @@ export function quote(value: string): string {
   return `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARS))}… (${value.length} characters)`;
 }
 
-export function instanceKey(instance: Pick<ServiceInstance, 'namespace' | 'service' | 'instanceId'>): string {
-  return `${instance.namespace}/${instance.service}/${instance.instanceId}`;
+/** Instance ids are unique within a namespace (like pod names), whatever service they belong to. */
+export function instanceKey(instance: Pick<ServiceInstance, 'namespace' | 'instanceId'>): string {
+  return `${instance.namespace}/${instance.instanceId}`;
 }
 
 /** Checks a wire Instance and returns it with defaults filled in (namespace, instance id, protocol). */
