@@ -2,7 +2,7 @@
 // NACKs, read from the control plane's admin listener.
 import { Command } from 'commander';
 import type { Instance } from '../../proto/gen/pilotfish/v1/Instance.js';
-import type { ProxyStatus, TypeStatus } from '../../control-plane/src/xds/proxy-status.js';
+import { typeState, type ProxyStatus, type TypeStatus } from '../../control-plane/src/xds/proxy-status.js';
 import { getAdminJson } from '../admin-get.js';
 import { formatTable } from '../table.js';
 
@@ -102,7 +102,6 @@ function render(registry: RegistryView, proxies: ProxyStatus[]): string {
 
 function typeCell(status: TypeStatus | undefined): string {
   if (!status) return '-';
-  const version = status.ackedVersion.slice(0, 8) || '-';
-  if (status.lastNack && status.lastNack.nonce === status.sentNonce) return `NACKED ${version}`;
-  return `${status.inSync ? 'SYNCED' : 'STALE'} ${version}`;
+  const { state, version } = typeState(status);
+  return `${state} ${version.slice(0, 8) || '-'}`;
 }

@@ -20,6 +20,9 @@ import { SnapshotCache } from './xds/snapshot-cache.js';
 import { createXdsMetrics } from './xds/xds-metrics.js';
 
 const SHUTDOWN_GRACE_MS = 1000;
+// Above any legitimate request (a Config API apply of a few 1 MiB documents, an ADS request naming
+// thousands of clusters); a larger one is refused RESOURCE_EXHAUSTED before it is parsed.
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface ControlPlaneOptions {
   grpcListen: HostPort;
@@ -85,7 +88,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
   await configDir?.start();
 
-  const grpcServer = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
+  const grpcServer = new grpc.Server({
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+  });
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpcServer.bindAsync(formatHostPort(options.grpcListen), grpc.ServerCredentials.createInsecure(), (error, port) =>
       error

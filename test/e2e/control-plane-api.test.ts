@@ -44,6 +44,85 @@ describe('control plane API', () => {
     });
   }
 
+  const oversized: Array<[string, object, grpc.status, RegExp]> = [
+    [
+      'a 1 MB service name',
+      { service: 'a'.repeat(1_000_000), address: '127.0.0.1', port: 80 },
+      grpc.status.INVALID_ARGUMENT,
+      /^instance\.service: "a{100}"… \(1000000 characters\) is not a DNS label/,
+    ],
+    [
+      'a 1 MB label value',
+      { service: 'a', address: '127.0.0.1', port: 80, labels: { version: 'v'.repeat(1_000_000) } },
+      grpc.status.INVALID_ARGUMENT,
+      /^instance\.labels\["version"\]: value "v{100}"… \(1000000 characters\) is not a valid label value/,
+    ],
+    [
+      'a 5 MB label key (over the 4 MiB request limit)',
+      { service: 'a', address: '127.0.0.1', port: 80, labels: { ['k'.repeat(5_000_000)]: 'v' } },
+      grpc.status.RESOURCE_EXHAUSTED,
+      /larger than max/,
+    ],
+  ];
+  for (const [name, instance, code, message] of oversized) {
+    it(`answers ${name} with a short error, and the same channel keeps serving`, async () => {
+      const registry = registryClient(controlPlane.grpc);
+      // The deadline only keeps a hang from stalling the suite; the answer is expected at once.
+      const deadline = () => ({ deadline: Date.now() + 10_000 });
+      const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+        registry.Register({ instance }, deadline(), (failure) => resolve(failure)),
+      );
+      assert.equal(error?.code, code, error?.details);
+      assert.match(error?.details ?? '', message);
+      assert.ok((error?.details.length ?? 0) < 300, `details of ${error?.details.length} characters`);
+      const good = await new Promise<string | undefined>((resolve, reject) =>
+        registry.Register(
+          { instance: { service: 'after-big', address: '127.0.0.1', port: 80 } },
+          deadline(),
+          (failure, response) => (failure ? reject(failure) : resolve(response?.lease_id)),
+        ),
+      );
+      assert.ok(good, 'a normal registration on the same channel gets its lease');
+      await deregister(registry, good);
+      registry.close();
+    });
+  }
+
+  it('refuses to move a registered instance id to another service or address without its lease (ALREADY_EXISTS)', async () => {
+    const owner = registryClient(controlPlane.grpc);
+    const intruder = registryClient(controlPlane.grpc);
+    const instance = { service: 'owned', instance_id: 'owned-1', address: '127.0.0.1', port: 2001 };
+    const held = await register(owner, { instance });
+    for (const change of [{ service: 'other' }, { address: '127.0.0.2' }]) {
+      await assert.rejects(register(intruder, { instance: { ...instance, ...change } }), (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.ALREADY_EXISTS);
+        assert.match(error.details, /"owned-1" is registered to service "owned" at 127\.0\.0\.1/);
+        return true;
+      });
+    }
+    const services = await new Promise<string[]>((resolve, reject) =>
+      intruder.ListServices({}, (error, response) =>
+        error
+          ? reject(error)
+          : resolve(
+              (response?.services ?? []).flatMap((service) =>
+                (service.instances ?? []).map((i) => `${service.name} ${i.instance_id} ${i.address}`),
+              ),
+            ),
+      ),
+    );
+    assert.ok(services.includes('owned owned-1 127.0.0.1'), services.join(', '));
+    assert.ok(!services.some((line) => line.startsWith('other ')), services.join(', '));
+    const moved = await register(owner, {
+      instance: { ...instance, address: '127.0.0.2' },
+      lease_id: held.lease_id ?? '',
+    });
+    assert.equal(moved.instance?.address, '127.0.0.2', 'the lease holder may move it');
+    await deregister(owner, moved.lease_id ?? '');
+    owner.close();
+    intruder.close();
+  });
+
   it('streams registrations and removals to Watch, after the current state', async () => {
     const registry = registryClient(controlPlane.grpc);
     const first = await register(registry, {

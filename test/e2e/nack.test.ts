@@ -69,7 +69,10 @@ describe('NACKed config', () => {
     assert.match(cdsDump?.last_nack?.message ?? '', /minimum_ring_size/);
 
     const status = await cli(['status', '--control-plane-admin', controlPlane.admin]);
-    assert.match(status, /sidecar~frontend-1\.default .*NACKED/);
+    // The CDS column names the version refused (the one the NACK is about), not the one kept.
+    const refused = cds?.lastNack?.version ?? '';
+    assert.notEqual(refused, goodVersion);
+    assert.match(status, new RegExp(`sidecar~frontend-1\\.default .*NACKED ${refused.slice(0, 8)}`));
     assert.match(
       status,
       /NACKS \(the proxy kept its previous config\)\n[\s\S]*sidecar~frontend-1\.default CDS .*minimum_ring_size/,

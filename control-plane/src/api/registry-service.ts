@@ -6,7 +6,7 @@ import type { RegistryHandlers } from '../../../proto/gen/pilotfish/v1/Registry.
 import type { WatchEvent } from '../../../proto/gen/pilotfish/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../../../proto/gen/pilotfish/v1/WatchRequest.js';
 import { pilotfish } from '../../../proto/pilotfish.js';
-import { InvalidRegistrationError, parseInstance, toWireInstance } from '../registry/instance.js';
+import { InstanceTakenError, InvalidRegistrationError, parseInstance, toWireInstance } from '../registry/instance.js';
 import type { Registry } from '../registry/registry.js';
 
 export function addRegistryService(server: grpc.Server, registry: Registry): void {
@@ -15,7 +15,7 @@ export function addRegistryService(server: grpc.Server, registry: Registry): voi
       try {
         const instance = parseInstance(call.request.instance);
         // A TTL above the maximum is granted as the maximum; the response says what was granted.
-        const lease = registry.register(instance, call.request.ttl_seconds ?? 0);
+        const lease = registry.register(instance, call.request.ttl_seconds ?? 0, call.request.lease_id ?? '');
         callback(null, { lease_id: lease.leaseId, ttl_seconds: lease.ttlSeconds, instance: toWireInstance(instance) });
       } catch (error) {
         callback(asStatus(error));
@@ -67,5 +67,6 @@ export function addRegistryService(server: grpc.Server, registry: Registry): voi
 
 function asStatus(error: unknown): Partial<grpc.StatusObject> {
   if (error instanceof InvalidRegistrationError) return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
+  if (error instanceof InstanceTakenError) return { code: grpc.status.ALREADY_EXISTS, details: error.message };
   return { code: grpc.status.INTERNAL, details: `registration failed: ${String(error)}` };
 }

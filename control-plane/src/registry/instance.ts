@@ -27,14 +27,36 @@ export class InvalidRegistrationError extends Error {
   }
 }
 
+/** A registration of an instance id that another service or address holds, by a caller without its lease. */
+export class InstanceTakenError extends Error {
+  override readonly name = 'InstanceTakenError';
+  constructor(holder: ServiceInstance) {
+    super(
+      `instance.instance_id: ${quote(holder.instanceId)} is registered to service "${holder.service}" at ${holder.address} in namespace "${holder.namespace}"; ` +
+        'send its lease_id to move it, or deregister it first',
+    );
+  }
+}
+
 // Kubernetes DNS-1123 labels, so names can become Service names and host names unchanged.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-export function instanceKey(instance: Pick<ServiceInstance, 'namespace' | 'service' | 'instanceId'>): string {
-  return `${instance.namespace}/${instance.service}/${instance.instanceId}`;
+// An error quotes at most this much of what was sent: a 1 MB name must not come back in a 1 MB
+// trailer (clients cap the header size they accept and would never see the answer).
+const MAX_QUOTED_CHARS = 100;
+
+/** `value` in double quotes, cut to its first 100 characters with its full length said when longer. */
+export function quote(value: string): string {
+  if (value.length <= MAX_QUOTED_CHARS) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARS))}… (${value.length} characters)`;
+}
+
+/** Instance ids are unique within a namespace (like pod names), whatever service they belong to. */
+export function instanceKey(instance: Pick<ServiceInstance, 'namespace' | 'instanceId'>): string {
+  return `${instance.namespace}/${instance.instanceId}`;
 }
 
 /** Checks a wire Instance and returns it with defaults filled in (namespace, instance id, protocol). */
@@ -45,23 +67,23 @@ export function parseInstance(wire: Instance | null | undefined, field = 'instan
   if (!DNS_LABEL.test(service)) {
     throw new InvalidRegistrationError(
       `${field}.service`,
-      `"${service}" is not a DNS label (lowercase letters, digits and '-', at most 63, starting and ending alphanumeric)`,
+      `${quote(service)} is not a DNS label (lowercase letters, digits and '-', at most 63, starting and ending alphanumeric)`,
     );
   }
   const namespace = wire.namespace || 'default';
   if (!DNS_LABEL.test(namespace)) {
-    throw new InvalidRegistrationError(`${field}.namespace`, `"${namespace}" is not a DNS label`);
+    throw new InvalidRegistrationError(`${field}.namespace`, `${quote(namespace)} is not a DNS label`);
   }
   const instanceId = wire.instance_id || `${service}-${randomBytes(4).toString('hex')}`;
   if (!INSTANCE_ID.test(instanceId)) {
     throw new InvalidRegistrationError(
       `${field}.instance_id`,
-      `"${instanceId}" must be letters, digits, '.', '_' or '-' (at most 253)`,
+      `${quote(instanceId)} must be letters, digits, '.', '_' or '-' (at most 253)`,
     );
   }
   const address = wire.address ?? '';
   if (isIP(address) === 0) {
-    throw new InvalidRegistrationError(`${field}.address`, `"${address}" is not an IPv4 or IPv6 address`);
+    throw new InvalidRegistrationError(`${field}.address`, `${quote(address)} is not an IPv4 or IPv6 address`);
   }
   const port = Number(wire.port ?? 0);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -69,14 +91,17 @@ export function parseInstance(wire: Instance | null | undefined, field = 'instan
   }
   const protocol = wire.protocol || 'http';
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
-    throw new InvalidRegistrationError(`${field}.protocol`, `"${protocol}" is not one of ${PROTOCOLS.join(', ')}`);
+    throw new InvalidRegistrationError(`${field}.protocol`, `${quote(protocol)} is not one of ${PROTOCOLS.join(', ')}`);
   }
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(wire.labels ?? {})) {
     if (!LABEL_KEY.test(key))
-      throw new InvalidRegistrationError(`${field}.labels`, `key "${key}" is not a valid label key`);
+      throw new InvalidRegistrationError(`${field}.labels`, `key ${quote(key)} is not a valid label key`);
     if (!LABEL_VALUE.test(value)) {
-      throw new InvalidRegistrationError(`${field}.labels["${key}"]`, `value "${value}" is not a valid label value`);
+      throw new InvalidRegistrationError(
+        `${field}.labels[${quote(key)}]`,
+        `value ${quote(value)} is not a valid label value`,
+      );
     }
     labels[key] = value;
   }

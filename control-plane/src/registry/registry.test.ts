@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import type { ServiceInstance } from './instance.js';
+import { InstanceTakenError, type ServiceInstance } from './instance.js';
 import { Registry, type RegistryEvent } from './registry.js';
 
 function instance(instanceId: string, service = 'backend'): ServiceInstance {
@@ -47,6 +47,35 @@ describe('Registry', () => {
     assert.equal(registry.size, 0);
     registry.close();
   });
+
+  const moves: Array<[string, Partial<ServiceInstance>, boolean, string]> = [
+    ['another service', { service: 'frontend' }, false, 'refused without its lease'],
+    ['another address', { address: '10.0.0.9' }, false, 'refused without its lease'],
+    ['another service', { service: 'frontend' }, true, 'moved with its lease'],
+    ['another address', { address: '10.0.0.9' }, true, 'moved with its lease'],
+    ['the same service and address', { port: 9090, labels: { version: 'v2' } }, false, 'replaced (a restart)'],
+  ];
+  for (const [what, change, withLease, outcome] of moves) {
+    it(`an instance id registered again under ${what} is ${outcome}`, () => {
+      const registry = new Registry({ defaultTtlSeconds: 10, maxTtlSeconds: 60 });
+      const held = registry.register(instance('a'));
+      const again = () => registry.register({ ...instance('a'), ...change }, 0, withLease ? held.leaseId : '');
+      if (outcome.startsWith('refused')) {
+        assert.throws(again, (error: unknown) => {
+          assert.ok(error instanceof InstanceTakenError);
+          assert.match(error.message, /"a" is registered to service "backend" at 127\.0\.0\.1.*lease_id/);
+          return true;
+        });
+        assert.deepEqual(registry.instances(), [instance('a')], 'the holder keeps it');
+        assert.equal(registry.keepAlive(held.leaseId), 10);
+      } else {
+        again();
+        assert.deepEqual(registry.instances(), [{ ...instance('a'), ...change }]);
+        assert.equal(registry.keepAlive(held.leaseId), 0, 'the old lease is revoked');
+      }
+      registry.close();
+    });
+  }
 
   it('grants at most the maximum TTL and the default when none is asked', () => {
     const registry = new Registry({ defaultTtlSeconds: 10, maxTtlSeconds: 60 });

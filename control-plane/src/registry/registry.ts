@@ -1,7 +1,7 @@
 // The global service registry: instances held by leases. An instance whose lease is not kept alive
 // disappears after its TTL; every change bumps the revision and is told to the listeners.
 import { randomUUID } from 'node:crypto';
-import { instanceKey, type ServiceInstance } from './instance.js';
+import { InstanceTakenError, instanceKey, type ServiceInstance } from './instance.js';
 
 export type RegistryEventType = 'ADDED' | 'UPDATED' | 'REMOVED';
 
@@ -45,11 +45,22 @@ export class Registry {
     return this.#instances.size;
   }
 
-  /** Adds or replaces an instance under a new lease; a replaced instance's old lease is revoked. */
-  register(instance: ServiceInstance, requestedTtlSeconds = 0): { leaseId: string; ttlSeconds: number } {
+  /**
+   * Adds or replaces an instance under a new lease; a replaced instance's old lease is revoked.
+   * Moving an instance id to another service or address takes the lease it is held by (`heldLeaseId`):
+   * without it anyone could take over another instance's traffic by registering its id.
+   */
+  register(
+    instance: ServiceInstance,
+    requestedTtlSeconds = 0,
+    heldLeaseId = '',
+  ): { leaseId: string; ttlSeconds: number } {
     const ttlSeconds = Math.min(requestedTtlSeconds || this.options.defaultTtlSeconds, this.options.maxTtlSeconds);
     const key = instanceKey(instance);
     const previous = this.#instances.get(key);
+    if (previous && heldLeaseId !== previous.leaseId && !isSameEndpoint(previous.instance, instance)) {
+      throw new InstanceTakenError(previous.instance);
+    }
     if (previous) this.#dropLease(previous.leaseId);
     const id = randomUUID();
     this.#leases.set(id, { id, ttlSeconds, instanceKey: key, timer: this.#expireLater(id, ttlSeconds) });
@@ -134,4 +145,8 @@ export class Registry {
     const event = { type, instance, revision: ++this.#revision };
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+function isSameEndpoint(a: ServiceInstance, b: ServiceInstance): boolean {
+  return a.service === b.service && a.address === b.address;
 }

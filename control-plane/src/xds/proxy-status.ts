@@ -47,6 +47,19 @@ export interface ProxyStatus {
   unsupportedRequests: Array<{ typeUrl: string; message: string; at: string }>;
 }
 
+export type TypeState = 'SYNCED' | 'STALE' | 'NACKED';
+
+/**
+ * Where a proxy stands on one type, with the version that state is about: for NACKED the version it
+ * refused (the one its NACK names), not the one it kept; otherwise the version it ACKed.
+ */
+export function typeState(status: TypeStatus): { state: TypeState; version: string } {
+  if (status.lastNack && status.lastNack.nonce === status.sentNonce) {
+    return { state: 'NACKED', version: status.lastNack.version };
+  }
+  return { state: status.inSync ? 'SYNCED' : 'STALE', version: status.ackedVersion };
+}
+
 /** The connected proxies of this control plane, by stream. */
 export class ProxyStatusTable {
   #byStream = new Map<number, ProxyStatus>();

@@ -61,7 +61,8 @@ export class Registration {
   #register(): void {
     if (this.#stopped) return;
     const { instance, ttlSeconds, logger } = this.options;
-    this.#client.Register({ instance, ttl_seconds: ttlSeconds }, (error, response) => {
+    // The lease held so far (if any) lets the control plane tell this sidecar from an impostor.
+    this.#client.Register({ instance, ttl_seconds: ttlSeconds, lease_id: this.#leaseId }, (error, response) => {
       if (this.#stopped) return;
       if (error || !response) {
         if (error?.code === grpc.status.INVALID_ARGUMENT) {
