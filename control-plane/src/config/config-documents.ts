@@ -1,6 +1,6 @@
 // Reads YAML config text into documents of known kinds, each checked by its kind's schema. Every
 // problem becomes a ConfigError with the line of the field at fault, found in the YAML source.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { documentLabel, formatPath, type ConfigError } from './config-error.js';
 import { destinationPolicySchema, type DestinationPolicyDocument } from './destination-policy-schema.js';
@@ -25,6 +25,8 @@ export type Kind = keyof typeof KIND_SCHEMAS;
 
 /** A document larger than this is refused unread: config is policy, not data. */
 const MAX_DOCUMENT_CHARS = 1024 * 1024;
+/** Alias expansions per document: enough for shared anchors, far too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
 export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
 export type AnyDocument =
@@ -83,7 +85,6 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
       });
       return;
     }
-    const source: unknown = yamlDocument.toJS({ maxAliasCount: 100 });
     const lineOf = (path: ReadonlyArray<PropertyKey>) => lineOfPath(yamlDocument, path, lineAt) ?? start;
     const fail = (message: string, path: PropertyKey[] = [], label?: string) =>
       errors.push({
@@ -93,6 +94,22 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
         path: formatPath(path),
         message,
       });
+    let source: unknown;
+    try {
+      source = yamlDocument.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // yaml throws a ReferenceError when aliases expand past the limit (a "billion laughs" document).
+      const isAliasBomb = error instanceof ReferenceError;
+      errors.push({
+        file: file.name,
+        line: isAliasBomb ? lineAt(firstAliasOffset(yamlDocument) ?? yamlDocument.range[0]) : start,
+        document: labelOf(yamlDocument) ?? `document ${index + 1}`,
+        message: isAliasBomb
+          ? `not valid config: its aliases expand too much (at most ${MAX_ALIAS_COUNT} alias expansions per document)`
+          : `not valid YAML: ${String(error)}`,
+      });
+      return;
+    }
     if (source === null || typeof source !== 'object' || Array.isArray(source)) {
       fail('is not a mapping with apiVersion, kind, metadata and spec');
       return;
@@ -144,6 +161,27 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
     });
   });
   return { documents, errors };
+}
+
+/** The document's label from its syntax tree, for a document that cannot be turned into data. */
+function labelOf(document: Document): string | undefined {
+  const kind = document.get('kind');
+  const name = document.getIn(['metadata', 'name']);
+  const namespace = document.getIn(['metadata', 'namespace']) ?? 'default';
+  return typeof kind === 'string' && typeof name === 'string' && typeof namespace === 'string'
+    ? documentLabel(kind, namespace, name)
+    : undefined;
+}
+
+function firstAliasOffset(document: Document): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** Each issue as (field path, reason) pairs in our words; nested union and key issues unfolded. */

@@ -4,6 +4,7 @@ import { formatConfigError } from './config-error.js';
 import { parseDuration } from './duration.js';
 import { validateConfig, type ValidateOptions } from './config-set.js';
 import { regexProblem } from './schema-common.js';
+import { aliasBomb } from '../../../test/support/hostile-config.js';
 
 const REGISTERED = new Set([
   'reviews.default.svc.cluster.local',
@@ -423,6 +424,20 @@ describe('config validation', () => {
       `${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n')}---\n${huge}`,
     );
     assert.deepEqual(found, ['f.yaml:10: document 2: is 1.0 MiB; a document may hold at most 1 MiB']);
+  });
+
+  it('refuses an alias bomb, naming the document and its first alias, and still reads the documents beside it', () => {
+    const found = messages(
+      `${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n')}---\n${aliasBomb()}`,
+    );
+    assert.deepEqual(found, [
+      'f.yaml:18: ServiceConfig "ratings": not valid config: its aliases expand too much (at most 100 alias expansions per document)',
+    ]);
+    assert.deepEqual(
+      messages(doc('ServiceConfig', 'ratings', '  service: ratings\n  parameters:\n    a: &a [1, 2]\n    b: *a\n')),
+      [],
+      'a shared anchor is fine',
+    );
   });
 
   it('reports every problem of a set, not only the first', () => {

@@ -145,7 +145,8 @@ export const routeSpecSchema = z
     gateways: z.array(gatewayRefSchema).min(1).optional(),
     // The host names clients send to the gateways (default: the service's own names).
     hosts: z.array(hostPatternSchema).min(1).optional(),
-    rules: z.array(ruleSchema).min(1),
+    // No rules: every request goes to the whole service (a gateway exposing a service as it is).
+    rules: z.array(ruleSchema).default([]),
   })
   .superRefine((spec, ctx) => {
     if (spec.hosts !== undefined && (spec.gateways ?? [MESH]).every((gateway) => gateway === MESH)) {

@@ -90,6 +90,19 @@ describe('translate for a gateway', () => {
     assert.equal(certificate.private_key.filename, '/certs/tls.key');
   });
 
+  it('routes a gateway Route without rules to the whole service', () => {
+    const whole = doc('Route', 'shop', '  host: frontend\n  gateways: [ingress]\n  hosts: [shop.example.com]\n');
+    const snapshot = translate(SERVICES, GROUP, config(INGRESS, whole));
+    const [host, ...others] = (snapshot[TYPE_URL.route].get('gateway|default/ingress|8443') as Json)
+      .virtual_hosts as Json[];
+    assert.equal(others.length, 0);
+    assert.deepEqual(host?.domains, ['shop.example.com']);
+    assert.deepEqual(
+      host?.routes.map((route: Json) => [route.match, route.route.cluster]),
+      [[{ prefix: '/' }, FRONTEND]],
+    );
+  });
+
   it('routes each server by the attached routes whose hosts it serves: rules first, then the whole service', () => {
     const both = doc(
       'Route',
