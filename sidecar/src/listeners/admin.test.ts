@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { freePort } from '../../../test/support/free-port.js';
+import { waitFor } from '../../../test/support/processes.js';
 import { compileProxyConfig, type ProxyConfig } from '../xds/compile.js';
 import { received, sentResources } from '../xds/compile-fixtures.js';
 import { createAdminListener } from './admin.js';
@@ -125,11 +126,26 @@ describe('admin listener', () => {
     ]);
   });
 
+  it('refuses to stop on a POST a browser page could send cross-origin (CSRF), naming why', async () => {
+    const attempts: Array<Record<string, string>> = [
+      { origin: 'http://attacker.example', 'content-type': 'text/plain' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    ];
+    for (const headers of attempts) {
+      const answer = await fetch(`${adminUrl}/quitquitquit`, { method: 'POST', headers, body: 'x' });
+      assert.equal(answer.status, 403, JSON.stringify(headers));
+      assert.match(((await answer.json()) as { error: string }).error, /^POST \/quitquitquit refused: /);
+    }
+    assert.equal((await fetch(`${adminUrl}/ready`)).status, 200, 'the admin listener still serves');
+    assert.equal(quits, 0);
+  });
+
   it('answers POST /quitquitquit, then asks the sidecar to stop', async () => {
     assert.equal((await fetch(`${adminUrl}/quitquitquit`)).status, 404, 'only POST stops it');
     const answer = await fetch(`${adminUrl}/quitquitquit`, { method: 'POST' });
     assert.deepEqual([answer.status, await answer.text()], [200, 'OK\n']);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(quits, 1);
+    await waitFor(() => quits === 1, 'quit() called');
   });
 });

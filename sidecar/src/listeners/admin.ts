@@ -1,13 +1,15 @@
 // The admin listener of a sidecar or gateway (bind it to loopback): readiness, what it holds
 // (/config_dump), its clusters and endpoints with counters, Prometheus metrics (/stats/prometheus),
 // a gateway's bound listeners (/listeners), a graceful stop, and the app's config API (/v1/config).
-// Endpoints are a table keyed by method and path.
+// Endpoints are a table keyed by method and path; those that change state refuse what a browser page
+// can send cross-origin without asking first (see cross-origin.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Cluster } from '../cluster/cluster.js';
 import { clustersJson, clustersText } from './admin-clusters.js';
 import type { AppConfig } from './app-config.js';
+import { browserRequestReason } from './cross-origin.js';
 import { listenOn, type Listener } from './listener.js';
 
 export interface AdminSources {
@@ -83,6 +85,12 @@ export function createAdminListener(sources: AdminSources): Listener {
     const endpoint = endpoints.get(`${req.method} ${path}`);
     if (endpoint === undefined) {
       json(res, 404, { error: `no admin endpoint ${req.method} ${path}`, endpoints: [...endpoints.keys()] });
+      return;
+    }
+    const refused = req.method === 'GET' ? undefined : browserRequestReason(req);
+    if (refused !== undefined) {
+      sources.logger.warn({ path, origin: req.headers.origin }, 'admin request from a browser page refused');
+      json(res, 403, { error: `${req.method} ${path} refused: ${refused}` });
       return;
     }
     try {
