@@ -344,10 +344,11 @@ export class UpstreamRequest {
     if (retry === undefined || this.#attempts > retry.numRetries) return false;
     // A streamed body was sent once and is gone.
     if (body !== null && !Buffer.isBuffer(body)) return false;
-    if (!this.#holdsRetry) {
-      if (!cluster.admitRetry()) return false;
-      this.#holdsRetry = true;
-    }
+    // As Envoy's retry state: the retry this request held ends, and each retry sent is admitted
+    // (and counted) anew.
+    if (this.#holdsRetry) cluster.releaseRetry();
+    this.#holdsRetry = cluster.admitRetry();
+    if (!this.#holdsRetry) return false;
     attempt.abandon();
     setTimeout(onRetryDue, backoffMs(retry, this.#attempts), this);
     return true;
