@@ -12,6 +12,7 @@ import { grpcTimeoutMs } from '../upstream/grpc-status.js';
 import { localReply, resetResponse } from '../upstream/local-reply.js';
 import { mirror } from '../upstream/mirror.js';
 import { ensureRequestId, upstreamRequestHeaders } from '../upstream/proxy-headers.js';
+import { ReplayableBody } from '../upstream/replayable-body.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
 import { isUpgrade } from '../upstream/upgrade-head.js';
 import { openTunnel } from '../upstream/upgrade-tunnel.js';
@@ -213,11 +214,12 @@ function forwardRoute(
     return;
   }
   if (exchange !== undefined) countRequestBytes(req, exchange);
-  if (retry === undefined && mirrorTo === undefined) {
-    options.body = req;
+  if (mirrorTo === undefined) {
+    // A retried request's body streams on as it comes, kept for the retries.
+    options.body = retry === undefined ? req : new ReplayableBody(req);
     send(req, res, options, mirrorTo);
   } else {
-    // Retries and mirrors send the body again: read it first.
+    // A mirror sends the whole body too: read it first.
     readReplayableBody(req).then(
       (body) => {
         options.body = body;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { AttemptOutcome, Cluster } from '../cluster/cluster.js';
+import { Cluster, type AttemptOutcome } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { RetryOn, type RetryPolicy } from '../router/retry-policy.js';
 import { HostRegistry } from './host-registry.js';
@@ -152,6 +152,14 @@ describe('upstream request', () => {
     };
     assert.equal((await get()).status, 500);
     assert.equal(current.cluster.outcomes.length, 3, 'one attempt and two retries');
+  });
+
+  it('counts each retry sent: a request retried twice counts 2', async () => {
+    const cluster = new Cluster('counted', [await endpoint('x', status(500)), await endpoint('y', status(502))]);
+    current = { cluster: cluster as unknown as ScriptedCluster, timeoutMs: 0, retry: RETRY };
+    assert.equal((await get()).status, 500);
+    assert.equal(cluster.stats.retries, 2);
+    assert.equal(cluster.stats.activeRetries, 0, 'the retry was released');
   });
 
   it('does not retry when the cluster refuses the retry (budget)', async () => {

@@ -21,6 +21,7 @@ import {
 import { exchangeOf, type Exchange, type ResponseFlag } from '../telemetry/exchange.js';
 import { endTrailersOnly, localReply, resetResponse } from './local-reply.js';
 import { downstreamResponseHeaders, type ResponseHeaders } from './proxy-headers.js';
+import { ReplayableBody } from './replayable-body.js';
 
 // Errors that mean no connection was made: nothing reached the app, so the endpoint is the cause.
 const CONNECT_FAILURES = new Set([
@@ -47,8 +48,8 @@ export interface UpstreamRequestOptions {
   path: string;
   /** Flat [name, value, …] list, Host included. */
   headers: string[];
-  /** A Buffer can be sent again (retries); a stream only once. */
-  body: Buffer | Readable | null;
+  /** A Buffer or a ReplayableBody can be sent again (retries); a stream only once. */
+  body: Buffer | ReplayableBody | Readable | null;
   /** Speak HTTP/2 to the endpoint (the cluster's protocol, or the downstream's). */
   isHttp2: boolean;
   hashKey: string | undefined;
@@ -131,6 +132,12 @@ function hasEntries(record: object): boolean {
   return false;
 }
 
+/** Whether the body can be sent again: a plain stream was sent once and is gone. */
+function isReplayable(body: UpstreamRequestOptions['body']): boolean {
+  if (body instanceof ReplayableBody) return body.isReplayable;
+  return body === null || Buffer.isBuffer(body);
+}
+
 function onPerTryTimeout(attempt: Attempt): void {
   attempt.request.onPerTryTimeout(attempt);
 }
@@ -201,12 +208,13 @@ export class UpstreamRequest {
     const perTryTimeoutMs = this.options.retry?.perTryTimeoutMs ?? 0;
     if (perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, perTryTimeoutMs, attempt);
     const dispatcher = this.options.isHttp2 ? endpoint.host.h2 : endpoint.host.dispatcher;
+    const { body } = this.options;
     dispatcher.dispatch(
       {
         method: this.options.method,
         path: this.options.path,
         headers: this.options.headers,
-        body: this.options.body,
+        body: body instanceof ReplayableBody ? body.open() : body,
       },
       attempt,
     );
@@ -342,12 +350,12 @@ export class UpstreamRequest {
   #retry(attempt: Attempt): boolean {
     const { retry, cluster, body } = this.options;
     if (retry === undefined || this.#attempts > retry.numRetries) return false;
-    // A streamed body was sent once and is gone.
-    if (body !== null && !Buffer.isBuffer(body)) return false;
-    if (!this.#holdsRetry) {
-      if (!cluster.admitRetry()) return false;
-      this.#holdsRetry = true;
-    }
+    if (!isReplayable(body)) return false;
+    // As Envoy's retry state: the retry this request held ends, and each retry sent is admitted
+    // (and counted) anew.
+    if (this.#holdsRetry) cluster.releaseRetry();
+    this.#holdsRetry = cluster.admitRetry();
+    if (!this.#holdsRetry) return false;
     attempt.abandon();
     setTimeout(onRetryDue, backoffMs(retry, this.#attempts), this);
     return true;
