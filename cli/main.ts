@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.js';
 import { gatewayCommand } from './commands/gateway.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
+import { initIptablesCommand } from './commands/init-iptables.js';
 import { proxyConfigCommand } from './commands/proxy-config.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { sidecarCommand } from './commands/sidecar.js';
@@ -29,7 +30,8 @@ const program = new Command('pilotfish')
   .addCommand(deleteCommand())
   .addCommand(historyCommand())
   .addCommand(rollbackCommand())
-  .addCommand(demoCommand());
+  .addCommand(demoCommand())
+  .addCommand(initIptablesCommand());
 checkRequiredOptionsLast(program);
 
 try {
