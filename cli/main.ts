@@ -12,6 +12,7 @@ import { proxyConfigCommand } from './commands/proxy-config.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { statusCommand } from './commands/status.js';
+import { tokenCommand } from './commands/token.js';
 import { validateCommand } from './commands/validate.js';
 
 const program = new Command('pilotfish')
@@ -28,6 +29,7 @@ const program = new Command('pilotfish')
   .addCommand(deleteCommand())
   .addCommand(historyCommand())
   .addCommand(rollbackCommand())
+  .addCommand(tokenCommand())
   .addCommand(demoCommand());
 
 try {
