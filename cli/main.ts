@@ -13,6 +13,7 @@ import { proxyConfigCommand } from './commands/proxy-config.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { statusCommand } from './commands/status.js';
+import { tokenCommand } from './commands/token.js';
 import { validateCommand } from './commands/validate.js';
 import { checkRequiredOptionsLast } from './required-options.js';
 
@@ -30,6 +31,7 @@ const program = new Command('pilotfish')
   .addCommand(deleteCommand())
   .addCommand(historyCommand())
   .addCommand(rollbackCommand())
+  .addCommand(tokenCommand())
   .addCommand(demoCommand())
   .addCommand(initIptablesCommand());
 checkRequiredOptionsLast(program);
