@@ -1,8 +1,9 @@
 // The data-plane benchmark: every target measured in the same run, interleaved round by round
 // (A B C … A B C …) so that ratios hold on a noisy machine.
-import { runOpenLoop, type LatencyResult } from './load/open-loop.js';
+import type { LatencyResult } from './load/open-loop.js';
 import { runWrk } from './load/wrk.js';
-import { totalCpuSeconds, totalRssMb } from './measure/proc-stat.js';
+import { measureOpenLoop } from './measure/open-loop-cpu.js';
+import { totalRssMb } from './measure/proc-stat.js';
 import { startMeshTargets } from './targets/mesh.js';
 import { startPolicyMeshTarget } from './targets/policy-mesh.js';
 import {
@@ -130,27 +131,15 @@ export async function runDataPlane(
 }
 
 async function measureRound(target: Target, options: DataPlaneOptions): Promise<RoundFigures> {
-  const pids = target.proxyPids();
   const saturation = await runWrk(target.address, target.host, options.connections, options.saturationSeconds);
-  const rssLoadedMb = totalRssMb(pids);
-  const cpuBefore = totalCpuSeconds(pids);
-  const latency = await runOpenLoop(
-    target.address,
-    target.host,
-    options.rate,
-    options.latencySeconds,
-    options.warmupSeconds,
-  );
-  const cpu = totalCpuSeconds(pids) - cpuBefore;
-  const loadSeconds = options.latencySeconds + options.warmupSeconds;
+  const rssLoadedMb = totalRssMb(target.proxyPids());
+  const load = await measureOpenLoop(target, options.rate, options.latencySeconds, options.warmupSeconds);
   return {
     saturationRps: saturation.requestsPerSecond,
     saturationErrors: saturation.errors,
-    latency,
-    // The proxies idle while the generator starts and drains: the load lasted warm-up + measured
-    // time, at the fixed rate.
-    vcpuAtRate: cpu / loadSeconds,
-    cpuUsPerRequest: (cpu * 1e6) / (loadSeconds * options.rate),
+    latency: load.latency,
+    vcpuAtRate: load.vcpu,
+    cpuUsPerRequest: load.cpuUsPerRequest,
     rssLoadedMb,
   };
 }

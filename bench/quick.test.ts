@@ -19,7 +19,7 @@ describe('bench --quick', () => {
       execFile(
         process.execPath,
         [join(packageRoot, 'dist', 'bench', 'run.js'), '--quick', '--out', out],
-        { timeout: 180_000 },
+        { timeout: 420_000 },
         (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: `${stdout}\n${stderr}` }),
       ),
     );
@@ -77,10 +77,17 @@ describe('bench --quick', () => {
     assert.ok(run.fleet.burst.pushesPerClientMedian >= 1, 'the burst reached the fleet');
     const markdown = readFileSync(join(out, 'RESULTS.md'), 'utf8');
     assert.match(markdown, /Command: `npm run bench -- --quick --out /);
-    assert.match(markdown, /Machine: \d+ cores, .+, Node v\d+/);
+    assert.match(
+      markdown,
+      /Machine: \d+ cores, .+, Node v\d+.*; load average \d+\.\d at the start, \d+\.\d at the end\./,
+    );
     assert.match(markdown, /\| sidecar hop \| \d+ \(/);
     assert.match(markdown, /Tracing every request \(mesh, tracing 100%\) against the default 1%/);
     assert.match(markdown, /\| mesh, tracing 100% \| \d+ \| \d+ \| \d+ \|/);
+    assert.match(markdown, /## What each feature costs/);
+    for (const variant of ['every feature on', 'every feature off'])
+      assert.match(markdown, new RegExp(`\\| ${variant} \\| \\d+\\.\\d \\(`), `${variant} was measured`);
+    assert.match(markdown, /\| memory per mesh endpoint \| -?\d+\.\d+ KB \|/);
     assert.match(markdown, /## gRPC unary/);
     assert.match(markdown, /## gRPC unary[\s\S]*?\| mesh \(2 sidecars\) \| \d+ \(/);
     assert.match(markdown, /## Control plane/);

@@ -2,12 +2,14 @@
 // benchmarks; raw figures to results/*.json, the report to RESULTS.md with SVG charts.
 import { Command } from 'commander';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../proto/paths.js';
-import { MALLOC_ENV, runFleet, type FleetOptions } from './control-plane/fleet.js';
+import { MALLOC_ENV, runFleet, type FleetOptions, type FleetResult } from './control-plane/fleet.js';
 import { runDataPlane, type DataPlaneOptions, type DataPlaneResult } from './data-plane.js';
+import { runFeatureCost, type FeatureCostOptions } from './feature-cost.js';
 import { runGrpcBench, type GrpcBenchOptions } from './grpc-unary.js';
+import { runSidecarEndpoints, type SidecarEndpointsOptions } from './sidecar-endpoints.js';
 import { topSelfTime } from './measure/cpu-profile.js';
 import { renderMarkdown } from './report/markdown.js';
 import { spread } from './report/stats.js';
@@ -20,17 +22,19 @@ const program = new Command('bench')
   .parse();
 const options = program.opts<{ quick?: boolean; profile?: boolean; out: string }>();
 const log = (line: string) => console.log(line);
+// The 1-minute load average at the start and the end: the machine is shared, so say how busy it was.
+const loadStart = loadavg()[0] as number;
 
 const dataPlanePlans: DataPlaneOptions[] = options.quick
   ? [
       {
         bodyBytes: 100,
-        rounds: 2,
+        rounds: 1,
         saturationSeconds: 1,
         latencySeconds: 1,
         warmupSeconds: 0.5,
-        rate: 1000,
-        connections: 32,
+        rate: 200,
+        connections: 16,
       },
     ]
   : [
@@ -53,6 +57,12 @@ const dataPlanePlans: DataPlaneOptions[] = options.quick
         connections: 32,
       },
     ];
+const featureCostPlan: FeatureCostOptions = options.quick
+  ? { bodyBytes: 100, rounds: 1, rate: 200, seconds: 0.5, warmupSeconds: 0.25, eachFeature: false }
+  : { bodyBytes: 100, rounds: 5, rate: 1000, seconds: 5, warmupSeconds: 1, eachFeature: true };
+const sidecarEndpointsPlan: SidecarEndpointsOptions = options.quick
+  ? { services: 20, endpoints: 200, settleMs: 500 }
+  : { services: 1000, endpoints: 10_000, settleMs: 3000 };
 const fleetPlan: FleetOptions = options.quick
   ? { clients: 50, services: 50, endpoints: 200, watchedPerClient: 4, changes: 3, burst: 100 }
   : { clients: 1000, services: 1000, endpoints: 10_000, watchedPerClient: 9, changes: 10, burst: 1000 };
@@ -68,22 +78,32 @@ for (const plan of dataPlanePlans) {
   log(`\ndata plane, ${plan.bodyBytes}-byte responses, ${plan.rounds} rounds`);
   dataPlane.push(await runDataPlane(plan, log, profileDir));
 }
+log('\nper-feature cost');
+const featureCost = await runFeatureCost(featureCostPlan, log);
+log('\nsidecar memory per endpoint');
+const sidecarEndpoints = await runSidecarEndpoints(sidecarEndpointsPlan, log);
 log('\ngRPC unary');
 const grpc = await runGrpcBench(grpcPlan, log);
 log('\ncontrol plane fleet');
 const fleet = await runFleet(fleetPlan, log);
-log(
-  `\ncontrol plane fleet again, with ${Object.entries(MALLOC_ENV)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(' ')} (deploy/Dockerfile's setting)`,
-);
-const fleetTuned = await runFleet({ ...fleetPlan, env: MALLOC_ENV }, log);
+// The quick run proves the harness works: the fleet once is enough.
+const fleetTuned = options.quick ? undefined : await fleetWithMallocSetting();
+
+async function fleetWithMallocSetting(): Promise<FleetResult> {
+  log(
+    `\ncontrol plane fleet again, with ${Object.entries(MALLOC_ENV)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')} (deploy/Dockerfile's setting)`,
+  );
+  return runFleet({ ...fleetPlan, env: MALLOC_ENV }, log);
+}
 
 const resultsDir = join(options.out, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString();
 const profile = profileDir ? topSelfTime(profileDir) : undefined;
-const run = { date: stamp, quick: Boolean(options.quick), dataPlane, grpc, fleet, fleetTuned, profile };
+const figures = { dataPlane, featureCost, sidecarEndpoints, grpc, fleet, fleetTuned, profile };
+const run = { date: stamp, quick: Boolean(options.quick), ...figures };
 writeFileSync(join(resultsDir, options.quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
 
 const main = dataPlane[0] as DataPlaneResult;
@@ -124,12 +144,14 @@ for (const [name, svg] of Object.entries(charts)) writeFileSync(join(resultsDir,
 const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
 const markdown = renderMarkdown({
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-  machine: { cores: cpus().length, cpuModel, node: process.version, date: stamp },
-  dataPlane,
-  grpc,
-  fleet,
-  fleetTuned,
-  profile,
+  machine: {
+    cores: cpus().length,
+    cpuModel,
+    node: process.version,
+    date: stamp,
+    loadAverage: [loadStart, loadavg()[0] as number],
+  },
+  ...figures,
   charts: Object.keys(charts),
 });
 writeFileSync(join(options.out, 'RESULTS.md'), markdown);

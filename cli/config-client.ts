@@ -1,22 +1,46 @@
-// The Config API (pilotfish.v1.Config) as the CLI commands use it: one client per command, calls
-// with a deadline, and refusals turned into errors that read as one clear line.
+// The Config API (pilotfish.v1.Config) as the CLI commands use it: one client per command, over TLS
+// with the operator's admin token when given --ca-file, calls with a deadline, and refusals turned
+// into errors that read as one clear line.
 import * as grpc from '@grpc/grpc-js';
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { ConfigClient } from '../proto/gen/pilotfish/v1/Config.js';
 import { pilotfish } from '../proto/pilotfish.js';
 import { KINDS } from '../control-plane/src/config/config-documents.js';
+import { parseHostPort } from '../shared/host-port.js';
+import { checkServerName, serverNameFor } from '../shared/server-name.js';
+import { readTokenFile } from '../shared/secret-file.js';
+import { caFileOption } from './control-plane-options.js';
+import { isStoreUnavailable } from '../control-plane/src/store/store-unavailable.js';
 
-export const CONTROL_PLANE_OPTION = [
+const CONTROL_PLANE_OPTION = [
   '--control-plane <host:port>',
   "the control plane's gRPC address",
   '127.0.0.1:15010',
 ] as const;
-export const AUTHOR_OPTION = [
-  '--author <name>',
-  'who makes the change, for the history (default: cli:<your user name>)',
-] as const;
 
-const CALL_TIMEOUT_MS = 10_000;
+/** Where the control plane is and how to reach it: the flags connectionOptions() adds. */
+export interface ConnectionFlags {
+  controlPlane: string;
+  caFile?: string;
+  tokenFile?: string;
+}
+
+/** Adds --control-plane, --ca-file and --token-file to `command`. */
+export function connectionOptions(command: Command): Command {
+  return command
+    .option(...CONTROL_PLANE_OPTION)
+    .addOption(caFileOption())
+    .option(
+      '--token-file <file>',
+      'an admin token (pilotfish token create --admin <name>); or the token itself in PILOTFISH_TOKEN',
+    );
+}
+
+// Well past the control plane's own bound on a store operation (8 s, then UNAVAILABLE naming the
+// store), so a busy control plane answers why rather than the call ending in DEADLINE_EXCEEDED.
+const CALL_TIMEOUT_MS = 30_000;
 
 /** A refusal from the control plane; `messages` are its lines (validation messages for INVALID_ARGUMENT). */
 export class ConfigApiError extends Error {
@@ -26,7 +50,7 @@ export class ConfigApiError extends Error {
     address: string,
   ) {
     super(
-      code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED
+      (code === grpc.status.UNAVAILABLE && !messages.some(isStoreUnavailable)) || code === grpc.status.DEADLINE_EXCEEDED
         ? `cannot reach the control plane at ${address}: ${messages.join('; ')}`
         : messages.join('; '),
     );
@@ -34,29 +58,29 @@ export class ConfigApiError extends Error {
   }
 }
 
-/** Calls `method` on a Config client for `address` and closes the client afterwards. */
+/** Calls `method` on a Config client for the control plane `connection` names, and closes the client afterwards. */
 export async function callConfig<Response>(
-  address: string,
+  connection: ConnectionFlags,
   method: (
     client: ConfigClient,
     options: grpc.CallOptions,
     callback: (error: grpc.ServiceError | null, response?: Response) => void,
   ) => void,
 ): Promise<Response> {
-  const client = new pilotfish.Config(address, grpc.credentials.createInsecure());
+  const address = connection.controlPlane;
+  const client = new pilotfish.Config(address, credentials(connection), channelOptions(address));
   try {
     return await new Promise<Response>((resolve, reject) =>
       method(client, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => {
         // grpc-js appends a resolver note to connection failures; the cause before it is what helps.
-        if (error)
-          reject(
-            new ConfigApiError(
-              error.code,
-              (error.details || error.message).replace(/\.? Resolution note:.*$/s, '').split('\n'),
-              address,
-            ),
-          );
-        else resolve(response as Response);
+        if (error) {
+          const messages = (error.details || error.message).replace(/\.? Resolution note:.*$/s, '').split('\n');
+          if (error.code === grpc.status.UNAVAILABLE && connection.caFile === undefined)
+            messages.push(
+              'a control plane run with --state-dir serves TLS: give --ca-file <state-dir>/trust-bundle.pem',
+            );
+          reject(new ConfigApiError(error.code, messages, address));
+        } else resolve(response as Response);
       }),
     );
   } finally {
@@ -64,6 +88,39 @@ export async function callConfig<Response>(
   }
 }
 
+function credentials({ caFile, tokenFile }: ConnectionFlags): grpc.ChannelCredentials {
+  const token = tokenFile === undefined ? process.env.PILOTFISH_TOKEN?.trim() : readTokenFile(tokenFile);
+  if (caFile === undefined) {
+    if (token)
+      throw new Error(
+        "an admin token is never sent in plaintext: give --ca-file (the control plane's <state-dir>/trust-bundle.pem)",
+      );
+    return grpc.credentials.createInsecure();
+  }
+  let roots: Buffer;
+  try {
+    roots = readFileSync(caFile);
+  } catch (error) {
+    throw new Error(`--ca-file ${caFile}: cannot be read`, { cause: error });
+  }
+  const tls = grpc.credentials.createSsl(roots, null, null, { checkServerIdentity: checkServerName });
+  if (!token) return tls;
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return grpc.credentials.combineChannelCredentials(
+    tls,
+    grpc.credentials.createFromMetadataGenerator((_, callback) => callback(null, metadata)),
+  );
+}
+
+// TLS names the server it expects by DNS name: an IP address is asked for by its reverse-DNS name
+// and checked as that address (shared/server-name.ts), never sent as the server name (DEP0123).
+function channelOptions(address: string): grpc.ChannelOptions {
+  const serverName = serverNameFor(parseHostPort(address, '--control-plane').host);
+  return serverName === undefined ? {} : { 'grpc.ssl_target_name_override': serverName };
+}
+
+/** What the history records when the control plane does not authenticate (with authentication: the token's name). */
 export function defaultAuthor(): string {
   try {
     return `cli:${userInfo().username}`;

@@ -5,51 +5,45 @@
 import * as grpc from '@grpc/grpc-js';
 import '@grpc/proto-loader';
 import { loadProtosWithOptionsSync } from '@grpc/proto-loader/build/src/util.js';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import type { DiscoveryRequest__Output } from './gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import type { DiscoveryResponse__Output } from './gen/envoy/service/discovery/v3/DiscoveryResponse.js';
-import type { Struct__Output } from './gen/google/protobuf/Struct.js';
-import type { Value__Output } from './gen/google/protobuf/Value.js';
+import type { Struct, Struct__Output } from './gen/google/protobuf/Struct.js';
+import type { Value, Value__Output } from './gen/google/protobuf/Value.js';
+import { readPlainDiscoveryRequest } from './discovery-request.js';
+import { encodeDiscoveryResponse, type EncodedResource } from './discovery-response.js';
 import { envoyIncludeDirs, pilotfishProtoDir } from './paths.js';
 
-export const TYPE_URL = {
-  listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
-  route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
-  cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
-  endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
-  httpConnectionManager:
-    'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-  tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-  router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-  httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-  fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
-  localRateLimit: 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
-  stdoutAccessLog: 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
-  downstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
-  /** Our own resource type: a service's app parameters (ServiceConfig kind), named by service FQDN. */
-  serviceConfig: 'type.googleapis.com/pilotfish.v1.ServiceConfig',
-} as const;
+export { TYPE_URL, RESOURCE_TYPE_URLS, isResourceTypeUrl, type ResourceTypeUrl } from './type-urls.js';
+export {
+  EncodedResourceList,
+  discoveryResponseMessage,
+  summarizeDiscoveryResponse,
+  type DiscoveryResponseOut,
+  type EncodedResource,
+} from './discovery-response.js';
 
 /**
- * The resource types this mesh serves, in the order a client should apply them (CDS before EDS,
- * LDS before RDS). ServiceConfig stands alone; only our sidecar asks for it.
+ * Mutual TLS between sidecars, as Istio sends it to Envoy: SDS secret names (the workload's own
+ * certificate, the trust bundle) that a sidecar fills from its SVID rather than an SDS stream, and
+ * the endpoint metadata a cluster's transport_socket_matches select the TLS socket by.
  */
-export const RESOURCE_TYPE_URLS = [
-  TYPE_URL.cluster,
-  TYPE_URL.endpoint,
-  TYPE_URL.listener,
-  TYPE_URL.route,
-  TYPE_URL.serviceConfig,
-] as const;
-export type ResourceTypeUrl = (typeof RESOURCE_TYPE_URLS)[number];
-
-export function isResourceTypeUrl(typeUrl: string): typeUrl is ResourceTypeUrl {
-  return (RESOURCE_TYPE_URLS as readonly string[]).includes(typeUrl);
-}
+export const MUTUAL_TLS = {
+  certificateSecret: 'default',
+  trustBundleSecret: 'ROOTCA',
+  transportSocketName: 'envoy.transport_sockets.tls',
+  rawBufferName: 'envoy.transport_sockets.raw_buffer',
+  matchMetadata: 'envoy.transport_socket_match',
+  matchKey: 'tlsMode',
+  matchValue: 'mutual',
+  /** The ALPN value of TCP passthrough between sidecars (Istio's role of "istio-peer-exchange"): an inbound TLS server for HTTP refuses it, one for TCP takes only it. */
+  tcpAlpn: 'pilotfish-tcp',
+} as const;
 
 export const HCM_FILTER_NAME = 'envoy.filters.network.http_connection_manager';
 export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';
 export const TCP_PROXY_FILTER_NAME = 'envoy.filters.network.tcp_proxy';
+export const CONNECTION_LIMIT_FILTER_NAME = 'envoy.filters.network.connection_limit';
 
 const root = loadProtosWithOptionsSync(
   [
@@ -60,12 +54,16 @@ const root = loadProtosWithOptionsSync(
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
     'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
+    'envoy/extensions/filters/network/connection_limit/v3/connection_limit.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+    'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+    'envoy/extensions/filters/network/rbac/v3/rbac.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
     'envoy/extensions/access_loggers/stream/v3/stream.proto',
     'envoy/extensions/transport_sockets/tls/v3/tls.proto',
+    'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
     'pilotfish/v1/service_config.proto',
   ],
   { keepCase: true, includeDirs: [...envoyIncludeDirs, pilotfishProtoDir] },
@@ -82,21 +80,6 @@ const toObjectOptions: protobuf.IConversionOptions = {
 
 const discoveryRequest = root.lookupType('envoy.service.discovery.v3.DiscoveryRequest');
 const discoveryResponse = root.lookupType('envoy.service.discovery.v3.DiscoveryResponse');
-
-/** A resource as it travels inside a DiscoveryResponse: encoded once, as a whole Any, sent to many. */
-export interface EncodedResource {
-  type_url: string;
-  /** The google.protobuf.Any message, encoded. */
-  any: Uint8Array;
-}
-
-/** An outgoing DiscoveryResponse; resources are already encoded. */
-export interface DiscoveryResponseOut {
-  version_info: string;
-  resources: EncodedResource[];
-  type_url: string;
-  nonce: string;
-}
 
 /** An outgoing DiscoveryRequest (from our sidecar). */
 export interface DiscoveryRequestOut {
@@ -133,44 +116,6 @@ export function decodeResource(encoded: EncodedResource): Record<string, unknown
   return { '@type': encoded.type_url, ...type.toObject(type.decode(value), toObjectOptions) };
 }
 
-// DiscoveryResponse field tags (field number << 3 | wire type 2): version_info 1, resources 2,
-// type_url 4, nonce 5. Writing them directly copies each pre-encoded Any once, instead of
-// rebuilding a message object per resource per stream.
-const VERSION_INFO = 10;
-const RESOURCES = 18;
-const RESPONSE_TYPE_URL = 34;
-const NONCE = 42;
-
-function encodeDiscoveryResponse(response: DiscoveryResponseOut): Buffer {
-  const writer = protobuf.Writer.create();
-  if (response.version_info) writer.uint32(VERSION_INFO).string(response.version_info);
-  for (const resource of response.resources) writer.uint32(RESOURCES).bytes(resource.any);
-  writer.uint32(RESPONSE_TYPE_URL).string(response.type_url);
-  writer.uint32(NONCE).string(response.nonce);
-  return Buffer.from(writer.finish());
-}
-
-/** What a DiscoveryResponse says without decoding its resources: for clients that only count. */
-export function summarizeDiscoveryResponse(bytes: Buffer): {
-  version_info: string;
-  nonce: string;
-  type_url: string;
-  resources: number;
-} {
-  const message = discoveryResponse.decode(bytes) as unknown as {
-    version_info: string;
-    nonce: string;
-    type_url: string;
-    resources: unknown[];
-  };
-  return {
-    version_info: message.version_info,
-    nonce: message.nonce,
-    type_url: message.type_url,
-    resources: message.resources.length,
-  };
-}
-
 function serialize(type: protobuf.Type) {
   return (message: object): Buffer => Buffer.from(type.encode(type.fromObject(message)).finish());
 }
@@ -180,6 +125,7 @@ function deserialize<T>(type: protobuf.Type) {
 }
 
 const adsPath = '/envoy.service.discovery.v3.AggregatedDiscoveryService/';
+const deserializeRequest = deserialize<DiscoveryRequest__Output>(discoveryRequest);
 
 /** The ADS service for grpc-js: the SotW stream only; grpc-js answers the delta method UNIMPLEMENTED. */
 export const aggregatedDiscoveryService = {
@@ -188,7 +134,9 @@ export const aggregatedDiscoveryService = {
     requestStream: true,
     responseStream: true,
     requestSerialize: serialize(discoveryRequest),
-    requestDeserialize: deserialize<DiscoveryRequest__Output>(discoveryRequest),
+    // ACKs, by far the most requests, are read by hand; anything else by protobufjs.
+    requestDeserialize: (bytes: Buffer): DiscoveryRequest__Output =>
+      readPlainDiscoveryRequest(bytes) ?? deserializeRequest(bytes),
     responseSerialize: encodeDiscoveryResponse,
     responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
   },
@@ -201,8 +149,12 @@ export type AdsClient = grpc.Client & {
 const AdsClientStub = grpc.makeGenericClientConstructor(aggregatedDiscoveryService, 'AggregatedDiscoveryService');
 
 /** A client of the ADS service at `address` (plaintext). */
-export function createAdsClient(address: string, options: grpc.ChannelOptions = {}): AdsClient {
-  return new AdsClientStub(address, grpc.credentials.createInsecure(), options) as unknown as AdsClient;
+export function createAdsClient(
+  address: string,
+  options: grpc.ChannelOptions = {},
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): AdsClient {
+  return new AdsClientStub(address, credentials, options) as unknown as AdsClient;
 }
 
 /** google.protobuf.Struct (as decoded) to a plain JSON object. */
@@ -222,13 +174,13 @@ function valueToJson(value: Value__Output): unknown {
 }
 
 /** A plain JSON object to google.protobuf.Struct (as encoded). */
-export function objectToStruct(object: Record<string, unknown>): object {
-  const fields: Record<string, object> = {};
+export function objectToStruct(object: Record<string, unknown>): Struct {
+  const fields: Record<string, Value> = {};
   for (const [key, value] of Object.entries(object)) fields[key] = jsonToValue(value);
   return { fields };
 }
 
-function jsonToValue(value: unknown): object {
+function jsonToValue(value: unknown): Value {
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'number') return { numberValue: value };
   if (typeof value === 'boolean') return { boolValue: value };

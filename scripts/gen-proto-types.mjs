@@ -30,7 +30,12 @@ function run(includeDirs, files) {
 rmSync(out, { recursive: true, force: true });
 run(
   [join(root, 'proto')],
-  ['pilotfish/v1/registry.proto', 'pilotfish/v1/service_config.proto', 'pilotfish/v1/config.proto'],
+  [
+    'pilotfish/v1/registry.proto',
+    'pilotfish/v1/service_config.proto',
+    'pilotfish/v1/config.proto',
+    'pilotfish/v1/identity.proto',
+  ],
 );
 run(
   ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => join(deps, d)),
@@ -42,11 +47,15 @@ run(
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
     'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
+    'envoy/extensions/filters/network/connection_limit/v3/connection_limit.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',
     'envoy/extensions/filters/http/fault/v3/fault.proto',
     'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+    'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+    'envoy/extensions/filters/network/rbac/v3/rbac.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
     'envoy/extensions/access_loggers/stream/v3/stream.proto',
     'envoy/extensions/transport_sockets/tls/v3/tls.proto',
+    'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
   ],
 );

@@ -1,6 +1,12 @@
 // Runs every compiled test file (dist/**/*.test.js) with node's test runner. Node 20 takes no globs
 // on the command line, so the files are listed here; extra arguments pass through (e.g. a filter).
-import { spawnSync } from 'node:child_process';
+//
+// Bounds keep a hang from stalling CI: a test file fails, named, after 8 minutes (--test-timeout
+// bounds each file's process; the longest takes about 2); --test-force-exit ends a file's process
+// once its tests are done even if something still holds the event loop open; and the whole run is
+// killed, with everything it started, after PILOTFISH_TEST_MINUTES (default 20; the suite takes
+// about 7 on an idle machine), printing the test files still running.
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -21,8 +27,26 @@ if (files.length === 0) {
   console.error(`no test files found under ${dist}${only.length ? ` matching ${only.join(', ')}` : ''}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-  cwd: root,
+const minutes = Number(process.env.PILOTFISH_TEST_MINUTES ?? 20);
+const runner = spawn(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=480000', ...files],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    detached: true,
+  },
+);
+const bound = setTimeout(() => {
+  console.error(
+    `run-tests: the suite ran past ${minutes} min (PILOTFISH_TEST_MINUTES); stopping it and all it started`,
+  );
+  console.error(execFileSync('ps', ['-o', 'pid,etime,args', '--ppid', String(runner.pid)], { encoding: 'utf8' }));
+  process.kill(-runner.pid, 'SIGKILL');
+}, minutes * 60_000);
+// The runner has its own process group (so the bound can stop all of it): pass on an interrupt.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.kill(-runner.pid, signal));
+runner.on('exit', (code, signal) => {
+  clearTimeout(bound);
+  process.exit(code ?? (signal ? 1 : 0));
 });
-process.exit(result.status ?? 1);

@@ -2,8 +2,12 @@
 // them (met or missed, said plainly), and the charts.
 import type { FleetResult } from '../control-plane/fleet.js';
 import type { DataPlaneResult, TargetFigures } from '../data-plane.js';
+import type { FeatureCostResult } from '../feature-cost.js';
+import type { SidecarEndpointsResult } from '../sidecar-endpoints.js';
 import type { GrpcBenchResult } from '../grpc-unary.js';
 import { TRACED_MESH } from '../targets/traced-mesh.js';
+import { featureCostSection } from './feature-costs.js';
+import { sidecarEndpointsSection } from './sidecar-endpoints.js';
 import { formatSpread, spread, type Spread } from './stats.js';
 
 export interface Machine {
@@ -11,6 +15,8 @@ export interface Machine {
   cpuModel: string;
   node: string;
   date: string;
+  /** The 1-minute load average when the run started and when it ended. */
+  loadAverage: [number, number];
 }
 
 export interface ProfileEntry {
@@ -23,6 +29,8 @@ export interface Report {
   command: string;
   machine: Machine;
   dataPlane: DataPlaneResult[];
+  featureCost: FeatureCostResult | undefined;
+  sidecarEndpoints: SidecarEndpointsResult | undefined;
   fleet: FleetResult | undefined;
   /** The same fleet with the control plane under `fleetTuned.options.env` (deploy/Dockerfile's malloc setting). */
   fleetTuned: FleetResult | undefined;
@@ -181,6 +189,14 @@ function missedSummary(rows: readonly Goal[], profile: readonly ProfileEntry[] |
   ];
 }
 
+/** bench/FLEET.md is written by the fleet bench alone (bench/fleet.ts), too long a run for this one. */
+const FLEET_LINK =
+  'The fleet alone at 1,000 and 5,000 proxies, on the memory and etcd stores, with its memory at rest measured after it idled: [FLEET.md](FLEET.md), written by `node dist/bench/fleet.js --proxies 1000,5000 --stores memory,etcd --out bench/FLEET.md`.';
+
+/** bench/SECURITY.md holds the mTLS hop and RBAC filter benches (bench/mtls-hop.ts, bench/rbac-filter.ts). */
+const SECURITY_LINK =
+  'What mutual TLS between sidecars and the RBAC filter cost on the hop: [SECURITY.md](SECURITY.md), from `node dist/bench/mtls-hop.js 1500` and `node dist/bench/rbac-filter.js`.';
+
 function fleetSection(fleet: FleetResult, tuned: FleetResult | undefined): string[] {
   const { options: o } = fleet;
   const met = (ok: boolean) => (ok ? 'yes' : '**no**');
@@ -245,7 +261,7 @@ export function renderMarkdown(report: Report): string {
     'Written by the harness (`bench/run.ts`); do not edit by hand.',
     '',
     `Command: \`${report.command}\`  `,
-    `Machine: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; ${machine.date}.`,
+    `Machine: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; ${machine.date}; load average ${machine.loadAverage[0].toFixed(1)} at the start, ${machine.loadAverage[1].toFixed(1)} at the end.`,
     '',
     'Targets run in the same process tree and are interleaved round by round (direct, sidecar hop, mesh, mesh + policies, mesh with tracing at 100%, nginx, haproxy, node-http-proxy, then again), so ratios hold on a noisy machine. "mesh + policies" is the mesh path with a realistic policy set in force: 100 route rules (a request passes over 99 that match on path and header), retries and a timeout, connection limits and outlier detection, and a rate limit at the destination with a quota no run reaches (bench/targets/policy-mesh.ts). Every sidecar runs with its defaults: Istio metrics on, tracing at 1% of new traces, exported over OTLP/HTTP to a local sink process; "mesh, tracing 100%" samples every request (a MeshConfig, bench/targets/traced-mesh.ts). Figures are medians over rounds with (min–max). Latency is measured open-loop (arrivals on a clock, not paced by responses) and "+" means added over direct in the same round. CPU is the proxy processes\' user+system time from /proc.',
     '',
@@ -270,8 +286,13 @@ export function renderMarkdown(report: Report): string {
       '',
     );
   }
+  if (report.featureCost) lines.push('## What each feature costs', '', ...featureCostSection(report.featureCost), '');
+  if (report.sidecarEndpoints)
+    lines.push('## Sidecar memory per mesh endpoint', '', ...sidecarEndpointsSection(report.sidecarEndpoints), '');
   if (report.grpc) lines.push('## gRPC unary', '', ...grpcSection(report.grpc), '');
-  if (report.fleet) lines.push('## Control plane', '', ...fleetSection(report.fleet, report.fleetTuned), '');
+  if (report.fleet)
+    lines.push('## Control plane', '', ...fleetSection(report.fleet, report.fleetTuned), '', FLEET_LINK, '');
+  lines.push('## Security', '', SECURITY_LINK, '');
   if (report.profile) {
     lines.push(
       '## Where the sidecar spends its CPU',

@@ -18,6 +18,8 @@ export interface ConfiguredMeshOptions {
   /** What the config must reach, for the error when it does not. */
   configuredWhat: string;
   sidecarEnv: Record<string, string>;
+  /** More options for each `pilotfish sidecar`. */
+  sidecarArgs?: string[];
   profileDir?: string;
 }
 
@@ -33,7 +35,13 @@ export async function startConfiguredMeshTarget(upstream: Upstream, options: Con
     await rm(configDir, { recursive: true, force: true });
   };
   try {
-    const common = { appPort: upstream.port, controlPlane: controlPlane.grpc, nodeArgs, env: options.sidecarEnv };
+    const common = {
+      appPort: upstream.port,
+      controlPlane: controlPlane.grpc,
+      nodeArgs,
+      env: options.sidecarEnv,
+      extraArgs: options.sidecarArgs,
+    };
     const server = await startSidecar({ service: 'upstream', instanceId: 'upstream-1', ...common });
     sidecars.push(server);
     const client = await startSidecar({ service: 'client', instanceId: 'client-1', ...common });

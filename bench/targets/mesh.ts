@@ -1,6 +1,11 @@
 // The mesh's own targets: one sidecar hop (client → sidecar inbound → app) and the mesh path
 // (client → sidecar A outbound → sidecar B inbound → app), with a real control plane; metrics on
-// and tracing at its default 1%, exported to `sidecarEnv`'s OTLP endpoint.
+// and tracing at its default 1%, exported to `sidecarEnv`'s OTLP endpoint. Sidecar to sidecar is
+// mutual TLS (the default); the load client is no sidecar and holds no certificate, so the upstream
+// service's PeerAuthentication is PERMISSIVE: the sidecar hop is the plaintext hop.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { httpRequest } from '../../test/support/http.js';
 import {
   startControlPlane,
@@ -18,17 +23,28 @@ export interface MeshTargets {
   stop(): Promise<void>;
 }
 
+const PLAINTEXT_LOAD_CLIENT = `apiVersion: pilotfish.dev/v1
+kind: PeerAuthentication
+metadata: { name: upstream, namespace: default }
+spec:
+  selector: { service: upstream }
+  mtls: { mode: PERMISSIVE }
+`;
+
 export async function startMeshTargets(
   upstream: Upstream,
   sidecarEnv: Record<string, string>,
   profileDir?: string,
 ): Promise<MeshTargets> {
-  const controlPlane = await startControlPlane();
+  const configDir = mkdtempSync(join(tmpdir(), 'pilotfish-bench-config-'));
+  writeFileSync(join(configDir, 'peer-authentication.yaml'), PLAINTEXT_LOAD_CLIENT);
+  const controlPlane = await startControlPlane(['--config-dir', configDir]);
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const sidecars: SidecarProcess[] = [];
   const stop = async () => {
     await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
     await controlPlane.stop();
+    rmSync(configDir, { recursive: true, force: true });
   };
   try {
     const server = await startSidecar({

@@ -9,6 +9,24 @@ import type { Target } from './target.js';
 
 const RULES = 100;
 
+/** Connection limits and outlier detection on the destination, and a rate limit at its inbound that no run reaches. */
+export const DESTINATION_POLICIES = `apiVersion: pilotfish.dev/v1
+kind: DestinationPolicy
+metadata: { name: upstream }
+spec:
+  host: upstream
+  connectionPool: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 }
+  outlierDetection: { consecutive5xx: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50 }
+---
+apiVersion: pilotfish.dev/v1
+kind: RateLimit
+metadata: { name: upstream }
+spec:
+  host: upstream
+  limits:
+    - { requests: 1000000000, per: 1s }
+`;
+
 export function realisticPolicies(): string {
   const rules = Array.from(
     { length: RULES - 1 },
@@ -25,22 +43,7 @@ ${rules.join('')}    - destinations: [{ service: upstream }]
       timeout: 5s
       retries: { attempts: 2, retryOn: [5xx, connect-failure, reset] }
 ---
-apiVersion: pilotfish.dev/v1
-kind: DestinationPolicy
-metadata: { name: upstream }
-spec:
-  host: upstream
-  connectionPool: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 }
-  outlierDetection: { consecutive5xx: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50 }
----
-apiVersion: pilotfish.dev/v1
-kind: RateLimit
-metadata: { name: upstream }
-spec:
-  host: upstream
-  limits:
-    - { requests: 1000000000, per: 1s }
-`;
+${DESTINATION_POLICIES}`;
 }
 
 export function startPolicyMeshTarget(

@@ -6,51 +6,52 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApplyResponse__Output } from '../../proto/gen/pilotfish/v1/ApplyResponse.js';
 import type { ConfigSource } from '../../proto/gen/pilotfish/v1/ConfigSource.js';
-import { AUTHOR_OPTION, CONTROL_PLANE_OPTION, ConfigApiError, callConfig, defaultAuthor } from '../config-client.js';
+import {
+  ConfigApiError,
+  callConfig,
+  defaultAuthor,
+  connectionOptions,
+  type ConnectionFlags,
+} from '../config-client.js';
 
 const CONFIG_FILE = /\.ya?ml$/;
 
 export function applyCommand(): Command {
-  return new Command('apply')
-    .description('apply policy documents through the Config API, validated with the config in force (all or nothing)')
-    .requiredOption(
-      '-f, --filename <file|dir>',
-      'a YAML file (one or more documents), or a folder whose *.yaml / *.yml files are applied as one change',
-    )
-    .option('--dry-run', 'validate against the config in force and show what would change; change nothing')
-    .option(...CONTROL_PLANE_OPTION)
-    .option(...AUTHOR_OPTION)
-    .action(async (options: { filename: string; dryRun?: boolean; controlPlane: string; author?: string }) => {
-      const files = await readSources(options.filename);
-      let response: ApplyResponse__Output;
-      try {
-        response = await callConfig<ApplyResponse__Output>(options.controlPlane, (client, callOptions, callback) =>
-          client.Apply(
-            { files, dry_run: options.dryRun === true, author: options.author ?? defaultAuthor() },
-            callOptions,
-            callback,
-          ),
-        );
-      } catch (error) {
-        if (
-          !(error instanceof ConfigApiError) ||
-          (error.code !== grpc.status.INVALID_ARGUMENT && error.code !== grpc.status.FAILED_PRECONDITION)
-        )
-          throw error;
-        for (const message of error.messages) console.error(message);
-        console.error(
-          `${error.messages.length} error${error.messages.length === 1 ? '' : 's'}; the control plane refused the change and keeps the config in force`,
-        );
-        process.exitCode = 1;
-        return;
-      }
-      for (const line of response.changed ?? []) console.log(line);
-      console.log(
-        options.dryRun
-          ? `dry run: nothing changed (version ${response.version} stays in force)`
-          : `version ${response.version}`,
+  return connectionOptions(
+    new Command('apply')
+      .description('apply policy documents through the Config API, validated with the config in force (all or nothing)')
+      .requiredOption(
+        '-f, --filename <file|dir>',
+        'a YAML file (one or more documents), or a folder whose *.yaml / *.yml files are applied as one change',
+      )
+      .option('--dry-run', 'validate against the config in force and show what would change; change nothing'),
+  ).action(async (options: ConnectionFlags & { filename: string; dryRun?: boolean }) => {
+    const files = await readSources(options.filename);
+    let response: ApplyResponse__Output;
+    try {
+      response = await callConfig<ApplyResponse__Output>(options, (client, callOptions, callback) =>
+        client.Apply({ files, dry_run: options.dryRun === true, author: defaultAuthor() }, callOptions, callback),
       );
-    });
+    } catch (error) {
+      if (
+        !(error instanceof ConfigApiError) ||
+        (error.code !== grpc.status.INVALID_ARGUMENT && error.code !== grpc.status.FAILED_PRECONDITION)
+      )
+        throw error;
+      for (const message of error.messages) console.error(message);
+      console.error(
+        `${error.messages.length} error${error.messages.length === 1 ? '' : 's'}; the control plane refused the change and keeps the config in force`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    for (const line of response.changed ?? []) console.log(line);
+    console.log(
+      options.dryRun
+        ? `dry run: nothing changed (version ${response.version} stays in force)`
+        : `version ${response.version}`,
+    );
+  });
 }
 
 /** The file, or the folder's config files sorted by name, named as the user gave them. */

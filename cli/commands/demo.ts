@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DemoCredentials } from '../../examples/demo/demo-credentials.js';
 import { formatMeshBanner } from '../../examples/demo/mesh-banner.js';
 import { MESH_PORT_COUNT, planMesh } from '../../examples/demo/mesh-layout.js';
 import { ProcessGroup } from '../../examples/demo/process-group.js';
@@ -69,15 +70,18 @@ async function runMesh(group: ProcessGroup, options: DemoOptions, interrupted: P
   });
   const layout = await planMesh(options.basePort);
   console.log(`starting the mesh; logs in ${group.logDir}`);
+  const credentials = new DemoCredentials(group.logDir);
   const otlpEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || DEFAULT_OTLP_ENDPOINT;
   const components = await Promise.race([
-    startMesh(group, layout, otlpEndpoint),
+    startMesh(group, layout, otlpEndpoint, credentials),
     interrupted.then(() => undefined),
     failure,
   ]);
   if (!components) return undefined;
   const prometheusConfig = writePrometheusConfig(layout, group.logDir);
-  console.log(formatMeshBanner(components, layout, group.logDir, options.rate, { otlpEndpoint, prometheusConfig }));
+  console.log(
+    formatMeshBanner(components, layout, group.logDir, options.rate, { otlpEndpoint, prometheusConfig }, credentials),
+  );
   const traffic = startTraffic(layout.frontend.inbound, options.rate, (line) => console.log(line));
   let durationTimer: NodeJS.Timeout | undefined;
   let summary: TrafficSummary;

@@ -6,55 +6,52 @@ import { KINDS } from '../../control-plane/src/config/config-documents.js';
 import type { ConfigDocument__Output } from '../../proto/gen/pilotfish/v1/ConfigDocument.js';
 import type { GetResponse__Output } from '../../proto/gen/pilotfish/v1/GetResponse.js';
 import type { ListResponse__Output } from '../../proto/gen/pilotfish/v1/ListResponse.js';
-import { CONTROL_PLANE_OPTION, callConfig, resolveKind } from '../config-client.js';
+import { callConfig, resolveKind, connectionOptions, type ConnectionFlags } from '../config-client.js';
 import { formatTable } from '../table.js';
 
-interface GetOptions {
+interface GetOptions extends ConnectionFlags {
   namespace?: string;
   allNamespaces?: boolean;
   output?: 'yaml' | 'json';
-  controlPlane: string;
 }
 
 export function getCommand(): Command {
-  return new Command('get')
-    .description('show policy documents in force: one as YAML or JSON, or a table of a kind')
-    .argument('<kind>', `${KINDS.join(', ')} (any case, singular or plural)`)
-    .argument('[name]', 'the document; without it, every document of the kind')
-    .option(
-      '-n, --namespace <namespace>',
-      'the namespace (default: "default"; without NAME: every namespace unless given)',
-    )
-    .addOption(
-      new Option('-o, --output <format>', 'print documents as YAML or JSON instead of a table').choices([
-        'yaml',
-        'json',
-      ]),
-    )
-    .option(...CONTROL_PLANE_OPTION)
-    .action(async (kindArgument: string, name: string | undefined, options: GetOptions) => {
-      const kind = resolveKind(kindArgument);
-      if (name !== undefined) {
-        const { document } = await callConfig<GetResponse__Output>(
-          options.controlPlane,
-          (client, callOptions, callback) =>
-            client.Get({ kind, namespace: options.namespace ?? 'default', name }, callOptions, callback),
-        );
-        process.stdout.write(render([document as ConfigDocument__Output], options.output ?? 'yaml', false));
-        return;
-      }
-      const { documents = [], version } = await callConfig<ListResponse__Output>(
-        options.controlPlane,
-        (client, callOptions, callback) =>
-          client.List({ kind, namespace: options.namespace ?? '' }, callOptions, callback),
+  return connectionOptions(
+    new Command('get')
+      .description('show policy documents in force: one as YAML or JSON, or a table of a kind')
+      .argument('<kind>', `${KINDS.join(', ')} (any case, singular or plural)`)
+      .argument('[name]', 'the document; without it, every document of the kind')
+      .option(
+        '-n, --namespace <namespace>',
+        'the namespace (default: "default"; without NAME: every namespace unless given)',
+      )
+      .addOption(
+        new Option('-o, --output <format>', 'print documents as YAML or JSON instead of a table').choices([
+          'yaml',
+          'json',
+        ]),
+      ),
+  ).action(async (kindArgument: string, name: string | undefined, options: GetOptions) => {
+    const kind = resolveKind(kindArgument);
+    if (name !== undefined) {
+      const { document } = await callConfig<GetResponse__Output>(options, (client, callOptions, callback) =>
+        client.Get({ kind, namespace: options.namespace ?? 'default', name }, callOptions, callback),
       );
-      if (options.output) {
-        process.stdout.write(render(documents, options.output, true));
-        return;
-      }
-      const rows = documents.map((document) => [document.namespace ?? '', document.name ?? '', document.source ?? '']);
-      process.stdout.write(`${formatTable(['NAMESPACE', 'NAME', 'SOURCE'], rows)}\n(config version ${version})\n`);
-    });
+      process.stdout.write(render([document as ConfigDocument__Output], options.output ?? 'yaml', false));
+      return;
+    }
+    const { documents = [], version } = await callConfig<ListResponse__Output>(
+      options,
+      (client, callOptions, callback) =>
+        client.List({ kind, namespace: options.namespace ?? '' }, callOptions, callback),
+    );
+    if (options.output) {
+      process.stdout.write(render(documents, options.output, true));
+      return;
+    }
+    const rows = documents.map((document) => [document.namespace ?? '', document.name ?? '', document.source ?? '']);
+    process.stdout.write(`${formatTable(['NAMESPACE', 'NAME', 'SOURCE'], rows)}\n(config version ${version})\n`);
+  });
 }
 
 function render(documents: ConfigDocument__Output[], format: 'yaml' | 'json', asList: boolean): string {

@@ -3,13 +3,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import {
   findInstalledRules,
-  parseCidrs,
   renderCleanup,
   renderDryRun,
   renderInstall,
   type InterceptOptions,
   type IpFamily,
 } from '../iptables/iptables-rules.js';
+import { parseCidrs } from '../../control-plane/src/injection/cidr-list.js';
 import { restoreNat, saveNat } from '../iptables/iptables-restore.js';
 import { port, positiveInt } from '../options.js';
 

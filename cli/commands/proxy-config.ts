@@ -2,7 +2,7 @@
 // holds, read from its admin /config_dump (and /clusters for live endpoint health), like
 // `istioctl proxy-config`.
 import { Command } from 'commander';
-import { TYPE_URL } from '../../proto/xds.js';
+import { TYPE_URL } from '../../proto/type-urls.js';
 import { getAdminJson } from '../admin-get.js';
 import { formatTable } from '../table.js';
 
@@ -82,8 +82,9 @@ const TABLES: Record<Exclude<Kind, 'endpoints'>, (resources: Resource[]) => stri
     formatTable(
       ['NAME', 'ADDRESS', 'ROUTES', 'HTTP FILTERS', 'TLS'],
       resources.map((listener) => {
+        // The HttpConnectionManager is the last network filter (a connection_limit may come first).
         const hcm =
-          listener.filter_chains?.[0]?.filters?.[0]?.typed_config ?? listener.api_listener?.api_listener ?? {};
+          listener.filter_chains?.[0]?.filters?.at(-1)?.typed_config ?? listener.api_listener?.api_listener ?? {};
         const socket = listener.address?.socket_address;
         return [
           listener.name,

@@ -31,7 +31,7 @@ export function statusCommand(): Command {
       ]);
       if (options.json) {
         process.stdout.write(
-          `${JSON.stringify({ registry, proxies: proxies.proxies, config: { version: config.version, documents: config.documents.length, lastRejection: config.lastRejection } }, null, 2)}\n`,
+          `${JSON.stringify({ registry, proxies: proxies.proxies, config: { version: config.version, documents: config.documents.length, lastRejection: config.lastRejection, warnings: config.warnings ?? [] } }, null, 2)}\n`,
         );
         return;
       }
@@ -43,6 +43,7 @@ interface ConfigView {
   version: number;
   documents: unknown[];
   lastRejection: { at: string; messages: string[] } | null;
+  warnings?: string[];
 }
 
 function renderConfig(config: ConfigView): string {
@@ -55,6 +56,7 @@ function renderConfig(config: ConfigView): string {
       ...config.lastRejection.messages.map((message) => `  ${message}`),
     );
   }
+  for (const warning of config.warnings ?? []) lines.push(`  WARNING ${warning}`);
   return `${lines.join('\n')}\n`;
 }
 

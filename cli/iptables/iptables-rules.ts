@@ -23,23 +23,6 @@ const loopback: Record<IpFamily, { host: string; passthrough: string }> = {
   6: { host: '::1/128', passthrough: '::6/128' },
 };
 
-/** Splits `10.0.0.0/8,fd00::/8` by family; throws naming the option and the entry that is not a CIDR. */
-export function parseCidrs(value: string, option: string): string[] {
-  return value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const [address = '', prefix, extra] = entry.split('/');
-      const family = isIP(address);
-      const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-      const max = family === 6 ? 128 : 32;
-      if (family === 0 || extra !== undefined || !/^\d*$/.test(prefix ?? '') || bits < 0 || bits > max)
-        throw new Error(`${option}: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)`);
-      return `${address}/${bits}`;
-    });
-}
-
 export function cidrFamily(cidr: string): IpFamily {
   return isIP(cidr.split('/')[0] ?? '') === 6 ? 6 : 4;
 }

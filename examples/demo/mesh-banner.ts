@@ -2,6 +2,7 @@
 // commands to try against it, and how to see its traces in Jaeger and its metrics in Prometheus.
 import { join, relative } from 'node:path';
 import { formatTable } from '../../cli/table.js';
+import type { DemoCredentials } from './demo-credentials.js';
 import type { MeshLayout } from './mesh-layout.js';
 import { cliPath, demoConfigDir, type Component } from './start-mesh.js';
 import { SUMMARY_EVERY_MS } from './traffic.js';
@@ -18,6 +19,7 @@ export function formatMeshBanner(
   logDir: string,
   ratePerSecond: number,
   telemetry: DemoTelemetry,
+  credentials: Pick<DemoCredentials, 'caFile' | 'adminTokenFile'>,
 ): string {
   const running = components.map((component) => [component.name, String(component.pid ?? '-'), component.listeners]);
   const admin = components
@@ -35,6 +37,9 @@ export function formatMeshBanner(
     `try:     curl -H 'Host: backend' http://${frontend.outbound}/hello`,
     `         curl http://${frontend.inbound}/`,
     `         pilotfish status --control-plane-admin ${layout.controlPlane.admin}   (pilotfish = node ${relative(process.cwd(), cliPath)})`,
+    `config:  the control plane's port is TLS and authenticated; the CLI needs its CA and an admin token:`,
+    `         export PILOTFISH_CA_FILE=${credentials.caFile} PILOTFISH_TOKEN=$(cat ${credentials.adminTokenFile})`,
+    `         pilotfish get routes --control-plane ${layout.controlPlane.grpc}`,
     `traces:  the sidecars export spans over OTLP/HTTP to ${telemetry.otlpEndpoint} (OTEL_EXPORTER_OTLP_ENDPOINT),`,
     `         every request sampled (MeshConfig in ${relative(process.cwd(), join(demoConfigDir, 'mesh.yaml'))}, watched)`,
     `         see them in Jaeger: docker run --rm -p 16686:16686 -p 4318:4318 jaegertracing/jaeger:latest, then open`,

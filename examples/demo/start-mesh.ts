@@ -1,7 +1,9 @@
 // Starts the demo mesh as child processes of this node: the control plane, then each app with its
-// sidecar, and returns once every component is ready and every instance is registered.
+// sidecar, and returns once every component is ready and every instance is registered. The
+// control plane has a state dir: its port is TLS, and each sidecar proves itself with a token.
 import { join } from 'node:path';
 import { packageRoot } from '../../proto/paths.js';
+import type { DemoCredentials } from './demo-credentials.js';
 import type { AppLayout, MeshLayout } from './mesh-layout.js';
 import type { ProcessGroup } from './process-group.js';
 import { isHttpOk, isListening, isRegistered } from './readiness.js';
@@ -20,7 +22,12 @@ const appsDir = join(packageRoot, 'dist', 'examples', 'demo');
 export const demoConfigDir = join(packageRoot, 'examples', 'demo', 'config');
 
 /** `otlpEndpoint`: where the sidecars export spans (their OTEL_EXPORTER_OTLP_ENDPOINT). */
-export async function startMesh(group: ProcessGroup, layout: MeshLayout, otlpEndpoint: string): Promise<Component[]> {
+export async function startMesh(
+  group: ProcessGroup,
+  layout: MeshLayout,
+  otlpEndpoint: string,
+  credentials: DemoCredentials,
+): Promise<Component[]> {
   const { grpc, admin } = layout.controlPlane;
   const controlPlane = group.start('control-plane', 'control-plane', cliPath, [
     'control-plane',
@@ -30,12 +37,16 @@ export async function startMesh(group: ProcessGroup, layout: MeshLayout, otlpEnd
     admin,
     '--config-dir',
     demoConfigDir,
+    '--state-dir',
+    credentials.stateDir,
   ]);
   await group.waitUntil(controlPlane, 'ready', () => isHttpOk(`http://${admin}/ready`));
   // Backends first, registered before the frontend's sidecar connects, so its first config already
   // holds both backend endpoints and the first requests do not fail.
-  const backends = await Promise.all(layout.backends.map((app) => startApp(group, layout, app, otlpEndpoint)));
-  const frontend = await startApp(group, layout, layout.frontend, otlpEndpoint);
+  const backends = await Promise.all(
+    layout.backends.map((app) => startApp(group, layout, app, otlpEndpoint, credentials)),
+  );
+  const frontend = await startApp(group, layout, layout.frontend, otlpEndpoint, credentials);
   return [
     {
       name: controlPlane.name,
@@ -53,6 +64,7 @@ async function startApp(
   layout: MeshLayout,
   app: AppLayout,
   otlpEndpoint: string,
+  credentials: DemoCredentials,
 ): Promise<Component[]> {
   const appProcess = group.start(
     `${app.instance} app`,
@@ -89,6 +101,7 @@ async function startApp(
         '--admin-listen',
         app.admin,
       ],
+      ...['--token-file', credentials.tokenFile(app.service, app.instance), '--ca-file', credentials.caFile],
     ],
     { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint },
   );

@@ -3,9 +3,12 @@
 // bound as a proxy listener — terminating TLS for HTTPS servers, and following their certificate
 // files as they are renewed — and rebound when its port or protocol changes. Same routing,
 // clusters, metrics (reporter "source", the gateway as source workload), access log, tracing and
-// admin listener as a sidecar. Nothing registers: no mesh service calls a gateway.
+// admin listener as a sidecar. Nothing registers: no mesh service calls a gateway. With a token it
+// gets its own SVID and calls the sidecars behind it in mutual TLS, as their clusters say.
 import type { Logger } from 'pino';
-import { formatHostPort, type HostPort } from '../../cli/host-port.js';
+import { formatHostPort, type HostPort } from '../../shared/host-port.js';
+import type { ControlPlaneTrust } from './identity/control-plane-credentials.js';
+import { identityCredentials, workloadIdentity } from './identity/workload-identity.js';
 import { createAdminListener } from './listeners/admin.js';
 import { followCertificateFiles, type CertificateRenewal } from './listeners/certificate-renewal.js';
 import { createProxyListener, type ProxyListener } from './listeners/proxy-listener.js';
@@ -16,6 +19,7 @@ import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import type { TraceExportConfig } from './telemetry/trace-export-config.js';
 import { Tracing } from './telemetry/tracing.js';
 import { AdsClient } from './xds/ads-client.js';
+import { ControlPlanes } from './xds/control-planes.js';
 import { compileProxyConfig, listenerTls, type ProxyConfig } from './xds/compile.js';
 import { configError } from './xds/compile-errors.js';
 import { secureContextOf, type ServerTls } from './xds/compile-tls.js';
@@ -25,7 +29,12 @@ export interface GatewayOptions {
   /** The Gateway document this process serves. */
   name: string;
   namespace: string;
-  controlPlane: string;
+  /** The control-plane replicas (`--control-plane`); one is used at a time. */
+  controlPlanes: HostPort[];
+  /** TLS to the control plane and the token the gateway proves itself with; plaintext when empty. */
+  controlPlaneTrust: ControlPlaneTrust;
+  /** An ADS stream moves to a replica picked afresh after this long. */
+  controlPlaneMaxAgeMs: number;
   /** Where the Gateway's server with the lowest port binds; every other server binds its port on this host. */
   listen: HostPort;
   adminListen: HostPort;
@@ -65,6 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const nodeId = `gateway~${options.name}.${options.namespace}`;
   let config: ProxyConfig | undefined;
   let servers = new Map<string, ServerSpec>();
+  // The Gateway's listeners in the config in force: none until its Gateway document exists.
+  let listenerCount = 0;
   let routing = new Map<string, RoutingConfig>();
   const bound = new Map<string, BoundServer>();
   let reconciling = Promise.resolve();
@@ -75,15 +86,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     export: options.traceExport,
   });
 
+  const controlPlanes = new ControlPlanes({ entries: options.controlPlanes, logger });
+  // With a token, the gateway's own SVID: mutual TLS to the sidecars it sends to, and its control-plane calls.
+  const identity = workloadIdentity(controlPlanes, options.controlPlaneTrust, logger);
   const ads = new AdsClient({
-    controlPlane: options.controlPlane,
+    controlPlanes,
+    credentials: identityCredentials(options.controlPlaneTrust, identity),
+    maxStreamAgeMs: options.controlPlaneMaxAgeMs,
     nodeId,
     metadata: { NAMESPACE: options.namespace, ROLE: 'gateway', GATEWAY: key },
     listenerNames: undefined,
     serviceConfigNames: [],
     apply(resources) {
       const ports = serverPorts(resources);
-      config = compileProxyConfig(resources, config);
+      config = compileProxyConfig(resources, config, undefined, identity?.upstream);
+      listenerCount = ports.size;
       const compiled = config;
       const lowest = Math.min(...ports.values());
       // As Envoy warms a listener: a server binds once its route table has arrived, never to answer "no routes yet".
@@ -116,20 +133,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const clusters = () => config?.clusters.values() ?? [];
+  const accessLog = createAccessLog();
   const metrics = createSidecarMetrics({
     isXdsConnected: () => ads.isConnected,
     nackCounts: () => ads.nackCounts(),
     versions: () => ads.versions(),
+    configSource: () => ads.configSource,
     clusters,
     bindFailures: () => new Map(),
     spans: () => tracing.stats,
+    accessLogDropped: () => accessLog.dropped,
   });
   addCertificateExpiry(metrics.registry, options.name, () =>
     [...bound].flatMap(([listener, server]) =>
       server.presented === undefined ? [] : [{ listener, chain: server.presented.cert }],
     ),
   );
-  const accessLog = createAccessLog();
   const telemetry = {
     metrics: metrics.requests,
     local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` },
@@ -213,7 +232,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const admin = createAdminListener({
-    isReady: () => config !== undefined && ads.hasInitialConfig && [...servers.keys()].every((name) => bound.has(name)),
+    // Ready once the Gateway document's servers are all bound: a gateway with none serves no one.
+    isReady: () =>
+      ads.hasInitialConfig &&
+      listenerCount > 0 &&
+      servers.size === listenerCount &&
+      [...servers.keys()].every((name) => bound.has(name)),
+    notReadyReason: () =>
+      !ads.hasInitialConfig
+        ? 'waiting for the first complete config from the control plane'
+        : listenerCount === 0
+          ? `no Gateway document ${key} with servers in the control plane's config`
+          : `${[...servers.keys()].filter((name) => bound.has(name)).length} of ${listenerCount} Gateway servers bound`,
     configDump: () => ads.configDump(),
     clusters,
     listeners: () =>
@@ -224,7 +254,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const adminAddress = await admin.listen(options.adminListen.host, options.adminListen.port);
   const addresses = { admin: formatHostPort({ host: adminAddress.address, port: adminAddress.port }) };
-  logger.info({ ...addresses, node: nodeId, gateway: key, controlPlane: options.controlPlane }, 'gateway started');
+  logger.info({ ...addresses, node: nodeId, gateway: key, controlPlanes: controlPlanes.entries }, 'gateway started');
+  identity?.start();
   ads.start();
 
   return {
@@ -234,9 +265,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await reconciling;
       for (const server of bound.values()) server.renewal?.stop();
       await Promise.all([...bound.values()].map((server) => server.listener.close(options.drainMs)));
-      accessLog.flush();
+      await accessLog.flush();
       await tracing.shutdown();
       await config?.hosts.closeAll();
+      identity?.stop();
       await admin.close(0);
     },
   };

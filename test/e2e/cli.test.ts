@@ -9,7 +9,7 @@ import { cliPath, startControlPlane, type ControlPlaneProcess } from '../support
 
 function pilotfish(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [cliPath, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     ),
   );
@@ -74,11 +74,11 @@ describe('pilotfish CLI', () => {
     ],
     ['status', ['--control-plane-admin', '--json']],
     ['demo', ['--rate', '--duration']],
-    ['apply', ['--filename', '--dry-run', '--control-plane', '--author']],
-    ['get', ['--namespace', '--output', '--control-plane']],
-    ['delete', ['--namespace', '--control-plane', '--author']],
-    ['history', ['--limit', '--json', '--control-plane']],
-    ['rollback', ['--control-plane', '--author']],
+    ['apply', ['--filename', '--dry-run', '--control-plane', '--ca-file', '--token-file']],
+    ['get', ['--namespace', '--output', '--control-plane', '--ca-file', '--token-file']],
+    ['delete', ['--namespace', '--control-plane', '--ca-file', '--token-file']],
+    ['history', ['--limit', '--json', '--control-plane', '--ca-file', '--token-file']],
+    ['rollback', ['--control-plane', '--ca-file', '--token-file']],
   ];
   for (const [command, options] of helps) {
     it(`explains ${command} --help`, async () => {

@@ -3,7 +3,7 @@
 // the running sidecar; a dry run and a refused change leave it as it was; get, delete and history
 // show the store; rollback brings an earlier version back to the sidecar; Watch sees each change;
 // and the folder stays authoritative for the documents it defines.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ConfigClient } from '../../proto/gen/pilotfish/v1/Config.js';
 import type { ConfigEvent__Output } from '../../proto/gen/pilotfish/v1/ConfigEvent.js';
 import { pilotfish } from '../../proto/pilotfish.js';
+import { callerCredentials, cliEnv, TEST_ADMIN } from '../support/mesh-security.js';
 import { startNamedApp, type TestApp } from '../support/apps.js';
 import { servedBy } from '../support/http.js';
 import { REVIEWS_SUBSETS, startPolicyMesh, type PolicyMesh } from '../support/policy-mesh.js';
@@ -46,8 +47,11 @@ type Json = Record<string, any>;
 
 function pilotfishCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { timeout: 60_000, env: { ...process.env, ...cliEnv(args) } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     ),
   );
 }
@@ -84,7 +88,7 @@ describe('Config API and CLI', () => {
     await writeFile(join(files, 'route-v1.yml'), route('v1', 'to-v1'));
     await writeFile(join(files, 'bad.yaml'), route('v1', 'never', 'soon'));
     await writeFile(join(files, 'limits.yaml'), LIMITS);
-    config = new pilotfish.Config(mesh.controlPlane.grpc, grpc.credentials.createInsecure());
+    config = new pilotfish.Config(mesh.controlPlane.grpc, callerCredentials(mesh.controlPlane.grpc));
     watch = config.Watch({});
     watch.on('data', (event: ConfigEvent__Output) => events.push(event));
     watch.on('error', () => undefined);
@@ -105,7 +109,7 @@ describe('Config API and CLI', () => {
   });
 
   it('apply of a folder changes routing on a running sidecar, as one version', async () => {
-    const result = await cli('apply', '-f', join(files, 'mesh'), '--author', 'alice');
+    const result = await cli('apply', '-f', join(files, 'mesh'));
     assert.equal(result.code, 0, result.stderr);
     assert.equal(
       result.stdout,
@@ -119,7 +123,7 @@ describe('Config API and CLI', () => {
     const result = await cli('apply', '-f', join(files, 'route-v1.yml'), '--dry-run');
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'Route default/reviews updated\ndry run: nothing changed (version 1 stays in force)\n');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The reply comes after the store decided: a dry run that changed something would show here.
     assert.equal(await configVersion(), 1);
     assert.ok(!(await configDump()).includes('to-v1'));
     assert.deepEqual(await servers(), ['reviews-v2']);
@@ -166,7 +170,7 @@ describe('Config API and CLI', () => {
       LIMITS.replace('name: reviews', 'name: extra').replace('host: reviews', 'host: client'),
     );
     assert.equal((await cli('apply', '-f', join(files, 'extra.yaml'))).code, 0);
-    const deleted = await cli('delete', 'ratelimit', 'extra', '--author', 'bob');
+    const deleted = await cli('delete', 'ratelimit', 'extra');
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.equal(deleted.stdout, 'RateLimit default/extra deleted\nversion 3\n');
   });
@@ -176,10 +180,10 @@ describe('Config API and CLI', () => {
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^VERSION\s+AT\s+AUTHOR\s+CHANGES$/);
-    assert.match(lines[1] ?? '', /^3\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+bob\s+RateLimit default\/extra deleted$/);
+    assert.match(lines[1] ?? '', /^3\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+test-admin\s+RateLimit default\/extra deleted$/);
     assert.match(
       lines[3] ?? '',
-      /^1\s+\S+\s+alice\s+DestinationPolicy default\/reviews created, Route default\/reviews created$/,
+      /^1\s+\S+\s+test-admin\s+DestinationPolicy default\/reviews created, Route default\/reviews created$/,
     );
     assert.equal(lines.length, 4);
     assert.equal((await cli('history', '--limit', '1')).stdout.trimEnd().split('\n').length, 2);
@@ -208,7 +212,8 @@ describe('Config API and CLI', () => {
       ['0', '1', '2', '3', '4', '5'],
     );
     assert.deepEqual(events.at(-1)?.changed, ['Route default/reviews updated']);
-    assert.match(events.at(-1)?.author ?? '', /^cli:/);
+    // The admin token's name, whatever the CLI claims.
+    assert.equal(events.at(-1)?.author, TEST_ADMIN);
   });
 
   it('keeps the folder authoritative for the documents it defines', async () => {

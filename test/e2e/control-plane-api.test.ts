@@ -4,8 +4,9 @@ import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WatchEvent__Output } from '../../proto/gen/pilotfish/v1/WatchEvent.js';
+import { callerCredentials } from '../support/mesh-security.js';
 import { TYPE_URL, createAdsClient, type DiscoveryResponseIn } from '../../proto/xds.js';
-import { startControlPlane, waitFor, type ControlPlaneProcess } from '../support/processes.js';
+import { runCli, startControlPlane, waitFor, type ControlPlaneProcess } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
 
 describe('control plane API', () => {
@@ -123,6 +124,18 @@ describe('control plane API', () => {
     intruder.close();
   });
 
+  for (const port of ['gRPC', 'admin'] as const) {
+    it(`refuses to start on ${port} port in use with one clear error naming it, no stack and no stray grpc-js line`, async () => {
+      const taken = port === 'gRPC' ? controlPlane.grpc : controlPlane.admin;
+      const [grpcListen, adminListen] = port === 'gRPC' ? [taken, '127.0.0.1:0'] : ['127.0.0.1:0', taken];
+      const result = await runCli(['control-plane', '--grpc-listen', grpcListen, '--admin-listen', adminListen]);
+      assert.equal(result.code, 1);
+      const plain = result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('{'));
+      assert.equal(plain.length, 1, result.stderr);
+      assert.match(plain[0] ?? '', new RegExp(`^pilotfish: cannot listen on ${taken} \\(${port}\\).*EADDRINUSE`));
+    });
+  }
+
   it('streams registrations and removals to Watch, after the current state', async () => {
     const registry = registryClient(controlPlane.grpc);
     const first = await register(registry, {
@@ -145,7 +158,7 @@ describe('control plane API', () => {
   });
 
   it('records an xDS request for an unknown type URL and keeps the stream serving', async () => {
-    const client = createAdsClient(controlPlane.grpc);
+    const client = createAdsClient(controlPlane.grpc, {}, callerCredentials(controlPlane.grpc));
     const stream = client.StreamAggregatedResources();
     const responses: DiscoveryResponseIn[] = [];
     stream.on('data', (response: DiscoveryResponseIn) => responses.push(response));
@@ -172,7 +185,7 @@ describe('control plane API', () => {
   });
 
   it('ends a stream whose first request has no node id with INVALID_ARGUMENT', async () => {
-    const client = createAdsClient(controlPlane.grpc);
+    const client = createAdsClient(controlPlane.grpc, {}, callerCredentials(controlPlane.grpc));
     const stream = client.StreamAggregatedResources();
     const error = await new Promise<grpc.ServiceError>((resolve) => {
       stream.on('error', resolve);

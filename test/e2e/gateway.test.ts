@@ -496,7 +496,7 @@ spec:
       instance: { service: 'web', instance_id: 'web-1', address: '127.0.0.1', port: app.port },
       ttl_seconds: 3600,
     });
-    gateway = await startGateway('edge', controlPlane.grpc);
+    gateway = await startGateway('edge', controlPlane.grpc, { untilReady: false });
   });
 
   after(async () => {
@@ -507,12 +507,14 @@ spec:
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('is ready with no servers until its Gateway exists, then binds them when one is applied', async () => {
+  it('is not ready and has no servers until its Gateway exists, then binds them when one is applied', async () => {
     assert.deepEqual(await boundListeners(), []);
+    assert.equal((await fetch(`http://${gateway.admin}/ready`)).status, 503);
     await writeFile(join(dir, 'edge.yaml'), edge);
     const applied = await runCli(['apply', '-f', join(dir, 'edge.yaml'), '--control-plane', controlPlane.grpc]);
     assert.equal(applied.code, 0, applied.stderr);
     await waitFor(async () => (await boundListeners()).length === 1, 'the gateway to bind its server');
+    assert.equal((await fetch(`http://${gateway.admin}/ready`)).status, 200);
     const [listener] = await boundListeners();
     assert.equal(listener?.name, 'gateway|default/edge|80');
     const result = await httpRequest(listener?.address, '/', { headers: { host: 'web.example.com' } });

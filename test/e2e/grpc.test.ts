@@ -1,11 +1,11 @@
 // gRPC end to end through two real sidecars: a grpc-js client dials its sidecar's outbound
 // listener (grpc.default_authority names the service), which speaks HTTP/2 to the service's
-// sidecar, which speaks HTTP/2 to the grpc-js server (--app-protocol grpc).
+// sidecar, which speaks HTTP/2 to the grpc-js server (--app-protocol grpc, or the default http: h2 in, h2c out).
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
-import { startNamedApp } from '../support/apps.js';
+import { answerWithName, startBilingualApp, startNamedApp } from '../support/apps.js';
 import {
   chatCall,
   collect,
@@ -56,6 +56,11 @@ describe('gRPC through two sidecars', () => {
     await mesh.waitForEndpoints('kinds.default.svc.cluster.local', 1);
     client = kindsClient(mesh.client.outbound, 'kinds');
   });
+
+  /** A sidecar for instance `<service>-1` of an app on `appPort`, with the default --app-protocol (http). */
+  function defaultProtocolSidecar(service: string, appPort: number): Promise<SidecarProcess> {
+    return startSidecar({ service, instanceId: `${service}-1`, appPort, controlPlane: mesh.controlPlane.grpc });
+  }
 
   after(async () => {
     client?.close();
@@ -263,19 +268,43 @@ describe('gRPC through two sidecars', () => {
     }
   });
 
-  it('serves HTTP/1.1 and HTTP/2 clients on the same listener', async () => {
-    const web = await startNamedApp('web-1');
-    const webSidecar = await startSidecar({
-      service: 'web',
-      instanceId: 'web-1',
-      appPort: web.port,
-      controlPlane: mesh.controlPlane.grpc,
-    });
+  it('reaches a grpc-js server registered with the default app protocol (h2 in, h2c to the app)', async () => {
+    const plain = await startKindsServer('plain-1');
+    const plainSidecar = await defaultProtocolSidecar('plain', plain.port);
+    const plainClient = kindsClient(mesh.client.outbound, 'plain');
+    try {
+      await mesh.waitForEndpoints('plain.default.svc.cluster.local', 1);
+      assert.deepEqual(await echoCall(plainClient, { text: 'undeclared' }), {
+        from: 'plain-1',
+        text: 'undeclared',
+        size: 0,
+        trailer: 'plain-1',
+      });
+      assert.deepEqual(
+        (await chatCall(plainClient, ['a', 'b'])).map((reply) => reply.text),
+        ['a', 'b'],
+      );
+    } finally {
+      plainClient.close();
+      await plainSidecar.stop();
+      await plain.stop();
+    }
+  });
+
+  it('serves HTTP/1.1 and HTTP/2 clients on the same listener, each reaching a default-protocol app in its own protocol', async () => {
+    const web = await startBilingualApp(answerWithName('web-1'));
+    const h1Only = await startNamedApp('old-1');
+    const webSidecar = await defaultProtocolSidecar('web', web.port);
+    const oldSidecar = await defaultProtocolSidecar('old', h1Only.port);
     try {
       await mesh.waitForEndpoints('web.default.svc.cluster.local', 1);
+      await mesh.waitForEndpoints('old.default.svc.cluster.local', 1);
       const http1 = await mesh.request('web', '/over-http1');
       assert.equal(http1.status, 200);
-      assert.equal(JSON.parse(http1.body).url, '/over-http1');
+      assert.deepEqual([JSON.parse(http1.body).url, JSON.parse(http1.body).version], ['/over-http1', '1.1']);
+      const toOld = await mesh.request('old', '/h1-app');
+      assert.equal(toOld.status, 200);
+      assert.equal(JSON.parse(toOld.body).name, 'old-1');
       const session = connect(`http://${mesh.client.outbound}`);
       try {
         const [status, body] = await new Promise<[number, string]>((resolve, reject) => {
@@ -289,14 +318,14 @@ describe('gRPC through two sidecars', () => {
           stream.on('error', reject);
         });
         assert.equal(status, 200);
-        assert.equal(JSON.parse(body).url, '/over-h2');
-        assert.equal(JSON.parse(body).name, 'web-1');
+        const answer = JSON.parse(body) as { url: string; name: string; version: string };
+        assert.deepEqual([answer.url, answer.name, answer.version], ['/over-h2', 'web-1', '2.0']);
       } finally {
         session.close();
       }
     } finally {
-      await webSidecar.stop();
-      await web.close();
+      await Promise.all([webSidecar.stop(), oldSidecar.stop()]);
+      await Promise.all([web.close(), h1Only.close()]);
     }
   });
 });

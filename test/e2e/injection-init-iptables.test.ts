@@ -1,30 +1,10 @@
 // `pilotfish init-iptables` for real, as root, in a network namespace the test creates: the rules it
 // installs, one set after two runs, none after --cleanup, and an app's outbound call landing on 15001.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { check, run } from '../support/commands.js';
 import { cliPath, startProcess, type RunningProcess } from '../support/processes.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[]): Promise<Result> {
-  return new Promise((resolve) =>
-    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
-
-async function check(command: string, args: string[]): Promise<string> {
-  const result = await run(command, args);
-  assert.equal(result.code, 0, `${command} ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 function whyNotRunnable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return Promise.resolve('needs root (network namespaces and iptables)');

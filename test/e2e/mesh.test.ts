@@ -13,6 +13,7 @@ import {
   type SidecarProcess,
 } from '../support/processes.js';
 import { deregister, register, registryClient } from '../support/registry-client.js';
+import { issueSvid, mutualTlsRequest } from '../support/workload-certificates.js';
 
 interface RegistryView {
   services: Array<{ name: string; instances: Array<{ instance_id: string }> }>;
@@ -184,7 +185,15 @@ describe('instances come and go', () => {
 
   it('deregisters at once on SIGTERM and finishes the request in flight', async () => {
     const { createServer } = await import('node:http');
-    const slow = createServer((_req, res) => setTimeout(() => res.end('slow done'), 700));
+    // The app holds the request until the test has seen the deregistration: it is in flight throughout.
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = createServer((_req, res) => {
+      arrived();
+      void released.then(() => res.end('slow done'));
+    });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     const port = (slow.address() as { port: number }).port;
     const sidecar = await startSidecar({
@@ -199,14 +208,17 @@ describe('instances come and go', () => {
       async () => (await registeredInstances(controlPlane, 'slow')).includes('slow-1'),
       'slow-1 registered',
     );
-    const inFlight = httpRequest(sidecar.inbound, '/', { headers: { host: 'slow' } });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // As a peer's sidecar calls it: in mutual TLS, with a certificate of the mesh.
+    const caller = await issueSvid(controlPlane.stateDir as string, 'frontend');
+    const inFlight = mutualTlsRequest(sidecar.inbound, '/', caller, caller.ca, { host: 'slow' });
+    await requestArrived;
     const stopped = sidecar.stop('SIGTERM');
     await waitFor(
       async () => (await registeredInstances(controlPlane, 'slow')).length === 0,
       'deregistration on SIGTERM',
       2000,
     );
+    release();
     const result = await inFlight;
     assert.equal(result.status, 200);
     assert.equal(result.body, 'slow done');

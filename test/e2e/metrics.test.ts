@@ -25,7 +25,13 @@ describe('sidecar metrics', () => {
       response_flags: '-',
       request_protocol: 'http',
     };
-    const destination = { ...source, reporter: 'destination', connection_security_policy: 'none' };
+    // The callee's sidecar verified the caller's certificate: mutual TLS, and who it was.
+    const destination = {
+      ...source,
+      reporter: 'destination',
+      connection_security_policy: 'mutual_tls',
+      source_principal: 'spiffe://cluster.local/ns/default/sa/frontend',
+    };
     const [callerBefore, calleeBefore] = await Promise.all([scrape(frontend.admin), scrape(backend.admin)]);
     for (let i = 0; i < 7; i++)
       assert.equal((await httpRequest(frontend.outbound, '/count', { headers: { host: 'backend' } })).status, 200);

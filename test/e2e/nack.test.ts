@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { useTwoServiceMesh } from '../support/mesh.js';
 import { httpRequest, servedBy } from '../support/http.js';
 import { cliPath, waitFor } from '../support/processes.js';
+import { cliEnv } from '../support/mesh-security.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +31,11 @@ describe('NACKed config', () => {
 
   function cli(args: string[]): Promise<string> {
     return new Promise((resolve, reject) =>
-      execFile(process.execPath, [cliPath, ...args], (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [cliPath, ...args],
+        { env: { ...process.env, ...cliEnv(args) } },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
   }

@@ -141,7 +141,7 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
     assert.deepEqual(result.json, { service: SERVICE, version: '', parameters: {} });
   });
 
-  it('a watching app sees the current parameters at once, then each edit of the file within a second', async () => {
+  it('a watching app sees the current parameters at once, then each edit of the file', async () => {
     const watch = await ConfigWatch.open(mesh.client.admin);
     try {
       assert.equal(watch.headers['content-type'], 'text/event-stream');
@@ -150,10 +150,8 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
       assert.equal(initial.id, '');
       assert.deepEqual(initial.body, { service: SERVICE, version: '', parameters: {} });
 
-      let written = Date.now();
       await writeFile(file(), serviceConfig('{ requireMfa: false, maxUploadMb: 10, regions: [eu, us], banner: null }'));
-      const first = await watch.event(1, 3000);
-      const firstMs = Date.now() - written;
+      const first = await watch.event(1);
       assert.equal(first.event, 'config');
       assert.deepEqual(first.body.parameters, {
         banner: null,
@@ -163,15 +161,11 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
       });
       assert.match(first.body.version, /^[0-9a-f]{16}$/);
       assert.equal(first.id, first.body.version, 'the event id is the version');
-      assert.ok(firstMs < 1000, `the first config reached the app after ${firstMs} ms`);
 
-      written = Date.now();
       await writeFile(file(), serviceConfig('{ requireMfa: true, maxUploadMb: 10, regions: [eu, us], banner: null }'));
-      const second = await watch.event(2, 3000);
-      const secondMs = Date.now() - written;
+      const second = await watch.event(2);
       assert.equal(second.body.parameters.requireMfa, true);
       assert.notEqual(second.body.version, first.body.version);
-      assert.ok(secondMs < 1000, `the edit reached the app after ${secondMs} ms`);
 
       // GET agrees with the stream.
       assert.deepEqual((await getConfig(mesh.client.admin)).json, second.body);
@@ -197,7 +191,6 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
     await waitFor(
       async () => (await getConfig(mesh.client.admin)).json?.parameters.maxUploadMb === 20,
       'maxUploadMb 20 on the client sidecar',
-      3000,
     );
     const changed = await getConfig(mesh.client.admin, { 'if-none-match': etag });
     assert.equal(changed.status, 200);
@@ -215,7 +208,6 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
     await waitFor(
       async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 50,
       'the v2 override on the v2 sidecar',
-      3000,
     );
     assert.deepEqual((await getConfig(v2.admin)).json?.parameters, { canary: true, maxUploadMb: 50, requireMfa: true });
     assert.deepEqual(
@@ -234,13 +226,20 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
           '  subsets:\n    - labels: { version: v2 }\n      parameters: { maxUploadMb: 60 }\n',
         ),
       );
-      await waitFor(
-        async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 60,
-        'the new v2 override',
-        3000,
+      await waitFor(async () => (await getConfig(v2.admin)).json?.parameters.maxUploadMb === 60, 'the new v2 override');
+      // A later change to the base reaches this instance after that push: its event comes next.
+      await writeFile(
+        file(),
+        serviceConfig(
+          '{ requireMfa: true, maxUploadMb: 21 }',
+          '  subsets:\n    - labels: { version: v2 }\n      parameters: { maxUploadMb: 60 }\n',
+        ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(watch.events.length, 1, "a push that leaves this instance's parameters as they were sends no event");
+      assert.equal(
+        (await watch.event(1)).body.parameters.maxUploadMb,
+        21,
+        "a push that leaves this instance's parameters as they were sends no event",
+      );
     } finally {
       watch.close();
     }
@@ -252,17 +251,13 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
     };
     const v2Proxy = proxies.find((proxy) => proxy.nodeId === 'sidecar~client-v2.default');
     assert.deepEqual(v2Proxy?.types.SCDS?.subscribed, [SERVICE]);
-    await waitFor(
-      async () => {
-        const { proxies: now } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as {
-          proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string; sentVersion: string }> }>;
-        };
-        const status = now.find((proxy) => proxy.nodeId === 'sidecar~client-v2.default')?.types.SCDS;
-        return status !== undefined && status.ackedVersion !== '' && status.ackedVersion === status.sentVersion;
-      },
-      'SCDS ACKed by the v2 sidecar',
-      3000,
-    );
+    await waitFor(async () => {
+      const { proxies: now } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as {
+        proxies: Array<{ nodeId: string; types: Record<string, { ackedVersion: string; sentVersion: string }> }>;
+      };
+      const status = now.find((proxy) => proxy.nodeId === 'sidecar~client-v2.default')?.types.SCDS;
+      return status !== undefined && status.ackedVersion !== '' && status.ackedVersion === status.sentVersion;
+    }, 'SCDS ACKed by the v2 sidecar');
   });
 
   it('deleting the document returns every instance to empty parameters and no version', async () => {
@@ -270,12 +265,11 @@ describe('app parameters (ServiceConfig) served by the sidecar', () => {
     try {
       await watch.event(0);
       await unlink(file());
-      const cleared = await watch.event(1, 3000);
+      const cleared = await watch.event(1);
       assert.deepEqual(cleared.body, { service: SERVICE, version: '', parameters: {} });
       await waitFor(
         async () => (await getConfig(v2.admin)).json?.version === '',
         'the v2 sidecar to drop its parameters',
-        3000,
       );
       assert.deepEqual((await getConfig(v2.admin)).json, { service: SERVICE, version: '', parameters: {} });
     } finally {
@@ -378,9 +372,10 @@ describe('app parameters from a scripted control plane', () => {
       const nack = requests.find((request) => request.response_nonce === 'n2');
       assert.equal(nack?.version_info, 'v1', 'the sidecar keeps the last good version');
       assert.match(nack?.error_detail?.message ?? '', /subsets\[0\]\.labels: is empty/);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(watch.events.length, 2, 'a NACKed push sends no event');
       assert.deepEqual((await getConfig(admin)).json?.parameters, { limit: 7 });
+      // The next good push is the next event: the NACKed one, handled before it, sent none.
+      push('v3', 'n3', { name: PROBE, parameters: objectToStruct({ limit: 11 }) });
+      assert.deepEqual((await watch.event(2)).body.parameters, { limit: 11 }, 'a NACKed push sends no event');
     } finally {
       watch.close();
     }

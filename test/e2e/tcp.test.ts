@@ -121,13 +121,14 @@ describe('TCP services through the sidecars', () => {
     assert.deepEqual(Object.fromEntries(servedBy), { 'tcpecho-1': 2, 'tcpecho-2': 2 });
   });
 
-  it('passes on the banner of a server that speaks first in under 100 ms from connect', async () => {
-    const started = performance.now();
+  it('passes on the banner of a server that speaks first while the client has sent nothing', async () => {
     const socket = connect(bannerPort, '127.0.0.1');
-    const [data] = (await once(socket, 'data')) as [Buffer];
-    const elapsedMs = performance.now() - started;
-    assert.equal(String(data), '220 banner-1 ready\r\n');
-    assert.ok(elapsedMs < 100, `banner after ${elapsedMs.toFixed(1)} ms`);
+    // A listener that waited for the client's first bytes would close the connection instead.
+    const first = await Promise.race([
+      once(socket, 'data').then(([data]) => String(data as Buffer)),
+      once(socket, 'close').then(() => 'closed before any data'),
+    ]);
+    assert.equal(first, '220 banner-1 ready\r\n');
     socket.destroy();
   });
 
@@ -138,11 +139,10 @@ describe('TCP services through the sidecars', () => {
     await once(idle, 'data');
     const started = performance.now();
     const idleClosed = once(idle, 'close');
-    for (let i = 0; i < 6; i++) {
-      assert.equal(await ask(busy, `ping ${i}`), `banner-1: ping ${i}`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-    await idleClosed;
+    // The busy connection talks until the idle one is closed, so it outlives the idle timeout.
+    let isIdleClosed = false;
+    void idleClosed.then(() => (isIdleClosed = true));
+    for (let i = 0; !isIdleClosed; i++) assert.equal(await ask(busy, `ping ${i}`), `banner-1: ping ${i}`);
     const idleMs = performance.now() - started;
     assert.ok(idleMs >= 800, `the idle connection closed after ${idleMs.toFixed(0)} ms, before its idle timeout`);
     assert.equal(busy.destroyed, false, 'the busy connection is still open');

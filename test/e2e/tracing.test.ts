@@ -20,6 +20,7 @@ import {
   type ReceivedSpan,
 } from '../support/otlp-receiver.js';
 import { startSidecar, waitFor } from '../support/processes.js';
+import { issueSvid, mutualTlsRequest } from '../support/workload-certificates.js';
 
 // Spans leave every 50 ms instead of every 5 s, so tests need not wait.
 const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '50' };
@@ -248,11 +249,14 @@ describe('tracing across two sidecars', () => {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000' },
     });
     const traceId = newTraceId();
+    const caller = await issueSvid(mesh.controlPlane.stateDir as string, 'frontend');
     try {
       assert.equal(
+        // Straight to its inbound listener, in mutual TLS as a peer's sidecar would call it.
         (
-          await httpRequest(sidecar.inbound, '/audit', {
-            headers: { host: 'audit', traceparent: `00-${traceId}-${newSpanId()}-01` },
+          await mutualTlsRequest(sidecar.inbound, '/audit', caller, caller.ca, {
+            host: 'audit',
+            traceparent: `00-${traceId}-${newSpanId()}-01`,
           })
         ).status,
         200,

@@ -74,6 +74,23 @@ describe('resilience policies', () => {
     mesh = holder.current;
   });
 
+  // Istio's default retries (MeshConfig defaultRetries): no Route needed.
+  it('hides a killed instance of three from callers without any Route, POSTs included', async () => {
+    const killed = track(await startNamedApp('steady-2'));
+    await mesh.addInstance('steady', track(await startNamedApp('steady-1')));
+    await mesh.addInstance('steady', killed);
+    await mesh.addInstance('steady', track(await startNamedApp('steady-3')));
+    await mesh.waitForEndpoints(fqdn('steady'), 3);
+    await killed.close();
+    assert.deepEqual([...(await statuses(mesh, 'steady', 60, 'GET', 3))], [[200, 60]]);
+    assert.deepEqual([...(await statuses(mesh, 'steady', 30, 'POST'))], [[200, 30]]);
+    const metrics = await scrape(mesh.client.admin);
+    assert.ok(
+      sample(metrics, 'pilotfish_sidecar_upstream_retries_total', { cluster_name: fqdn('steady') }) > 0,
+      'attempts on the killed instance were retried elsewhere',
+    );
+  });
+
   describe('retries', () => {
     let broken: TestApp;
 
@@ -86,7 +103,7 @@ describe('resilience policies', () => {
       await mesh.applyConfig(
         'flaky.yaml',
         policies('flaky', '      retries: { attempts: 2, retryOn: [5xx], backoff: { base: 5ms, max: 20ms } }\n'),
-        'retry_policy',
+        '"retry_on": "5xx"',
       );
     });
 

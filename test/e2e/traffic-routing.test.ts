@@ -226,11 +226,6 @@ describe('traffic routing policies', () => {
       /spec\.rules\[0\]\.destinations\[0\]\.subset: .*v3/,
     ],
     [
-      'an unknown service',
-      '    - destinations: [{ service: nowhere }]\n',
-      /spec\.rules\[0\]\.destinations\[0\]\.service: .*nowhere/,
-    ],
-    [
       'a negative timeout',
       '    - destinations: [{ service: reviews, subset: v1 }]\n      timeout: -1s\n',
       /spec\.rules\[0\]\.timeout: /,

@@ -17,7 +17,8 @@ describe('proxyless gRPC clients (grpc-js-xds) through the control plane', () =>
   let client: grpc.Client;
 
   before(async () => {
-    controlPlane = await startControlPlane();
+    // grpc-js-xds dials with insecure channel credentials here: the control plane runs plaintext.
+    controlPlane = await startControlPlane([], {}, { plaintext: true });
     process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
       xds_servers: [
         { server_uri: controlPlane.grpc, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },

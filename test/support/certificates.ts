@@ -1,6 +1,7 @@
 // Self-signed certificates for tests that terminate TLS, made with openssl (Debian's /usr/bin/openssl;
 // CI runs the same image). Tests skip with opensslMissing()'s reason where it is absent.
 import { execFileSync } from 'node:child_process';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 /** Why certificates cannot be made here, or undefined when openssl runs. */
@@ -13,7 +14,7 @@ export function opensslMissing(): string | undefined {
   }
 }
 
-/** A self-signed certificate for `host` and its key, as files `name`.crt and `name`.key in `dir`. */
+/** A self-signed certificate for `host` (a name or an IP address) and its key, as files `name`.crt and `name`.key in `dir`. */
 export function makeCertificate(dir: string, name: string, host: string): { certificateFile: string; keyFile: string } {
   const files = { certificateFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
   execFileSync(
@@ -29,7 +30,7 @@ export function makeCertificate(dir: string, name: string, host: string): { cert
       '-subj',
       `/CN=${host}`,
       '-addext',
-      `subjectAltName=DNS:${host}`,
+      `subjectAltName=${isIP(host) ? 'IP' : 'DNS'}:${host}`,
       '-keyout',
       files.keyFile,
       '-out',

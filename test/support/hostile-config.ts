@@ -22,3 +22,30 @@ spec:
 ${lines.join('\n')}
 `;
 }
+
+/**
+ * A valid file of about `bytes` bytes: a Service and its ServiceConfig with that many parameters,
+ * slow to parse (seconds on a busy machine) yet under the 1 MiB file limit.
+ */
+export function largeConfig(service: string, bytes: number): string {
+  const head = `apiVersion: pilotfish.dev/v1
+kind: Service
+metadata: { name: ${service} }
+spec: {}
+---
+apiVersion: pilotfish.dev/v1
+kind: ServiceConfig
+metadata: { name: ${service} }
+spec:
+  service: ${service}
+  parameters:
+`;
+  const lines: string[] = [];
+  let size = head.length;
+  for (let index = 0; size < bytes; index++) {
+    const line = `    key${index}: { text: "value ${index}", list: [${index}, ${index + 1}] }`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return `${head}${lines.join('\n')}\n`;
+}

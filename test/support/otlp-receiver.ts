@@ -1,9 +1,11 @@
 // A local OTLP/HTTP traces receiver for tests, standing in for Jaeger's or a collector's port 4318:
-// it takes POST /v1/traces, decodes the ExportTraceServiceRequest protobuf with the OTLP
-// definitions generated from opentelemetry-proto (a registry package, not ours), and keeps spans.
+// it takes POST /v1/traces, decodes the ExportTraceServiceRequest protobuf with protobufjs and the
+// OTLP fields it reads (proto/otlp/trace_export.proto), and keeps spans.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { pilotfishProtoDir } from '../../proto/paths.js';
 import { waitFor } from './processes.js';
 
 /** A span as the collector got it; ids in hex, "" for no parent. */
@@ -50,17 +52,9 @@ interface DecodedRequest {
     }>;
   }>;
 }
-interface MessageType {
-  decode(buffer: Uint8Array): object;
-  toObject(message: object, options: { longs: NumberConstructor; defaults: boolean }): DecodedRequest;
-}
-
-const require = createRequire(import.meta.url);
-const ExportTraceServiceRequest = (
-  require('@opentelemetry/otlp-proto-exporter-base/build/src/generated/root.js') as {
-    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: MessageType } } } } };
-  }
-).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+const ExportTraceServiceRequest = protobuf
+  .loadSync(join(pilotfishProtoDir, 'otlp', 'trace_export.proto'))
+  .lookupType('otlp.v1.ExportTraceServiceRequest');
 
 function attributesOf(list: KeyValue[] | undefined): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {};
@@ -78,7 +72,7 @@ export function decodeTraces(body: Uint8Array): ReceivedSpan[] {
   const request = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), {
     longs: Number,
     defaults: false,
-  });
+  }) as DecodedRequest;
   const spans: ReceivedSpan[] = [];
   for (const resourceSpans of request.resourceSpans ?? []) {
     const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');

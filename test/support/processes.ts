@@ -4,6 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { packageRoot } from '../../proto/paths.js';
+import { cliEnv, rememberSecurity, securityOf, testStateDir, withProxyCredentials } from './mesh-security.js';
 
 export const cliPath = join(packageRoot, 'dist', 'cli', 'main.js');
 
@@ -51,15 +52,19 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
  * this process's environment) and waits for the log line whose msg is `readyMessage`; returns it parsed.
  */
 export async function startCli(
-  args: string[],
+  cliArgs: string[],
   readyMessage: string,
   nodeArgs: string[] = [],
-  timeoutMs = 15_000,
+  // A bound on failure only: seven suites sharing two cores have taken 15 s to start a process.
+  timeoutMs = 60_000,
   env: Record<string, string> = {},
 ): Promise<[RunningProcess, Record<string, unknown>]> {
+  // A proxy of an authenticated control plane gets its own token (see mesh-security.ts).
+  const args = withProxyCredentials(cliArgs);
   const running = startProcess(process.execPath, [...nodeArgs, cliPath, ...args], {
     ...process.env,
     PILOTFISH_LOG_LEVEL: process.env.PILOTFISH_LOG_LEVEL ?? 'info',
+    ...cliEnv(args),
     ...env,
   });
   const { child } = running;
@@ -94,11 +99,17 @@ export async function startCli(
   }
 }
 
-/** Runs `pilotfish ARGS` to its end: exit code and output. */
-export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `pilotfish ARGS` to its end, with `env` added to its environment: exit code and output. */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, [cliPath, ...args], { timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { timeout: 60_000, env: { ...process.env, ...cliEnv(args), ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     ),
   );
 }
@@ -106,13 +117,30 @@ export function runCli(args: string[]): Promise<{ code: number; stdout: string; 
 export interface ControlPlaneProcess extends RunningProcess {
   grpc: string;
   admin: string;
+  /** Its state dir (unless started plaintext) and the trust bundle its TLS certificate is checked against. */
+  stateDir?: string;
+  caFile?: string;
 }
 
-/** Starts `pilotfish control-plane` with `extraArgs`, and `env` added to its environment. */
+/**
+ * Starts `pilotfish control-plane` with `extraArgs`, and `env` added to its environment. It gets a
+ * state dir of its own (TLS, authenticated calls) unless `extraArgs` name one, it restarts at the
+ * address of one before (it keeps that one's), or `plaintext` is asked for (a client that cannot
+ * authenticate, such as grpc-js-xds with insecure channel credentials).
+ */
 export async function startControlPlane(
   extraArgs: string[] = [],
   env: Record<string, string> = {},
+  { plaintext = false }: { plaintext?: boolean } = {},
 ): Promise<ControlPlaneProcess> {
+  const named = (flag: string) => (extraArgs.includes(flag) ? extraArgs[extraArgs.indexOf(flag) + 1] : undefined);
+  const listen = named('--grpc-listen');
+  const stateDir = plaintext
+    ? undefined
+    : (named('--state-dir') ??
+      (listen && !listen.endsWith(':0') ? securityOf(listen)?.stateDir : undefined) ??
+      testStateDir());
+  const stateArgs = stateDir !== undefined && named('--state-dir') === undefined ? ['--state-dir', stateDir] : [];
   const [running, record] = await startCli(
     [
       'control-plane',
@@ -123,13 +151,20 @@ export async function startControlPlane(
       '--debounce-ms',
       '20',
       ...extraArgs,
+      ...stateArgs,
     ],
     'control plane listening',
     [],
-    15_000,
+    60_000,
     env,
   );
-  return Object.assign(running, { grpc: String(record.grpc), admin: String(record.admin) });
+  const grpc = String(record.grpc);
+  return Object.assign(running, {
+    grpc,
+    admin: String(record.admin),
+    stateDir,
+    caFile: stateDir === undefined ? undefined : rememberSecurity(grpc, stateDir).caFile,
+  });
 }
 
 export interface SidecarProcess extends RunningProcess {
@@ -151,6 +186,11 @@ export interface SidecarOptions {
   nodeArgs?: string[];
   /** Added to the environment, e.g. OTEL_EXPORTER_OTLP_ENDPOINT. */
   env?: Record<string, string>;
+  /** More options for `pilotfish sidecar`, e.g. --config-cache DIR. */
+  extraArgs?: string[];
+  /** A bootstrap token file (--token-file) and the control plane's trust bundle (--ca-file). */
+  tokenFile?: string;
+  caFile?: string;
 }
 
 /** Starts a sidecar and waits until its admin /ready answers 200 (first config applied). */
@@ -170,16 +210,25 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
   if (options.namespace) args.push('--namespace', options.namespace);
   if (options.labels) args.push('--labels', options.labels);
   if (options.leaseTtl) args.push('--lease-ttl', String(options.leaseTtl));
+  args.push(...(options.extraArgs ?? []));
+  if (options.tokenFile) args.push('--token-file', options.tokenFile);
+  if (options.caFile) args.push('--ca-file', options.caFile);
   const [running, record] = await startCli(args, 'sidecar listening', options.nodeArgs, undefined, options.env);
   const sidecar = Object.assign(running, {
     inbound: String(record.inbound),
     outbound: String(record.outbound),
     admin: String(record.admin),
   });
+  // Its certificate, then its first config over TLS: on a loaded machine this has taken over 10 s.
+  // One that never gets ready is stopped, not left running after the test.
   await waitFor(
     async () => (await fetch(`http://${sidecar.admin}/ready`)).status === 200,
     `sidecar ${options.service} /ready`,
-  );
+    60_000,
+  ).catch(async (error: unknown) => {
+    await running.stop('SIGKILL');
+    throw error;
+  });
   return sidecar;
 }
 
@@ -189,8 +238,15 @@ export interface GatewayProcess extends RunningProcess {
   listeners: Map<string, string>;
 }
 
-/** Starts `pilotfish gateway` for Gateway `gateway` (namespace/name), its first server on an OS-picked port; waits for /ready. */
-export async function startGateway(gateway: string, controlPlane: string): Promise<GatewayProcess> {
+/**
+ * Starts `pilotfish gateway` for Gateway `gateway` (namespace/name), its first server on an OS-picked port; waits for
+ * /ready, or with `untilReady: false` only for its start (its Gateway document does not exist yet).
+ */
+export async function startGateway(
+  gateway: string,
+  controlPlane: string,
+  { untilReady = true }: { untilReady?: boolean } = {},
+): Promise<GatewayProcess> {
   const args = [
     'gateway',
     '--gateway',
@@ -204,7 +260,14 @@ export async function startGateway(gateway: string, controlPlane: string): Promi
   ];
   const [running, record] = await startCli(args, 'gateway started');
   const admin = String(record.admin);
-  await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `gateway ${gateway} /ready`);
+  if (untilReady) {
+    await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `gateway ${gateway} /ready`).catch(
+      async (error: unknown) => {
+        await running.stop('SIGKILL');
+        throw error;
+      },
+    );
+  }
   const { listeners } = (await (await fetch(`http://${admin}/listeners`)).json()) as {
     listeners: Array<{ name: string; address: string }>;
   };
@@ -214,21 +277,32 @@ export async function startGateway(gateway: string, controlPlane: string): Promi
   });
 }
 
-/** Polls `check` every 25 ms until it is true; fails naming `what` after `timeoutMs`. */
+/**
+ * Polls `check` every 25 ms until it is true; fails naming `what` after `timeoutMs`, also when a
+ * check itself never settles (a connection that never closes fails the test, not the whole file).
+ */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<number> {
   const started = Date.now();
   let lastError: unknown;
-  while (Date.now() - started < timeoutMs) {
-    try {
-      if (await check()) return Date.now() - started;
-    } catch (error) {
-      lastError = error;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeoutMs)));
+  try {
+    while (Date.now() - started < timeoutMs) {
+      try {
+        const outcome = await Promise.race([check(), expired]);
+        if (outcome === 'expired') lastError ??= new Error('a check was still running');
+        else if (outcome) return Date.now() - started;
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  } finally {
+    clearTimeout(timer);
   }
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,

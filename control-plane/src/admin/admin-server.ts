@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ConfigStore } from '../config/config-store.js';
 import { toWireInstance } from '../registry/instance.js';
-import type { Registry } from '../registry/registry.js';
+import type { RegistrySource } from '../registry/registry-source.js';
 import type { ProxyStatusTable } from '../xds/proxy-status.js';
 import type { SnapshotCache } from '../xds/snapshot-cache.js';
 import { RESOURCE_TYPE_URLS } from '../../../proto/xds.js';
@@ -12,7 +12,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { addControlPlaneMetrics } from './metrics.js';
 
 export interface AdminSources {
-  registry: Registry;
+  registry: RegistrySource;
   proxies: ProxyStatusTable;
   cache: SnapshotCache;
   config: ConfigStore;
@@ -47,6 +47,7 @@ export function createAdminServer(sources: AdminSources): Server {
       json(res, {
         groups: sources.cache.groups().map((group) => ({
           group,
+          ...(sources.cache.rejection(group) ? { rejected: sources.cache.rejection(group) } : {}),
           types: Object.fromEntries(
             RESOURCE_TYPE_URLS.map((typeUrl) => {
               const snapshot = sources.cache.get(group, typeUrl);

@@ -3,12 +3,12 @@
 // server's pushes, NACKs and ACK delays (xds/xds-metrics.ts) are counted as they happen.
 import { Counter, Gauge, collectDefaultMetrics, type Registry as MetricsRegistry } from 'prom-client';
 import type { ConfigStore } from '../config/config-store.js';
-import type { Registry } from '../registry/registry.js';
+import type { RegistrySource } from '../registry/registry-source.js';
 import type { ProxyStatusTable } from '../xds/proxy-status.js';
 
 export interface MetricSources {
   config: ConfigStore;
-  registry: Registry;
+  registry: RegistrySource;
   proxies: ProxyStatusTable;
 }
 

@@ -1,6 +1,8 @@
 // The pilotfish.v1.Config gRPC service over the config store: apply, read, delete, watch, history
 // and rollback of policy documents. Every accepted change goes through the store, so it is
-// validated whole and pushed to the proxies like a change in the config folder.
+// validated whole and pushed to the proxies like a change in the config folder. The history's
+// author is the operator whose admin token made the change (the request's own claim only when the
+// control plane runs without authentication).
 import * as grpc from '@grpc/grpc-js';
 import { stringify } from 'yaml';
 import type { ConfigDocument } from '../../../proto/gen/pilotfish/v1/ConfigDocument.js';
@@ -12,16 +14,26 @@ import { KINDS } from '../config/config-documents.js';
 import { documentLabel } from '../config/config-error.js';
 import type { ConfigFile } from '../config/config-documents.js';
 import type { ConfigVersion, StoredDocument } from '../config/config-history.js';
-import { ConfigChangeError, type ConfigStore } from '../config/config-store.js';
-import type { ValidateOptions } from '../config/config-set.js';
+import type { ConfigParser } from '../config/config-parser.js';
+import { ConfigChangeError } from '../config/config-change.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { ValidateOptions } from '../config/validate-options.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
+import { callerOf } from './authentication-interceptor.js';
 
 const STATUS_OF_REASON: Record<ConfigChangeError['reason'], grpc.status> = {
   invalid: grpc.status.INVALID_ARGUMENT,
   'not-found': grpc.status.NOT_FOUND,
   'folder-owned': grpc.status.FAILED_PRECONDITION,
+  conflict: grpc.status.ABORTED,
 };
 
-export function addConfigService(server: grpc.Server, store: ConfigStore, validation: ValidateOptions): void {
+export function addConfigService(
+  server: grpc.Server,
+  store: ConfigStore,
+  parser: ConfigParser,
+  validation: ValidateOptions,
+): void {
   const handlers: ConfigHandlers = {
     Apply(call, callback) {
       const request = call.request;
@@ -32,14 +44,19 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
       if (request.yaml) sources.unshift({ name: request.source || 'api', text: request.yaml });
       if (sources.length === 0)
         return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'yaml: is required: one or more documents' });
-      respond(callback, () => {
-        const result = store.applyDocuments(sources, {
-          ...validation,
-          author: request.author,
-          dryRun: request.dry_run,
-        });
-        return { version: result.version, changed: result.changed, dry_run: request.dry_run === true };
-      });
+      // Parsed in the worker: a large request must not stall ADS and leases.
+      parser.parse(sources).then(
+        (parsed) =>
+          respond(callback, async () => {
+            const result = await store.applyDocuments(parsed, {
+              ...validation,
+              author: authorOf(call.metadata, request.author),
+              dryRun: request.dry_run,
+            });
+            return { version: result.version, changed: result.changed, dry_run: request.dry_run === true };
+          }),
+        (error: unknown) => callback({ code: grpc.status.INTERNAL, details: `config change failed: ${String(error)}` }),
+      );
     },
 
     Get(call, callback) {
@@ -68,10 +85,11 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
     },
 
     Delete(call, callback) {
-      const { kind, namespace, name, author } = call.request;
-      respond(callback, () => {
+      const { kind, namespace, name } = call.request;
+      const author = authorOf(call.metadata, call.request.author);
+      respond(callback, async () => {
         checkKind(kind);
-        const result = store.delete(kind ?? '', namespace || 'default', name ?? '', { ...validation, author });
+        const result = await store.delete(kind ?? '', namespace || 'default', name ?? '', { ...validation, author });
         return { version: result.version, changed: result.changed };
       });
     },
@@ -92,9 +110,10 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
     },
 
     Rollback(call, callback) {
-      const { version, author } = call.request;
-      respond(callback, () => {
-        const result = store.rollback(Number(version ?? 0), { ...validation, author });
+      const { version } = call.request;
+      const author = authorOf(call.metadata, call.request.author);
+      respond(callback, async () => {
+        const result = await store.rollback(Number(version ?? 0), { ...validation, author });
         return { version: result.version, changed: result.changed, notes: result.notes };
       });
     },
@@ -102,14 +121,27 @@ export function addConfigService(server: grpc.Server, store: ConfigStore, valida
   server.addService(pilotfish.Config.service, handlers);
 }
 
-/** Answers with `run()`'s result, or its refusal as the matching status with the messages as details. */
-function respond<T>(callback: grpc.sendUnaryData<T>, run: () => T): void {
-  try {
-    callback(null, run());
-  } catch (error) {
-    if (error instanceof ConfigChangeError) callback({ code: STATUS_OF_REASON[error.reason], details: error.message });
-    else callback({ code: grpc.status.INTERNAL, details: `config change failed: ${String(error)}` });
-  }
+function authorOf(metadata: grpc.Metadata, claimed: string | undefined): string | undefined {
+  const caller = callerOf(metadata);
+  if (caller === undefined) return claimed;
+  return caller.kind === 'operator' ? caller.name : caller.spiffeId;
+}
+
+/**
+ * Answers with `run()`'s result (once a change is stored), or its refusal as the matching status with the
+ * messages as details; an unreachable store is UNAVAILABLE.
+ */
+function respond<T>(callback: grpc.sendUnaryData<T>, run: () => T | Promise<T>): void {
+  new Promise<T>((resolve) => resolve(run())).then(
+    (response) => callback(null, response),
+    (error: unknown) => {
+      if (error instanceof ConfigChangeError)
+        callback({ code: STATUS_OF_REASON[error.reason], details: error.message });
+      else if (error instanceof StoreUnavailableError)
+        callback({ code: grpc.status.UNAVAILABLE, details: error.message });
+      else callback({ code: grpc.status.INTERNAL, details: `config change failed: ${String(error)}` });
+    },
+  );
 }
 
 function checkKind(kind: string | undefined): void {

@@ -2,20 +2,22 @@
 // and again after every change, debounced so a burst of saves is one apply. Each read is the whole
 // config: accepted whole or rejected whole (the last good config stays in force).
 import { watch, type FSWatcher } from 'chokidar';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { Debouncer } from '../xds/debounce.js';
+import { CONFIG_FILE, readConfigDir } from './config-dir-read.js';
 import type { ConfigFile } from './config-documents.js';
+import type { ConfigParser } from './config-parser.js';
 import type { ConfigStore } from './config-store.js';
-
-const CONFIG_FILE = /\.ya?ml$/;
 
 export interface ConfigDirOptions {
   store: ConfigStore;
-  /** Whether a service is registered now (unknown services are rejected). */
+  /** Whether a service is registered now (a reference to one neither registered nor declared is a note). */
   isRegistered(fqdn: string): boolean;
   logger: Logger;
+  /** Parses the files off the event loop. */
+  parser: ConfigParser;
   debounceMs?: number;
   maxDebounceMs?: number;
 }
@@ -26,6 +28,7 @@ export class ConfigDirSource {
   #files: ConfigFile[] = [];
   #reading: Promise<void> = Promise.resolve();
   #lastRejection = '';
+  #lastOutsideLinks = '';
 
   constructor(
     readonly dir: string,
@@ -49,7 +52,8 @@ export class ConfigDirSource {
       awaitWriteFinish: { stabilityThreshold: 40, pollInterval: 10 },
     });
     this.#watcher.on('all', (_event, path) => {
-      if (CONFIG_FILE.test(path)) this.#debouncer.trigger();
+      // `..2026_…` folders come and go when a ConfigMap volume publishes a new version.
+      if (CONFIG_FILE.test(path) || basename(path).startsWith('..')) this.#debouncer.trigger();
     });
     this.#watcher.on('error', (error) =>
       this.options.logger.error({ err: error, dir: this.dir }, 'config folder watch failed'),
@@ -61,25 +65,25 @@ export class ConfigDirSource {
   reload(): Promise<void> {
     this.#reading = this.#reading.then(async () => {
       try {
-        this.#files = await readConfigDir(this.dir);
+        const read = await readConfigDir(this.dir);
+        this.#warnOutsideLinks(read.outsideLinks);
+        // A file unchanged since the last read keeps its parse.
+        const previous = new Map(this.#files.map((file) => [file.name, file]));
+        const files = read.files.map((file) => {
+          const before = previous.get(file.name);
+          return before !== undefined && before.text === file.text && before.problem === file.problem ? before : file;
+        });
+        this.#files = await this.options.parser.parse(files);
       } catch (error) {
         this.options.logger.error(
           { err: error, dir: this.dir },
-          'cannot read the config folder; the config in force stays',
+          'cannot read or parse the config folder; the config in force stays',
         );
         return;
       }
-      this.#apply();
+      await this.#apply();
     });
     return this.#reading;
-  }
-
-  /**
-   * Applies the files read last again, when they were rejected: a service they name may have
-   * registered since. Called after registry changes.
-   */
-  retryIfRejected(): void {
-    if (this.options.store.rejection !== undefined) this.#apply();
   }
 
   async close(): Promise<void> {
@@ -87,13 +91,27 @@ export class ConfigDirSource {
     await this.#watcher?.close();
   }
 
-  #apply(): void {
+  #warnOutsideLinks(links: string[]): void {
+    const key = links.join('\n');
+    if (key !== this.#lastOutsideLinks && links.length > 0)
+      this.options.logger.warn({ dir: this.dir, links }, 'config files linking outside the config folder are skipped');
+    this.#lastOutsideLinks = key;
+  }
+
+  async #apply(): Promise<void> {
     const { store, logger } = this.options;
     const before = store.version;
-    const result = store.apply(this.#files, { isRegistered: this.options.isRegistered });
+    let result;
+    try {
+      result = await store.apply(this.#files, { isRegistered: this.options.isRegistered });
+    } catch (error) {
+      // The store is unreachable: the change is not in force on any replica; the next change of the folder retries.
+      logger.error({ err: error, dir: this.dir }, 'cannot store the config folder; the config in force stays');
+      return;
+    }
     if (!result.ok) {
       const messages = store.rejection?.messages ?? [];
-      // Registry changes retry a rejected set; say so once, not at every registration.
+      // Say so once, not at every re-read of the same rejected files.
       const key = messages.join('\n');
       if (key !== this.#lastRejection)
         logger.warn(
@@ -111,21 +129,4 @@ export class ConfigDirSource {
       );
     }
   }
-}
-
-/** The folder's config files, sorted by name; a file deleted while reading is left out. */
-export async function readConfigDir(dir: string): Promise<ConfigFile[]> {
-  const names = (await readdir(dir, { withFileTypes: true }))
-    .filter((entry) => entry.isFile() && CONFIG_FILE.test(entry.name))
-    .map((entry) => entry.name)
-    .sort();
-  const files: ConfigFile[] = [];
-  for (const name of names) {
-    try {
-      files.push({ name, text: await readFile(join(dir, name), 'utf8') });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return files;
 }

@@ -1,16 +1,21 @@
 // Reads YAML config text into documents of known kinds, each checked by its kind's schema. Every
 // problem becomes a ConfigError with the line of the field at fault, found in the YAML source.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { documentLabel, formatPath, type ConfigError } from './config-error.js';
+import { firstDuplicateKey } from './duplicate-keys.js';
+import { fieldLines, lineOfField } from './field-lines.js';
+import { authorizationPolicySchema, type AuthorizationPolicyDocument } from './authorization-policy-schema.js';
 import { destinationPolicySchema, type DestinationPolicyDocument } from './destination-policy-schema.js';
 import { gatewaySchema, type GatewayDocument } from './gateway-schema.js';
 import { meshConfigSchema, type MeshConfigDocument } from './mesh-config-schema.js';
+import { peerAuthenticationSchema, type PeerAuthenticationDocument } from './peer-authentication-schema.js';
 import { rateLimitSchema, type RateLimitDocument } from './rate-limit-schema.js';
 import { routeSchema, type RouteDocument } from './route-schema.js';
 import { API_VERSION } from './schema-common.js';
 import { serviceConfigSchema, type ServiceConfigDocument } from './service-config-schema.js';
 import { serviceSchema, type ServiceDocument } from './service-schema.js';
+import { sidecarSchema, type SidecarDocument } from './sidecar-schema.js';
 
 export const KIND_SCHEMAS = {
   Route: routeSchema,
@@ -20,6 +25,9 @@ export const KIND_SCHEMAS = {
   ServiceConfig: serviceConfigSchema,
   MeshConfig: meshConfigSchema,
   Gateway: gatewaySchema,
+  Sidecar: sidecarSchema,
+  PeerAuthentication: peerAuthenticationSchema,
+  AuthorizationPolicy: authorizationPolicySchema,
 } as const;
 export type Kind = keyof typeof KIND_SCHEMAS;
 
@@ -36,7 +44,10 @@ export type AnyDocument =
   | ServiceDocument
   | ServiceConfigDocument
   | MeshConfigDocument
-  | GatewayDocument;
+  | GatewayDocument
+  | SidecarDocument
+  | PeerAuthenticationDocument
+  | AuthorizationPolicyDocument;
 
 /** A validated document and where it came from. */
 export interface SourcedDocument<D extends AnyDocument = AnyDocument> {
@@ -46,22 +57,34 @@ export interface SourcedDocument<D extends AnyDocument = AnyDocument> {
   file?: string;
   line: number;
   label: string;
-  /** The line of the field at `path` in this document (its first line when not found). */
-  lineOf(path: ReadonlyArray<PropertyKey>): number;
+  /** The line of each field, by path: read with lineOfField(). */
+  lines: ReadonlyMap<string, number>;
 }
 
 export interface ConfigFile {
   /** The name to show in messages (the file's base name in a config folder). */
   name?: string;
   text: string;
+  /** Why the file was not read (too large): the file is rejected with this. */
+  problem?: string;
+  /** The file parsed already (by the parse worker). */
+  parsed?: ParsedConfigFile;
+}
+
+export interface ParsedConfigFile {
+  documents: SourcedDocument[];
+  errors: ConfigError[];
 }
 
 /** The documents of one file; a document with problems yields errors instead. */
-export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[]; errors: ConfigError[] } {
+export function parseConfigFile(file: ConfigFile): ParsedConfigFile {
+  if (file.parsed !== undefined) return file.parsed;
   const lineCounter = new LineCounter();
   const documents: SourcedDocument[] = [];
   const errors: ConfigError[] = [];
-  const parsed = parseAllDocuments(file.text, { lineCounter, prettyErrors: false });
+  if (file.problem !== undefined) return { documents, errors: [{ file: file.name, message: file.problem }] };
+  // Duplicate keys are found below, in one pass (yaml's check is quadratic in a map's size).
+  const parsed = parseAllDocuments(file.text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (!Array.isArray(parsed)) return { documents, errors };
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   parsed.forEach((yamlDocument, index) => {
@@ -75,6 +98,11 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
     }
     // An empty document (a stray `---`) holds nothing.
     if (yamlDocument.contents === null) return;
+    const duplicate = firstDuplicateKey(yamlDocument);
+    if (duplicate !== undefined) {
+      errors.push({ file: file.name, line: lineAt(duplicate), message: 'not valid YAML: Map keys must be unique' });
+      return;
+    }
     const size = yamlDocument.range[2] - yamlDocument.range[0];
     if (size > MAX_DOCUMENT_CHARS) {
       errors.push({
@@ -85,7 +113,8 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
       });
       return;
     }
-    const lineOf = (path: ReadonlyArray<PropertyKey>) => lineOfPath(yamlDocument, path, lineAt) ?? start;
+    const lines = fieldLines(yamlDocument, lineAt);
+    const lineOf = (path: ReadonlyArray<PropertyKey>) => lineOfField({ line: start, lines }, path);
     const fail = (message: string, path: PropertyKey[] = [], label?: string) =>
       errors.push({
         file: file.name,
@@ -157,7 +186,7 @@ export function parseConfigFile(file: ConfigFile): { documents: SourcedDocument[
       file: file.name,
       line: start,
       label: label as string,
-      lineOf,
+      lines,
     });
   });
   return { documents, errors };
@@ -257,30 +286,4 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/** The line of the deepest node on `path` that exists; a map entry is found by its key. */
-function lineOfPath(
-  document: Document,
-  path: ReadonlyArray<PropertyKey>,
-  lineAt: (offset: number) => number,
-): number | undefined {
-  let node: unknown = document.contents;
-  let offset = (node as Node | null)?.range?.[0];
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (!pair) break;
-      offset = (pair.key as Node).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment];
-      if (item === undefined) break;
-      offset = (item as Node).range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset === undefined ? undefined : lineAt(offset);
 }

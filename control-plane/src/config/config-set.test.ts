@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatConfigError } from './config-error.js';
 import { parseDuration } from './duration.js';
-import { validateConfig, type ValidateOptions } from './config-set.js';
+import { validateConfig } from './config-set.js';
+import type { ValidateOptions } from './validate-options.js';
 import { regexProblem } from './schema-common.js';
 import { aliasBomb } from '../../../test/support/hostile-config.js';
 
@@ -140,27 +141,48 @@ describe('config validation', () => {
   it('gives the MeshConfig defaults without one, and its settings with one', () => {
     const defaults = validateConfig([], ONLINE);
     assert.ok(defaults.ok);
-    assert.deepEqual(defaults.config.mesh, { tracing: { sampling: 1 }, accessLog: { enabled: false } });
+    assert.deepEqual(defaults.config.mesh, {
+      tracing: { sampling: 1 },
+      accessLog: { enabled: false },
+      defaultRetries: { attempts: 2, retryOn: ['connect-failure', 'refused-stream', 503], retryNonIdempotent: true },
+      listenerLimits: { maxConnections: 1024, requestHeadersTimeout: 10_000, maxRequestHeaders: 100 },
+      outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
+    });
     const set = validateConfig(
       [
         {
           name: 'm.yaml',
-          text: doc('MeshConfig', 'mesh', '  tracing: { sampling: 0.5 }\n  accessLog: { enabled: true }\n'),
+          text: doc(
+            'MeshConfig',
+            'mesh',
+            '  tracing: { sampling: 0.5 }\n  accessLog: { enabled: true }\n  defaultRetries: { attempts: 0 }\n  listenerLimits: { requestHeadersTimeout: 2s, maxRequestHeaders: 200 }\n',
+          ),
         },
       ],
       ONLINE,
     );
     assert.ok(set.ok);
-    assert.deepEqual(set.config.mesh, { tracing: { sampling: 0.5 }, accessLog: { enabled: true } });
+    assert.deepEqual(set.config.mesh, {
+      tracing: { sampling: 0.5 },
+      accessLog: { enabled: true },
+      defaultRetries: { attempts: 0 },
+      listenerLimits: { maxConnections: 1024, requestHeadersTimeout: 2000, maxRequestHeaders: 200 },
+      outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
+    });
     const empty = validateConfig(
       [{ name: 'm.yaml', text: 'apiVersion: pilotfish.dev/v1\nkind: MeshConfig\nmetadata: { name: mesh }\n' }],
       ONLINE,
     );
     assert.ok(empty.ok);
-    assert.deepEqual(empty.config.mesh, { tracing: { sampling: 1 }, accessLog: { enabled: false } });
+    assert.deepEqual(empty.config.mesh, defaults.config.mesh);
   });
 
   const bad: Array<[string, string, RegExp]> = [
+    [
+      'a header limit above what the sidecars can count',
+      doc('MeshConfig', 'mesh', '  listenerLimits:\n    maxRequestHeaders: 5000\n'),
+      /^f\.yaml:7: MeshConfig "mesh": spec\.listenerLimits\.maxRequestHeaders: must be at most 1000$/,
+    ],
     [
       'weights that do not sum to 100',
       doc(
@@ -207,16 +229,6 @@ describe('config validation', () => {
       /query\.q\.regex: .* uses a backreference "\\1"/,
     ],
     [
-      'an unknown destination service',
-      doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: nowhere }]\n'),
-      /^f\.yaml:8: Route "reviews": spec\.rules\[0\]\.destinations\[0\]\.service: unknown service "nowhere" \(nowhere\.default\.svc\.cluster\.local\): no instance is registered and no Service document declares it$/,
-    ],
-    [
-      'an unknown host',
-      doc('RateLimit', 'x', '  host: ghost.other\n  limits: [{ requests: 1, per: 1s }]\n'),
-      /^f\.yaml:6: RateLimit "x": spec\.host: unknown service "ghost\.other"/,
-    ],
-    [
       'an unknown subset',
       doc('Route', 'reviews', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews, subset: v3 }]\n'),
       /spec\.rules\[0\]\.destinations\[0\]\.subset: unknown subset "v3" of reviews\.default\.svc\.cluster\.local: its DestinationPolicy declares v1, v2$/,
@@ -248,7 +260,7 @@ describe('config validation', () => {
     [
       'an unknown kind',
       'apiVersion: pilotfish.dev/v1\nkind: VirtualService\nmetadata: { name: x }\nspec: {}\n',
-      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig, MeshConfig, Gateway\)$/,
+      /^f\.yaml:2: VirtualService "x": kind: "VirtualService" is not a kind this control plane knows \(Route, DestinationPolicy, RateLimit, Service, ServiceConfig, MeshConfig, Gateway, Sidecar, PeerAuthentication, AuthorizationPolicy\)$/,
     ],
     [
       'an unknown apiVersion',
@@ -292,7 +304,7 @@ describe('config validation', () => {
         'reviews',
         '  host: reviews\n  rules:\n    - destinations: [{ service: reviews }]\n      retries: { attempts: 2, retryOn: [sometimes] }\n',
       ),
-      /spec\.rules\[0\]\.retries\.retryOn\[0\]: must be one of 5xx, gateway-error, reset, connect-failure, retriable-4xx, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, got "sometimes"/,
+      /spec\.rules\[0\]\.retries\.retryOn\[0\]: must be one of 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, or an HTTP status code from 400 to 599, got "sometimes"/,
     ],
     [
       'a prefix rewrite of a regex match',
@@ -325,11 +337,6 @@ describe('config validation', () => {
       'a host that is not a service name',
       doc('Route', 'x', '  host: Reviews.example.com.x\n  rules:\n    - destinations: [{ service: reviews }]\n'),
       /spec\.host: "Reviews\.example\.com\.x" is not a service name/,
-    ],
-    [
-      'app parameters for an unknown service',
-      doc('ServiceConfig', 'ghost', '  service: ghost\n  parameters: { a: 1 }\n'),
-      /^f\.yaml:6: ServiceConfig "ghost": spec\.service: unknown service "ghost" \(ghost\.default\.svc\.cluster\.local\): no instance is registered and no Service document declares it$/,
     ],
     [
       'two ServiceConfigs for one service',
@@ -442,9 +449,28 @@ describe('config validation', () => {
 
   it('reports every problem of a set, not only the first', () => {
     const found = messages(
-      `${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: nowhere }]\n')}---\n${doc('Route', 'b', '  host: ratings\n  rules:\n    - destinations: [{ service: ratings }]\n      timeout: soon\n')}`,
+      `${doc('Route', 'a', '  host: reviews\n  rules:\n    - destinations: [{ service: reviews, weight: 50 }]\n')}---\n${doc('Route', 'b', '  host: ratings\n  rules:\n    - destinations: [{ service: ratings }]\n      timeout: soon\n')}`,
     );
     assert.equal(found.length, 2, found.join('\n'));
+  });
+
+  it('accepts references to services with no instance and no Service document, noting each while none registers', () => {
+    const text = doc(
+      'Route',
+      'reviews',
+      '  host: reviews\n  rules:\n    - destinations: [{ service: reviews, weight: 90 }, { service: archive, weight: 10 }]\n      mirror: { service: shadow }\n',
+    );
+    const result = validateConfig([{ name: 'f.yaml', text }], ONLINE);
+    assert.ok(result.ok);
+    assert.deepEqual(result.notes.map(formatConfigError), [
+      'f.yaml:8: Route "reviews": spec.rules[0].destinations[1].service: no instance of "archive" (archive.default.svc.cluster.local) is registered and no Service document declares it: requests to it get 503 until one registers',
+      'f.yaml:9: Route "reviews": spec.rules[0].mirror.service: no instance of "shadow" (shadow.default.svc.cluster.local) is registered and no Service document declares it: requests to it get 503 until one registers',
+    ]);
+    assert.deepEqual(
+      [...new Set(result.undeclared.map((reference) => reference.fqdn))],
+      ['reviews.default.svc.cluster.local', 'archive.default.svc.cluster.local', 'shadow.default.svc.cluster.local'],
+      'every undeclared reference is kept, registered now or not: instances come and go',
+    );
   });
 
   it('offline, notes services no Service document declares instead of rejecting them', () => {

@@ -2,6 +2,7 @@
 // rules in order, first match wins; a request that matches no rule goes to the whole service.
 import { z } from 'zod';
 import { hostPatternSchema, MESH } from './gateway-schema.js';
+import { retriesSchema } from './retries-schema.js';
 import {
   documentSchema,
   durationSchema,
@@ -13,24 +14,6 @@ import {
   serviceNameSchema,
   subsetNameSchema,
 } from './schema-common.js';
-
-/** The retry conditions the mesh's proxies know (Envoy's retry_on names). */
-/** Envoy's gRPC retry_on names: the grpc-status of a trailers-only answer. */
-export const GRPC_RETRY_ON = [
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-] as const;
-export const RETRY_ON = [
-  '5xx',
-  'gateway-error',
-  'reset',
-  'connect-failure',
-  'retriable-4xx',
-  ...GRPC_RETRY_ON,
-] as const;
 
 const METHOD = /^[A-Z]+$/;
 
@@ -57,17 +40,7 @@ const ruleSchema = z
     match: z.array(matchSchema).min(1).optional(),
     destinations: z.array(destinationSchema).min(1),
     timeout: durationSchema.optional(),
-    retries: z
-      .strictObject({
-        attempts: z.number().int().min(0).max(10),
-        perTryTimeout: durationSchema.optional(),
-        retryOn: z.array(z.enum(RETRY_ON)).min(1).optional(),
-        // Only idempotent methods are retried unless this says a repeat is harmless; retrying on
-        // a gRPC status says so by default (every gRPC call is a POST).
-        retryNonIdempotent: z.boolean().optional(),
-        backoff: z.strictObject({ base: durationSchema, max: durationSchema.optional() }).optional(),
-      })
-      .optional(),
+    retries: retriesSchema.optional(),
     rewrite: z
       .strictObject({ prefix: z.string().startsWith('/').optional(), host: z.string().min(1).optional() })
       .optional(),
@@ -120,9 +93,6 @@ const ruleSchema = z
           });
       });
     }
-    if (rule.retries?.backoff?.max !== undefined && rule.retries.backoff.max < rule.retries.backoff.base) {
-      ctx.addIssue({ code: 'custom', path: ['retries', 'backoff', 'max'], message: 'must not be below base' });
-    }
     for (const [name] of Object.entries(rule.headers?.request?.add ?? {})) {
       if (name === 'host')
         ctx.addIssue({
@@ -162,4 +132,3 @@ export const routeSchema = documentSchema('Route', routeSpecSchema);
 export type RouteDocument = z.infer<typeof routeSchema>;
 export type RouteRule = RouteDocument['spec']['rules'][number];
 export type RouteMatch = NonNullable<RouteRule['match']>[number];
-export type RetryOn = (typeof RETRY_ON)[number];

@@ -2,7 +2,7 @@
 // up to its root (signer first, root last), as cert-manager and step-ca write them.
 import { readFileSync } from 'node:fs';
 import { checkCaCertificate, parseCertificates, type CertificateAuthority } from './certificate-authority.js';
-import { readSecretFile } from './secret-file.js';
+import { readSecretFile } from '../../../shared/secret-file.js';
 import { importSigningKey } from './signing-key.js';
 
 export async function loadOperatorCa(

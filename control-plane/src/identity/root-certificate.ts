@@ -1,10 +1,9 @@
 // A self-signed ECDSA P-256 root for the mesh, valid ten years, as the state dir keeps it.
-import { createPrivateKey, webcrypto } from 'node:crypto';
+import { createP256Key, P256 } from './p256-key.js';
 import { randomSerialNumber } from './serial-number.js';
 import { x509 } from './x509.js';
 
 const ROOT_LIFETIME_MS = 10 * 365.25 * 24 * 3_600_000;
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 export interface RootMaterial {
   certificatePem: string;
@@ -13,13 +12,13 @@ export interface RootMaterial {
 
 /** A new root for `trustDomain`; its name carries the creation time, so two roots are told apart. */
 export async function createRootCertificate(trustDomain: string, now: Date): Promise<RootMaterial> {
-  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const { keys, privateKeyPem } = await createP256Key();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerialNumber(),
     name: `O=pilotfish, CN=pilotfish root CA ${trustDomain} ${now.toISOString()}`,
     notBefore: now,
     notAfter: new Date(now.getTime() + ROOT_LIFETIME_MS),
-    signingAlgorithm: ALGORITHM,
+    signingAlgorithm: P256,
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -29,10 +28,5 @@ export async function createRootCertificate(trustDomain: string, now: Date): Pro
       new x509.SubjectAlternativeNameExtension([{ type: 'url', value: `spiffe://${trustDomain}` }]),
     ],
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
-    type: 'pkcs8',
-    format: 'pem',
-  });
-  return { certificatePem: certificate.toString('pem') + '\n', keyPem: keyPem as string };
+  return { certificatePem: certificate.toString('pem') + '\n', keyPem: privateKeyPem };
 }

@@ -28,3 +28,10 @@ export function segmentError(what: string, value: string): string | undefined {
 export function spiffeId(trustDomain: string, identity: WorkloadIdentity): string {
   return `spiffe://${trustDomain}/ns/${identity.namespace}/sa/${identity.serviceAccount}`;
 }
+
+/** The workload a SPIFFE ID of `trustDomain` names; undefined for any other ID. */
+export function parseSpiffeId(trustDomain: string, id: string): WorkloadIdentity | undefined {
+  const match = /^spiffe:\/\/([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(id);
+  if (!match || match[1] !== trustDomain) return undefined;
+  return { namespace: match[2] as string, serviceAccount: match[3] as string };
+}

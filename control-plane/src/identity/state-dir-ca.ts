@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCaCertificate, parseCertificates, type CertificateAuthority } from './certificate-authority.js';
 import { createRootCertificate } from './root-certificate.js';
-import { readSecretFile, writeSecretFile } from './secret-file.js';
+import { readSecretFile, writeSecretFile } from '../../../shared/secret-file.js';
 import { importSigningKey } from './signing-key.js';
 import type { x509 } from './x509.js';
 

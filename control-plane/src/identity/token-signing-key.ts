@@ -3,7 +3,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSecretFile, writeSecretFile } from './secret-file.js';
+import { readSecretFile, writeSecretFile } from '../../../shared/secret-file.js';
 
 export interface TokenSigningKey {
   privateKey: KeyObject;

@@ -14,6 +14,10 @@ export interface ServiceInstance {
   port: number;
   labels: Readonly<Record<string, string>>;
   protocol: Protocol;
+  /** The workload's Kubernetes service account, when a Kubernetes source knows it. */
+  serviceAccount?: string;
+  /** Who registered it (a workload's SPIFFE ID, an operator's name) when callers are authenticated: only they may register its id again. */
+  owner?: string;
 }
 
 /** A registration the registry refuses; `field` is the request field path at fault. */
@@ -34,6 +38,16 @@ export class InstanceTakenError extends Error {
     super(
       `instance.instance_id: ${quote(holder.instanceId)} is registered to service "${holder.service}" at ${holder.address} in namespace "${holder.namespace}"; ` +
         'send its lease_id to move it, or deregister it first',
+    );
+  }
+}
+
+/** A registration of an instance id that another authenticated caller holds. */
+export class InstanceOwnedError extends Error {
+  override readonly name = 'InstanceOwnedError';
+  constructor(holder: ServiceInstance, caller: string) {
+    super(
+      `instance.instance_id: ${quote(holder.instanceId)} in namespace "${holder.namespace}" is held by ${holder.owner ?? 'another caller'}; ${caller} may not take it over (choose another instance_id)`,
     );
   }
 }

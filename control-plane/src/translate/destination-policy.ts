@@ -1,5 +1,10 @@
 // DestinationPolicy → Cluster fields: load balancer, locality preference, circuit breakers, outlier
 // detection, health checks, timeouts; and the subsets' clusters with their overrides.
+import type { _envoy_config_cluster_v3_CircuitBreakers_Thresholds as Thresholds } from '../../../proto/gen/envoy/config/cluster/v3/CircuitBreakers.js';
+import type { Cluster } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
+import type { OutlierDetection } from '../../../proto/gen/envoy/config/cluster/v3/OutlierDetection.js';
+import type { _envoy_config_route_v3_RouteAction_HashPolicy as HashPolicy } from '../../../proto/gen/envoy/config/route/v3/RouteAction.js';
+import type { HttpProtocolOptions } from '../../../proto/gen/envoy/extensions/upstreams/http/v3/HttpProtocolOptions.js';
 import { TYPE_URL } from '../../../proto/xds.js';
 import type {
   ConnectionPoolSpec,
@@ -10,8 +15,9 @@ import type {
 } from '../config/destination-policy-schema.js';
 import type { Protocol } from '../registry/instance.js';
 import { duration } from './duration.js';
+import { typedConfig } from './typed-config.js';
 
-const LB_POLICY: Readonly<Record<LoadBalancerSpec['policy'], string>> = {
+const LB_POLICY: Readonly<Record<LoadBalancerSpec['policy'], NonNullable<Cluster['lb_policy']>>> = {
   round_robin: 'ROUND_ROBIN',
   least_request: 'LEAST_REQUEST',
   ring_hash: 'RING_HASH',
@@ -46,7 +52,7 @@ export function subsetPolicy(spec: DestinationPolicySpec, subset: SubsetSpec): C
  * ports the protocol the request came in with (h2 in, h2 out), as Istio does for ports whose
  * protocol it detects.
  */
-function upstreamProtocolOptions(protocol: Protocol): Record<string, unknown> | undefined {
+function upstreamProtocolOptions(protocol: Protocol): HttpProtocolOptions | undefined {
   if (protocol === 'http2' || protocol === 'grpc') return { explicit_http_config: { http2_protocol_options: {} } };
   if (protocol === 'http')
     return { use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} } };
@@ -54,12 +60,12 @@ function upstreamProtocolOptions(protocol: Protocol): Record<string, unknown> | 
 }
 
 /** Cluster fields for `policy` (to spread over the base cluster); protocol decides the HTTP options. */
-export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol: Protocol): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
+export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol: Protocol): Cluster {
+  const fields: Cluster = {};
   const protocolOptions = upstreamProtocolOptions(protocol);
   if (protocolOptions !== undefined)
     fields.typed_extension_protocol_options = {
-      [HTTP_PROTOCOL_OPTIONS]: { '@type': TYPE_URL.httpProtocolOptions, ...protocolOptions },
+      [HTTP_PROTOCOL_OPTIONS]: typedConfig(TYPE_URL.httpProtocolOptions, protocolOptions),
     };
   if (policy === undefined) return fields;
   const lb = policy.loadBalancer;
@@ -71,7 +77,7 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
   if (policy.localityPreference) fields.common_lb_config = { zone_aware_lb_config: {} };
   const pool = policy.connectionPool;
   if (pool) {
-    const threshold: Record<string, unknown> = { priority: 'DEFAULT' };
+    const threshold: Thresholds = { priority: 'DEFAULT' };
     if (pool.maxConnections !== undefined) threshold.max_connections = { value: pool.maxConnections };
     if (pool.maxPendingRequests !== undefined) threshold.max_pending_requests = { value: pool.maxPendingRequests };
     if (pool.maxRequests !== undefined) threshold.max_requests = { value: pool.maxRequests };
@@ -86,17 +92,16 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
     if (pool.connectTimeout !== undefined) fields.connect_timeout = duration(pool.connectTimeout);
     if (pool.idleTimeout !== undefined) {
       fields.typed_extension_protocol_options = {
-        [HTTP_PROTOCOL_OPTIONS]: {
-          '@type': TYPE_URL.httpProtocolOptions,
+        [HTTP_PROTOCOL_OPTIONS]: typedConfig<HttpProtocolOptions>(TYPE_URL.httpProtocolOptions, {
           common_http_protocol_options: { idle_timeout: duration(pool.idleTimeout) },
           ...protocolOptions,
-        },
+        }),
       };
     }
   }
   const outlier = policy.outlierDetection;
   if (outlier) {
-    const detection: Record<string, unknown> = {};
+    const detection: OutlierDetection = {};
     if (outlier.consecutive5xx !== undefined) detection.consecutive_5xx = { value: outlier.consecutive5xx };
     if (outlier.consecutiveGatewayErrors !== undefined) {
       detection.consecutive_gateway_failure = { value: outlier.consecutiveGatewayErrors };
@@ -127,7 +132,7 @@ export function clusterPolicyFields(policy: ClusterPolicy | undefined, protocol:
 }
 
 /** Route hash_policy for a cluster balanced by ring hash; undefined for other policies. */
-export function hashPolicy(lb: LoadBalancerSpec | undefined): object[] | undefined {
+export function hashPolicy(lb: LoadBalancerSpec | undefined): HashPolicy[] | undefined {
   if (lb?.policy !== 'ring_hash' || lb.hashOn === undefined) return undefined;
   if (lb.hashOn.header !== undefined) return [{ header: { header_name: lb.hashOn.header } }];
   if (lb.hashOn.cookie !== undefined) return [{ cookie: { name: lb.hashOn.cookie } }];

@@ -4,29 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
 import { validateConfig, type ConfigSet } from '../config/config-set.js';
-import type { ServiceView } from '../registry/registry.js';
 import { gatewayGroup } from './gateway.js';
 import { translate } from './translate.js';
+import { oneInstanceServices } from '../../../test/support/service-views.js';
 
 type Json = Record<string, any>;
 const FRONTEND = 'frontend.default.svc.cluster.local';
 const REVIEWS = 'reviews.default.svc.cluster.local';
 
-const SERVICES: ServiceView[] = ['frontend', 'reviews'].map((name) => ({
-  name,
-  namespace: 'default',
-  instances: [
-    {
-      service: name,
-      namespace: 'default',
-      instanceId: `${name}-1`,
-      address: '127.0.0.1',
-      port: 40000,
-      labels: { version: 'v1' },
-      protocol: 'http',
-    },
-  ],
-}));
+const SERVICES = oneInstanceServices('frontend', 'reviews');
 
 const doc = (kind: string, name: string, spec: string) =>
   `apiVersion: pilotfish.dev/v1\nkind: ${kind}\nmetadata: { name: ${name} }\nspec:\n${spec}`;

@@ -3,6 +3,12 @@
 // table with one virtual host per Route attached to the Gateway, for the Route's hosts that server
 // serves. Rules, subsets and cluster policies are the same as the sidecars', and so are the
 // MeshConfig's tracing and access log and the WebSocket upgrades.
+import type { TransportSocket } from '../../../proto/gen/envoy/config/core/v3/TransportSocket.js';
+import type { Listener } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
+import type { RouteConfiguration } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
+import type { RetryPolicy } from '../../../proto/gen/envoy/config/route/v3/RetryPolicy.js';
+import type { VirtualHost } from '../../../proto/gen/envoy/config/route/v3/VirtualHost.js';
+import type { DownstreamTlsContext } from '../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/DownstreamTlsContext.js';
 import { HCM_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
 import { routeGatewayKeys, serverDomains } from '../config/gateway-attachments.js';
 import type { GatewayDocument, GatewayServer } from '../config/gateway-schema.js';
@@ -10,8 +16,9 @@ import type { ConfigSet } from '../config/config-set.js';
 import { resolveService } from '../config/service-ref.js';
 import { ADS_SOURCE, httpConnectionManager, httpFilters } from './http-connection-manager.js';
 import { WEBSOCKET_UPGRADES } from './inbound.js';
-import { hcmObservability } from './observability.js';
-import { hasFaults, ruleRoutes, serviceRoute, type HashPolicyOf } from './route-rules.js';
+import { hcmObservability, type HcmObservability } from './observability.js';
+import { defaultRetries, hasFaults, ruleRoutes, serviceRoute, type HashPolicyOf } from './route-rules.js';
+import { typedConfig } from './typed-config.js';
 
 const GROUP_PREFIX = 'gateway:';
 const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
@@ -36,19 +43,20 @@ export function gatewayResources(
   key: string,
   config: ConfigSet,
   hashPolicyOf: HashPolicyOf,
-): { listeners: Map<string, object>; routes: Map<string, object> } {
-  const listeners = new Map<string, object>();
-  const routes = new Map<string, object>();
+): { listeners: Map<string, Listener>; routes: Map<string, RouteConfiguration> } {
+  const listeners = new Map<string, Listener>();
+  const routes = new Map<string, RouteConfiguration>();
   const gateway = config.gateways.find(
     (document) => `${document.metadata.namespace}/${document.metadata.name}` === key,
   );
   if (gateway === undefined) return { listeners, routes };
   const attached = config.routes.filter((route) => routeGatewayKeys(route).includes(key));
   const observability = hcmObservability(config.mesh);
+  const retries = defaultRetries(config.mesh);
   for (const server of gateway.spec.servers) {
     const name = gatewayListenerName(key, server.port);
     listeners.set(name, serverListener(name, server, hasFaults(attached), observability));
-    routes.set(name, { name, virtual_hosts: virtualHosts(gateway, server, attached, hashPolicyOf) });
+    routes.set(name, { name, virtual_hosts: virtualHosts(gateway, server, attached, hashPolicyOf, retries) });
   }
   return { listeners, routes };
 }
@@ -58,7 +66,8 @@ function virtualHosts(
   server: GatewayServer,
   attached: ConfigSet['routes'],
   hashPolicyOf: HashPolicyOf,
-): object[] {
+  retries: { retry_policy?: RetryPolicy },
+): VirtualHost[] {
   return attached.flatMap((route) => {
     const domains = serverDomains(route, server, gateway.metadata.namespace);
     if (domains.length === 0) return [];
@@ -68,12 +77,18 @@ function virtualHosts(
         name: `${route.metadata.namespace}/${route.metadata.name}`,
         domains,
         routes: [...ruleRoutes(route, hashPolicyOf), serviceRoute(fqdn, hashPolicyOf)],
+        ...retries,
       },
     ];
   });
 }
 
-function serverListener(name: string, server: GatewayServer, withFaults: boolean, observability: object): object {
+function serverListener(
+  name: string,
+  server: GatewayServer,
+  withFaults: boolean,
+  observability: HcmObservability,
+): Listener {
   const hcm = httpConnectionManager(
     name,
     {
@@ -96,16 +111,15 @@ function serverListener(name: string, server: GatewayServer, withFaults: boolean
 }
 
 // The certificate travels as file names: the gateway reads the files, which stay on its machine.
-function tlsTransportSocket(tls: NonNullable<GatewayServer['tls']>): object {
+function tlsTransportSocket(tls: NonNullable<GatewayServer['tls']>): TransportSocket {
   return {
     name: TLS_TRANSPORT_SOCKET,
-    typed_config: {
-      '@type': TYPE_URL.downstreamTlsContext,
+    typed_config: typedConfig<DownstreamTlsContext>(TYPE_URL.downstreamTlsContext, {
       common_tls_context: {
         tls_certificates: [
           { certificate_chain: { filename: tls.certificateFile }, private_key: { filename: tls.keyFile } },
         ],
       },
-    },
+    }),
   };
 }

@@ -1,8 +1,11 @@
 // The MeshConfig's settings as HttpConnectionManager fields, the same on every listener of every
 // sidecar: `tracing.random_sampling` (the share of requests that start a trace) and, when access
 // logging is on, a stdout access log in JSON whose fields are Istio's default JSON format.
+import type { HttpConnectionManager } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
+import type { StdoutAccessLog } from '../../../proto/gen/envoy/extensions/access_loggers/stream/v3/StdoutAccessLog.js';
 import { objectToStruct, TYPE_URL } from '../../../proto/xds.js';
 import type { MeshSettings } from '../config/mesh-config-schema.js';
+import { typedConfig } from './typed-config.js';
 
 export const STDOUT_ACCESS_LOG_NAME = 'envoy.access_loggers.stdout';
 
@@ -28,16 +31,18 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   trace_id: '%TRACE_ID%',
 };
 
-export function hcmObservability(mesh: MeshSettings): Record<string, unknown> {
-  const fields: Record<string, unknown> = { tracing: { random_sampling: { value: mesh.tracing.sampling } } };
+/** The HttpConnectionManager fields the MeshConfig sets. */
+export type HcmObservability = Pick<HttpConnectionManager, 'tracing' | 'access_log'>;
+
+export function hcmObservability(mesh: MeshSettings): HcmObservability {
+  const fields: HcmObservability = { tracing: { random_sampling: { value: mesh.tracing.sampling } } };
   if (mesh.accessLog.enabled) {
     fields.access_log = [
       {
         name: STDOUT_ACCESS_LOG_NAME,
-        typed_config: {
-          '@type': TYPE_URL.stdoutAccessLog,
+        typed_config: typedConfig<StdoutAccessLog>(TYPE_URL.stdoutAccessLog, {
           log_format: { json_format: objectToStruct(ACCESS_LOG_FIELDS) },
-        },
+        }),
       },
     ];
   }

@@ -68,7 +68,7 @@ function inbound(limits: string): Json {
   const listener = snapshotOf(config(doc('RateLimit', `  host: reviews\n  limits:\n${limits}`)))[TYPE_URL.listener].get(
     `inbound|${REVIEWS}`,
   ) as Json;
-  return listener.filter_chains[0].filters[0].typed_config;
+  return listener.filter_chains[0].filters.at(-1).typed_config;
 }
 const d = (seconds: number, nanos = 0) => ({ seconds, nanos });
 
@@ -157,6 +157,24 @@ describe('translate policy config', () => {
         }),
     ],
     [
+      'retries on HTTP status codes, as Istio spells them',
+      '    - destinations: [{ service: reviews }]\n      retries: { attempts: 1, retryOn: [reset, 503, 429] }\n',
+      (route) =>
+        assert.deepEqual(route.route.retry_policy, {
+          retry_on: 'reset,retriable-status-codes',
+          num_retries: { value: 1 },
+          retriable_status_codes: [503, 429],
+          retriable_request_headers: [
+            { name: ':method', string_match: { safe_regex: { regex: '^(GET|HEAD|OPTIONS|TRACE|PUT|DELETE)$' } } },
+          ],
+        }),
+    ],
+    [
+      'no retries, which overrides the mesh default',
+      '    - destinations: [{ service: reviews }]\n      retries: { attempts: 0 }\n',
+      (route) => assert.deepEqual(route.route.retry_policy, { retry_on: '' }),
+    ],
+    [
       'rewrites and header edits',
       '    - destinations: [{ service: reviews }]\n      rewrite: { prefix: /internal/, host: reviews.internal }\n      headers: { request: { add: { x-route: "50%" }, remove: [x-secret] }, response: { add: { x-served: a }, remove: [server] } }\n',
       (route) => {
@@ -194,6 +212,23 @@ describe('translate policy config', () => {
     ],
   ];
   for (const [name, spec, expect] of routeTable) it(`routes ${name}`, () => expect(rule(spec)));
+
+  it('retries as Istio does by default, on every outbound virtual host: twice, on connect failures, refused streams and 503', () => {
+    assert.deepEqual(vhost(config()).retry_policy, {
+      retry_on: 'connect-failure,refused-stream,retriable-status-codes',
+      num_retries: { value: 2 },
+      retriable_status_codes: [503],
+    });
+    const meshConfig = (spec: string) => doc('MeshConfig', spec, 'mesh');
+    assert.equal(vhost(config(meshConfig('  defaultRetries: { attempts: 0 }\n'))).retry_policy, undefined);
+    assert.deepEqual(vhost(config(meshConfig('  defaultRetries: { attempts: 3, retryOn: [5xx] }\n'))).retry_policy, {
+      retry_on: '5xx',
+      num_retries: { value: 3 },
+      retriable_request_headers: [
+        { name: ':method', string_match: { safe_regex: { regex: '^(GET|HEAD|OPTIONS|TRACE|PUT|DELETE)$' } } },
+      ],
+    });
+  });
 
   it('puts rule routes in order before the default route, one route per alternative match', () => {
     const routes = vhost(
@@ -359,7 +394,7 @@ describe('translate policy config', () => {
   it('publishes inbound|FQDN for every service, straight to the app without a RateLimit', () => {
     const listener = snapshotOf(config())[TYPE_URL.listener].get(`inbound|${RATINGS}`) as Json;
     assert.deepEqual(listener.address, { socket_address: { address: '0.0.0.0', port_value: 15006 } });
-    const hcm = listener.filter_chains[0].filters[0].typed_config;
+    const hcm = listener.filter_chains[0].filters.at(-1).typed_config;
     assert.equal(hcm.stat_prefix, 'inbound');
     assert.deepEqual(
       hcm.http_filters.map((filter: Json) => filter.name),
@@ -468,14 +503,15 @@ describe('translate policy config', () => {
     assert.equal(filter.typed_config.idle_timeout.seconds, '90');
     assert.equal(filter.typed_config.max_connect_attempts.value, 3);
     assert.equal((snapshot[TYPE_URL.cluster].get(fqdn) as Json).connect_timeout.seconds, 2);
-    assert.equal(
-      snapshot[TYPE_URL.listener].has(`inbound|${fqdn}`),
-      false,
-      'a TCP service has no HTTP inbound listener',
+    const inbound = snapshot[TYPE_URL.listener].get(`inbound|${fqdn}`) as Json;
+    assert.deepEqual(
+      inbound.filter_chains.map((chain: Json) => chain.filters.at(-1).name),
+      ['envoy.filters.network.tcp_proxy'],
+      "a TCP service's inbound listener is a tcp_proxy to its app, not HTTP",
     );
     const defaults = snapshotOf(config(doc('Service', '  ports: [{ port: 5432, protocol: tcp }]\n', 'db')));
     assert.deepEqual(
-      (defaults[TYPE_URL.listener].get(`outbound|5432||${fqdn}`) as Json).filter_chains[0].filters[0].typed_config
+      (defaults[TYPE_URL.listener].get(`outbound|5432||${fqdn}`) as Json).filter_chains[0].filters.at(-1).typed_config
         .idle_timeout,
       { seconds: 3600 },
     );
@@ -485,7 +521,7 @@ describe('translate policy config', () => {
     const snapshot = snapshotOf(config());
     for (const name of ['outbound', `inbound|${REVIEWS}`]) {
       assert.deepEqual(
-        (snapshot[TYPE_URL.listener].get(name) as Json).filter_chains[0].filters[0].typed_config.upgrade_configs,
+        (snapshot[TYPE_URL.listener].get(name) as Json).filter_chains[0].filters.at(-1).typed_config.upgrade_configs,
         [{ upgrade_type: 'websocket' }],
         name,
       );
@@ -495,7 +531,7 @@ describe('translate policy config', () => {
   it('adds the fault filter before the router on the outbound listener while some route injects faults', () => {
     const filters = (mesh: ConfigSet) =>
       (
-        (snapshotOf(mesh)[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters[0].typed_config
+        (snapshotOf(mesh)[TYPE_URL.listener].get('outbound') as Json).filter_chains[0].filters.at(-1).typed_config
           .http_filters as Json[]
       ).map((filter) => filter.name);
     assert.deepEqual(filters(config()), ['envoy.filters.http.router']);
@@ -538,7 +574,11 @@ describe('translate policy config', () => {
     const listener = decodeResource(
       encodeResource(TYPE_URL.listener, snapshot[TYPE_URL.listener].get(`inbound|${REVIEWS}`) as object),
     ) as Json;
-    const limit = listener.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0];
+    const [connectionLimit, hcm] = listener.filter_chains[0].filters as [Json, Json];
+    assert.equal(connectionLimit.typed_config.max_connections.value, '1024');
+    assert.deepEqual(hcm.typed_config.request_headers_timeout, { seconds: '10', nanos: 0 });
+    assert.equal(hcm.typed_config.common_http_protocol_options.max_headers_count.value, 100);
+    const limit = hcm.typed_config.route_config.virtual_hosts[0].routes[0];
     assert.equal(
       limit.typed_per_filter_config['envoy.filters.http.local_ratelimit'].descriptors[0].token_bucket.max_tokens,
       1,

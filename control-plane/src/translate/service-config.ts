@@ -1,5 +1,6 @@
 // ServiceConfig documents as pilotfish.v1.ServiceConfig resources, one per service, named by its
 // FQDN. Subsets travel as written: each sidecar resolves them for its own labels.
+import type { ServiceConfig } from '../../../proto/gen/pilotfish/v1/ServiceConfig.js';
 import { objectToStruct } from '../../../proto/xds.js';
 import type { ServiceConfigDocument } from '../config/service-config-schema.js';
 import { resolveService } from '../config/service-ref.js';
@@ -9,12 +10,12 @@ export function serviceConfigName(document: ServiceConfigDocument): string {
   return resolveService(document.spec.service, document.metadata.namespace).fqdn;
 }
 
-export function serviceConfigResource(document: ServiceConfigDocument): object {
+export function serviceConfigResource(document: ServiceConfigDocument): ServiceConfig {
   return {
     name: serviceConfigName(document),
     parameters: objectToStruct(sortedKeys(document.spec.parameters) as Record<string, unknown>),
     subsets: (document.spec.subsets ?? []).map((subset) => ({
-      labels: sortedKeys(subset.labels),
+      labels: sortedKeys(subset.labels) as Record<string, string>,
       parameters: objectToStruct(sortedKeys(subset.parameters) as Record<string, unknown>),
     })),
   };

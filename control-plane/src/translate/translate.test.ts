@@ -195,10 +195,12 @@ spec:
     assert.equal(translate([], 'default')[TYPE_URL.serviceConfig].size, 0, 'no ServiceConfig, no resource');
   });
 
-  it('carries the MeshConfig to every HTTP listener: trace sampling always, the access log when it is on', () => {
-    const hcmOf = (snapshot: ReturnType<typeof translate>, name: string) =>
+  it('carries the MeshConfig to every HTTP listener: trace sampling always, the access log when it is on, the listener limits', () => {
+    const filtersOf = (snapshot: ReturnType<typeof translate>, name: string) =>
       (decodeResource(encodeResource(TYPE_URL.listener, snapshot[TYPE_URL.listener].get(name) as object)) as Json)
-        .filter_chains[0].filters[0].typed_config;
+        .filter_chains[0].filters as Json[];
+    const hcmOf = (snapshot: ReturnType<typeof translate>, name: string) =>
+      (filtersOf(snapshot, name).at(-1) as Json).typed_config;
     const services = [service('backend', 'default', [{}])];
     const defaults = translate(services, 'default');
     for (const name of ['outbound', 'inbound|backend.default.svc.cluster.local']) {
@@ -206,7 +208,7 @@ spec:
       assert.deepEqual(hcmOf(defaults, name).access_log, []);
     }
     const text =
-      'apiVersion: pilotfish.dev/v1\nkind: MeshConfig\nmetadata: { name: mesh }\nspec:\n  tracing: { sampling: 100 }\n  accessLog: { enabled: true }\n';
+      'apiVersion: pilotfish.dev/v1\nkind: MeshConfig\nmetadata: { name: mesh }\nspec:\n  tracing: { sampling: 100 }\n  accessLog: { enabled: true }\n  listenerLimits: { maxConnections: 5, requestHeadersTimeout: 1500ms, maxRequestHeaders: 20 }\n';
     const result = validateConfig([{ name: 'mesh.yaml', text }], { isRegistered: () => true });
     assert.ok(result.ok);
     const logged = translate(services, 'default', result.config);
@@ -218,6 +220,11 @@ spec:
         hcm.access_log[0].typed_config.log_format.json_format.fields.response_code.stringValue,
         '%RESPONSE_CODE%',
       );
+      assert.deepEqual(hcm.request_headers_timeout, { seconds: '1', nanos: 500_000_000 });
+      assert.equal(hcm.common_http_protocol_options.max_headers_count.value, 20);
+      const [limit] = filtersOf(logged, name);
+      assert.equal(limit?.name, 'envoy.filters.network.connection_limit');
+      assert.equal(limit?.typed_config.max_connections.value, '5');
     }
   });
 

@@ -3,31 +3,38 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
-import { aggregatedDiscoveryService, type DiscoveryResponseOut, type ResourceTypeUrl } from '../../../proto/xds.js';
-import { AdsProtocolError, AdsStream } from './ads-stream.js';
+import { aggregatedDiscoveryService, type ResourceTypeUrl } from '../../../proto/xds.js';
+import { AdsPermissionError, AdsProtocolError, AdsStream, type NodeClaim } from './ads-stream.js';
 import { ProxyStatusTable, TYPE_SHORT_NAMES, type ProxyStatus } from './proxy-status.js';
+import { responseWriter, type AdsCall } from './response-writer.js';
 import type { SnapshotCache } from './snapshot-cache.js';
+import type { WarmUp } from './warm-up.js';
 import type { XdsMetrics } from './xds-metrics.js';
 
 export interface AdsServerOptions {
   cache: SnapshotCache;
   ensureGroup(group: string): void;
+  /** A sidecar's or proxyless client's node group (AdsStreamOptions.groupOf). */
+  groupOf?(namespace: string, service: string): string;
   controlPlane: string;
   logger: Logger;
   metrics?: XdsMetrics;
+  warmUp?: WarmUp;
+  /** Why the caller of a stream (its verified identity is in `metadata`) may not get `claim`'s config. */
+  refuseNode?(metadata: grpc.Metadata, claim: NodeClaim): string | undefined;
 }
 
 export class AdsServer {
   readonly proxies = new ProxyStatusTable();
   #nextStreamId = 1;
-  #calls = new Set<grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>>();
+  #calls = new Set<AdsCall>();
+  #streams = new Set<AdsStream>();
 
   constructor(private readonly options: AdsServerOptions) {}
 
   addTo(server: grpc.Server): void {
     server.addService(aggregatedDiscoveryService, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>) =>
-        this.#serve(call),
+      StreamAggregatedResources: (call: AdsCall) => this.#serve(call),
     });
   }
 
@@ -37,20 +44,30 @@ export class AdsServer {
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'control plane shutting down' });
   }
 
-  #serve(call: grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponseOut>): void {
+  /** Moves each stream to the group its node belongs to now: call after the config changed. */
+  regroup(): void {
+    for (const stream of this.#streams) stream.regroup();
+  }
+
+  #serve(call: AdsCall): void {
     const { logger } = this.options;
     const stream = new AdsStream({
       streamId: this.#nextStreamId++,
       cache: this.options.cache,
       ensureGroup: this.options.ensureGroup,
+      groupOf: this.options.groupOf,
       controlPlane: this.options.controlPlane,
-      send: (response) => call.write(response),
+      send: responseWriter(call),
       onNack: (status, typeUrl) => logNack(logger, status, typeUrl),
       metrics: this.options.metrics,
+      warmUp: this.options.warmUp,
+      refuseNode: (claim) => this.options.refuseNode?.(call.metadata, claim),
     });
     this.#calls.add(call);
+    this.#streams.add(stream);
     const finish = () => {
       if (!this.#calls.delete(call)) return;
+      this.#streams.delete(stream);
       stream.close();
       if (stream.status) {
         this.proxies.remove(stream.status.streamId);
@@ -62,12 +79,7 @@ export class AdsServer {
       try {
         stream.onRequest(request);
       } catch (error) {
-        const details = error instanceof AdsProtocolError ? error.message : `internal error: ${String(error)}`;
-        if (!(error instanceof AdsProtocolError)) logger.error({ err: error }, 'ADS request failed');
-        call.emit('error', {
-          code: error instanceof AdsProtocolError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL,
-          details,
-        });
+        call.emit('error', asStatus(error, logger));
         finish();
         return;
       }
@@ -83,6 +95,16 @@ export class AdsServer {
     call.on('error', finish);
     call.on('cancelled', finish);
   }
+}
+
+function asStatus(error: unknown, logger: Logger): Partial<grpc.StatusObject> {
+  if (error instanceof AdsPermissionError) {
+    logger.warn({ reason: error.message }, 'ADS stream refused');
+    return { code: grpc.status.PERMISSION_DENIED, details: error.message };
+  }
+  if (error instanceof AdsProtocolError) return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
+  logger.error({ err: error }, 'ADS request failed');
+  return { code: grpc.status.INTERNAL, details: `internal error: ${String(error)}` };
 }
 
 function logNack(logger: Logger, status: ProxyStatus, typeUrl: ResourceTypeUrl): void {

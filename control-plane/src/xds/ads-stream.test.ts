@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
+import type { Struct__Output } from '../../../proto/gen/google/protobuf/Struct.js';
 import { TYPE_URL, objectToStruct, type DiscoveryResponseOut } from '../../../proto/xds.js';
 import type { ServiceInstance } from '../registry/instance.js';
 import { validateConfig } from '../config/config-set.js';
@@ -23,7 +24,8 @@ function services(...ports: number[]) {
 
 const node = {
   id: 'sidecar~a',
-  metadata: objectToStruct({ NAMESPACE: 'default', SERVICE: 'frontend', ROLE: 'sidecar' }),
+  // As the server decodes it: enums as strings (an input Struct may carry them as numbers).
+  metadata: objectToStruct({ NAMESPACE: 'default', SERVICE: 'frontend', ROLE: 'sidecar' }) as Struct__Output,
 };
 const EDS_NAME = 'backend.default.svc.cluster.local';
 
@@ -182,6 +184,41 @@ describe('AdsStream (ACK/NACK state machine)', () => {
     cache.setSnapshot('default', withConfigs(['backend', '{ b: 2 }']));
     assert.equal(sent[2]?.resources.length, 0, 'removal is a push without the resource (SotW, like LDS)');
     assert.equal(stream.status?.types.SCDS?.subscribed.length, 1);
+  });
+
+  it('moves to the group groupOf names once it changes, and sends that group whole', () => {
+    let scoped = false;
+    const scopedStream = new AdsStream({
+      streamId: 2,
+      cache,
+      ensureGroup: (group) => {
+        if (!cache.hasGroup(group))
+          cache.setSnapshot(group, translate(group === 'scoped' ? [] : services(1000), 'default'));
+      },
+      groupOf: (namespace, service) => (scoped && service === 'frontend' ? 'scoped' : namespace),
+      send: (response) => sent.push(response),
+      controlPlane: 'test',
+    });
+    scopedStream.onRequest({
+      node,
+      type_url: TYPE_URL.cluster,
+      resource_names: [],
+      version_info: '',
+      response_nonce: '',
+    });
+    assert.equal(sent[0]?.resources.length, 1);
+    scopedStream.regroup();
+    assert.equal(sent.length, 1, 'no change of group, nothing sent');
+    scoped = true;
+    scopedStream.regroup();
+    assert.equal(scopedStream.status?.group, 'scoped');
+    assert.equal(sent[1]?.resources.length, 0, "the scoped group's clusters replace the namespace's");
+    cache.setSnapshot(
+      'default',
+      translate([...services(1000), { name: 'db', namespace: 'default', instances: [] }], 'default'),
+    );
+    assert.equal(sent.length, 2, 'cluster changes of the old group no longer reach it');
+    scopedStream.close();
   });
 
   it('records an unknown type URL instead of failing the stream', () => {

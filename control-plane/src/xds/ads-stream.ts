@@ -8,11 +8,13 @@ import {
   isResourceTypeUrl,
   structToObject,
   type DiscoveryResponseOut,
+  type EncodedResource,
   type ResourceTypeUrl,
 } from '../../../proto/xds.js';
 import { gatewayGroup } from '../translate/gateway.js';
-import type { CachedResource, SnapshotCache } from './snapshot-cache.js';
+import type { SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
+import type { WarmUp } from './warm-up.js';
 import type { XdsMetrics } from './xds-metrics.js';
 
 export interface AdsStreamOptions {
@@ -20,11 +22,28 @@ export interface AdsStreamOptions {
   cache: SnapshotCache;
   /** Makes sure the cache holds the group's snapshot (translating it on first use). */
   ensureGroup(group: string): void;
+  /**
+   * The node group of a sidecar or proxyless client of `service` in `namespace` (go-control-plane's
+   * NodeHash): a Sidecar's scoped group, say. Without it, the namespace.
+   */
+  groupOf?(namespace: string, service: string): string;
   send(response: DiscoveryResponseOut): void;
   controlPlane: string;
   onNack?(status: ProxyStatus, typeUrl: ResourceTypeUrl): void;
   /** Counts pushes, ACK delays and NACKs. */
   metrics?: XdsMetrics;
+  /** Holds types back after a start until the registry is warm (warm-up.ts). */
+  warmUp?: WarmUp;
+  /** Why the caller may not get the config of the node it claims to be, if it may not. */
+  refuseNode?(claim: NodeClaim): string | undefined;
+}
+
+/** What a stream's first request says the proxy is: a sidecar's namespace and service, or a gateway. */
+export interface NodeClaim {
+  namespace: string;
+  service: string;
+  /** `namespace/name` of the Gateway a gateway serves. */
+  gateway?: string;
 }
 
 interface Subscription {
@@ -40,6 +59,8 @@ interface Subscription {
   status: TypeStatus;
   /** When the response awaiting an answer was sent (performance.now()). */
   sentAt: number;
+  /** A response is owed but held back until the registry is warm. */
+  isHeld: boolean;
 }
 
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
@@ -50,11 +71,18 @@ export class AdsProtocolError extends Error {
   override readonly name = 'AdsProtocolError';
 }
 
+/** The caller's identity does not allow the node it claims (another namespace or service). */
+export class AdsPermissionError extends Error {
+  override readonly name = 'AdsPermissionError';
+}
+
 export class AdsStream {
   status: ProxyStatus | undefined;
   #subscriptions = new Map<ResourceTypeUrl, Subscription>();
   #nonce = 0;
   #unwatch: (() => void) | undefined;
+  #isGateway = false;
+  #unwatchWarmUp: (() => void) | undefined;
 
   constructor(private readonly options: AdsStreamOptions) {}
 
@@ -78,6 +106,7 @@ export class AdsStream {
       subscription = newSubscription(typeUrl);
       this.#subscriptions.set(typeUrl, subscription);
       status.types[TYPE_SHORT_NAMES[typeUrl]] = subscription.status;
+      this.options.warmUp?.noteHeldVersion(status.group, typeUrl, request.version_info ?? '');
     }
     const nonce = request.response_nonce ?? '';
     if (nonce !== '' && nonce !== subscription.status.sentNonce) return; // stale: answers an older response
@@ -101,6 +130,8 @@ export class AdsStream {
   close(): void {
     this.#unwatch?.();
     this.#unwatch = undefined;
+    this.#unwatchWarmUp?.();
+    this.#unwatchWarmUp = undefined;
   }
 
   #identify(request: DiscoveryRequest__Output): ProxyStatus {
@@ -109,13 +140,17 @@ export class AdsStream {
     const metadata = structToObject(node.metadata);
     const namespace =
       typeof metadata.NAMESPACE === 'string' && metadata.NAMESPACE !== '' ? metadata.NAMESPACE : 'default';
-    // A gateway (ROLE gateway, GATEWAY namespace/name) gets its Gateway's group; others their namespace's.
-    const group =
-      metadata.ROLE === 'gateway' && typeof metadata.GATEWAY === 'string' ? gatewayGroup(metadata.GATEWAY) : namespace;
+    const service = typeof metadata.SERVICE === 'string' ? metadata.SERVICE : '';
+    // A gateway (ROLE gateway, GATEWAY namespace/name) gets its Gateway's group; others groupOf's.
+    const gateway = metadata.ROLE === 'gateway' && typeof metadata.GATEWAY === 'string' ? metadata.GATEWAY : undefined;
+    const refusal = this.options.refuseNode?.({ namespace, service, gateway });
+    if (refusal !== undefined) throw new AdsPermissionError(refusal);
+    this.#isGateway = gateway !== undefined;
+    const group = gateway === undefined ? this.#groupOf(namespace, service) : gatewayGroup(gateway);
     this.status = {
       streamId: this.options.streamId,
       nodeId: node.id,
-      service: typeof metadata.SERVICE === 'string' ? metadata.SERVICE : '',
+      service,
       namespace,
       role: typeof metadata.ROLE === 'string' ? metadata.ROLE : 'proxyless',
       userAgent: [node.user_agent_name, node.user_agent_version].filter(Boolean).join('/'),
@@ -125,6 +160,33 @@ export class AdsStream {
       types: {},
       unsupportedRequests: [],
     };
+    this.#watch(group);
+    this.#unwatchWarmUp = this.options.warmUp?.onWarm(() => {
+      for (const subscription of this.#subscriptions.values()) if (subscription.isHeld) this.#push(subscription, true);
+    });
+    return this.status;
+  }
+
+  /**
+   * Moves the stream to the group its node belongs to now (a Sidecar that selects it came, went or
+   * changed) and sends it that group's resources.
+   */
+  regroup(): void {
+    const status = this.status;
+    if (status === undefined || this.#isGateway) return;
+    const group = this.#groupOf(status.namespace, status.service);
+    if (group === status.group) return;
+    this.#unwatch?.();
+    status.group = group;
+    this.#watch(group);
+    for (const subscription of this.#subscriptions.values()) this.#push(subscription, true);
+  }
+
+  #groupOf(namespace: string, service: string): string {
+    return this.options.groupOf?.(namespace, service) ?? namespace;
+  }
+
+  #watch(group: string): void {
     this.options.ensureGroup(group);
     this.#unwatch = this.options.cache.watch(group, (changed) => {
       for (const typeUrl of changed) {
@@ -132,7 +194,6 @@ export class AdsStream {
         if (subscription) this.#push(subscription, false);
       }
     });
-    return this.status;
   }
 
   #recordNack(subscription: Subscription, request: DiscoveryRequest__Output, nonce: string): void {
@@ -152,33 +213,41 @@ export class AdsStream {
     if (group === undefined) return;
     const snapshot = this.options.cache.get(group, subscription.typeUrl);
     if (!snapshot) return;
+    subscription.isHeld = this.options.warmUp?.isHeld(group, subscription.typeUrl, snapshot.version) ?? false;
+    if (subscription.isHeld) return;
     if (subscription.wildcard) {
       if (!force && snapshot.version === subscription.status.sentVersion) return;
-      this.#send(subscription, snapshot.version, [...snapshot.resources.values()]);
+      this.#send(subscription, snapshot.version, snapshot.all);
       return;
     }
-    const selected = [...subscription.names].flatMap((name) => {
+    // One pass, no per-name allocation: this runs for every stream of the group on every change.
+    const incremental = INCREMENTAL_TYPES.has(subscription.typeUrl);
+    const { sentHashes } = subscription;
+    const selected: EncodedResource[] = [];
+    const changed: EncodedResource[] = [];
+    for (const name of subscription.names) {
       const resource = snapshot.resources.get(name);
-      return resource ? [[name, resource] as const] : [];
-    });
-    const current = new Map(selected.map(([name, resource]) => [name, resource.hash]));
-    const changed = selected.filter(([name, resource]) => subscription.sentHashes.get(name) !== resource.hash);
+      if (resource === undefined) continue;
+      selected.push(resource.encoded);
+      if (sentHashes.get(name) === resource.hash) continue;
+      changed.push(resource.encoded);
+      sentHashes.set(name, resource.hash);
+    }
     // LDS and CDS responses are the whole state (an omitted resource is deleted); RDS and EDS are
     // incremental (an omitted one is kept, and goes when no listener or cluster names it), so a
     // push of those carries only what changed.
-    const incremental = INCREMENTAL_TYPES.has(subscription.typeUrl);
-    const removed = !incremental && [...subscription.sentHashes.keys()].some((name) => !current.has(name));
-    subscription.sentHashes = current;
-    if (!force && changed.length === 0 && !removed) return;
-    const sent = force || !incremental ? selected : changed;
-    this.#send(
-      subscription,
-      snapshot.version,
-      sent.map(([, resource]) => resource),
-    );
+    let isRemoved = false;
+    if (sentHashes.size > selected.length)
+      for (const name of sentHashes.keys())
+        if (!subscription.names.has(name) || !snapshot.resources.has(name)) {
+          sentHashes.delete(name);
+          isRemoved = !incremental;
+        }
+    if (!force && changed.length === 0 && !isRemoved) return;
+    this.#send(subscription, snapshot.version, force || !incremental ? selected : changed);
   }
 
-  #send(subscription: Subscription, version: string, resources: readonly CachedResource[]): void {
+  #send(subscription: Subscription, version: string, resources: DiscoveryResponseOut['resources']): void {
     const nonce = String(++this.#nonce);
     subscription.status.sentVersion = version;
     subscription.status.sentNonce = nonce;
@@ -187,7 +256,7 @@ export class AdsStream {
     this.options.metrics?.pushed(subscription.typeUrl);
     this.options.send({
       version_info: version,
-      resources: resources.map((resource) => resource.encoded),
+      resources,
       type_url: subscription.typeUrl,
       nonce,
     });
@@ -201,6 +270,7 @@ function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
     names: new Set(),
     sentHashes: new Map(),
     sentAt: 0,
+    isHeld: false,
     status: {
       subscribed: [],
       sentVersion: '',
@@ -217,6 +287,8 @@ function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
 function updateNames(subscription: Subscription, names: readonly string[], isFirst: boolean): boolean {
   // SotW: an empty first request, or an explicit "*", subscribes to every resource of the type.
   const wildcard = names.includes('*') || (names.length === 0 && (isFirst || subscription.wildcard));
+  // Every ACK repeats the names: the same ones cost no allocation.
+  if (!isFirst && wildcard === subscription.wildcard && hasExactly(subscription.names, names)) return false;
   const explicit = new Set(names.filter((name) => name !== '*'));
   const changed =
     wildcard !== subscription.wildcard ||
@@ -226,4 +298,15 @@ function updateNames(subscription: Subscription, names: readonly string[], isFir
   subscription.names = explicit;
   subscription.status.subscribed = wildcard ? '*' : [...explicit].sort();
   return changed;
+}
+
+/** Whether `names` (without "*") are exactly the set `current`; a repeated name answers no. */
+function hasExactly(current: ReadonlySet<string>, names: readonly string[]): boolean {
+  let count = 0;
+  for (const name of names) {
+    if (name === '*') continue;
+    if (!current.has(name)) return false;
+    count++;
+  }
+  return count === current.size;
 }

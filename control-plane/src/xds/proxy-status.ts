@@ -1,6 +1,6 @@
 // What the control plane knows of each connected proxy: who it is, and per resource type what was
 // sent, what it ACKed and its last NACK. Served by /debug/proxies and `pilotfish status`.
-import { TYPE_URL, type ResourceTypeUrl } from '../../../proto/xds.js';
+import { TYPE_URL, type ResourceTypeUrl } from '../../../proto/type-urls.js';
 
 export type TypeShortName = 'CDS' | 'EDS' | 'LDS' | 'RDS' | 'SCDS';
 

@@ -54,6 +54,44 @@ describe('SnapshotCache', () => {
     cache.setSnapshot('default', translate(backend([1000, 1001]), 'default'));
     assert.equal(cache.get('default', TYPE_URL.cluster)?.resources.get('backend.default.svc.cluster.local'), before);
   });
+
+  it('refuses a snapshot whose route sends to a missing cluster: the last good one stays and the error names it', () => {
+    const rejected: string[] = [];
+    const cache = new SnapshotCache({ onRejected: (error) => rejected.push(error.message) });
+    const told: string[][] = [];
+    cache.watch('default', (changed) => told.push([...changed]));
+    cache.setSnapshot('default', translate(backend([1000]), 'default'));
+    const good = cache.get('default', TYPE_URL.endpoint)?.version;
+
+    const broken = translate(backend([1000, 1001]), 'default');
+    broken[TYPE_URL.cluster].delete('backend.default.svc.cluster.local');
+    assert.deepEqual(cache.setSnapshot('default', broken), []);
+    assert.equal(cache.get('default', TYPE_URL.endpoint)?.version, good, 'the endpoint change is not served either');
+    assert.equal(told.length, 1, 'no push of a refused snapshot');
+    assert.match(rejected[0] ?? '', /group "default".*cluster "backend\.default\.svc\.cluster\.local", which is not/);
+    assert.match(
+      cache.rejection('default')?.problems[0] ?? '',
+      /sends to cluster "backend\.default\.svc\.cluster\.local"/,
+    );
+
+    cache.setSnapshot('default', translate(backend([1000, 1001]), 'default'));
+    assert.notEqual(cache.get('default', TYPE_URL.endpoint)?.version, good);
+    assert.equal(cache.rejection('default'), undefined, 'a good snapshot clears the rejection');
+  });
+
+  it('keeps a group whose first snapshot was refused, so it is rebuilt once translate is right', () => {
+    const cache = new SnapshotCache();
+    const broken = translate(backend([1000]), 'default');
+    broken[TYPE_URL.endpoint].clear();
+    cache.setSnapshot('default', broken);
+    assert.equal(cache.get('default', TYPE_URL.cluster), undefined);
+    assert.deepEqual(cache.groups(), ['default']);
+    assert.ok(cache.hasGroup('default'));
+    assert.match(
+      cache.rejection('default')?.problems[0] ?? '',
+      /EDS cluster "backend.default.svc.cluster.local" has no/,
+    );
+  });
 });
 
 describe('Debouncer', () => {

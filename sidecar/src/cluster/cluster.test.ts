@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from './circuit-breaker.js';
 import { Cluster, DEFAULT_POLICY, type ClusterPolicy } from './cluster.js';
 import { healthFlags } from './cluster-endpoint.js';
 import { DEFAULT_OUTLIER_DETECTION } from './outlier-detector.js';
-import { endpoint, pickNames } from './test-endpoints.js';
+import { endpoint, pickNames } from '../../test-support/test-endpoints.js';
 
 const EJECT_AFTER_ONE: ClusterPolicy = {
   ...DEFAULT_POLICY,

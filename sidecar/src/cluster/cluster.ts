@@ -9,18 +9,17 @@
 // releases reach the shared breaker and their outcomes are passed on to the newest version.
 // Availability (EDS health, ejection, health checks, locality preference) is worked out when it
 // changes, and the balancer rebuilt over the available endpoints; picking allocates nothing.
+import type { AttemptOutcome } from './attempt-outcome.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import { isAvailable } from './cluster-endpoint.js';
+import { newStats, type ClusterStats } from './cluster-stats.js';
 import { CircuitBreaker, DEFAULT_LIMITS, type CircuitBreakerLimits } from './circuit-breaker.js';
 import { EndpointHealth } from './endpoint-health.js';
+import { NO_ENDPOINT, OVERFLOW, type EndpointPick, type PickResult } from './endpoint-pick.js';
 import { HealthChecker, type HealthCheckConfig } from './health-checker.js';
 import type { LoadBalancer, LoadBalancerFactory } from './load-balancer.js';
 import { OutlierDetector, type OutlierDetectionConfig } from './outlier-detector.js';
 import { RoundRobin } from './round-robin.js';
-
-/** How one attempt on one endpoint ended, as outlier detection needs it. */
-export type AttemptOutcome =
-  { kind: 'response'; status: number } | { kind: 'connect-failure' } | { kind: 'reset' } | { kind: 'timeout' };
 
 /** What a cluster needs to know of the sidecar it runs in. */
 export interface ClusterContext {
@@ -64,31 +63,6 @@ export interface ClusterClock {
   random: () => number;
 }
 
-/** The cluster's counters for /clusters and metrics; one object for every version of the cluster. */
-export interface ClusterStats {
-  /** Requests in flight. */
-  activeRequests: number;
-  activeRetries: number;
-  /** Requests refused by circuit breaking (upstream_rq_pending_overflow). */
-  overflows: number;
-  /** Retries refused by max_retries or the retry budget (upstream_rq_retry_overflow). */
-  retryOverflows: number;
-  /** Retries sent (upstream_rq_retry). */
-  retries: number;
-  /** Outlier ejections carried out (outlier_detection.ejections_enforced_total). */
-  ejections: number;
-  /** Ejections max_ejection_percent prevented (outlier_detection.ejections_overflow). */
-  ejectionOverflows: number;
-  /** Endpoints ejected now (outlier_detection.ejections_active). */
-  ejectionsActive: number;
-  /** Active health check probes sent, passed and failed (health_check.attempt|success|failure). */
-  healthCheckAttempts: number;
-  healthCheckSuccesses: number;
-  healthCheckFailures: number;
-  /** Endpoints a balancer may pick now (membership_healthy). */
-  availableEndpoints: number;
-}
-
 export class Cluster {
   readonly #policy: ClusterPolicy;
   readonly protocol: UpstreamProtocol;
@@ -99,6 +73,8 @@ export class Cluster {
   #checker: HealthChecker | undefined;
   #balancer: LoadBalancer;
   #available: readonly ClusterEndpoint[] = [];
+  /** Each endpoint's pick, built with the cluster: picking allocates nothing. */
+  readonly #picks = new Map<ClusterEndpoint, EndpointPick>();
   /** The version that took over from this one. */
   #successor: Cluster | undefined;
   #isClosed = false;
@@ -122,6 +98,11 @@ export class Cluster {
     for (const endpoint of endpoints) {
       endpoint.health ??= from?.health.get(endpoint.host.key) ?? new EndpointHealth(endpoint.host.key);
       this.#health.set(endpoint.host.key, endpoint.health);
+      this.#picks.set(endpoint, {
+        kind: 'endpoint',
+        endpoint,
+        onAttemptEnd: (outcome) => this.#onAttemptEnd(endpoint, outcome),
+      });
     }
     this.#breaker = from?.breaker ?? new CircuitBreaker();
     this.#breaker.limits = policy.limits;
@@ -192,6 +173,19 @@ export class Cluster {
     return this.#balancer.pick(hashKey, previous?.host);
   }
 
+  /**
+   * One attempt's pick: admitted by the circuit breaker, then an endpoint from the balancer (see
+   * pick), whose onAttemptEnd ends the admission and tells outlier detection how the attempt went.
+   */
+  pickAttempt(hashKey: string | undefined, previous: ClusterEndpoint | undefined): PickResult {
+    if (!this.#breaker.admitRequest()) return OVERFLOW;
+    const endpoint = this.#balancer.pick(hashKey, previous?.host);
+    const pick = endpoint === undefined ? undefined : this.#picks.get(endpoint);
+    if (pick !== undefined) return pick;
+    this.#breaker.releaseRequest();
+    return NO_ENDPOINT;
+  }
+
   /** Circuit breaking: false when a new request would exceed the cluster's limits (Envoy's UO). */
   admitRequest(): boolean {
     return this.#breaker.admitRequest();
@@ -220,6 +214,11 @@ export class Cluster {
     // An endpoint that has left the cluster since the attempt started no longer counts.
     if (health === undefined || cluster.#detector === undefined || cluster.#health.get(health.key) !== health) return;
     cluster.#detector.record(health, outcome);
+  }
+
+  #onAttemptEnd(endpoint: ClusterEndpoint, outcome: AttemptOutcome | undefined): void {
+    this.#breaker.releaseRequest();
+    if (outcome !== undefined) this.recordOutcome(endpoint, outcome);
   }
 
   /** Stops what the cluster runs in the background (health checks, the ejection sweep); idempotent. */
@@ -270,21 +269,4 @@ interface HandOver {
   checker: HealthChecker | undefined;
   stats: ClusterStats;
   balancer: LoadBalancer;
-}
-
-function newStats(): ClusterStats {
-  return {
-    activeRequests: 0,
-    activeRetries: 0,
-    overflows: 0,
-    retryOverflows: 0,
-    retries: 0,
-    ejections: 0,
-    ejectionOverflows: 0,
-    ejectionsActive: 0,
-    healthCheckAttempts: 0,
-    healthCheckSuccesses: 0,
-    healthCheckFailures: 0,
-    availableEndpoints: 0,
-  };
 }

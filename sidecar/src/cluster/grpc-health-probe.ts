@@ -4,6 +4,8 @@
 // status, a malformed answer, a reset or a connection error fail it. The messages are one field
 // each, so they are encoded here rather than through a protobuf library.
 import { connect, constants, type IncomingHttpHeaders } from 'node:http2';
+import type { Socket } from 'node:net';
+import { ALPN_H2 } from '../upstream/upstream-tls.js';
 
 /** HealthCheckResponse.ServingStatus SERVING. */
 const SERVING = 1;
@@ -12,6 +14,8 @@ const CHECK_PATH = '/grpc.health.v1.Health/Check';
 export interface GrpcHealthTarget {
   address: string;
   port: number;
+  /** A connection to the target speaking h2 (mutual TLS when its host is reached so); plain TCP when absent. */
+  openSocket?(alpn: string): Socket;
   /** :authority of the call. */
   authority: string;
   serviceName: string;
@@ -78,7 +82,11 @@ function readVarint(buffer: Buffer, start: number): { value: number; next: numbe
 /** Sends one probe; `done(true)` when the target is SERVING, `done(false)` otherwise. Returns a cancel function. */
 export function probeGrpcHealth(target: GrpcHealthTarget, done: (isServing: boolean) => void): () => void {
   let isSettled = false;
-  const session = connect(`http://${target.address}:${target.port}`, { settings: { enablePush: false } });
+  const { openSocket } = target;
+  const session = connect(`http://${target.address}:${target.port}`, {
+    settings: { enablePush: false },
+    ...(openSocket && { createConnection: () => openSocket(ALPN_H2) }),
+  });
   const settle = (isServing: boolean): void => {
     if (isSettled) return;
     isSettled = true;

@@ -2,13 +2,17 @@ import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { addHealthService, NOT_SERVING, SERVING } from '../../../test/support/grpc-health.js';
 import { HostRegistry } from '../upstream/host-registry.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import { EndpointHealth } from './endpoint-health.js';
-import { DEFAULT_EXPECTED_STATUSES, HealthChecker, type HealthCheckConfig } from './health-checker.js';
+import {
+  DEFAULT_EXPECTED_STATUSES,
+  HealthChecker,
+  type HealthCheckConfig,
+  type ProbeTimers,
+} from './health-checker.js';
 
 const CONFIG: HealthCheckConfig = {
   path: '/healthz',
@@ -22,6 +26,55 @@ const CONFIG: HealthCheckConfig = {
   retriableStatuses: [],
 };
 
+/** The checker's clock: time moves only when a test says, so every probe is one the test sent. */
+class ManualTimers implements ProbeTimers {
+  #now = 0;
+  #nextId = 0;
+  readonly #pending = new Map<number, { at: number; callback: () => void }>();
+
+  setTimeout(callback: () => void, delayMs: number): number {
+    this.#pending.set(++this.#nextId, { at: this.#now + delayMs, callback });
+    return this.#nextId;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#pending.delete(handle as number);
+  }
+
+  /** Moves the clock `ms` on, running what falls due in time order. */
+  advance(ms: number): void {
+    this.#now += ms;
+    for (;;) {
+      const due = [...this.#pending].filter(([, timer]) => timer.at <= this.#now).sort(([, a], [, b]) => a.at - b.at);
+      const first = due[0];
+      if (first === undefined) return;
+      this.#pending.delete(first[0]);
+      first[1].callback();
+    }
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+}
+
+/** The probe results a checker reports (its onChange), to wait on the one a test caused. */
+class Results {
+  readonly seen: Array<{ health: EndpointHealth; isPass: boolean; isAvailabilityChanged: boolean }> = [];
+  #waiters: Array<() => void> = [];
+
+  readonly onChange = (health: EndpointHealth, isPass: boolean, isAvailabilityChanged: boolean): void => {
+    this.seen.push({ health, isPass, isAvailabilityChanged });
+    for (const wake of this.#waiters.splice(0)) wake();
+  };
+
+  /** Waits until `count` results for `endpoint` have come in all. */
+  async count(endpoint: ClusterEndpoint, count: number): Promise<void> {
+    while (this.seen.filter((result) => result.health === endpoint.health).length < count)
+      await new Promise<void>((wake) => this.#waiters.push(wake));
+  }
+}
+
 async function app(
   status: () => number,
 ): Promise<{ server: Server; port: number; requests: Array<{ url: string; host: string }> }> {
@@ -34,37 +87,34 @@ async function app(
   return { server, port: (server.address() as AddressInfo).port, requests };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 function endpointOn(hosts: HostRegistry, port: number): ClusterEndpoint {
   const host = hosts.get('127.0.0.1', port, 500);
   return { host, hostname: 'app', healthStatus: 'HEALTHY', isHealthy: true, health: new EndpointHealth(host.key) };
 }
 
+const healthOf = (endpoint: ClusterEndpoint): EndpointHealth => endpoint.health as EndpointHealth;
+
 describe('active health checks', () => {
   it('keeps a new endpoint out until its first probe passes, with the Host header and path configured', async (t) => {
     const hosts = new HostRegistry();
     const { server, port, requests } = await app(() => 200);
-    const checker = new HealthChecker(CONFIG);
+    const timers = new ManualTimers();
+    const checker = new HealthChecker(CONFIG, timers);
     t.after(async () => {
       checker.close();
       server.close();
       await hosts.closeAll();
     });
     const e = endpointOn(hosts, port);
-    checker.attach([e], () => undefined);
-    const health = e.health as EndpointHealth;
-    assert.equal(health.isFailedActiveHc, true, 'failed until probed');
-    assert.equal(health.isPendingActiveHc, true);
-    await waitFor(() => !health.isFailedActiveHc, 'the first probe to pass');
-    assert.equal(health.isPendingActiveHc, false);
-    assert.deepEqual(requests[0], { url: '/healthz', host: 'backend.default.svc.cluster.local' });
+    const results = new Results();
+    checker.attach([e], results.onChange);
+    assert.equal(healthOf(e).isFailedActiveHc, true, 'failed until probed');
+    assert.equal(healthOf(e).isPendingActiveHc, true);
+    timers.advance(0);
+    await results.count(e, 1);
+    assert.equal(healthOf(e).isFailedActiveHc, false, 'one pass takes a pending endpoint in');
+    assert.equal(healthOf(e).isPendingActiveHc, false);
+    assert.deepEqual(requests, [{ url: '/healthz', host: 'backend.default.svc.cluster.local' }]);
   });
 
   it('marks a stopped server unhealthy after unhealthy_threshold failures and healthy again after healthy_threshold passes', async (t) => {
@@ -72,27 +122,38 @@ describe('active health checks', () => {
     const started = await app(() => 200);
     const { port } = started;
     let { server } = started;
-    const checker = new HealthChecker(CONFIG);
+    const timers = new ManualTimers();
+    const checker = new HealthChecker(CONFIG, timers);
     t.after(async () => {
       checker.close();
       server.close();
       await hosts.closeAll();
     });
     const e = endpointOn(hosts, port);
-    const verdicts: string[] = [];
-    checker.attach([e], (_health, isPass, isChanged) => isChanged && verdicts.push(isPass ? 'healthy' : 'unhealthy'));
-    const health = e.health as EndpointHealth;
-    await waitFor(() => !health.isFailedActiveHc, 'healthy');
+    const results = new Results();
+    checker.attach([e], results.onChange);
+    timers.advance(0);
+    await results.count(e, 1);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await waitFor(() => health.isFailedActiveHc, 'unhealthy');
-    assert.ok(health.healthCheckFailures >= 2);
-    const failuresWhenFailed = checker.stats.failures;
-    assert.ok(failuresWhenFailed >= 2);
+    timers.advance(CONFIG.intervalMs);
+    await results.count(e, 2);
+    assert.equal(healthOf(e).isFailedActiveHc, false, 'one failure of two keeps it in');
+    timers.advance(CONFIG.intervalMs);
+    await results.count(e, 3);
+    assert.equal(healthOf(e).isFailedActiveHc, true, 'unhealthy_threshold (2) failures take it out');
     server = createServer((_req, res) => res.writeHead(200).end());
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    await waitFor(() => !health.isFailedActiveHc, 'healthy again');
-    assert.ok(health.healthCheckSuccesses >= 2, 'healthy_threshold passes in a row');
-    assert.deepEqual(verdicts, ['healthy', 'unhealthy', 'healthy']);
+    timers.advance(CONFIG.intervalMs);
+    await results.count(e, 4);
+    assert.equal(healthOf(e).isFailedActiveHc, true, 'one pass of two leaves it out');
+    timers.advance(CONFIG.intervalMs);
+    await results.count(e, 5);
+    assert.equal(healthOf(e).isFailedActiveHc, false, 'healthy_threshold (2) passes in a row bring it back');
+    assert.deepEqual(
+      results.seen.filter((result) => result.isAvailabilityChanged).map((result) => result.isPass),
+      [true, false, true],
+    );
+    assert.deepEqual(checker.stats, { attempts: 5, successes: 3, failures: 2 });
   });
 
   it('marks an endpoint unhealthy at once on a status it does not expect, and counts a timeout as a failure', async (t) => {
@@ -101,7 +162,8 @@ describe('active health checks', () => {
     const { server, port } = await app(() => status);
     const slow = createServer(() => undefined);
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const checker = new HealthChecker({ ...CONFIG, unhealthyThreshold: 5, timeoutMs: 30 });
+    const timers = new ManualTimers();
+    const checker = new HealthChecker({ ...CONFIG, unhealthyThreshold: 5, timeoutMs: 30 }, timers);
     t.after(async () => {
       checker.close();
       server.close();
@@ -111,24 +173,28 @@ describe('active health checks', () => {
     });
     const e = endpointOn(hosts, port);
     const stuck = endpointOn(hosts, (slow.address() as AddressInfo).port);
-    const health = e.health as EndpointHealth;
-    // The failures counted when the endpoint left (probes go on every 20 ms after that).
-    let failuresWhenEjected: number | undefined;
-    checker.attach([e, stuck], (changed, isPass, isAvailabilityChanged) => {
-      if (changed === health && !isPass && isAvailabilityChanged) failuresWhenEjected ??= changed.healthCheckFailures;
-    });
-    await waitFor(() => !health.isFailedActiveHc, 'healthy');
+    const results = new Results();
+    checker.attach([e, stuck], results.onChange);
+    timers.advance(0);
+    await results.count(e, 1);
+    assert.equal(healthOf(e).isFailedActiveHc, false);
     status = 503;
-    await waitFor(() => health.isFailedActiveHc, 'unhealthy');
-    assert.equal(failuresWhenEjected, 1, 'one 503 is enough');
-    await waitFor(() => (stuck.health as EndpointHealth).healthCheckFailures >= 2, 'timeouts counted');
+    // The stuck probe's 30 ms timeout passes first: a failure.
+    timers.advance(30);
+    await results.count(stuck, 1);
+    assert.equal(healthOf(stuck).healthCheckFailures, 1, 'a timeout is a failure');
+    timers.advance(CONFIG.intervalMs);
+    await results.count(e, 2);
+    assert.equal(healthOf(e).isFailedActiveHc, true, 'one 503 is enough');
+    assert.equal(healthOf(e).healthCheckFailures, 1);
   });
 
   it('keeps probing an endpoint that stays across updates, and stops probing one that left', async (t) => {
     const hosts = new HostRegistry();
     const a = await app(() => 200);
     const b = await app(() => 200);
-    const checker = new HealthChecker(CONFIG);
+    const timers = new ManualTimers();
+    const checker = new HealthChecker(CONFIG, timers);
     t.after(async () => {
       checker.close();
       a.server.close();
@@ -137,19 +203,19 @@ describe('active health checks', () => {
     });
     const ea = endpointOn(hosts, a.port);
     const eb = endpointOn(hosts, b.port);
-    checker.attach([ea, eb], () => undefined);
-    await waitFor(() => !ea.health?.isFailedActiveHc && !eb.health?.isFailedActiveHc, 'both healthy');
+    const results = new Results();
+    checker.attach([ea, eb], results.onChange);
+    timers.advance(0);
+    await Promise.all([results.count(ea, 1), results.count(eb, 1)]);
     // The next version: same health object for a, b gone.
-    checker.attach([{ ...ea }], () => undefined);
-    assert.equal(ea.health?.isFailedActiveHc, false, 'a stays healthy, not pending again');
-    await sleep(50);
-    const probesOfB = b.requests.length;
-    await sleep(100);
-    assert.equal(b.requests.length, probesOfB, 'b is no longer probed');
+    checker.attach([{ ...ea }], results.onChange);
+    assert.equal(healthOf(ea).isFailedActiveHc, false, 'a stays healthy, not pending again');
+    assert.equal(timers.pendingCount, 1, "only a's next probe is scheduled");
+    timers.advance(CONFIG.intervalMs);
+    await results.count(ea, 2);
+    assert.deepEqual([a.requests.length, b.requests.length], [2, 1], 'b is no longer probed');
     checker.close();
-    const probesOfA = a.requests.length;
-    await sleep(100);
-    assert.ok(a.requests.length <= probesOfA + 1, 'close stops probing');
+    assert.equal(timers.pendingCount, 0, 'close stops probing');
   });
 });
 
@@ -175,7 +241,8 @@ describe('gRPC health checks', () => {
     const hosts = new HostRegistry();
     const serving = await grpcHealthServer(() => SERVING);
     const notServing = await grpcHealthServer(() => NOT_SERVING);
-    const checker = new HealthChecker(GRPC_CONFIG);
+    const timers = new ManualTimers();
+    const checker = new HealthChecker(GRPC_CONFIG, timers);
     t.after(async () => {
       checker.close();
       serving.server.forceShutdown();
@@ -184,12 +251,13 @@ describe('gRPC health checks', () => {
     });
     const up = endpointOn(hosts, serving.port);
     const down = endpointOn(hosts, notServing.port);
-    checker.attach([up, down], () => undefined);
-    await waitFor(
-      () => !up.health?.isFailedActiveHc && (down.health?.healthCheckFailures ?? 0) >= 2,
-      'the probes of both',
-    );
-    assert.equal(down.health?.isFailedActiveHc, true, 'NOT_SERVING keeps it out');
+    const results = new Results();
+    checker.attach([up, down], results.onChange);
+    timers.advance(0);
+    await Promise.all([results.count(up, 1), results.count(down, 1)]);
+    assert.equal(healthOf(up).isFailedActiveHc, false, 'SERVING passes');
+    assert.equal(healthOf(down).isFailedActiveHc, true, 'NOT_SERVING keeps it out');
+    assert.equal(healthOf(down).healthCheckFailures, 1);
     assert.deepEqual([...new Set(serving.asked)], ['greeter.v1.Greeter']);
   });
 
@@ -203,7 +271,8 @@ describe('gRPC health checks', () => {
         error ? reject(error) : resolve(bound),
       ),
     );
-    const checker = new HealthChecker(GRPC_CONFIG);
+    const timers = new ManualTimers();
+    const checker = new HealthChecker(GRPC_CONFIG, timers);
     t.after(async () => {
       checker.close();
       flipping.server.forceShutdown();
@@ -212,13 +281,17 @@ describe('gRPC health checks', () => {
     });
     const e = endpointOn(hosts, flipping.port);
     const unimplemented = endpointOn(hosts, barePort);
-    checker.attach([e, unimplemented], () => undefined);
-    await waitFor(() => !e.health?.isFailedActiveHc, 'healthy');
+    const results = new Results();
+    checker.attach([e, unimplemented], results.onChange);
+    timers.advance(0);
+    await Promise.all([results.count(e, 1), results.count(unimplemented, 1)]);
+    assert.equal(healthOf(e).isFailedActiveHc, false, 'healthy');
+    assert.equal(healthOf(unimplemented).isFailedActiveHc, true, 'no health service: never healthy');
     status = NOT_SERVING;
-    await waitFor(() => e.health?.isFailedActiveHc === true, 'unhealthy once NOT_SERVING');
-    assert.ok(
-      (unimplemented.health?.healthCheckFailures ?? 0) >= 1 && unimplemented.health?.isFailedActiveHc === true,
-      'no health service: never healthy',
-    );
+    timers.advance(GRPC_CONFIG.intervalMs);
+    await results.count(e, 2);
+    timers.advance(GRPC_CONFIG.intervalMs);
+    await results.count(e, 3);
+    assert.equal(healthOf(e).isFailedActiveHc, true, 'unhealthy once NOT_SERVING (unhealthy_threshold 2)');
   });
 });

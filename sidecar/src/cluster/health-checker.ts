@@ -12,9 +12,11 @@
 //   checking was turned on stay in service, pending, until their probes say otherwise (Envoy
 //   keeps the old cluster serving while the new one warms up).
 // The checker is handed from each compiled version of the cluster to the next: endpoints that stay
-// keep their probe schedule and counts. Timers are unref'd; close() stops probes and timers.
+// keep their probe schedule and counts. Timers (injected; real ones unref'd) are the checker's own;
+// close() stops probes and timers.
 import { request, type IncomingMessage } from 'node:http';
 import type { UpstreamHost } from '../upstream/upstream-host.js';
+import { ALPN_HTTP1 } from '../upstream/upstream-tls.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { probeGrpcHealth } from './grpc-health-probe.js';
@@ -37,6 +39,18 @@ export interface HealthCheckConfig {
   retriableStatuses: readonly StatusRange[];
 }
 
+/** What a checker schedules its probes and probe timeouts with: real timers, or a test's clock. */
+export interface ProbeTimers {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's timers, unref'd: probes never keep a stopping process alive. */
+const NODE_TIMERS: ProbeTimers = {
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export const DEFAULT_EXPECTED_STATUSES: readonly StatusRange[] = [[200, 201]];
 
 export interface HealthCheckStats {
@@ -52,7 +66,7 @@ type ProbeResult = 'pass' | 'fail' | 'fail-at-once';
 
 /** One endpoint's probe loop. */
 class HostProbe {
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   /** Cancels the probe in flight. */
   cancel: (() => void) | undefined;
   isStopped = false;
@@ -65,27 +79,25 @@ class HostProbe {
 
   schedule(delayMs: number): void {
     if (this.isStopped) return;
-    this.timer = setTimeout(() => this.send(), delayMs);
-    this.timer.unref();
+    this.timer = this.checker.timers.setTimeout(() => this.send(), delayMs);
   }
 
   send(): void {
     this.timer = undefined;
-    const { config } = this.checker;
+    const { config, timers } = this.checker;
     this.checker.stats.attempts++;
     let isSettled = false;
     const settle = (result: ProbeResult): void => {
       if (isSettled) return;
       isSettled = true;
-      clearTimeout(timeout);
+      timers.clearTimeout(timeout);
       this.cancel?.();
       this.cancel = undefined;
       if (this.isStopped) return;
       this.checker.onResult(this, result);
       this.schedule(this.checker.config.intervalMs);
     };
-    const timeout = setTimeout(() => settle('fail'), config.timeoutMs);
-    timeout.unref();
+    const timeout = timers.setTimeout(() => settle('fail'), config.timeoutMs);
     this.cancel =
       config.grpc === undefined
         ? this.#sendHttp(config, settle)
@@ -93,6 +105,7 @@ class HostProbe {
             {
               address: this.host.address,
               port: this.host.port,
+              openSocket: (alpn) => this.host.openSocket(alpn),
               authority: config.authority,
               serviceName: config.grpc.serviceName,
             },
@@ -108,6 +121,7 @@ class HostProbe {
       path: config.path,
       headers: { host: config.authority, 'user-agent': 'pilotfish-health-check', connection: 'close' },
       agent: false,
+      createConnection: () => this.host.openSocket(ALPN_HTTP1),
     });
     req.on('response', (res: IncomingMessage) => {
       res.resume();
@@ -120,7 +134,7 @@ class HostProbe {
 
   stop(): void {
     this.isStopped = true;
-    clearTimeout(this.timer);
+    this.checker.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.cancel?.();
     this.cancel = undefined;
@@ -142,7 +156,10 @@ export class HealthChecker {
   readonly #probes = new Map<string, HostProbe>();
   #onChange: (health: EndpointHealth, isPass: boolean, isAvailabilityChanged: boolean) => void = () => undefined;
 
-  constructor(public config: HealthCheckConfig) {}
+  constructor(
+    public config: HealthCheckConfig,
+    readonly timers: ProbeTimers = NODE_TIMERS,
+  ) {}
 
   /**
    * Probes `endpoints` from now on (each must have its `health`), stopping probes of endpoints no

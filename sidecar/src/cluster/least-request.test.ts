@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LeastRequest } from './least-request.js';
 import { RandomBalancer } from './random.js';
-import { endpoint, pickNames, seededRandom } from './test-endpoints.js';
+import { endpoint, pickNames, seededRandom } from '../../test-support/test-endpoints.js';
 
 describe('least request', () => {
   it('takes the less loaded of the two it draws', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AttemptOutcome } from './cluster.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import { EndpointHealth } from './endpoint-health.js';
 import { DEFAULT_OUTLIER_DETECTION, OutlierDetector, type OutlierDetectionConfig } from './outlier-detector.js';
-import { endpoint } from './test-endpoints.js';
+import { endpoint } from '../../test-support/test-endpoints.js';
 
 const S500: AttemptOutcome = { kind: 'response', status: 500 };
 const S503: AttemptOutcome = { kind: 'response', status: 503 };

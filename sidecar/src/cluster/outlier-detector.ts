@@ -12,7 +12,7 @@
 //   is up, and for each endpoint in service lowers its times-ejected multiplier by one.
 // Ejections are decided on outcomes, inline; the sweep timer is unref'd. State lives in each
 // endpoint's EndpointHealth, so it survives config versions.
-import type { AttemptOutcome } from './cluster.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
 import type { EndpointHealth } from './endpoint-health.js';
 

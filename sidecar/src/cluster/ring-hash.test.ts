@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RingHash } from './ring-hash.js';
-import { endpoint, seededRandom } from './test-endpoints.js';
+import { endpoint, seededRandom } from '../../test-support/test-endpoints.js';
 
 const keys = Array.from({ length: 1000 }, (_, index) => `user-${index}`);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endpoint, pickNames } from './test-endpoints.js';
+import { endpoint, pickNames } from '../../test-support/test-endpoints.js';
 import { RoundRobin, roundRobin } from './round-robin.js';
 import { DEFAULT_LOAD_BALANCER_OPTIONS } from './load-balancer.js';
 

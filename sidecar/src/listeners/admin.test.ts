@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { freePort } from '../../../test/support/free-port.js';
 import { waitFor } from '../../../test/support/processes.js';
 import { compileProxyConfig, type ProxyConfig } from '../xds/compile.js';
-import { received, sentResources } from '../xds/compile-fixtures.js';
+import { received, sentResources } from '../../test-support/compile-fixtures.js';
 import { createAdminListener } from './admin.js';
 import type { Listener } from './listener.js';
 import { createProxyListener } from './proxy-listener.js';
@@ -146,6 +146,6 @@ describe('admin listener', () => {
     assert.equal((await fetch(`${adminUrl}/quitquitquit`)).status, 404, 'only POST stops it');
     const answer = await fetch(`${adminUrl}/quitquitquit`, { method: 'POST' });
     assert.deepEqual([answer.status, await answer.text()], [200, 'OK\n']);
-    await waitFor(() => quits === 1, 'quit() called');
+    await waitFor(() => quits === 1, 'the stop to be asked for');
   });
 });

@@ -15,6 +15,10 @@ import { listenOn, type Listener } from './listener.js';
 export interface AdminSources {
   /** True once the first complete config is in force. */
   isReady(): boolean;
+  /** What /ready says while not ready; the default names the first config from the control plane. */
+  notReadyReason?(): string;
+  /** What /ready adds to LIVE, e.g. that the config in force is a cached one. */
+  readyDetail?(): string | undefined;
   configDump(): unknown;
   /** Every cluster the sidecar routes to, outbound and inbound. */
   clusters(): Iterable<Cluster>;
@@ -40,7 +44,9 @@ export function createAdminListener(sources: AdminSources): Listener {
         text(
           res,
           isReady ? 200 : 503,
-          isReady ? 'LIVE\n' : 'PRE_INITIALIZING: waiting for the first complete config from the control plane\n',
+          isReady
+            ? `LIVE${detailOf(sources.readyDetail?.())}\n`
+            : `PRE_INITIALIZING: ${sources.notReadyReason?.() ?? 'waiting for the first complete config from the control plane'}\n`,
         );
       },
     ],
@@ -120,4 +126,8 @@ function text(res: ServerResponse, status: number, body: string): void {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+function detailOf(detail: string | undefined): string {
+  return detail === undefined ? '' : `: ${detail}`;
 }

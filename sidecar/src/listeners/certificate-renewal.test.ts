@@ -23,16 +23,18 @@ function loadFiles(certificateFile: string, keyFile: string): ServerTls {
   return compileDownstreamTls('Listener "https"', 'filter_chains[0].transport_socket', socket);
 }
 
-/** Follows `tls`, recording each renewal and failure. */
+/** Follows `tls`, recording each renewal and failure, and counting reads that found the pair in force. */
 function follow(tls: ServerTls) {
   const renewals: ServerTls[] = [];
   const failures: Error[] = [];
+  let unchanged = 0;
   const renewal = followCertificateFiles(
     tls,
     (next) => renewals.push(next),
     (error) => failures.push(error),
+    () => unchanged++,
   );
-  return { renewals, failures, stop: () => renewal.stop() };
+  return { renewals, failures, unchanged: () => unchanged, stop: () => renewal.stop() };
 }
 
 describe('following renewed certificate files', { skip: opensslMissing() }, () => {
@@ -68,9 +70,10 @@ describe('following renewed certificate files', { skip: opensslMissing() }, () =
         [readFileSync(renewed.certificateFile), readFileSync(renewed.keyFile)],
       );
       // Writing the same bytes again is no renewal.
+      const readsBefore = followed.unchanged();
       writeFileSync(certificateFile, readFileSync(renewed.certificateFile));
       writeFileSync(join(folder, 'unrelated'), 'x');
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await waitFor(() => followed.unchanged() > readsBefore, 'the files to be read again');
       assert.equal(followed.renewals.length, 1);
     } finally {
       followed.stop();
@@ -104,9 +107,16 @@ describe('following renewed certificate files', { skip: opensslMissing() }, () =
     const { certificateFile, keyFile } = makeCertificate(folder, 'tls', 'shop.example.com');
     const followed = follow(loadFiles(certificateFile, keyFile));
     followed.stop();
-    writeFileSync(certificateFile, readFileSync(spare.certificateFile));
-    writeFileSync(keyFile, readFileSync(spare.keyFile));
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    assert.deepEqual([followed.renewals.length, followed.failures.length], [0, 0]);
+    // A follower started after the stopped one, on the same files, shows when the change was seen:
+    // the stopped one would have renewed first (same events, same settle time, its timer set earlier).
+    const witness = follow(loadFiles(certificateFile, keyFile));
+    try {
+      writeFileSync(certificateFile, readFileSync(spare.certificateFile));
+      writeFileSync(keyFile, readFileSync(spare.keyFile));
+      await waitFor(() => witness.renewals.length === 1, 'a running follower to renew');
+    } finally {
+      witness.stop();
+    }
+    assert.deepEqual([followed.renewals.length, followed.failures.length, followed.unchanged()], [0, 0, 0]);
   });
 });

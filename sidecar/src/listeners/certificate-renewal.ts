@@ -19,6 +19,8 @@ export function followCertificateFiles(
   tls: ServerTls,
   renewed: (next: ServerTls) => void,
   failed: (error: Error) => void,
+  /** Called when the files changed on disk but still hold the pair in force (rewritten with the same bytes). */
+  unchanged: () => void = () => {},
 ): CertificateRenewal {
   let current = tls;
   let timer: NodeJS.Timeout | undefined;
@@ -31,7 +33,10 @@ export function followCertificateFiles(
       failed(error as Error);
       return;
     }
-    if (next.cert.equals(current.cert) && next.key.equals(current.key)) return;
+    if (next.cert.equals(current.cert) && next.key.equals(current.key)) {
+      unchanged();
+      return;
+    }
     current = next;
     renewed(next);
   };

@@ -4,7 +4,7 @@ import { detectProtocol } from './protocol-detection.js';
 
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 
-describe('cleartext protocol detection', () => {
+describe('protocol detection on the first bytes', () => {
   const cases: Array<[name: string, bytes: string, expected: string | undefined]> = [
     ['the h2 preface', PREFACE, 'h2'],
     ['the preface with the first frames after it', `${PREFACE}\x00\x00\x12\x04`, 'h2'],
@@ -14,6 +14,7 @@ describe('cleartext protocol detection', () => {
     ['one byte that could still be either', 'P', undefined],
     ['half the preface: wait for the rest', 'PRI * HTTP/2', undefined],
     ['a preface that goes wrong late', 'PRI * HTTP/2.0\r\n\r\nXX', 'http1'],
+    ['a TLS ClientHello record', '\x16\x03\x01\x02\x00\x01', 'tls'],
   ];
   for (const [name, bytes, expected] of cases)
     it(`${name} → ${expected ?? 'undecided'}`, () =>

@@ -16,8 +16,10 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { startBilingualApp } from '../../../test/support/apps.js';
 import { compileInboundConfig, type ProxyConfig } from '../xds/compile.js';
 import type { Listener } from './listener.js';
 import { createProxyListener, type ProxyListenerOptions } from './proxy-listener.js';
@@ -87,11 +89,11 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
   const listeners: Listener[] = [];
   const configs: ProxyConfig[] = [];
   const closers: Array<() => void> = [];
-  let h1AppPort = 0;
+  let appPort = 0;
   let h2AppPort = 0;
   let h2App: Http2Server;
-  // The RST_STREAM code each /slow-grpc stream of the app closed with.
-  const slowCallsClosed: number[] = [];
+  // Told the RST_STREAM code a /slow-grpc stream of the app closed with.
+  let onSlowCallClosed: ((rstCode: number) => void) | undefined;
 
   async function start(config: ProxyConfig, tls?: ProxyListenerOptions['tls']): Promise<number> {
     configs.push(config);
@@ -107,18 +109,14 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
   }
 
   before(async () => {
-    // An HTTP/1.1 app answering with the protocol it was reached by and the body's length.
-    const h1App = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // An app speaking HTTP/1.1 and h2c, answering with the protocol it was reached by and the body's length.
+    const app = await startBilingualApp((req: IncomingMessage, res: ServerResponse) => {
       let length = 0;
       req.on('data', (chunk: Buffer) => (length += chunk.length));
       req.on('end', () => res.end(`${req.method} ${req.url} HTTP/${req.httpVersion} ${length}`));
     });
-    await new Promise<void>((resolve) => h1App.listen(0, '127.0.0.1', resolve));
-    h1AppPort = (h1App.address() as AddressInfo).port;
-    closers.push(() => {
-      h1App.closeAllConnections();
-      h1App.close();
-    });
+    appPort = app.port;
+    closers.push(() => void app.close());
     // An h2c app: trailers, resets before and after its headers, GOAWAY, and a gRPC call that never ends.
     h2App = createH2Server();
     h2App.on('stream', (stream, headers) => {
@@ -129,7 +127,7 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
         // Answers one message's worth and never ends: the caller's deadline ends the call.
         stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
         stream.write(Buffer.from([0, 0, 0, 0, 0]));
-        stream.on('close', () => slowCallsClosed.push(stream.rstCode));
+        stream.on('close', () => onSlowCallClosed?.(stream.rstCode));
         return;
       }
       if (path === '/cut') {
@@ -153,21 +151,21 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     await Promise.all(configs.map((config) => config.hosts.closeAll()));
   });
 
-  it('serves HTTP/1.1 and h2 clients on one cleartext port, request bodies included', async () => {
-    const port = await start(compileInboundConfig(h1AppPort));
+  it('serves HTTP/1.1 and h2 clients on one cleartext port, each reaching an http app in its own protocol, request bodies included', async () => {
+    const port = await start(compileInboundConfig(appPort));
     const http1 = await fetch(`http://127.0.0.1:${port}/one`, { method: 'POST', body: 'x'.repeat(70_000) });
     assert.equal(await http1.text(), 'POST /one HTTP/1.1 70000');
     const h2 = session(`http://127.0.0.1:${port}`);
     assert.equal(
       (await h2Request(h2, { ':method': 'POST', ':path': '/two' }, 'y'.repeat(70_000))).body,
-      'POST /two HTTP/1.1 70000',
+      'POST /two HTTP/2.0 70000',
     );
-    assert.equal((await h2Request(h2, { ':path': '/three' })).body, 'GET /three HTTP/1.1 0');
+    assert.equal((await h2Request(h2, { ':path': '/three' })).body, 'GET /three HTTP/2.0 0');
   });
 
   it('under TLS, serves HTTP/1.1 and h2 on one port by ALPN', async () => {
     const { key, cert } = selfSigned();
-    const port = await start(compileInboundConfig(h1AppPort), { key, cert });
+    const port = await start(compileInboundConfig(appPort), { key, cert });
     const http1 = await new Promise<string>((resolve, reject) => {
       const req = httpsRequest({ host: '127.0.0.1', port, path: '/tls-one', ca: cert, agent: false }, (res) => {
         let body = '';
@@ -178,7 +176,7 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     });
     assert.equal(http1, 'none: GET /tls-one HTTP/1.1 0');
     const h2 = session(`https://127.0.0.1:${port}`, { ca: cert });
-    assert.equal((await h2Request(h2, { ':path': '/tls-two' })).body, 'GET /tls-two HTTP/1.1 0');
+    assert.equal((await h2Request(h2, { ':path': '/tls-two' })).body, 'GET /tls-two HTTP/2.0 0');
     assert.equal(h2.alpnProtocol, 'h2');
   });
 
@@ -192,7 +190,7 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     assert.equal(refused.status, 502);
     assert.match(
       await refused.text(),
-      /^upstream reset before response headers: UND_ERR_SOCKET \(HTTP\/2 stream reset before response headers \(RST_STREAM code 7\)\)/,
+      /^upstream reset before response headers: REFUSED_STREAM \(HTTP\/2 stream reset before response headers \(RST_STREAM code 7\)\)/,
     );
   });
 
@@ -224,28 +222,32 @@ describe('proxy listener: HTTP/1.1 and HTTP/2', () => {
     assert.match(String(grpcAnswer['grpc-message']), /^upstream connect error: ECONNREFUSED/);
   });
 
-  it("ends a gRPC call whose grpc-timeout passes mid-response with DEADLINE_EXCEEDED trailers, and cancels the app's stream", async () => {
+  it("ends a gRPC call whose grpc-timeout passes mid-response with DEADLINE_EXCEEDED trailers, and cancels the app's stream", async (t) => {
+    // The deadline runs on a mocked clock, moved on once the app's first message has arrived.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const port = await start(compileInboundConfig(h2AppPort, 'grpc'));
-    const h2 = session(`http://127.0.0.1:${port}`);
-    const answer = await h2Request(
-      h2,
-      {
-        ':method': 'POST',
-        ':path': '/slow-grpc',
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': '200m',
-      },
-      '',
-    );
-    assert.equal(answer.status, 200);
-    assert.equal(answer.trailers['grpc-status'], '4');
+    const appClosed = new Promise<number>((resolve) => (onSlowCallClosed = resolve));
+    const stream = session(`http://127.0.0.1:${port}`).request({
+      ':authority': 'app',
+      ':method': 'POST',
+      ':path': '/slow-grpc',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': '200m',
+    });
+    stream.end();
+    const trailers = new Promise<IncomingHttpHeaders>((resolve) => stream.once('trailers', resolve));
+    const [response] = (await once(stream, 'response')) as [IncomingHttpHeaders];
+    await once(stream, 'data');
+    t.mock.timers.tick(200);
+    const received = await trailers;
+    assert.equal(response[':status'], 200);
+    assert.equal(received['grpc-status'], '4');
     assert.match(
-      String(answer.trailers['grpc-message']),
+      String(received['grpc-message']),
       /^upstream request timeout: no complete response within the caller's grpc-timeout of 200 ms/,
     );
-    while (slowCallsClosed.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual(slowCallsClosed, [constants.NGHTTP2_CANCEL]);
+    assert.equal(await appClosed, constants.NGHTTP2_CANCEL);
   });
 
   it('opens a new upstream session after the app sends GOAWAY', async () => {

@@ -12,7 +12,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from '../xds/compile.js';
-import { received, sentResources, type EndpointFixture } from '../xds/compile-fixtures.js';
+import { received, sentResources, type EndpointFixture } from '../../test-support/compile-fixtures.js';
 import type { Listener } from './listener.js';
 import { createProxyListener } from './proxy-listener.js';
 
@@ -292,23 +292,34 @@ describe('proxy listener', () => {
   });
 
   it('lets an in-flight request finish on close and refuses new connections meanwhile', async () => {
-    const slowPort = await startApp((_req, res) => setTimeout(() => res.end('done'), 300));
+    // The app holds the request until the test lets it go: it is in flight throughout.
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowPort = await startApp((_req, res) => {
+      arrived();
+      void released.then(() => res.end('done'));
+    });
     const [port, listener] = await start(compileInboundConfig(slowPort), 'inbound');
     const inFlight = send(port, '/', { headers: { host: 'x' } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await requestArrived;
     let isClosed = false;
     const closing = listener.close(5000).then(() => (isClosed = true));
     await assert.rejects(send(port, '/', { headers: { host: 'x' } }), /ECONNREFUSED/);
     assert.equal(isClosed, false, 'close() waits for the request in flight');
+    release();
     assert.deepEqual([(await inFlight).status, (await inFlight).body], [200, 'done']);
     await closing;
   });
 
   it('cuts what is still in flight when the drain time is over', async () => {
-    const stuckPort = await startApp(() => undefined);
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const stuckPort = await startApp(() => arrived());
     const [port, listener] = await start(compileInboundConfig(stuckPort), 'inbound');
     const inFlight = send(port, '/', { headers: { host: 'x' } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await requestArrived;
     const started = Date.now();
     await listener.close(100);
     assert.ok(Date.now() - started < 2000);

@@ -1,50 +1,45 @@
 // A raw TCP listener of the sidecar (an outbound tcp_proxy listener, or the inbound listener of a
-// TCP app): accepts each connection paused — nothing is read or waited for — and hands it to a
+// TCP app): accepts each connection paused — nothing is read or waited for, but the first bytes an
+// inbound listener reads to tell mutual TLS from plaintext (inbound-tcp-tls.ts) — and hands it to a
 // TcpConnection with the route in force at that moment. close() stops accepting and gives open
 // connections `drainMs` to end before it cuts them.
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { TcpConnection, type TcpRoute, type TcpTelemetry } from '../upstream/tcp-connection.js';
+import { drainSockets } from './drain-sockets.js';
+import { createInboundTcpTls, type InboundTcpTlsOptions } from './inbound-tcp-tls.js';
 import { listenOn, type Listener } from './listener.js';
 
 export interface TcpListenerOptions {
   name: string;
   /** Read per connection; undefined refuses it (no config for this listener any more). */
   route(): TcpRoute | undefined;
-  /** Where the listener's connections are counted, read per connection. */
-  telemetry(): TcpTelemetry | undefined;
+  /** Where a connection is counted (the socket proxied: its verified peer, if any), read per connection. */
+  telemetry(socket: Socket): TcpTelemetry | undefined;
+  /** An inbound listener's mutual TLS; none: connections are proxied as they come. */
+  inboundTls?: Pick<InboundTcpTlsOptions, 'workload' | 'security'>;
   logger: Logger;
 }
 
-export function createTcpListener({ name, route, telemetry, logger }: TcpListenerOptions): Listener {
+export function createTcpListener({ name, route, telemetry, inboundTls, logger }: TcpListenerOptions): Listener {
   const open = new Set<Socket>();
-  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (downstream) => {
+  const proxy = (downstream: Socket): void => {
     const current = route();
-    if (current === undefined) {
-      downstream.destroy();
-      return;
-    }
+    if (current === undefined) downstream.destroy();
+    else new TcpConnection(downstream, current, telemetry(downstream)).start();
+  };
+  const accept = inboundTls === undefined ? proxy : createInboundTcpTls({ ...inboundTls, proxy, logger });
+  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (downstream) => {
     open.add(downstream);
     downstream.once('close', () => open.delete(downstream));
-    new TcpConnection(downstream, current, telemetry()).start();
+    accept(downstream);
   });
 
   return {
     listen: (host, port) => listenOn(server, name, host, port, logger),
     async close(drainMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      if (open.size > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, drainMs);
-          const check = (): void => {
-            if (open.size > 0) return;
-            clearTimeout(timer);
-            resolve();
-          };
-          for (const socket of open) socket.once('close', check);
-        });
-      }
-      for (const socket of open) socket.destroy();
+      await drainSockets(open, drainMs);
       await closed;
     },
   };

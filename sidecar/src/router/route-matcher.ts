@@ -2,7 +2,7 @@
 // parameter matchers, all of which must accept. As in Envoy, a prefix is matched against the whole
 // :path, while exact paths and regexes see it without the query.
 import type { IncomingHttpHeaders } from 'node:http';
-import { matchesHeaders, matchesQuery, queryParameters, type ValueMatcher } from './header-matcher.js';
+import { matchesHeaders, matchesQuery, queryParameters, type ValueMatcher } from '../http/header-matcher.js';
 import type { RouteAction } from './route-action.js';
 
 export type PathMatch =

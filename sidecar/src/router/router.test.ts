@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, describe, it } from 'node:test';
 import type { Cluster } from '../cluster/cluster.js';
+import { FaultFilter } from '../filters/fault-filter.js';
+import { HttpFilterChain } from '../filters/http-filter-chain.js';
+import { LocalRateLimitFilter } from '../filters/local-rate-limit-filter.js';
+import { RetryOn, type RetryPolicy } from '../http/retry-policy.js';
+import { routeStack } from '../route/route-stack.js';
 import { compileProxyConfig } from '../xds/compile.js';
-import { received, sentResources } from '../xds/compile-fixtures.js';
+import { received, sentResources } from '../../test-support/compile-fixtures.js';
+import { onePerMinute } from '../../test-support/request-path.js';
+import type { Route } from './route-matcher.js';
 import { routeRequest, type HttpRoutes } from './router.js';
+import { VirtualHostTable } from './virtual-host-table.js';
+
+/** Endpoints the fake clusters picked, over all requests. */
+let picks = 0;
 
 interface Outcome {
   status?: number;
@@ -26,7 +37,13 @@ function route(routes: HttpRoutes, clusterNames: string[], url: string, host: st
       const endpoint = { host: { stats: { requests: 0, active: 0 }, dispatcher } };
       return [
         name,
-        { name, admitRequest: () => true, releaseRequest: () => undefined, pick: () => endpoint } as unknown as Cluster,
+        {
+          name,
+          pickAttempt: () => {
+            picks++;
+            return { kind: 'endpoint', endpoint, onAttemptEnd: () => undefined };
+          },
+        } as unknown as Cluster,
       ];
     }),
   );
@@ -116,5 +133,58 @@ describe('router', () => {
     const literal = { ...outbound, stripAnyHostPort: false };
     assert.equal(route(literal, [backend], '/x', 'backend:8080').status, 404);
     assert.equal(route(literal, [backend], '/x', 'backend').cluster, backend);
+  });
+
+  describe('stack order: the filters run before the route stack', () => {
+    const retry: RetryPolicy = {
+      retryOn: RetryOn.serverError,
+      numRetries: 3,
+      retriableStatusCodes: new Set(),
+      perTryTimeoutMs: 0,
+      baseIntervalMs: 1,
+      maxIntervalMs: 1,
+      retriableRequestHeaders: [],
+    };
+    const base = outbound.routeTable?.virtualHosts.find('backend')?.routes[0] as Route;
+
+    /** The outbound listener with rate limit and fault filters, and one retried route with `config`. */
+    function filtered(config: Partial<Route['action']['filterConfig']>): HttpRoutes {
+      const routeWith: Route = {
+        ...base,
+        action: {
+          ...base.action,
+          retry,
+          dispatch: routeStack(retry, false),
+          filterConfig: { routeName: 'default', rateLimit: undefined, fault: undefined, ...config },
+        },
+      };
+      return {
+        ...outbound,
+        filters: new HttpFilterChain([new LocalRateLimitFilter(undefined), new FaultFilter()]),
+        routeTable: {
+          name: 'outbound',
+          virtualHosts: new VirtualHostTable([[{ kind: 'any' }, { name: 'any', routes: [routeWith] }]]),
+        },
+      };
+    }
+
+    it('a rate-limited request never reaches the picker', () => {
+      const rateLimit = onePerMinute();
+      const routes = filtered({ rateLimit });
+      const before = picks;
+      assert.equal(route(routes, [backend], '/x', 'backend').cluster, backend);
+      assert.equal(route(routes, [backend], '/x', 'backend').status, 429);
+      assert.equal(picks - before, 1, 'only the request within the limit was picked an endpoint');
+    });
+
+    it('a fault abort is never retried: it never reaches the picker', () => {
+      const fault = { delayMs: 0, delayPerMillion: 0, abortStatus: 503, abortPerMillion: 1_000_000 };
+      const before = picks;
+      assert.deepEqual(route(filtered({ fault }), [backend], '/x', 'backend'), {
+        status: 503,
+        body: 'fault filter abort (route "default")\n',
+      });
+      assert.equal(picks, before);
+    });
   });
 });

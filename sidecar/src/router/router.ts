@@ -1,29 +1,31 @@
 // The router layer: finds the virtual host by the request's host and the first route whose match
-// accepts the request, then does what the route says — fault, cluster choice, circuit breaking,
-// rewrites, header edits, mirrors — and hands the exchange to the upstream layer (an upgrade, to a
-// tunnel). Everything it reads was compiled with the config version; a request does lookups only.
+// accepts the request, runs the listener's HTTP filters with that route's config for them, then
+// does what the route says — cluster choice, circuit breaking, rewrites, header edits, mirrors —
+// and hands the exchange to the upstream layer (an upgrade, to a tunnel). Everything it reads was
+// compiled with the config version; a request does lookups only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Cluster } from '../cluster/cluster.js';
-import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
-import type { AccessLogFormat } from '../telemetry/access-log.js';
+import { overflowFailure } from '../cluster/cluster-dispatch.js';
+import { hits } from '../filters/fault.js';
+import type { HttpFilterChain } from '../filters/http-filter-chain.js';
+import type { AccessLogFormat } from '../telemetry/exchange.js';
 import { countRequestBytes, exchangeOf } from '../telemetry/exchange.js';
 import { grpcTimeoutMs } from '../upstream/grpc-status.js';
 import { localReply, resetResponse } from '../upstream/local-reply.js';
-import { mirror } from '../upstream/mirror.js';
 import { ensureRequestId, upstreamRequestHeaders } from '../upstream/proxy-headers.js';
 import { ReplayableBody } from '../upstream/replayable-body.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
 import { isUpgrade } from '../upstream/upgrade-head.js';
 import { openTunnel } from '../upstream/upgrade-tunnel.js';
-import { UpstreamRequest, type UpstreamRequestOptions } from '../upstream/upstream-request.js';
+import type { ForwardedRequest } from '../route/forwarded-request.js';
 import { pickClusterName } from './cluster-choice.js';
-import { hits } from './fault.js';
 import { hashKeyOf } from './hash-policy.js';
-import { editRequestHeaders } from './header-edits.js';
-import { isRetriableRequest } from './retry-policy.js';
-import { requestTarget, type RequestTarget } from './request-target.js';
-import type { PathRewrite } from './route-action.js';
+import { editRequestHeaders } from '../http/header-edits.js';
+import { isRetriableRequest } from '../http/retry-policy.js';
+import { requestTarget, type RequestTarget } from '../http/request-target.js';
+import { ResponseRelay } from './response-relay.js';
+import type { PathRewrite, RouteAction } from './route-action.js';
 import { findRoute, type Route } from './route-matcher.js';
 import type { VirtualHostTable } from './virtual-host-table.js';
 
@@ -47,8 +49,8 @@ export interface HttpRoutes {
   routeTable: RouteTable | undefined;
   /** Match virtual hosts without the Host's port (HCM strip_any_host_port). */
   stripAnyHostPort: boolean;
-  /** The local rate limit filter's config for routes without their own. */
-  rateLimit: LocalRateLimiter | undefined;
+  /** The HCM's HTTP filters, run on each request once its route is known; the router ends the chain. */
+  filters: HttpFilterChain;
   /** The share of requests without a sampled parent that start a trace, 0–1. */
   traceSampling: number;
   /** The access log's format; undefined when requests are not logged. */
@@ -117,39 +119,30 @@ export function routeRequest(
     );
     return;
   }
-  const rateLimit = route.action.rateLimit ?? routes.rateLimit;
-  if (rateLimit !== undefined) {
-    const limited = rateLimit.check(req.headers);
-    if (limited !== undefined) {
-      // Envoy's RL: rate limited.
-      localReply(res, limited.status, `local rate limit exceeded (route "${route.name}")`, 'RL', limited.headers);
-      return;
-    }
-  }
-  const fault = route.action.fault;
-  if (fault !== undefined && hits(fault.delayPerMillion)) {
-    setTimeout(forwardRoute, fault.delayMs, routes, clusters, req, res, route, target, source);
-    return;
-  }
-  forwardRoute(routes, clusters, req, res, route, target, source);
+  routes.filters.decode(req, res, route.action.filterConfig, forwardRoute, {
+    routes,
+    clusters,
+    req,
+    res,
+    route,
+    target,
+    source,
+  });
 }
 
-function forwardRoute(
-  routes: HttpRoutes,
-  clusters: ReadonlyMap<string, Cluster>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: Route,
-  target: RequestTarget,
-  source: string | undefined,
-): void {
-  if (res.destroyed) return;
+/** A request whose route is known, on its way through the filters to forwardRoute. */
+interface RoutedRequest {
+  routes: HttpRoutes;
+  clusters: ReadonlyMap<string, Cluster>;
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: Route;
+  target: RequestTarget;
+  source: string | undefined;
+}
+
+function forwardRoute({ routes, clusters, req, res, route, target, source }: RoutedRequest): void {
   const { action } = route;
-  if (action.fault !== undefined && hits(action.fault.abortPerMillion)) {
-    // Envoy's FI: fault injected.
-    localReply(res, action.fault.abortStatus, `fault filter abort (route "${route.name}")`, 'FI');
-    return;
-  }
   const clusterName = pickClusterName(action.clusters);
   const exchange = exchangeOf(res);
   if (exchange !== undefined) exchange.cluster = clusterName;
@@ -157,13 +150,6 @@ function forwardRoute(
   if (cluster === undefined) {
     // Envoy's NC: the route names a cluster this sidecar does not have.
     localReply(res, 503, `cluster "${clusterName}" not found (route "${route.name}")`, 'NC');
-    return;
-  }
-  if (!cluster.admitRequest()) {
-    // Envoy's UO: upstream overflow, the cluster's circuit breakers are open.
-    localReply(res, 503, `upstream overflow: cluster "${cluster.name}" is at its circuit breaker limits`, 'UO', {
-      'x-envoy-overloaded': 'true',
-    });
     return;
   }
   const method = req.method ?? 'GET';
@@ -180,77 +166,65 @@ function forwardRoute(
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
   const hashKey = action.hashPolicy.length > 0 ? hashKeyOf(action.hashPolicy, req) : undefined;
   if (isUpgrade(req)) {
+    // A tunnel is held by the circuit breaker for its life (an attempt, by the cluster layer).
+    if (!cluster.admitRequest()) {
+      const overflow = overflowFailure(cluster);
+      localReply(res, overflow.status, overflow.message, overflow.flag, overflow.headers);
+      return;
+    }
     // Upgrades are neither retried nor mirrored: the connection is handed over once.
     openTunnel(req, res, { cluster, method, path, headers, hashKey, idleTimeoutMs: routes.streamIdleTimeoutMs });
     return;
   }
-  const retry =
-    action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method) ? action.retry : undefined;
+  const mayRetry = action.retry !== undefined && isRetriableRequest(action.retry, req.headers, method);
   let mirrorTo: Cluster[] | undefined;
   for (const policy of action.mirrors) {
     const mirrorCluster = clusters.get(policy.cluster);
     if (mirrorCluster !== undefined && hits(policy.perMillion)) (mirrorTo ??= []).push(mirrorCluster);
   }
-  const isHttp2 = speaksHttp2(cluster, req);
   // A gRPC caller's deadline bounds the exchange too (Envoy honours grpc-timeout the same way).
   const deadlineMs = grpcTimeoutMs(req.headers['grpc-timeout']);
   const isGrpcDeadline = deadlineMs !== undefined && (action.timeoutMs === 0 || deadlineMs < action.timeoutMs);
-  const timeoutMs = isGrpcDeadline ? deadlineMs : action.timeoutMs;
-  const options: UpstreamRequestOptions = {
+  const request: ForwardedRequest = {
     cluster,
     method,
     path,
     headers,
     body: null,
-    isHttp2,
+    isDownstreamHttp2: req.httpVersionMajor === 2,
     hashKey,
-    timeoutMs,
+    attempts: 0,
+    previous: undefined,
+    exchange,
+    timeoutMs: isGrpcDeadline ? deadlineMs : action.timeoutMs,
     isGrpcDeadline,
-    retry,
-    responseHeaders: action.responseHeaders,
+    mayRetry,
+    mirrorTo,
   };
   if (!hasBody(req)) {
-    send(req, res, options, mirrorTo);
+    send(req, res, action, request);
     return;
   }
   if (exchange !== undefined) countRequestBytes(req, exchange);
   if (mirrorTo === undefined) {
     // A retried request's body streams on as it comes, kept for the retries.
-    options.body = retry === undefined ? req : new ReplayableBody(req);
-    send(req, res, options, mirrorTo);
+    request.body = mayRetry ? new ReplayableBody(req) : req;
+    send(req, res, action, request);
   } else {
     // A mirror sends the whole body too: read it first.
     readReplayableBody(req).then(
       (body) => {
-        options.body = body;
-        send(req, res, options, mirrorTo);
+        request.body = body;
+        send(req, res, action, request);
       },
-      () => {
-        cluster.releaseRequest();
-        resetResponse(res);
-      },
+      () => resetResponse(res),
     );
   }
 }
 
-function send(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: UpstreamRequestOptions,
-  mirrorTo: readonly Cluster[] | undefined,
-): void {
-  const { body } = options;
-  // A body too large to hold streams once, to the caller's destination only.
-  if (mirrorTo !== undefined && (body === null || Buffer.isBuffer(body))) {
-    for (const cluster of mirrorTo)
-      mirror(cluster, speaksHttp2(cluster, req), options.method, options.path, options.headers, body, options.hashKey);
-  }
-  new UpstreamRequest(req, res, options).start();
-}
-
-/** Whether the cluster gets HTTP/2: it says so, or it speaks what the request came in with. */
-function speaksHttp2(cluster: Cluster, req: IncomingMessage): boolean {
-  return cluster.protocol === 'http2' || (cluster.protocol === 'downstream' && req.httpVersionMajor === 2);
+/** Hands the request to the route's stack, which reports to the relay to the caller. */
+function send(req: IncomingMessage, res: ServerResponse, action: RouteAction, request: ForwardedRequest): void {
+  action.dispatch(request, new ResponseRelay(req, res, request, action.responseHeaders));
 }
 
 function rewritePath(rewrite: PathRewrite, path: string): string {

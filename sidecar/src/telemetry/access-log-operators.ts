@@ -1,17 +1,8 @@
 // Envoy's access-log command operators this sidecar fills in (`%RESPONSE_CODE%`, `%REQ(:PATH)%`,
 // …), each compiled once per config version into a function of the finished request. Numbers come
 // out as JSON numbers and what is unknown as null, as Envoy's JSON access log writes them.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestBytesOf, responseBytesOf, responseCodeOf, traceIdOf, type Exchange } from './exchange.js';
-
-/** One request as the access log sees it when it has finished. */
-export interface FinishedRequest {
-  res: ServerResponse;
-  exchange: Exchange;
-  durationMs: number;
-}
-
-export type AccessLogValue = (request: FinishedRequest) => string | number | null;
+import type { IncomingMessage } from 'node:http';
+import { requestBytesOf, responseBytesOf, responseCodeOf, traceIdOf, type AccessLogValue } from './exchange.js';
 
 const OPERATORS: Readonly<Record<string, AccessLogValue>> = {
   START_TIME: ({ durationMs }) => new Date(Date.now() - durationMs).toISOString(),

@@ -2,13 +2,10 @@
 // went to, the endpoint that answered and after how many attempts, Envoy's response flag when the
 // proxy answered itself, the bytes relayed, the grpc-status of trailers, the status an upgrade's
 // tunnel relayed; and the request's span. The listener attaches one to each response; the router
-// and upstream layers fill it in.
+// and upstream layers fill it in; the access log reads it, in the format the exchange carries.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
-import type { AccessLogFormat } from './access-log.js';
-
-/** Envoy's response flags this sidecar sets ("-": none). */
-export type ResponseFlag = '-' | 'NR' | 'NC' | 'UH' | 'UF' | 'UC' | 'UT' | 'UO' | 'RL' | 'FI' | 'DPE';
+import type { ResponseFlag } from '../http/response-flag.js';
 
 export interface Exchange {
   startedAt: number;
@@ -32,6 +29,23 @@ export interface Exchange {
   relayedStatus: number | undefined;
   /** grpc-status of the response's trailers ('' when none came). */
   grpcStatus: string;
+  /** The caller's SPIFFE ID, verified in mutual TLS by the inbound listener; '' for plaintext. */
+  sourcePrincipal: string;
+}
+
+/** One request as the access log sees it when it has finished. */
+export interface FinishedRequest {
+  res: ServerResponse;
+  exchange: Exchange;
+  durationMs: number;
+}
+
+export type AccessLogValue = (request: FinishedRequest) => string | number | null;
+
+/** How a listener's access log writes a request: its line, built from the format's fields (access-log-line.ts). */
+export interface AccessLogFormat {
+  /** The request's JSON line, newline included. */
+  line(request: FinishedRequest): string;
 }
 
 const kExchange = Symbol('exchange');
@@ -52,6 +66,7 @@ export function attachExchange(res: ServerResponse, startedAt: number): Exchange
     accessLog: undefined,
     downstreamAddress: undefined,
     relayedStatus: undefined,
+    sourcePrincipal: '',
   };
   (res as WithExchange)[kExchange] = exchange;
   return exchange;

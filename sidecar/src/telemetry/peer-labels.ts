@@ -7,17 +7,22 @@ export const PEER_LABELS = [
   'destination_service',
   'destination_workload',
   'destination_canonical_service',
+  'source_principal',
   'connection_security_policy',
 ] as const;
 
 export type PeerLabel = (typeof PEER_LABELS)[number];
 
-/** `source` and `destination` are service short names ("unknown" when not known). */
+/**
+ * `source` and `destination` are service short names ("unknown" when not known); `sourcePrincipal`
+ * the caller's SPIFFE ID as the inbound listener verified it in mutual TLS ('' for plaintext).
+ */
 export function peerLabels(
   reporter: 'source' | 'destination',
   source: string,
   destinationFqdn: string,
   destination: string,
+  sourcePrincipal = '',
 ): Record<PeerLabel, string> {
   return {
     reporter,
@@ -26,7 +31,8 @@ export function peerLabels(
     destination_service: destinationFqdn,
     destination_workload: destination,
     destination_canonical_service: destination,
-    // No mTLS yet: what Istio reports for plaintext.
-    connection_security_policy: reporter === 'destination' ? 'none' : 'unknown',
+    source_principal: sourcePrincipal === '' ? 'unknown' : sourcePrincipal,
+    // As Istio: the destination knows how the connection came; the source reports unknown.
+    connection_security_policy: reporter === 'source' ? 'unknown' : sourcePrincipal === '' ? 'none' : 'mutual_tls',
   };
 }

@@ -2,7 +2,7 @@
 // sidecar's point of view (source on outbound, destination on inbound), how it ended, how long it
 // took and how many bytes went each way.
 import type { ServerResponse } from 'node:http';
-import { SOURCE_HEADER } from '../upstream/proxy-headers.js';
+import { SOURCE_HEADER } from '../http/source-header.js';
 import { requestBytesOf, responseBytesOf, responseCodeOf, type Exchange } from './exchange.js';
 import type { RequestMetrics } from './request-metrics.js';
 
@@ -43,6 +43,7 @@ export function recordRequest(
     // In trailers, or in the headers of a trailers-only answer.
     grpcStatus: exchange.grpcStatus === '' ? String(res.getHeader('grpc-status') ?? '') : exchange.grpcStatus,
     flag: exchange.flag,
+    sourcePrincipal: exchange.sourcePrincipal,
     protocol: req.headers['content-type']?.startsWith('application/grpc') === true ? 'grpc' : 'http',
     durationMs: now - exchange.startedAt,
     requestBytes: requestBytesOf(req, exchange),

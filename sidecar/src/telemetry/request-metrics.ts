@@ -2,11 +2,12 @@
 // istio_request_bytes, istio_response_bytes) with Istio's labels, so existing dashboards and
 // queries work. Label values are bounded: services, status codes and flags, never paths or ids.
 // Beside them, pilotfish_sidecar_rate_limited_total counts the requests the local rate limit
-// refused. The labelled children are cached by their label values, so a request costs lookups only.
-import { Counter, Histogram, type Registry } from 'prom-client';
-import { PEER_LABELS, peerLabels } from './peer-labels.js';
-
-const LABELS = [...PEER_LABELS, 'response_code', 'grpc_response_status', 'response_flags', 'request_protocol'] as const;
+// refused. The labelled children are resolved once per label set and cached by their label values,
+// so a request costs one lookup and a few additions (resolved-metrics.ts).
+import { Counter, type Registry } from 'prom-client';
+import { peerLabels } from './peer-labels.js';
+import type { CounterChild, HistogramChild } from './resolved-metrics.js';
+import { ResolvedCounter, ResolvedHistogram } from './resolved-metrics.js';
 
 // Istio's default buckets.
 const DURATION_BUCKETS_MS = [
@@ -23,6 +24,8 @@ export interface RequestRecord {
   status: number;
   grpcStatus: string;
   flag: string;
+  /** The caller's SPIFFE ID verified in mutual TLS (inbound); '' otherwise. */
+  sourcePrincipal: string;
   /** Istio's request_protocol: grpc for gRPC calls, else http. */
   protocol: 'http' | 'grpc';
   durationMs: number;
@@ -31,10 +34,10 @@ export interface RequestRecord {
 }
 
 interface Children {
-  requests: ReturnType<Counter<(typeof LABELS)[number]>['labels']>;
-  duration: ReturnType<Histogram<(typeof LABELS)[number]>['labels']>;
-  requestBytes: ReturnType<Histogram<(typeof LABELS)[number]>['labels']>;
-  responseBytes: ReturnType<Histogram<(typeof LABELS)[number]>['labels']>;
+  requests: CounterChild;
+  duration: HistogramChild;
+  requestBytes: HistogramChild;
+  responseBytes: HistogramChild;
   /** Only for requests the local rate limit refused. */
   rateLimited: ReturnType<Counter<RateLimitedLabel>['labels']> | undefined;
 }
@@ -42,42 +45,23 @@ interface Children {
 type RateLimitedLabel = 'reporter' | 'destination_service';
 
 export class RequestMetrics {
-  readonly #requests: Counter<(typeof LABELS)[number]>;
-  readonly #duration: Histogram<(typeof LABELS)[number]>;
-  readonly #requestBytes: Histogram<(typeof LABELS)[number]>;
-  readonly #responseBytes: Histogram<(typeof LABELS)[number]>;
+  readonly #requests: ResolvedCounter;
+  readonly #duration: ResolvedHistogram;
+  readonly #requestBytes: ResolvedHistogram;
+  readonly #responseBytes: ResolvedHistogram;
   readonly #rateLimited: Counter<RateLimitedLabel>;
   readonly #children = new Map<string, Children>();
 
   constructor(registry: Registry) {
-    const labelNames = [...LABELS];
-    this.#requests = new Counter({
-      name: 'istio_requests_total',
-      help: 'Requests, by source and destination.',
-      labelNames,
-      registers: [registry],
-    });
-    this.#duration = new Histogram({
-      name: 'istio_request_duration_milliseconds',
-      help: 'Request durations.',
-      labelNames,
-      buckets: DURATION_BUCKETS_MS,
-      registers: [registry],
-    });
-    this.#requestBytes = new Histogram({
-      name: 'istio_request_bytes',
-      help: 'Request body sizes.',
-      labelNames,
-      buckets: BYTE_BUCKETS,
-      registers: [registry],
-    });
-    this.#responseBytes = new Histogram({
-      name: 'istio_response_bytes',
-      help: 'Response body sizes.',
-      labelNames,
-      buckets: BYTE_BUCKETS,
-      registers: [registry],
-    });
+    this.#requests = new ResolvedCounter('istio_requests_total', 'Requests, by source and destination.', registry);
+    this.#duration = new ResolvedHistogram(
+      'istio_request_duration_milliseconds',
+      'Request durations.',
+      DURATION_BUCKETS_MS,
+      registry,
+    );
+    this.#requestBytes = new ResolvedHistogram('istio_request_bytes', 'Request body sizes.', BYTE_BUCKETS, registry);
+    this.#responseBytes = new ResolvedHistogram('istio_response_bytes', 'Response body sizes.', BYTE_BUCKETS, registry);
     this.#rateLimited = new Counter({
       name: 'pilotfish_sidecar_rate_limited_total',
       help: 'Requests the local rate limit refused (response flag RL), by reporter and destination service.',
@@ -87,21 +71,27 @@ export class RequestMetrics {
   }
 
   record(record: RequestRecord): void {
-    const key = `${record.reporter}\u0000${record.source}\u0000${record.destinationFqdn}\u0000${record.status}\u0000${record.grpcStatus}\u0000${record.flag}\u0000${record.protocol}`;
+    const key = `${record.reporter}\u0000${record.source}\u0000${record.destinationFqdn}\u0000${record.status}\u0000${record.grpcStatus}\u0000${record.flag}\u0000${record.protocol}\u0000${record.sourcePrincipal}`;
     let children = this.#children.get(key);
     if (children === undefined) {
       const labels = {
-        ...peerLabels(record.reporter, record.source, record.destinationFqdn, record.destination),
+        ...peerLabels(
+          record.reporter,
+          record.source,
+          record.destinationFqdn,
+          record.destination,
+          record.sourcePrincipal,
+        ),
         response_code: String(record.status),
         grpc_response_status: record.grpcStatus,
         response_flags: record.flag,
         request_protocol: record.protocol,
       };
       children = {
-        requests: this.#requests.labels(labels),
-        duration: this.#duration.labels(labels),
-        requestBytes: this.#requestBytes.labels(labels),
-        responseBytes: this.#responseBytes.labels(labels),
+        requests: this.#requests.child(labels),
+        duration: this.#duration.child(labels),
+        requestBytes: this.#requestBytes.child(labels),
+        responseBytes: this.#responseBytes.child(labels),
         rateLimited:
           record.flag === 'RL'
             ? this.#rateLimited.labels({ reporter: record.reporter, destination_service: labels.destination_service })

@@ -1,10 +1,9 @@
 // The sidecar's Prometheus registry (admin /stats/prometheus): Istio's request and TCP metrics,
 // plus the sidecar's own, read from their owners at scrape time — the xDS stream's state and
-// NACKs and the versions in force; per cluster the open connections, retries, circuit breaker
-// overflows, retry overflows and outlier ejections; the TCP listeners that could not bind; and the
-// spans exported and dropped.
+// NACKs, the versions in force and where they came from (a control plane or the config cache); per cluster the open connections, retries, circuit breaker
+// overflows, retry overflows and outlier ejections; the TCP listeners that could not bind; the
+// spans exported and dropped; and the access-log lines dropped.
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Cluster } from '../cluster/cluster.js';
 import { RequestMetrics } from './request-metrics.js';
 import type { SpanExportStats } from './span-export.js';
 import { TcpMetrics } from './tcp-metrics.js';
@@ -14,11 +13,18 @@ export interface SidecarMetricSources {
   nackCounts(): Array<[typeUrl: string, nacks: number]>;
   /** Per type URL, the xDS version in force. */
   versions(): Array<[typeUrl: string, version: string]>;
-  clusters(): Iterable<Cluster>;
+  /** Where the config in force came from. */
+  configSource(): ConfigSourceLabel;
+  clusters(): Iterable<ClusterCounters>;
   /** Failed binds of TCP listeners, per listener name. */
   bindFailures(): ReadonlyMap<string, number>;
   spans(): Readonly<SpanExportStats>;
+  /** Access-log lines dropped: its buffer was full or stdout refused them. */
+  accessLogDropped(): number;
 }
+
+const CONFIG_SOURCES = ['none', 'cache', 'control_plane'] as const;
+type ConfigSourceLabel = (typeof CONFIG_SOURCES)[number];
 
 export interface SidecarMetrics {
   registry: Registry;
@@ -57,9 +63,17 @@ function readCounter(
   });
 }
 
+/** What these metrics read of a cluster (its ClusterStats, structurally). */
+type ClusterStat = 'overflows' | 'retryOverflows' | 'retries' | 'ejections';
+interface ClusterCounters {
+  readonly name: string;
+  readonly stats: Readonly<Record<ClusterStat, number>>;
+  readonly endpoints: ReadonlyArray<{ readonly host: { readonly connections: number } }>;
+}
+
 function* perCluster(
-  clusters: Iterable<Cluster>,
-  stat: 'overflows' | 'retryOverflows' | 'retries' | 'ejections',
+  clusters: Iterable<ClusterCounters>,
+  stat: ClusterStat,
 ): Iterable<[Record<string, string>, number]> {
   for (const cluster of clusters) yield [{ cluster_name: cluster.name }, cluster.stats[stat]];
 }
@@ -88,6 +102,16 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
       this.reset();
       for (const [typeUrl, version] of sources.versions())
         if (version !== '') this.set({ type: typeName(typeUrl), version }, 1);
+    },
+  });
+  new Gauge({
+    name: 'pilotfish_sidecar_config_source',
+    help: 'Where the config in force came from (value 1): control_plane, the on-disk cache while no control plane has answered since start, or none yet.',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      const current = sources.configSource();
+      for (const source of CONFIG_SOURCES) this.set({ source }, source === current ? 1 : 0);
     },
   });
   readCounter(
@@ -154,6 +178,13 @@ export function createSidecarMetrics(sources: SidecarMetricSources): SidecarMetr
         [{ reason: 'export_failed' }, droppedExportFailed],
       ];
     },
+  );
+  readCounter(
+    registry,
+    'pilotfish_sidecar_access_log_dropped_total',
+    'Access-log lines dropped: the buffer was full while stdout was slow, or stdout refused them.',
+    [],
+    () => [[{}, sources.accessLogDropped()]],
   );
   return { registry, requests, tcp };
 }

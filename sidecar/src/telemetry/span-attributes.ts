@@ -15,8 +15,8 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
-import { requestTarget } from '../router/request-target.js';
-import { SOURCE_HEADER } from '../upstream/proxy-headers.js';
+import { requestTarget } from '../http/request-target.js';
+import { SOURCE_HEADER } from '../http/source-header.js';
 import type { Exchange } from './exchange.js';
 import { serviceOfCluster } from './record-request.js';
 

@@ -17,6 +17,8 @@ export interface TcpPeers {
   /** Service short name; "unknown" when not known. */
   source: string;
   destinationFqdn: string;
+  /** The caller's SPIFFE ID as the inbound listener verified it in mutual TLS; none for plaintext. */
+  sourcePrincipal?: string;
 }
 
 interface Children {
@@ -73,12 +75,12 @@ export class TcpMetrics {
   }
 
   #of(peers: TcpPeers, flag: string): Children {
-    const key = `${peers.reporter}\u0000${peers.source}\u0000${peers.destinationFqdn}\u0000${flag}`;
+    const key = `${peers.reporter}\u0000${peers.source}\u0000${peers.destinationFqdn}\u0000${peers.sourcePrincipal}\u0000${flag}`;
     let children = this.#children.get(key);
     if (children === undefined) {
       const destination = peers.destinationFqdn.split('.', 1)[0] as string;
       const labels = {
-        ...peerLabels(peers.reporter, peers.source, peers.destinationFqdn, destination),
+        ...peerLabels(peers.reporter, peers.source, peers.destinationFqdn, destination, peers.sourcePrincipal),
         response_flags: flag,
         request_protocol: 'tcp',
       };

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { waitFor } from '../../../test/support/processes.js';
 import { attachExchange, traceIdOf } from './exchange.js';
 import { Tracing } from './tracing.js';
 
@@ -20,6 +21,7 @@ describe('tracing', () => {
     exporter,
   });
   const traceIds: string[] = [];
+  let spansEnded = 0;
   let server: Server;
   let port: number;
 
@@ -32,7 +34,10 @@ describe('tracing', () => {
       exchange.cluster = 'inbound|app';
       exchange.upstreamHost = '127.0.0.1:8080';
       exchange.attempts = 2;
-      res.on('close', () => tracing.endSpan(exchange, res, 'inbound'));
+      res.on('close', () => {
+        tracing.endSpan(exchange, res, 'inbound');
+        spansEnded++;
+      });
       res.writeHead(Number(req.headers['x-status'] ?? 200)).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,6 +49,7 @@ describe('tracing', () => {
   });
 
   async function send(headers: Record<string, string>): Promise<void> {
+    const endedBefore = spansEnded;
     await new Promise<void>((resolve, reject) => {
       request(
         { host: '127.0.0.1', port, path: '/orders/7?full=1', headers: { host: 'backend:9080', ...headers } },
@@ -53,7 +59,7 @@ describe('tracing', () => {
         .end();
     });
     // The span ends on the response's close, just after the client has it.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => spansEnded > endedBefore, 'the span to end');
   }
 
   it('records a server span under a sampled caller, with HTTP semantic convention attributes', async () => {

@@ -2,12 +2,19 @@
 // exchange and ended where its metrics are recorded — a server span on inbound, a client span on
 // outbound — continuing the caller's trace. Sampling is parent-based: a caller's decision is
 // followed, new traces are sampled at a ratio the mesh's config may change at run time. Spans go
-// out in batches over OTLP HTTP/protobuf; an unsampled request only carries its context on.
+// out in batches over OTLP HTTP/protobuf; an unsampled request only carries its context on, decided
+// here before the tracer is asked, so it costs no span of the SDK (unsampled-span.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SpanKind, type Tracer } from '@opentelemetry/api';
+import { isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ParentBasedSampler, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+  TracerProvider,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Exchange } from './exchange.js';
 import { RatioSampler } from './ratio-sampler.js';
@@ -15,6 +22,7 @@ import { setRequestAttributes, setResponseAttributes } from './span-attributes.j
 import { SpanExport, type SpanExportStats } from './span-export.js';
 import { extractParent } from './trace-context.js';
 import type { TraceExportConfig } from './trace-export-config.js';
+import { newTraceId, unsampledSpan } from './unsampled-span.js';
 
 // Envoy's and Istio's default: 1% of new traces.
 export const DEFAULT_SAMPLING_RATIO = 0.01;
@@ -50,7 +58,8 @@ export class Tracing {
         [ATTR_SERVICE_NAME]: `${options.service}.${options.namespace}`,
         'service.instance.id': options.instanceId,
       }),
-      sampler: new ParentBasedSampler({ root: this.#sampler }),
+      // Only requests decided sampled (startSpan) reach the tracer: a new trace among them is sampled.
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
       spanProcessors: [this.#export],
     });
     this.#tracer = this.#provider.getTracer('pilotfish-sidecar');
@@ -79,13 +88,26 @@ export class Tracing {
   /** Starts the request's span as a child of the caller's, and puts it on the exchange. */
   startSpan(exchange: Exchange, req: IncomingMessage, listener: 'inbound' | 'outbound'): void {
     const isInbound = listener === 'inbound';
+    const parent = extractParent(req.headers);
+    const parentSpan = trace.getSpanContext(parent);
+    const caller = parentSpan !== undefined && isSpanContextValid(parentSpan) ? parentSpan : undefined;
+    // Parent-based: the caller's decision, else the ratio's for a new trace.
+    const traceId = caller?.traceId ?? newTraceId();
+    const isSampled =
+      caller === undefined
+        ? this.#sampler.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED
+        : (caller.traceFlags & TraceFlags.SAMPLED) !== 0;
+    if (!isSampled) {
+      exchange.span = unsampledSpan(traceId, caller?.traceState);
+      return;
+    }
     // The semantic conventions' name without a route template: the method alone.
     const span = this.#tracer.startSpan(
       req.method ?? 'GET',
       { kind: isInbound ? SpanKind.SERVER : SpanKind.CLIENT },
-      extractParent(req.headers),
+      parent,
     );
-    if (span.isRecording()) setRequestAttributes(span, req, isInbound);
+    setRequestAttributes(span, req, isInbound);
     exchange.span = span;
   }
 

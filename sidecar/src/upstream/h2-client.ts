@@ -4,100 +4,28 @@
 // not care which protocol an endpoint speaks. undici's own h2 client cannot be used here: it runs
 // one non-idempotent (POST) or streaming-body request at a time per connection, which rules out
 // multiplexing gRPC calls and long-lived streams.
-import { connect as connectTcp, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   connect,
   constants,
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
 } from 'node:http2';
-import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { H2Error, H2StreamController, type H2DispatchOptions } from './h2-dispatch.js';
+import { responseHeaders, toH2Headers } from './h2-headers.js';
+import { ALPN_H2, TLS_CONNECT_FAILURE } from './upstream-tls.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } = constants;
+const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
 
-/** The subset of undici's dispatch options the request path sends. */
-export interface H2DispatchOptions {
-  method: string;
-  path: string;
-  /** Flat [name, value, …] list; `host` becomes :authority. */
-  headers: readonly string[];
-  body: Buffer | Readable | null;
-}
-
-/** Why an h2 exchange failed, with the code the upstream layer classifies (connect failure or reset). */
-class H2Error extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** One stream's controller, as undici's: abort (RST_STREAM CANCEL), pause and resume the response. */
-class H2StreamController implements Dispatcher.DispatchController {
-  stream: ClientHttp2Stream | undefined;
-  aborted = false;
-  paused = false;
-  reason: Error | null = null;
-  /** The handler has been told how the exchange ended (response end or error). */
-  isSettled = false;
-
-  constructor(readonly handler: Dispatcher.DispatchHandler) {}
-
-  /** As undici's: the stream is cancelled and the handler hears of it (onResponseError). */
-  abort(reason: Error): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    if (this.stream !== undefined && !this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
-    this.fail(reason);
-  }
-
-  pause(): void {
-    this.paused = true;
-    this.stream?.pause();
-  }
-
-  resume(): void {
-    this.paused = false;
-    this.stream?.resume();
-  }
-
-  fail(error: Error): void {
-    if (this.isSettled) return;
-    this.isSettled = true;
-    this.handler.onResponseError?.(this, error);
-  }
-}
-
-function toH2Headers(options: H2DispatchOptions): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { ':method': options.method, ':path': options.path, ':scheme': 'http' };
-  const flat = options.headers;
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = (flat[i] as string).toLowerCase();
-    const value = flat[i + 1] as string;
-    if (name === 'host') {
-      headers[':authority'] = value;
-      continue;
-    }
-    const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else headers[name] = [existing as string, value];
-  }
-  return headers;
-}
-
-/** Response headers as undici gives them: no pseudo-headers. */
-function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[] | undefined> {
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const name in headers) if (name.charCodeAt(0) !== 58) out[name] = headers[name];
-  return out;
+/** Where an H2Client connects: h2c, or h2 over mutual TLS. */
+export interface H2Endpoint {
+  readonly address: string;
+  readonly port: number;
+  openSocket(alpn: string): Socket;
+  /** Mutual TLS: failed connections carry TLS_CONNECT_FAILURE. */
+  readonly tls?: unknown;
 }
 
 export class H2Client {
@@ -110,8 +38,7 @@ export class H2Client {
   #isClosed = false;
 
   constructor(
-    readonly address: string,
-    readonly port: number,
+    readonly endpoint: H2Endpoint,
     readonly connectTimeoutMs: number,
     readonly idleTimeoutMs: number,
   ) {}
@@ -151,9 +78,10 @@ export class H2Client {
   }
 
   #connect(): ClientHttp2Session {
-    const socket = connectTcp({ host: this.address, port: this.port });
+    const { address, port } = this.endpoint;
+    const socket = this.endpoint.openSocket(ALPN_H2);
     socket.setNoDelay(true);
-    const session = connect(`http://${this.address}:${this.port}`, {
+    const session = connect(`${this.endpoint.tls === undefined ? 'http' : 'https'}://${address}:${port}`, {
       createConnection: () => socket,
       settings: { enablePush: false },
     });
@@ -180,10 +108,14 @@ export class H2Client {
       if (this.#isConnected) return;
       // It never connected: what waited for it failed to connect (ECONNREFUSED, a timeout, …).
       const cause = error ?? new H2Error('connection closed', 'ECONNRESET');
+      const code =
+        this.endpoint.tls !== undefined && cause.code !== 'UND_ERR_CONNECT_TIMEOUT' ? TLS_CONNECT_FAILURE : cause.code;
       const failure = new H2Error(
-        `HTTP/2 connection to ${this.address}:${this.port} failed: ${cause.message}`,
-        cause.code ?? 'ECONNREFUSED',
-        { cause },
+        `HTTP/2 connection to ${address}:${port} failed: ${cause.message}`,
+        code ?? 'ECONNREFUSED',
+        {
+          cause,
+        },
       );
       const pending = this.#pending;
       this.#pending = [];
@@ -274,7 +206,9 @@ export class H2Client {
         this.#idleTimer = setTimeout(() => this.#closeIdle(session), this.idleTimeoutMs).unref();
       if (controller.isSettled) return;
       const when = hasResponse ? 'in the middle of the response' : 'before response headers';
-      controller.fail(new H2Error(`HTTP/2 stream reset ${when} (RST_STREAM code ${stream.rstCode})`, 'UND_ERR_SOCKET'));
+      // REFUSED_STREAM: the upstream did no work on it (a retry may send it again).
+      const code = !hasResponse && stream.rstCode === NGHTTP2_REFUSED_STREAM ? 'REFUSED_STREAM' : 'UND_ERR_SOCKET';
+      controller.fail(new H2Error(`HTTP/2 stream reset ${when} (RST_STREAM code ${stream.rstCode})`, code));
     });
     if (body === null) return;
     if (Buffer.isBuffer(body)) {

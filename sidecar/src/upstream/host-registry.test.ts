@@ -16,12 +16,21 @@ describe('upstream host registry', () => {
     const hosts = new HostRegistry();
     const kept = hosts.get('127.0.0.1', 8080, 1000);
     const gone = hosts.get('127.0.0.1', 8081, 1000);
+    const [keptPool, gonePool] = [kept.dispatcher, gone.dispatcher];
     hosts.retain(new Set([kept]));
     assert.equal(hosts.has(kept), true);
     assert.equal(hosts.has(gone), false);
-    assert.equal(gone.dispatcher.closed, true);
-    assert.equal(kept.dispatcher.closed, false);
+    assert.equal(gonePool.closed, true);
+    assert.equal(keptPool.closed, false);
     assert.notEqual(hosts.get('127.0.0.1', 8081, 1000), gone, 'an endpoint that comes back gets a new pool');
+    await hosts.closeAll();
+  });
+
+  it('refuses requests on a host closed before it ever sent one', async () => {
+    const hosts = new HostRegistry();
+    const unused = hosts.get('127.0.0.1', 8082, 1000);
+    hosts.retain(new Set());
+    assert.equal(unused.dispatcher.closed, true);
     await hosts.closeAll();
   });
 });

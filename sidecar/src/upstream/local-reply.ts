@@ -5,7 +5,8 @@
 // above can answer without reaching upwards.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { exchangeOf, type ResponseFlag } from '../telemetry/exchange.js';
+import type { ResponseFlag } from '../http/response-flag.js';
+import { exchangeOf } from '../telemetry/exchange.js';
 import { encodeGrpcMessage, GrpcStatus, grpcStatusOfHttp, isGrpcRequest } from './grpc-status.js';
 
 /** `flag`: Envoy's response flag for why the proxy answered itself, for metrics and logs. */

@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
+import type { ResponseHeaders } from '../http/header-edits.js';
+import { SOURCE_HEADER } from '../http/source-header.js';
 import { appendTraceHeaders, traceHeaderFormat } from '../telemetry/trace-context.js';
 
 const HOP_BY_HOP = new Set([
@@ -39,7 +41,6 @@ function isDroppedRequestHeader(name: string, value: string, listed: Set<string>
 }
 
 /** Names the calling service to the destination's sidecar (rate limits keyed by source); set by the caller's sidecar only. */
-export const SOURCE_HEADER = 'x-pilotfish-source';
 
 /**
  * Gives a request without an x-request-id a fresh one, as Envoy's HttpConnectionManager does on
@@ -109,12 +110,14 @@ export function upstreamRequestHeaders(
 }
 
 /** Response headers as undici parses them: lowercase names, repeated ones as arrays. */
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /** The upstream's response headers without its hop-by-hop headers (mutates and returns them). */
 export function downstreamResponseHeaders(headers: ResponseHeaders): ResponseHeaders {
   const connection = headers.connection;
-  if (connection !== undefined) for (const name of connectionListed(connection)) delete headers[name];
-  for (const name of HOP_BY_HOP) delete headers[name];
+  // The usual values name no header but hop-by-hop ones: nothing to parse.
+  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close')
+    for (const name of connectionListed(connection)) delete headers[name];
+  // Deleting only what is there keeps the object's shape for writeHead when nothing is.
+  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
   return headers;
 }

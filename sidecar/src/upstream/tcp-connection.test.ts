@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { waitFor } from '../../../test/support/processes.js';
 import { Cluster } from '../cluster/cluster.js';
 import type { Listener } from '../listeners/listener.js';
 import { createTcpListener } from '../listeners/tcp-listener.js';
@@ -13,6 +15,7 @@ import { HostRegistry } from './host-registry.js';
 import type { TcpRoute } from './tcp-connection.js';
 
 const logger = pino({ level: 'silent' });
+const BACKLOG = 1;
 const PEERS = { reporter: 'source', source: 'client', destinationFqdn: 'db.default.svc.cluster.local' } as const;
 
 /**
@@ -25,7 +28,7 @@ async function startUnresponsive(): Promise<{ port: number; child: ChildProcess;
     process.execPath,
     [
       '-e',
-      "require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })",
+      `require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: ${BACKLOG} }, function () { console.log(this.address().port); })`,
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -35,17 +38,26 @@ async function startUnresponsive(): Promise<{ port: number; child: ChildProcess;
   const port = Number(line.toString().trim());
   child.kill('SIGSTOP');
   const fillers: Socket[] = [];
-  // Connections the stopped process never accepts, until one stays pending: the queue is full.
-  for (;;) {
+  // Connections the stopped process never accepts (the kernel completes them) until its queue holds
+  // more than its backlog: Linux then drops further SYNs.
+  while (fillers.length <= BACKLOG) {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
     fillers.push(socket);
-    const connected = await Promise.race([
-      once(socket, 'connect').then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(resolve, 200, false)),
-    ]);
-    if (!connected) return { port, child, fillers };
+    await once(socket, 'connect');
+    await waitFor(() => acceptQueueLength(port) === fillers.length, `connection ${fillers.length} queued`);
   }
+  return { port, child, fillers };
+}
+
+/** The connections waiting in the accept queue of the listener on 127.0.0.1:`port` (LISTEN rows of /proc/net/tcp: rx_queue). */
+function acceptQueueLength(port: number): number {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, address, , state, queues] = line.trim().split(/\s+/);
+    if (address === local && state === '0A') return parseInt(queues?.split(':')[1] ?? '0', 16);
+  }
+  throw new Error(`no listener on 127.0.0.1:${port} in /proc/net/tcp`);
 }
 
 /** Connects, sends `message`, and reads until the proxy closes: the echo, or '' when refused. */

@@ -4,11 +4,12 @@
 // max_connect_attempts. Once connected, bytes are piped both ways as they come, unread — an
 // endpoint that speaks first is heard at once — half-closes pass through, and a connection idle
 // both ways for the idle timeout is closed.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
-import type { ResponseFlag } from '../telemetry/exchange.js';
+import type { ResponseFlag } from '../http/response-flag.js';
 import type { TcpMetrics, TcpPeers } from '../telemetry/tcp-metrics.js';
+import { ALPN_TCP } from './upstream-tls.js';
 
 export interface TcpRoute {
   /** The cluster the listener names; undefined when this sidecar has no such cluster (Envoy's NC). */
@@ -17,6 +18,8 @@ export interface TcpRoute {
   /** 0: never. */
   idleTimeoutMs: number;
   maxConnectAttempts: number;
+  /** Whether the listener's authorization (network RBAC) lets this connection in; undefined: all are. */
+  authorize?: (downstream: Socket) => boolean;
 }
 
 export interface TcpTelemetry {
@@ -48,6 +51,10 @@ export class TcpConnection {
     this.downstream.setNoDelay(true);
     this.downstream.on('error', () => this.close());
     this.downstream.on('close', () => this.close());
+    if (this.route.authorize?.(this.downstream) === false) {
+      this.#refuse('RBAC_ACCESS_DENIED');
+      return;
+    }
     if (cluster === undefined) {
       this.#refuse('NC');
       return;
@@ -71,7 +78,8 @@ export class TcpConnection {
     const { host } = endpoint;
     host.stats.requests++;
     host.stats.active++;
-    const upstream = connect({ host: host.address, port: host.port, noDelay: true, allowHalfOpen: true });
+    const upstream = host.openSocket(ALPN_TCP);
+    upstream.allowHalfOpen = true;
     this.#upstream = upstream;
     upstream.setTimeout(host.connectTimeoutMs);
     const onFailure = (): void => {
@@ -85,7 +93,7 @@ export class TcpConnection {
     };
     upstream.once('timeout', onFailure);
     upstream.once('error', onFailure);
-    upstream.once('connect', () => {
+    upstream.once(host.readyEvent, () => {
       upstream.off('timeout', onFailure);
       upstream.off('error', onFailure);
       this.#onConnect(upstream);

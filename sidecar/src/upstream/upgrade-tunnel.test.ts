@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Listener } from '../listeners/listener.js';
 import { createProxyListener } from '../listeners/proxy-listener.js';
 import { compileProxyConfig, type ProxyConfig } from '../xds/compile.js';
-import { received, sentResources } from '../xds/compile-fixtures.js';
+import { received, sentResources } from '../../test-support/compile-fixtures.js';
 
 const logger = pino({ level: 'silent' });
 const BACKEND = 'backend.default.svc.cluster.local';
@@ -59,7 +59,7 @@ describe('upgrade tunnel', () => {
   /** A proxy listener routing `backend` to `port`; `hcm` changes its HttpConnectionManager. */
   async function proxyTo(port: number, hcm: Record<string, unknown>): Promise<[number, ProxyConfig, Listener]> {
     const sent = sentResources('default', [{ name: 'backend', namespace: 'default', endpoints: [{ port }] }]);
-    Object.assign(sent.listeners[0]!.filter_chains[0].filters[0].typed_config, hcm);
+    Object.assign(sent.listeners[0]!.filter_chains[0].filters.at(-1).typed_config, hcm);
     const config = compileProxyConfig(received(sent));
     configs.push(config);
     const listener = createProxyListener({ name: 'outbound', getConfig: () => config, logger });

@@ -4,12 +4,13 @@
 // timeout passes. The router routed it and the cluster admitted it; the tunnel releases it when
 // it closes, so circuit breaking counts open tunnels.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { upgradeHeadOf } from './upgrade-head.js';
 import { exchangeOf, type Exchange } from '../telemetry/exchange.js';
 import { localReply } from './local-reply.js';
+import { ALPN_HTTP1 } from './upstream-tls.js';
 
 export interface TunnelOptions {
   cluster: Cluster;
@@ -55,7 +56,7 @@ class Tunnel {
     this.#downstream = res.socket as Socket;
     this.#exchange = exchangeOf(res);
     const { host } = endpoint;
-    this.#upstream = connect({ host: host.address, port: host.port, noDelay: true });
+    this.#upstream = host.openSocket(ALPN_HTTP1);
   }
 
   open(): void {
@@ -64,7 +65,7 @@ class Tunnel {
     host.stats.active++;
     const upstream = this.#upstream;
     upstream.setTimeout(host.connectTimeoutMs);
-    upstream.once('connect', () => this.#onConnect());
+    upstream.once(host.readyEvent, () => this.#onConnect());
     upstream.on('timeout', () => this.#onTimeout());
     upstream.on('error', (error: Error & { code?: string }) => this.#onUpstreamError(error));
     upstream.on('close', () => this.#close());

@@ -1,9 +1,11 @@
-// One upstream endpoint (address:port): its HTTP/1.1 keep-alive connection pool, its HTTP/2
-// session (opened when a cluster first sends h2 to it) and its counters. Hosts outlive config
-// versions (host-registry.ts), so an endpoint that survives an update keeps all of them.
-import { isIPv6 } from 'node:net';
-import { Pool } from 'undici';
+// One upstream endpoint (address:port, in plaintext or mutual TLS): its HTTP/1.1 keep-alive
+// connection pool and its HTTP/2 session (each opened when a request first needs it) and its
+// counters. Hosts outlive config versions (host-registry.ts), so an endpoint that survives an
+// update keeps all of them, its TLS connections and session included.
+import { connect, isIPv6, type Socket } from 'node:net';
+import { Pool, type buildConnector } from 'undici';
 import { H2Client } from './h2-client.js';
+import { ALPN_HTTP1, connectTls, failure, type TlsSessionCache, type UpstreamTls } from './upstream-tls.js';
 
 export interface HostStats {
   /** Requests sent to this host (rq_total). */
@@ -25,10 +27,12 @@ export function hostKey(address: string, port: number): string {
 }
 
 export class UpstreamHost {
+  /** address:port */
   readonly key: string;
-  /** HTTP/1.1. */
-  readonly dispatcher: Pool;
+  // Opened on first use: a sidecar holds every endpoint of the mesh, and calls few of them.
+  #pool: Pool | undefined;
   #h2: H2Client | undefined;
+  #isClosed = false;
   readonly stats: HostStats = { requests: 0, active: 0, connectFailures: 0, resets: 0 };
 
   constructor(
@@ -37,31 +41,81 @@ export class UpstreamHost {
     readonly connectTimeoutMs: number,
     /** The cluster's idle_timeout (HttpProtocolOptions); the default below when unset. */
     readonly idleTimeoutMs: number = KEEP_ALIVE_TIMEOUT_MS,
+    /** Mutual TLS to the endpoint's sidecar; plaintext when undefined. */
+    readonly tls?: UpstreamTls,
   ) {
     this.key = hostKey(address, port);
-    this.dispatcher = new Pool(`http://${this.key}`, {
-      connect: { timeout: connectTimeoutMs },
-      keepAliveTimeout: idleTimeoutMs,
-      keepAliveMaxTimeout: idleTimeoutMs,
-      // Bodies stream for as long as the app sends (SSE, long polls); timeouts are route policy
-      // (a later issue), not a transport default that cuts streams at 300 s.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
   }
 
-  /** HTTP/2 (h2c): one multiplexed session, opened on first use. */
+  /** HTTP/1.1: a keep-alive pool, opened on first use. */
+  get dispatcher(): Pool {
+    if (this.#pool === undefined) {
+      this.#pool = new Pool(`http://${this.key}`, {
+        connect: this.tls === undefined ? { timeout: this.connectTimeoutMs } : this.#tlsConnector(this.tls),
+        keepAliveTimeout: this.idleTimeoutMs,
+        keepAliveMaxTimeout: this.idleTimeoutMs,
+        // Bodies stream for as long as the app sends (SSE, long polls); timeouts are route policy
+        // (a later issue), not a transport default that cuts streams at 300 s.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      // A host closed before its first request (an old config version's) refuses it, as a closed pool does.
+      if (this.#isClosed) void this.#pool.close();
+    }
+    return this.#pool;
+  }
+
+  /** The TLS session of the last handshake with this endpoint, resumed by the next connection. */
+  readonly #sessions: TlsSessionCache = { session: undefined };
+
+  /** HTTP/2 (h2c, or h2 over mutual TLS): one multiplexed session, opened on first use. */
   get h2(): H2Client {
-    return (this.#h2 ??= new H2Client(this.address, this.port, this.connectTimeoutMs, this.idleTimeoutMs));
+    return (this.#h2 ??= new H2Client(this, this.connectTimeoutMs, this.idleTimeoutMs));
+  }
+
+  /**
+   * A new connection to the endpoint speaking `alpn` (under TLS), ready at its `readyEvent`:
+   * for HTTP/2, TCP passthrough and upgrades, which do not go through the HTTP/1.1 pool.
+   */
+  openSocket(alpn: string): Socket {
+    if (this.tls === undefined) return connect({ host: this.address, port: this.port, noDelay: true });
+    return connectTls(this.address, this.port, this.tls, alpn, this.#sessions);
+  }
+
+  /** When a socket from openSocket() can carry bytes: after the TLS handshake under TLS. */
+  get readyEvent(): 'connect' | 'secureConnect' {
+    return this.tls === undefined ? 'connect' : 'secureConnect';
+  }
+
+  #tlsConnector(tls: UpstreamTls): buildConnector.connector {
+    return (_options, callback) => {
+      const socket = connectTls(this.address, this.port, tls, ALPN_HTTP1, this.#sessions);
+      const timer = setTimeout(
+        () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
+        this.connectTimeoutMs,
+      );
+      const onError = (error: Error & { code?: string }): void => {
+        clearTimeout(timer);
+        callback(error.code === 'UND_ERR_CONNECT_TIMEOUT' ? error : failure(this.address, this.port, error), null);
+      };
+      socket.once('error', onError);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        callback(null, socket);
+      });
+      return socket;
+    };
   }
 
   /** Connections open now to this host, HTTP/1.1 and HTTP/2 (cx_active). */
   get connections(): number {
-    return this.dispatcher.stats.connected + (this.#h2?.connections ?? 0);
+    return (this.#pool?.stats.connected ?? 0) + (this.#h2?.connections ?? 0);
   }
 
   /** Lets in-flight requests finish, then closes the connections. */
   async close(): Promise<void> {
-    await Promise.all([this.dispatcher.close(), this.#h2?.close()]);
+    this.#isClosed = true;
+    await Promise.all([this.#pool?.close(), this.#h2?.close()]);
   }
 }

@@ -1,25 +1,26 @@
-// The sidecar's xDS client: one ADS stream (state of the world) to the control plane. Each
-// response is checked by `apply` as a whole; a resource the sidecar cannot use NACKs the response
-// with the reason, and the last good config stays in force. Reconnects with backoff, and keeps
-// serving its last good config while no control plane answers. Besides Envoy's four types it asks
-// for its service's pilotfish.v1.ServiceConfig (app parameters), applied on its own.
-import * as grpc from '@grpc/grpc-js';
+// The sidecar's xDS client: one ADS stream (state of the world) to one control-plane replica (see
+// ads-connection.ts for the choice of replica). Each response is checked by `apply` as a whole; a
+// resource the sidecar cannot use NACKs the response with the reason, and the last good config
+// stays in force, also while no replica answers. Besides Envoy's four types it asks for its
+// service's pilotfish.v1.ServiceConfig (app parameters), applied on its own.
 import type { Logger } from 'pino';
 import {
   TYPE_URL,
-  createAdsClient,
   objectToStruct,
-  type AdsClient as AdsStub,
   type DiscoveryRequestOut,
   type DiscoveryResponseIn,
   type ResourceTypeUrl,
 } from '../../../proto/xds.js';
 import type { ServiceConfig__Output } from '../../../proto/gen/pilotfish/v1/ServiceConfig.js';
+import { AdsConnection, type AdsConnectionOptions } from './ads-connection.js';
+import type { CachedConfig, CachedType } from './config-cache-file.js';
+import { HeldConfig, TYPE_ORDER, collect, type ConfigSource } from './held-config.js';
 import { XdsConfigError, type XdsResourceSet } from './resource-set.js';
-import { endpointNamesOf, routeNamesOf } from './subscriptions.js';
 
-export interface AdsClientOptions {
-  controlPlane: string;
+export interface AdsClientOptions extends Pick<
+  AdsConnectionOptions,
+  'controlPlanes' | 'maxStreamAgeMs' | 'credentials'
+> {
   nodeId: string;
   /** Node metadata: NAMESPACE picks the node group; SERVICE, ROLE and INSTANCE_ID are for status. */
   metadata: Record<string, string>;
@@ -34,165 +35,135 @@ export interface AdsClientOptions {
    * has no ServiceConfig); throws XdsConfigError to reject them. The proxy config is not touched.
    */
   applyServiceConfigs(resources: ReadonlyMap<string, ServiceConfig__Output>): void;
+  /**
+   * The config cache's content at start, if any. Until a type is in force, new streams say its
+   * cached version (as a reconnecting sidecar says what it holds, so a control plane warming up
+   * after its own restart holds back a version it cannot reproduce yet); `restore` applies it.
+   */
+  cached?: CachedConfig;
+  /** Called after each ACK once every type is held: the config in force, for the config cache. */
+  persist?(types: CachedType[]): void;
   logger: Logger;
 }
 
-interface TypeState {
-  /** Names subscribed; undefined = wildcard. */
-  names: string[] | undefined;
-  version: string;
-  nonce: string;
-  resources: Map<string, object>;
-  received: boolean;
-  lastNack?: { version: string; nonce: string; message: string; at: string };
-  /** Responses of this type rejected so far. */
-  nacks: number;
-  updatedAt?: string;
-}
-
-// Order of the initial requests: CDS before EDS, LDS before RDS (xDS's recommended sequencing).
-const TYPE_ORDER: ResourceTypeUrl[] = [
-  TYPE_URL.cluster,
-  TYPE_URL.endpoint,
-  TYPE_URL.listener,
-  TYPE_URL.route,
-  TYPE_URL.serviceConfig,
-];
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
 
 export class AdsClient {
-  #client: AdsStub;
-  #stream: grpc.ClientDuplexStream<DiscoveryRequestOut, DiscoveryResponseIn> | undefined;
-  #types = new Map<ResourceTypeUrl, TypeState>();
-  #stopped = false;
-  #backoffMs = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #connected = false;
+  readonly #connection: AdsConnection;
+  readonly #held: HeldConfig;
+  #cacheUsable = true;
 
   constructor(private readonly options: AdsClientOptions) {
-    this.#client = createAdsClient(options.controlPlane, {
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
+    this.#connection = new AdsConnection({
+      ...options,
+      onOpen: () => this.#onOpen(),
+      onResponse: (response) => this.#onResponse(response),
     });
-    const initialNames: Record<ResourceTypeUrl, string[] | undefined> = {
+    this.#held = new HeldConfig({
       [TYPE_URL.cluster]: undefined,
       [TYPE_URL.endpoint]: [],
       [TYPE_URL.listener]: options.listenerNames,
       [TYPE_URL.route]: [],
       [TYPE_URL.serviceConfig]: options.serviceConfigNames,
-    };
-    for (const typeUrl of TYPE_ORDER) {
-      this.#types.set(typeUrl, {
-        names: initialNames[typeUrl],
-        version: '',
-        nonce: '',
-        resources: new Map(),
-        received: false,
-        nacks: 0,
-      });
-    }
+    });
   }
 
   get isConnected(): boolean {
-    return this.#connected;
+    return this.#connection.isConnected;
   }
 
   /** Every subscribed type has had a response accepted (a type with no names to ask for counts). */
   get hasInitialConfig(): boolean {
-    return TYPE_ORDER.every((typeUrl) => {
-      const state = this.#state(typeUrl);
-      return state.received || (state.names !== undefined && state.names.length === 0);
-    });
+    return this.#held.isComplete;
+  }
+
+  /** Where the config in force came from. */
+  get configSource(): ConfigSource {
+    return this.#held.source;
   }
 
   start(): void {
-    this.#connect();
+    this.#connection.start();
+  }
+
+  /**
+   * Puts the cached config in force for every type no control plane has sent yet: checked and
+   * applied as a response is (ServiceConfig, then the proxy config), then EDS and RDS follow the
+   * clusters and listeners in force. Returns false, doing nothing, when there is no cached config
+   * or every type came live; throws when the cached config is not usable (the config in force stays).
+   */
+  restore(): boolean {
+    const { cached } = this.options;
+    const missing = TYPE_ORDER.filter((typeUrl) => !this.#held.state(typeUrl).received);
+    if (cached === undefined || !this.#cacheUsable || missing.length === 0) return false;
+    const resources = new Map(
+      missing.map((typeUrl) => [typeUrl, collect(typeUrl, cachedType(cached, typeUrl)?.resources ?? [])]),
+    );
+    try {
+      const serviceConfigs = resources.get(TYPE_URL.serviceConfig);
+      if (serviceConfigs) this.options.applyServiceConfigs(serviceConfigs);
+      this.options.apply(this.#held.candidate(resources));
+    } catch (error) {
+      // Its versions are no longer said on new streams: this sidecar does not hold them.
+      this.#cacheUsable = false;
+      throw error;
+    }
+    for (const [typeUrl, held] of resources)
+      this.#held.restore(typeUrl, held, cachedType(cached, typeUrl)?.version ?? '', cached.savedAt);
+    this.#followDependencies(TYPE_URL.cluster);
+    this.#followDependencies(TYPE_URL.listener);
+    return true;
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retryTimer);
-    this.#stream?.cancel();
-    this.#client.close();
+    this.#connection.stop();
   }
 
   /** Per subscribed type URL, the responses rejected so far (metrics). */
   nackCounts(): Array<[typeUrl: string, nacks: number]> {
-    return TYPE_ORDER.map((typeUrl) => [typeUrl, this.#state(typeUrl).nacks]);
+    return this.#held.nackCounts();
   }
 
   /** Per subscribed type URL, the version in force ("" before the first accepted response). */
   versions(): Array<[typeUrl: string, version: string]> {
-    return TYPE_ORDER.map((typeUrl) => [typeUrl, this.#state(typeUrl).version]);
+    return this.#held.versions();
   }
 
-  /** What the sidecar holds, per type: accepted version, resources, last NACK. */
+  /** What the sidecar holds, per type: accepted version, resources, last NACK; and the replica in use. */
   configDump(): object {
     return {
-      controlPlane: this.options.controlPlane,
-      connected: this.#connected,
+      controlPlane: this.#connection.address,
+      controlPlanes: this.options.controlPlanes.entries,
+      connected: this.#connection.isConnected,
       nodeId: this.options.nodeId,
-      configs: TYPE_ORDER.map((typeUrl) => {
-        const state = this.#state(typeUrl);
-        return {
-          type_url: typeUrl,
-          version_info: state.version,
-          subscribed: state.names ?? '*',
-          last_updated: state.updatedAt,
-          last_nack: state.lastNack,
-          resources: [...state.resources.values()],
-        };
-      }),
+      configSource: this.#held.source,
+      configs: this.#held.dump(),
     };
   }
 
-  #state(typeUrl: ResourceTypeUrl): TypeState {
-    return this.#types.get(typeUrl) as TypeState;
-  }
-
-  #connect(): void {
-    if (this.#stopped) return;
-    const stream = this.#client.StreamAggregatedResources();
-    this.#stream = stream;
+  /** A new stream starts from what this sidecar holds: its versions, no nonces. */
+  #onOpen(): void {
     let isFirst = true;
     for (const typeUrl of TYPE_ORDER) {
-      const state = this.#state(typeUrl);
-      if (state.names !== undefined && state.names.length === 0) continue;
-      // A new stream starts from what this sidecar holds: its versions, no nonces.
-      this.#send(typeUrl, { version: state.version, nonce: '', withNode: isFirst });
+      if (this.#held.isEmpty(typeUrl)) continue;
+      this.#send(typeUrl, { version: this.#versionToSay(typeUrl), nonce: '', withNode: isFirst });
       isFirst = false;
     }
-    stream.on('data', (response: DiscoveryResponseIn) => {
-      if (!this.#connected)
-        this.options.logger.info({ controlPlane: this.options.controlPlane }, 'xDS stream connected');
-      this.#connected = true;
-      this.#backoffMs = 0;
-      this.#onResponse(response);
-    });
-    stream.on('error', (error: grpc.ServiceError) =>
-      this.#onStreamEnd(stream, `${grpc.status[error.code] ?? error.code}: ${error.details}`),
-    );
-    stream.on('end', () => this.#onStreamEnd(stream, 'stream ended by the control plane'));
   }
 
-  #onStreamEnd(stream: grpc.ClientDuplexStream<DiscoveryRequestOut, DiscoveryResponseIn>, reason: string): void {
-    if (this.#stream !== stream || this.#stopped) return;
-    this.#stream = undefined;
-    this.#connected = false;
-    // Jittered exponential backoff, 250 ms to 10 s: a restarted control plane is not stampeded.
-    this.#backoffMs = Math.min(10_000, this.#backoffMs === 0 ? 250 : this.#backoffMs * 2);
-    const delay = Math.round(this.#backoffMs * (0.5 + Math.random() / 2));
-    this.options.logger.warn({ reason, retryInMs: delay }, 'xDS stream lost; keeping last good config');
-    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+  #versionToSay(typeUrl: ResourceTypeUrl): string {
+    const state = this.#held.state(typeUrl);
+    if (state.received || state.cached || !this.#cacheUsable || this.options.cached === undefined) return state.version;
+    return cachedType(this.options.cached, typeUrl)?.version ?? '';
   }
 
   #onResponse(response: DiscoveryResponseIn): void {
     const typeUrl = response.type_url ?? '';
     const nonce = response.nonce ?? '';
     const version = response.version_info ?? '';
-    const state = this.#types.get(typeUrl as ResourceTypeUrl);
+    const state = this.#held.find(typeUrl);
     if (!state) {
       this.#nack(
         typeUrl,
@@ -211,14 +182,11 @@ export class AdsClient {
         ? new Map([...state.resources, ...received])
         : received;
       if (typeUrl === TYPE_URL.serviceConfig) this.options.applyServiceConfigs(resources);
-      else this.options.apply(this.#candidate(typeUrl as ResourceTypeUrl, resources));
-      state.resources = resources;
-      state.version = version;
-      state.nonce = nonce;
-      state.received = true;
-      state.updatedAt = new Date().toISOString();
+      else this.options.apply(this.#held.candidate(new Map([[typeUrl as ResourceTypeUrl, resources]])));
+      this.#held.accept(typeUrl as ResourceTypeUrl, resources, version, nonce);
       this.#send(typeUrl as ResourceTypeUrl, { version, nonce });
       this.#followDependencies(typeUrl as ResourceTypeUrl);
+      if (this.#held.isComplete) this.options.persist?.(this.#held.toCache());
     } catch (error) {
       const isConfigError = error instanceof XdsConfigError;
       if (!isConfigError) this.options.logger.error({ err: error, typeUrl }, 'applying xDS response failed');
@@ -231,32 +199,11 @@ export class AdsClient {
     }
   }
 
-  #candidate(typeUrl: ResourceTypeUrl, resources: Map<string, object>): XdsResourceSet {
-    const of = (type: ResourceTypeUrl) =>
-      (type === typeUrl ? resources : this.#state(type).resources) as Map<string, never>;
-    return {
-      clusters: of(TYPE_URL.cluster),
-      endpoints: of(TYPE_URL.endpoint),
-      listeners: of(TYPE_URL.listener),
-      routes: of(TYPE_URL.route),
-    };
-  }
-
   /** After CDS or LDS is accepted, subscribes EDS or RDS to the names they now reference. */
   #followDependencies(typeUrl: ResourceTypeUrl): void {
-    let dependent: ResourceTypeUrl;
-    let names: string[];
-    if (typeUrl === TYPE_URL.cluster) {
-      dependent = TYPE_URL.endpoint;
-      names = endpointNamesOf(this.#state(typeUrl).resources.values() as never);
-    } else if (typeUrl === TYPE_URL.listener) {
-      dependent = TYPE_URL.route;
-      names = routeNamesOf(this.#state(typeUrl).resources.values() as never);
-    } else return;
-    const state = this.#state(dependent);
-    if (state.names !== undefined && sameNames(state.names, names)) return;
-    state.names = names;
-    for (const name of [...state.resources.keys()]) if (!names.includes(name)) state.resources.delete(name);
+    const dependent = this.#held.followDependencies(typeUrl);
+    if (dependent === undefined) return;
+    const state = this.#held.state(dependent);
     this.#send(dependent, { version: state.version, nonce: state.nonce, withNode: false });
   }
 
@@ -266,17 +213,17 @@ export class AdsClient {
   ): void {
     const request: DiscoveryRequestOut = {
       version_info: version,
-      resource_names: this.#state(typeUrl).names ?? [],
+      resource_names: this.#held.state(typeUrl).names ?? [],
       type_url: typeUrl,
       response_nonce: nonce,
     };
     if (withNode) request.node = this.#node();
-    this.#stream?.write(request);
+    this.#connection.write(request);
   }
 
   #nack(typeUrl: string, version: string, nonce: string, message: string, code: number): void {
-    const state = this.#types.get(typeUrl as ResourceTypeUrl);
-    this.#stream?.write({
+    const state = this.#held.find(typeUrl);
+    this.#connection.write({
       version_info: version,
       resource_names: state?.names ?? [],
       type_url: typeUrl,
@@ -295,20 +242,6 @@ export class AdsClient {
   }
 }
 
-/** The response's resources by name; every one must be of the response's type, names unique. */
-function collect(typeUrl: ResourceTypeUrl, resources: DiscoveryResponseIn['resources']): Map<string, object> {
-  const byName = new Map<string, object>();
-  resources.forEach((resource, index) => {
-    const type = resource['@type'] ?? resource.type_url;
-    if (type !== typeUrl) throw new XdsConfigError(`resources[${index}]: type "${type}" in a response for ${typeUrl}`);
-    const name = typeUrl === TYPE_URL.endpoint ? resource.cluster_name : resource.name;
-    if (typeof name !== 'string' || name === '') throw new XdsConfigError(`resources[${index}]: has no name`);
-    if (byName.has(name)) throw new XdsConfigError(`resources[${index}]: duplicate resource name "${name}"`);
-    byName.set(name, resource);
-  });
-  return byName;
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((name, index) => name === b[index]);
+function cachedType(cached: CachedConfig, typeUrl: ResourceTypeUrl): CachedType | undefined {
+  return cached.types.find((type) => type.typeUrl === typeUrl);
 }

@@ -1,11 +1,12 @@
 // Checks an HttpConnectionManager's access_log: this sidecar writes Envoy's stdout access log with
-// a JSON format of command operators, unfiltered. Yields the format compiled, so a request's line is
-// a walk over ready functions.
+// a JSON format of command operators, unfiltered. Yields the format compiled into
+// its line builder (telemetry/access-log-line.ts).
 import type { AccessLog__Output } from '../../../proto/gen/envoy/config/accesslog/v3/AccessLog.js';
 import type { StdoutAccessLog__Output } from '../../../proto/gen/envoy/extensions/access_loggers/stream/v3/StdoutAccessLog.js';
 import { structToObject, TYPE_URL } from '../../../proto/xds.js';
 import { accessLogOperator, OPERATOR_NAMES } from '../telemetry/access-log-operators.js';
-import type { AccessLogFormat } from '../telemetry/access-log.js';
+import { accessLogFormat, type AccessLogField } from '../telemetry/access-log-line.js';
+import type { AccessLogFormat } from '../telemetry/exchange.js';
 import { configError, type ResourceRef } from './compile-errors.js';
 
 export const STDOUT_ACCESS_LOG_NAME = 'envoy.access_loggers.stdout';
@@ -31,7 +32,7 @@ export function compileAccessLog(
   const formatPath = `${path}[0].typed_config.log_format`;
   const jsonFormat = config.log_format?.json_format;
   if (jsonFormat == null) throw configError(resource, formatPath, 'only json_format is supported');
-  const fields: Array<readonly [string, AccessLogFormat['fields'][number][1]]> = [];
+  const fields: AccessLogField[] = [];
   for (const [key, value] of Object.entries(structToObject(jsonFormat))) {
     if (typeof value !== 'string')
       throw configError(resource, `${formatPath}.json_format.${key}`, 'must be a string: text or one %OPERATOR%');
@@ -48,5 +49,5 @@ export function compileAccessLog(
       );
     fields.push([key, operator]);
   }
-  return { fields };
+  return accessLogFormat(fields);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { objectToStruct, TYPE_URL } from '../../../proto/xds.js';
 import { compileProxyConfig } from './compile.js';
-import { received, sentResources, type Json, type SentResources } from './compile-fixtures.js';
+import { received, sentResources, type Json, type SentResources } from '../../test-support/compile-fixtures.js';
 import { XdsConfigError } from './resource-set.js';
 
 const BACKEND = 'backend.default.svc.cluster.local';
@@ -25,7 +25,7 @@ function rejection(change: Change): string {
   ] as [Json, Json, Json, Json];
   change({
     listener,
-    hcm: listener.filter_chains[0].filters[0].typed_config,
+    hcm: listener.filter_chains[0].filters.at(-1).typed_config,
     routes,
     route: routes.virtual_hosts[0].routes[0],
     cluster,
@@ -51,7 +51,8 @@ function stdoutLog(fields: Record<string, string>): Json {
 const STDERR_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StderrAccessLog';
 
 const L = 'Listener "outbound": filter_chains[0]';
-const HCM = `${L}.filters[0].typed_config`;
+const HCM = `${L}.filters[1].typed_config`;
+const LIMIT = `${L}.filters[0].typed_config`;
 const R = 'RouteConfiguration "outbound": virtual_hosts[0]';
 const C = `Cluster "${BACKEND}"`;
 const E = `ClusterLoadAssignment "${BACKEND}": endpoints[0]`;
@@ -64,7 +65,22 @@ describe('NACK messages name the resource, the field and the reason', () => {
     [
       'a network filter it does not have',
       ({ listener }) => (listener.filter_chains[0].filters[0].name = 'envoy.filters.network.redis_proxy'),
-      `${L}.filters[0]: expected envoy.filters.network.http_connection_manager`,
+      `${L}.filters[0]: network filter "envoy.filters.network.redis_proxy" is not supported by this sidecar (envoy.filters.network.connection_limit, then envoy.filters.network.http_connection_manager)`,
+    ],
+    [
+      'a connection limit that delays closing',
+      ({ listener }) => (listener.filter_chains[0].filters[0].typed_config.delay = { seconds: 1 }),
+      `${LIMIT}.delay: not supported by this sidecar yet (delay (an extra connection is closed at once))`,
+    ],
+    [
+      'a connection limit of 0',
+      ({ listener }) => (listener.filter_chains[0].filters[0].typed_config.max_connections = { value: 0 }),
+      `${LIMIT}.max_connections: must be at least 1`,
+    ],
+    [
+      'a header count limit past what the parsers keep',
+      ({ hcm }) => (hcm.common_http_protocol_options = { max_headers_count: { value: 5000 } }),
+      `${HCM}.common_http_protocol_options.max_headers_count: must be from 1 to 1000, got 5000`,
     ],
     [
       'a CONNECT upgrade',
@@ -84,17 +100,22 @@ describe('NACK messages name the resource, the field and the reason', () => {
     [
       'a second network filter',
       ({ listener }) => listener.filter_chains[0].filters.push({ name: 'envoy.filters.network.rbac' }),
-      `${L}.filters[1]: expected envoy.filters.network.http_connection_manager only`,
+      `${L}.filters[1]: envoy.filters.network.http_connection_manager must be the last filter`,
     ],
     [
-      'two filter chains',
+      'two filter chains that are not a tls and a raw_buffer one',
       ({ listener }) => listener.filter_chains.push(listener.filter_chains[0]),
-      'Listener "outbound": filter_chains: expected one filter chain, got 2',
+      'Listener "outbound": filter_chains[0]: with two chains, the first matches transport_protocol "tls" and has a mutual TLS transport socket',
     ],
     [
       'filter chain matching',
-      ({ listener }) => (listener.filter_chains[0].filter_chain_match = { destination_port: { value: 80 } }),
+      ({ listener }) => (listener.filter_chains[0].filter_chain_match = { server_names: ['backend'] }),
       `${L}.filter_chain_match: ${NOT_YET} (filter chain matching)`,
+    ],
+    [
+      'a chain for one destination port only',
+      ({ listener }) => (listener.filter_chains[0].filter_chain_match = { destination_port: { value: 80 } }),
+      'Listener "outbound": filter_chains: expected a chain without destination_port, for the other ports',
     ],
     [
       'an HTTP filter it does not have',
@@ -132,7 +153,7 @@ describe('NACK messages name the resource, the field and the reason', () => {
     [
       'an access log operator it does not have',
       ({ hcm }) => (hcm.access_log = [stdoutLog({ peer: '%DOWNSTREAM_PEER_URI_SAN%' })]),
-      /^Listener "outbound": filter_chains\[0\]\.filters\[0\]\.typed_config\.access_log\[0\]\.typed_config\.log_format\.json_format\.peer: "%DOWNSTREAM_PEER_URI_SAN%" is not an operator this sidecar knows \(START_TIME, /,
+      /^Listener "outbound": filter_chains\[0\]\.filters\[1\]\.typed_config\.access_log\[0\]\.typed_config\.log_format\.json_format\.peer: "%DOWNSTREAM_PEER_URI_SAN%" is not an operator this sidecar knows \(START_TIME, /,
     ],
     [
       'an operator inside text',
@@ -212,7 +233,7 @@ describe('NACK messages name the resource, the field and the reason', () => {
     [
       'a retry condition it does not have',
       ({ route }) => (route.route.retry_policy = { retry_on: '5xx,envoy-ratelimited' }),
-      `${R}.routes[0].route.retry_policy.retry_on: "envoy-ratelimited" is ${NOT_YET} (5xx, gateway-error, reset, connect-failure, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable)`,
+      `${R}.routes[0].route.retry_policy.retry_on: "envoy-ratelimited" is ${NOT_YET} (5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable)`,
     ],
     [
       'a backoff ceiling below its base',
@@ -364,9 +385,9 @@ describe('NACK messages name the resource, the field and the reason', () => {
       `${C}: connect_timeout: must be positive`,
     ],
     [
-      'upstream TLS',
+      'a transport socket without its typed config',
       ({ cluster }) => (cluster.transport_socket = { name: 'envoy.transport_sockets.tls' }),
-      `${C}: transport_socket: ${NOT_YET} (TLS (transport_socket))`,
+      `${C}: transport_socket.typed_config: expected ${TYPE_URL.upstreamTlsContext} or ${TYPE_URL.rawBuffer}, got none`,
     ],
     [
       'success rate outlier detection',
@@ -476,7 +497,7 @@ describe('NACK messages name the resource, the field and the reason', () => {
 
   it('skips an optional HTTP filter it does not have, as Envoy does', async () => {
     const sent = mesh();
-    sent.listeners[0]!.filter_chains[0].filters[0].typed_config.http_filters.unshift({
+    sent.listeners[0]!.filter_chains[0].filters.at(-1).typed_config.http_filters.unshift({
       name: 'envoy.filters.http.ext_authz',
       is_optional: true,
     });
@@ -487,7 +508,7 @@ describe('NACK messages name the resource, the field and the reason', () => {
 
   it('allows the upgrades upgrade_configs enables, and closes idle upgraded connections on stream_idle_timeout', async () => {
     const sent = mesh();
-    const hcm = sent.listeners[0]!.filter_chains[0].filters[0].typed_config;
+    const hcm = sent.listeners[0]!.filter_chains[0].filters.at(-1).typed_config;
     hcm.upgrade_configs = [{ upgrade_type: 'WebSocket' }, { upgrade_type: 'h2c', enabled: { value: false } }];
     hcm.stream_idle_timeout = { seconds: 30 };
     const config = compileProxyConfig(received(sent));

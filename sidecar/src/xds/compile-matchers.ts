@@ -3,7 +3,7 @@
 import type { HeaderMatcher__Output } from '../../../proto/gen/envoy/config/route/v3/HeaderMatcher.js';
 import type { QueryParameterMatcher__Output } from '../../../proto/gen/envoy/config/route/v3/QueryParameterMatcher.js';
 import type { StringMatcher__Output } from '../../../proto/gen/envoy/type/matcher/v3/StringMatcher.js';
-import type { StringMatch, ValueMatcher } from '../router/header-matcher.js';
+import type { StringMatch, ValueMatcher } from '../http/header-matcher.js';
 import { configError, type ResourceRef } from './compile-errors.js';
 
 // RE2 has neither lookaround nor backreferences: Envoy rejects them, and so do we.

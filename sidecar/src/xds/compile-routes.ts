@@ -5,6 +5,7 @@ import type { Route__Output } from '../../../proto/gen/envoy/config/route/v3/Rou
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
 import type { VirtualHost__Output } from '../../../proto/gen/envoy/config/route/v3/VirtualHost.js';
 import type { RouteMatch__Output } from '../../../proto/gen/envoy/config/route/v3/RouteMatch.js';
+import type { RetryPolicy } from '../http/retry-policy.js';
 import type { PathMatch, Route, RouteMatch } from '../router/route-matcher.js';
 import type { RouteTable, VirtualHost } from '../router/router.js';
 import { parseDomain, VirtualHostTable, type DomainPattern } from '../router/virtual-host-table.js';
@@ -12,7 +13,10 @@ import { configError, rejectUnsupported, type ResourceRef, type UnsupportedField
 import { compileRegex, compileHeaderMatcher, compileQueryMatcher } from './compile-matchers.js';
 import type { LocalRateLimiter } from '../filters/local-rate-limit.js';
 import { compileLocalRateLimit, LOCAL_RATE_LIMIT_FILTER_NAME } from './compile-rate-limit.js';
-import { compileFault, compileHeaderEdits, compileRouteAction } from './compile-route-action.js';
+import { compileFault } from './compile-fault.js';
+import { compileHeaderEdits } from './compile-header-edits.js';
+import { compileRetryPolicy } from './compile-retry-policy.js';
+import { compileRouteAction } from './compile-route-action.js';
 
 const UNSUPPORTED_ROUTE_CONFIGURATION: UnsupportedFields = [
   ['internal_only_headers', 'internal-only headers'],
@@ -26,7 +30,6 @@ const UNSUPPORTED_VIRTUAL_HOST: UnsupportedFields = [
   ['virtual_clusters', 'virtual clusters'],
   ['rate_limits', 'global rate limiting'],
   ['cors', 'CORS'],
-  ['retry_policy', 'virtual host retry policies (set it on a route)'],
   ['hedge_policy', 'hedging'],
   ['request_mirror_policies', 'virtual host request mirroring (set it on a route)'],
   ['matcher', 'the generic matcher'],
@@ -55,6 +58,10 @@ export function compileRouteConfiguration(config: RouteConfiguration__Output): C
     rejectUnsupported(resource, path, virtualHostConfig, UNSUPPORTED_VIRTUAL_HOST);
     const domains = virtualHostConfig.domains ?? [];
     if (domains.length === 0) throw configError(resource, `${path}.domains`, 'needs at least one domain');
+    const retry =
+      virtualHostConfig.retry_policy === undefined
+        ? undefined
+        : compileRetryPolicy(resource, `${path}.retry_policy`, virtualHostConfig.retry_policy);
     const virtualHost: VirtualHost = {
       name: virtualHostConfig.name ?? '',
       routes: (virtualHostConfig.routes ?? []).map((route, index) =>
@@ -62,6 +69,7 @@ export function compileRouteConfiguration(config: RouteConfiguration__Output): C
           config,
           virtualHost: virtualHostConfig,
           virtualHostPath: path,
+          retry,
         }),
       ),
     };
@@ -95,6 +103,8 @@ interface Enclosing {
   config: RouteConfiguration__Output;
   virtualHost: VirtualHost__Output;
   virtualHostPath: string;
+  /** The virtual host's retry policy, for routes without their own. */
+  retry: RetryPolicy | undefined;
 }
 
 function compileRoute(resource: ResourceRef, path: string, route: Route__Output, enclosing: Enclosing): Route {
@@ -104,7 +114,7 @@ function compileRoute(resource: ResourceRef, path: string, route: Route__Output,
   if (route.action !== 'route' || route.route === undefined) {
     throw configError(resource, path, `action ${route.action ?? 'none'} is not supported by this sidecar yet (route)`);
   }
-  const action = compileRouteAction(resource, `${path}.route`, route.route, match.path);
+  const action = compileRouteAction(resource, `${path}.route`, route.route, match.path, enclosing.retry);
   const levels = [
     [resource, path, route],
     [resource, enclosing.virtualHostPath, enclosing.virtualHost],
@@ -112,11 +122,14 @@ function compileRoute(resource: ResourceRef, path: string, route: Route__Output,
   ] as const;
   action.requestHeaders = compileHeaderEdits(levels, 'request');
   action.responseHeaders = compileHeaderEdits(levels, 'response');
-  // The most specific fault config wins, as Envoy's per-filter config does.
-  action.rateLimit = compileRouteRateLimit(resource, path, route, enclosing);
-  action.fault =
-    compileFault(resource, path, route.typed_per_filter_config as TypedConfigs) ??
-    compileFault(resource, enclosing.virtualHostPath, enclosing.virtualHost.typed_per_filter_config as TypedConfigs);
+  action.filterConfig = {
+    routeName: route.name ?? '',
+    rateLimit: compileRouteRateLimit(resource, path, route, enclosing),
+    // The most specific fault config wins, as Envoy's per-filter config does.
+    fault:
+      compileFault(resource, path, route.typed_per_filter_config as TypedConfigs) ??
+      compileFault(resource, enclosing.virtualHostPath, enclosing.virtualHost.typed_per_filter_config as TypedConfigs),
+  };
   return { name: route.name ?? '', match, action };
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tcpListener } from '../../../control-plane/src/translate/tcp.js';
 import { compileProxyConfig } from './compile.js';
-import { received, sentResources, type Json } from './compile-fixtures.js';
+import { received, sentResources, type Json } from '../../test-support/compile-fixtures.js';
 import { XdsConfigError } from './resource-set.js';
 
 const DB = 'db.default.svc.cluster.local';
@@ -36,12 +36,29 @@ describe('TCP proxy listeners', () => {
     assert.deepEqual(config.tcpListeners.get(NAME), {
       name: NAME,
       port: 5432,
+      virtualAddresses: [],
       statPrefix: NAME,
       cluster: DB,
       idleTimeoutMs: 90_000,
       maxConnectAttempts: 3,
+      rbac: [],
+      mutualTls: undefined,
     });
     assert.deepEqual([...config.listeners.keys()], ['outbound']);
+    await config.hosts.closeAll();
+  });
+
+  it("takes a service's virtual IP from additional_addresses, for intercepted connections to it", async () => {
+    const config = compileWith((listener) => {
+      listener.additional_addresses = [{ address: { socket_address: { address: '10.96.0.5', port_value: 5432 } } }];
+    });
+    assert.deepEqual(config.tcpListeners.get(NAME)?.virtualAddresses, ['10.96.0.5:5432']);
+    assert.match(
+      rejection((listener) => {
+        listener.additional_addresses = [{ address: { pipe: { path: '/tmp/db' } } }];
+      }),
+      /additional_addresses\[0\]: expected a socket_address/,
+    );
     await config.hosts.closeAll();
   });
 
@@ -89,9 +106,9 @@ describe('TCP proxy listeners', () => {
       `${P}: expected type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, got type.googleapis.com/envoy.extensions.filters.http.router.v3.Router`,
     ],
     [
-      'a second network filter',
-      (listener) => listener.filter_chains[0].filters.push({ name: 'envoy.filters.network.rbac' }),
-      `${L}: filter_chains[0].filters: expected envoy.filters.network.tcp_proxy only, got 2 filters`,
+      'a network filter other than RBAC before tcp_proxy',
+      (listener) => listener.filter_chains[0].filters.unshift({ name: 'envoy.filters.network.echo' }),
+      `${L}: filter_chains[0].filters[0]: network filter "envoy.filters.network.echo" is not supported by this sidecar yet (envoy.filters.network.rbac)`,
     ],
     [
       'TLS',

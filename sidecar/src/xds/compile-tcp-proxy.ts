@@ -1,14 +1,21 @@
-// Checks a TCP Listener: one filter chain holding only envoy.filters.network.tcp_proxy, which names
-// one cluster. Yields what the sidecar's raw TCP listener needs: the port to bind on its outbound
-// host, the cluster, the idle timeout and how many endpoints a connection may try.
+// Checks a TCP Listener: one filter chain ending in envoy.filters.network.tcp_proxy, which names
+// one cluster, after any envoy.filters.network.rbac filters (a TCP service's authorization); an
+// inbound one's chains may say mutual TLS as an HTTP inbound listener's do (compile-inbound-tls.ts).
+// Yields what the sidecar's raw TCP listener needs: the port to bind on its outbound host, the
+// cluster, the idle timeout and how many endpoints a connection may try, the additional addresses
+// (a service's virtual IP) whose intercepted connections it takes, and its callers' mutual TLS.
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { TcpProxy__Output } from '../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import { TCP_PROXY_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
 import { UNSUPPORTED_FILTER_CHAIN, UNSUPPORTED_LISTENER } from './compile-listener.js';
 import { durationMs } from './duration.js';
+import { compileNetworkRbac } from './compile-rbac-filter.js';
+import { inboundChain, type InboundPortsMutualTls } from './compile-inbound-tls.js';
+import type { RbacEngine } from '../filters/rbac.js';
+import { formatHostPort } from '../../../shared/host-port.js';
 
-// A TCP listener forwards bytes as they come: it does not terminate TLS.
+// A TCP listener forwards bytes as they come: it terminates no TLS but mutual TLS between sidecars.
 const UNSUPPORTED_TCP_FILTER_CHAIN: UnsupportedFields = [
   ...UNSUPPORTED_FILTER_CHAIN,
   ['transport_socket', 'TLS (transport_socket)'],
@@ -19,12 +26,18 @@ export interface TcpProxyListener {
   name: string;
   /** address.socket_address.port_value: bound on the sidecar's outbound host. */
   port: number;
+  /** additional_addresses as host:port (formatHostPort): intercepted connections to them are this listener's. */
+  virtualAddresses: string[];
   statPrefix: string;
   cluster: string;
   /** No bytes either way for this long closes the connection; 0: never. */
   idleTimeoutMs: number;
   /** Endpoints tried before the connection is given up (each within the cluster's connect_timeout). */
   maxConnectAttempts: number;
+  /** The network RBAC filters before tcp_proxy: a connection one of them does not allow is closed. */
+  rbac: RbacEngine[];
+  /** Callers in mutual TLS (STRICT, or PERMISSIVE with plaintext too), by port; undefined: plaintext only. */
+  mutualTls: InboundPortsMutualTls | undefined;
 }
 
 // Envoy's defaults.
@@ -43,9 +56,9 @@ const UNSUPPORTED_TCP_PROXY: UnsupportedFields = [
   ['access_log', 'access logs'],
 ];
 
-/** Whether the listener's first filter is tcp_proxy: a TCP listener, not an HTTP one. */
+/** Whether the listener's last filter is tcp_proxy: a TCP listener, not an HTTP one. */
 export function isTcpProxyListener(listener: Listener__Output): boolean {
-  return listener.filter_chains?.[0]?.filters?.[0]?.name === TCP_PROXY_FILTER_NAME;
+  return listener.filter_chains?.[0]?.filters?.at(-1)?.name === TCP_PROXY_FILTER_NAME;
 }
 
 export function compileTcpProxyListener(listener: Listener__Output): TcpProxyListener {
@@ -59,20 +72,14 @@ export function compileTcpProxyListener(listener: Listener__Output): TcpProxyLis
       'address.socket_address.port_value',
       `a TCP listener needs the port to bind (1-65535), got ${port}`,
     );
-  const chains = listener.filter_chains ?? [];
-  if (chains.length !== 1)
-    throw configError(resource, 'filter_chains', `expected one filter chain, got ${chains.length}`);
-  const chain = chains[0] as NonNullable<Listener__Output['filter_chains']>[number];
+  const { chain, mutualTls } = inboundChain(resource, listener.filter_chains ?? []);
   rejectUnsupported(resource, 'filter_chains[0]', chain, UNSUPPORTED_TCP_FILTER_CHAIN);
   const filters = chain.filters ?? [];
-  if (filters.length !== 1)
-    throw configError(
-      resource,
-      'filter_chains[0].filters',
-      `expected ${TCP_PROXY_FILTER_NAME} only, got ${filters.length} filters`,
-    );
-  const path = 'filter_chains[0].filters[0].typed_config';
-  const config = filters[0]?.typed_config as (TcpProxy__Output & { '@type'?: string }) | undefined;
+  const rbac = filters
+    .slice(0, -1)
+    .map((filter, index) => compileNetworkRbac(resource, `filter_chains[0].filters[${index}]`, filter));
+  const path = `filter_chains[0].filters[${filters.length - 1}].typed_config`;
+  const config = filters.at(-1)?.typed_config as (TcpProxy__Output & { '@type'?: string }) | undefined;
   if (config?.['@type'] !== TYPE_URL.tcpProxy)
     throw configError(resource, path, `expected ${TYPE_URL.tcpProxy}, got ${config?.['@type'] ?? 'none'}`);
   rejectUnsupported(resource, path, config, UNSUPPORTED_TCP_PROXY);
@@ -85,5 +92,15 @@ export function compileTcpProxyListener(listener: Listener__Output): TcpProxyLis
   const maxConnectAttempts = config.max_connect_attempts?.value ?? DEFAULT_MAX_CONNECT_ATTEMPTS;
   if (maxConnectAttempts < 1)
     throw configError(resource, `${path}.max_connect_attempts`, `must be at least 1, got ${maxConnectAttempts}`);
-  return { name, port, statPrefix, cluster, idleTimeoutMs, maxConnectAttempts };
+  const virtualAddresses = (listener.additional_addresses ?? []).map((entry, index) => {
+    const socket = entry.address?.socket_address;
+    if (socket?.address == null || socket.address === '' || !((socket.port_value ?? 0) > 0))
+      throw configError(
+        resource,
+        `additional_addresses[${index}]`,
+        'expected a socket_address with an address and a port',
+      );
+    return formatHostPort({ host: socket.address, port: socket.port_value ?? 0 });
+  });
+  return { name, port, virtualAddresses, statPrefix, cluster, idleTimeoutMs, maxConnectAttempts, rbac, mutualTls };
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { TYPE_URL } from '../../../proto/xds.js';
 import { makeCertificate, opensslMissing } from '../../../test/support/certificates.js';
 import { compileProxyConfig, listenerTls } from './compile.js';
-import { received, sentResources, type Json } from './compile-fixtures.js';
+import { received, sentResources, type Json } from '../../test-support/compile-fixtures.js';
 import { rejectDownstreamTls, type ServerTls } from './compile-tls.js';
 import { XdsConfigError } from './resource-set.js';
 

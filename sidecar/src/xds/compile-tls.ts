@@ -11,6 +11,7 @@ import type { TransportSocket__Output } from '../../../proto/gen/envoy/config/co
 import type { DownstreamTlsContext__Output } from '../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/DownstreamTlsContext.js';
 import { TYPE_URL } from '../../../proto/xds.js';
 import { configError, rejectUnsupported, type ResourceRef, type UnsupportedFields } from './compile-errors.js';
+import { isMutualTls } from './compile-inbound-tls.js';
 
 /** A TLS server's own key and certificate chain (PEM), and where they come from. */
 export interface ServerTls {
@@ -86,15 +87,28 @@ export function compileDownstreamTls(resource: ResourceRef, path: string, socket
   return load();
 }
 
-/** For proxies whose listeners are plain HTTP (the sidecar's): a listener asking for TLS is refused, not served in the clear. */
-export function rejectDownstreamTls(listener: Listener__Output | undefined): void {
-  if (listener?.filter_chains?.some((chain) => chain.transport_socket)) {
-    throw configError(
-      `Listener "${listener.name ?? ''}"`,
-      'filter_chains[0].transport_socket',
-      'TLS is served by gateways only, not on a sidecar listener',
-    );
-  }
+/**
+ * For a sidecar's listeners: a listener asking for a gateway's TLS (certificate files) is refused,
+ * not served in the clear; the inbound one may ask for mutual TLS with the workload's certificate,
+ * if this sidecar has one (`hasCertificate`).
+ */
+export function rejectDownstreamTls(
+  listener: Listener__Output | undefined,
+  mutualTls: 'refused' | { hasCertificate: boolean } = 'refused',
+): void {
+  (listener?.filter_chains ?? []).forEach((chain, index) => {
+    if (!chain.transport_socket) return;
+    const resource = `Listener "${listener?.name ?? ''}"`;
+    const path = `filter_chains[${index}].transport_socket`;
+    if (mutualTls === 'refused' || !isMutualTls(chain.transport_socket))
+      throw configError(resource, path, 'TLS is served by gateways only, not on a sidecar listener');
+    if (!mutualTls.hasCertificate)
+      throw configError(
+        resource,
+        path,
+        'the listener asks for mutual TLS, but this sidecar has no workload certificate (start it with --token-file)',
+      );
+  });
 }
 
 function readDataSource(resource: ResourceRef, path: string, source: DataSource__Output | undefined): Buffer {

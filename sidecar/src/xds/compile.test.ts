@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TYPE_URL } from '../../../proto/xds.js';
 import { compileInboundConfig, compileProxyConfig, type ProxyConfig } from './compile.js';
-import { received, sentResources, type ServiceFixture } from './compile-fixtures.js';
+import { received, sentResources, type ServiceFixture } from '../../test-support/compile-fixtures.js';
 
 const BACKEND = 'backend.default.svc.cluster.local';
 
@@ -107,6 +107,24 @@ describe('compileProxyConfig', () => {
       config.listeners.get('outbound')?.routeTable?.virtualHosts.find('backend')?.routes[0]?.action.clusters.names[0],
       'nowhere',
     );
+    await config.hosts.closeAll();
+  });
+
+  it("gives routes without a retry policy their virtual host's, and lets a route's own replace it", async () => {
+    const sent = sentResources('default', [backend([1001])]);
+    const virtualHost = sent.routes[0]!.virtual_hosts[0];
+    virtualHost.retry_policy = {
+      retry_on: 'connect-failure,refused-stream,retriable-status-codes',
+      num_retries: { value: 2 },
+      retriable_status_codes: [503],
+    };
+    const routes = virtualHost.routes;
+    routes.unshift({ ...routes[0], name: 'no-retries', route: { ...routes[0].route, retry_policy: { retry_on: '' } } });
+    const config = compileProxyConfig(received(sent));
+    const [own, inherited] = config.listeners.get('outbound')?.routeTable?.virtualHosts.find('backend')?.routes ?? [];
+    assert.equal(own?.action.retry, undefined, 'a policy that retries on nothing is none');
+    assert.equal(inherited?.action.retry?.numRetries, 2);
+    assert.deepEqual([...(inherited?.action.retry?.retriableStatusCodes ?? [])], [503]);
     await config.hosts.closeAll();
   });
 

@@ -7,19 +7,24 @@ import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3
 import type { ClusterLoadAssignment__Output } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../../../shared/listener-limits.js';
 import { Cluster, DEFAULT_POLICY, type ClusterContext } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
+import { NO_FILTERS } from '../filters/http-filter-chain.js';
 import { forwardTo } from '../router/route-action.js';
 import type { HttpRoutes, RouteTable } from '../router/router.js';
 import { VirtualHostTable } from '../router/virtual-host-table.js';
 import { HostRegistry } from '../upstream/host-registry.js';
 import type { UpstreamHost } from '../upstream/upstream-host.js';
-import { checkCluster, compileEndpoints, edsNameOf, type CheckedCluster } from './compile-clusters.js';
+import { checkCluster, edsNameOf, type CheckedCluster } from './compile-clusters.js';
+import { compileEndpoints } from './compile-endpoints.js';
+import type { InboundPortsMutualTls } from './compile-inbound-tls.js';
 import { compileListener, type CompiledListener } from './compile-listener.js';
 import type { ServerTls } from './compile-tls.js';
 import { compileRouteConfiguration, type CompiledRoutes } from './compile-routes.js';
 import { compileTcpProxyListener, isTcpProxyListener, type TcpProxyListener } from './compile-tcp-proxy.js';
 import type { XdsResourceSet } from './resource-set.js';
+import type { AppProtocol } from './app-protocol.js';
 
 // The app is on this host: a connection is made or refused at once, never slowly.
 const APP_CONNECT_TIMEOUT_MS = 1000;
@@ -56,8 +61,10 @@ export function compileProxyConfig(
   resources: XdsResourceSet,
   previous?: ProxyConfig,
   context: ClusterContext = { localZone: undefined },
+  /** This workload's certificate for mutual TLS to peers (fixed by the first version); none without a token. */
+  mutualTls?: HostRegistry['mutualTls'],
 ): ProxyConfig {
-  const hosts = previous?.hosts ?? new HostRegistry();
+  const hosts = previous?.hosts ?? new HostRegistry(mutualTls);
   const compiledFrom = {
     listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>(),
     routes: new Map<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>(),
@@ -94,7 +101,7 @@ export function compileProxyConfig(
       routeConfigName: compiled.routeConfigName,
       routeTable: routes?.table,
       stripAnyHostPort: compiled.stripAnyHostPort || routes?.ignorePortInHostMatching === true,
-      rateLimit: compiled.rateLimit,
+      filters: compiled.filters,
       traceSampling: compiled.traceSampling,
       accessLog: compiled.accessLog,
       upgradeTypes: compiled.upgradeTypes,
@@ -153,6 +160,24 @@ export function listenerTls(config: ProxyConfig, name: string): ServerTls | unde
   return compiled !== undefined && 'tls' in compiled ? compiled.tls : undefined;
 }
 
+/** The mutual TLS of a sidecar's inbound listener; undefined when it takes plaintext only (or is not there). */
+export function listenerMutualTls(config: ProxyConfig | undefined, name: string): InboundPortsMutualTls | undefined {
+  const compiled = config?.compiledFrom.listeners.get(name)?.compiled;
+  return compiled !== undefined && 'mutualTls' in compiled ? compiled.mutualTls : undefined;
+}
+
+/** The cluster of a listener's default chain (intercepted connections no service owns); undefined when it has none. */
+export function listenerDefaultCluster(config: ProxyConfig, name: string): string | undefined {
+  const compiled = config.compiledFrom.listeners.get(name)?.compiled;
+  return compiled !== undefined && 'defaultCluster' in compiled ? compiled.defaultCluster : undefined;
+}
+
+/** What the listener `name` takes from its clients; the defaults until its config arrives. */
+export function listenerLimits(config: ProxyConfig | undefined, name: string): ListenerLimits {
+  const compiled = config?.compiledFrom.listeners.get(name)?.compiled;
+  return compiled !== undefined && 'limits' in compiled ? compiled.limits : DEFAULT_LISTENER_LIMITS;
+}
+
 /** Guards reuse against a `previous` that is not the version in force (its pools may be closed). */
 function isOpen(this: HostRegistry, endpoint: ClusterEndpoint): boolean {
   return this.has(endpoint.host);
@@ -163,13 +188,10 @@ function assignmentOf(resource: Cluster__Output, resources: XdsResourceSet): Clu
   return resource.type === 'EDS' ? resources.endpoints.get(edsNameOf(resource)) : resource.load_assignment;
 }
 
-/** What the app speaks (`--app-protocol`), registered as its instances' protocol. */
-export const APP_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp'] as const;
-export type AppProtocol = (typeof APP_PROTOCOLS)[number];
-
 /**
  * The inbound listener's config: every request to the local app, through the same layers as
- * outbound; HTTP/2 to an app that speaks it (http2, grpc), HTTP/1.1 otherwise.
+ * outbound; HTTP/2 to an app that says it speaks it (http2, grpc); to an `http` app, the protocol
+ * the request came in with (h2 in, h2c to the app), as Istio does for a port whose protocol it detects.
  */
 export function compileInboundConfig(
   appPort: number,
@@ -186,7 +208,7 @@ export function compileInboundConfig(
   };
   const cluster = new Cluster(clusterName, [app], {
     ...DEFAULT_POLICY,
-    protocol: appProtocol === 'http2' || appProtocol === 'grpc' ? 'http2' : 'http1',
+    protocol: appProtocol === 'http2' || appProtocol === 'grpc' ? 'http2' : 'downstream',
   });
   const routeTable: RouteTable = {
     name: 'inbound',
@@ -215,7 +237,7 @@ export function compileInboundConfig(
           routeConfigName: 'inbound',
           routeTable,
           stripAnyHostPort: true,
-          rateLimit: undefined,
+          filters: NO_FILTERS,
           traceSampling: 0,
           accessLog: undefined,
           upgradeTypes: WEBSOCKET,

@@ -1,0 +1,71 @@
+// Replicas on one store share one CA: the state dir's roots and token signing key are claimed in the
+// store by the first replica to start, and every replica writes the store's set into its own state
+// dir before it loads its identity, so tokens and certificates issued by one are valid at the others.
+import { existsSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SharedFiles } from '../store/shared-files.js';
+import type { IdentityOptions } from './mesh-identity.js';
+import { readSecretFile, writeSecretFile } from '../../../shared/secret-file.js';
+import { rootFiles, ROOT_SLOTS, writeRoot } from './state-dir-ca.js';
+import { loadTokenSigningKey, tokenSigningKeyFile } from './token-signing-key.js';
+
+/** The state dir's files replicas share: every root slot's certificate and key, and the token signing key. */
+export const SHARED_CA_FILES: readonly string[] = [
+  ...ROOT_SLOTS.flatMap((slot) => Object.values(rootFiles('', slot)).map((file) => basename(file))),
+  basename(tokenSigningKeyFile('')),
+];
+
+/** The state dir's shared files as they are (missing ones left out). */
+export function readSharedCaFiles(stateDir: string): Map<string, string> {
+  const present = SHARED_CA_FILES.filter((name) => existsSync(join(stateDir, name)));
+  return new Map(present.map((name) => [name, readSecretFile(join(stateDir, name))]));
+}
+
+/** Makes the state dir hold the store's CA files, claiming the store with this one's when it has none yet. */
+export async function adoptSharedCaState(options: IdentityOptions, shared: SharedFiles, logger: Logger): Promise<void> {
+  const { stateDir } = options;
+  const before = readSharedCaFiles(stateDir);
+  // What this replica would use alone, made now if missing, is its claim.
+  const hasOperatorCa = options.caCertificateFile !== undefined;
+  if (!hasOperatorCa && !existsSync(rootFiles(stateDir, 'active').certificate))
+    await writeRoot(stateDir, 'active', options.trustDomain, new Date());
+  loadTokenSigningKey(stateDir);
+  const local = readSharedCaFiles(stateDir);
+  const stored = await shared.claim(local);
+  writeSharedCaFiles(stateDir, stored, local);
+  // Files made just now are no news; files the operator had, replaced, are.
+  const replaced = [...before.keys()].filter((name) => stored.get(name) !== before.get(name));
+  if (replaced.length > 0)
+    logger.warn(
+      { stateDir, files: replaced },
+      "the state dir's CA files differ from the store's, which every replica uses: replaced by the store's",
+    );
+  else logger.info({ stateDir }, 'the CA is the one every replica on the store uses');
+}
+
+/**
+ * Runs a step of a root rotation (`pilotfish ca … --store`) on the store's set: written into the state
+ * dir first (when a replica has stored one), the step applied there, the result stored for every
+ * replica (each adopts it when restarted).
+ */
+export async function rotateSharedRoot(stateDir: string, shared: SharedFiles, step: () => unknown): Promise<void> {
+  const stored = await shared.read();
+  if (stored) writeSharedCaFiles(stateDir, stored, readSharedCaFiles(stateDir));
+  await step();
+  await shared.replace(readSharedCaFiles(stateDir));
+}
+
+/** Makes the state dir hold exactly `set` among the shared files (`current`: what it holds now). */
+function writeSharedCaFiles(
+  stateDir: string,
+  set: ReadonlyMap<string, string>,
+  current: ReadonlyMap<string, string>,
+): void {
+  for (const name of SHARED_CA_FILES) {
+    const content = set.get(name);
+    if (content === current.get(name)) continue;
+    if (content === undefined) rmSync(join(stateDir, name));
+    else writeSecretFile(join(stateDir, name), content);
+  }
+}

@@ -1,0 +1,36 @@
+// HTTP/2 rapid reset (CVE-2023-44487): a client that opens streams and cancels them at once costs
+// the proxy work while never counting toward its concurrent-stream limit. Envoy's premature-reset
+// accounting: once a connection has closed `PREMATURE_RESET_TOTAL_STREAM_COUNT` streams and at
+// least half of them were reset by the client within `PREMATURE_RESET_MIN_STREAM_LIFETIME_MS` of
+// opening, it gets GOAWAY and is closed. The GOAWAY says INTERNAL_ERROR, as nghttp2's own reset
+// limiter does (Envoy's HTTP/2 codec; it fires first on a burst of over 1,000 resets), so a client
+// sees the same code whichever limit it hits; Envoy's own accounting closes without a GOAWAY.
+import { constants, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+
+/** Envoy's defaults (`premature_reset_total_stream_count`, `premature_reset_min_stream_lifetime_seconds`). */
+export const PREMATURE_RESET_TOTAL_STREAM_COUNT = 500;
+export const PREMATURE_RESET_MIN_STREAM_LIFETIME_MS = 1000;
+
+/** Watches `session`'s streams; calls `onLimit` once, after sending GOAWAY and closing it. */
+export function limitPrematureResets(
+  session: ServerHttp2Session,
+  onLimit: (counts: { closed: number; premature: number }) => void,
+  now: () => number = () => performance.now(),
+): void {
+  let closed = 0;
+  let premature = 0;
+  session.on('stream', (stream: ServerHttp2Stream) => {
+    const openedAt = now();
+    stream.once('close', () => {
+      closed++;
+      // Reset before any response was sent, soon after it opened: the client cancelled it.
+      if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.headersSent) {
+        if (now() - openedAt < PREMATURE_RESET_MIN_STREAM_LIFETIME_MS) premature++;
+      }
+      if (session.closed || closed < PREMATURE_RESET_TOTAL_STREAM_COUNT || premature * 2 < closed) return;
+      session.goaway(constants.NGHTTP2_INTERNAL_ERROR);
+      session.close();
+      onLimit({ closed, premature });
+    });
+  });
+}
