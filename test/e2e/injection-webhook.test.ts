@@ -132,10 +132,10 @@ describe('sidecar injection webhook', { skip }, () => {
   });
 
   it('refuses what is not an AdmissionReview with 400 and the reason, and keeps serving', async () => {
-    assert.deepEqual(await post('/inject', '{not json'), {
-      status: 400,
-      body: "not an AdmissionReview v1: the body is not JSON (Expected property name or '}' in JSON at position 1)\n",
-    });
+    const notJson = await post('/inject', '{not json');
+    assert.equal(notJson.status, 400);
+    // The parser's own words follow; V8 words them differently from one Node.js line to the next.
+    assert.match(notJson.body, /^not an AdmissionReview v1: the body is not JSON \(.*position 1\b.*\)\n$/);
     const wrongKind = await post('/inject', JSON.stringify({ apiVersion: 'v1', kind: 'Pod' }));
     assert.equal(wrongKind.status, 400);
     assert.match(wrongKind.body, /^not an AdmissionReview v1: apiVersion: /);
