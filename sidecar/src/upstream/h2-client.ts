@@ -5,6 +5,7 @@
 // one non-idempotent (POST) or streaming-body request at a time per connection, which rules out
 // multiplexing gRPC calls and long-lived streams.
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import {
   connect,
   constants,
@@ -31,6 +32,8 @@ interface StreamExchange {
   readonly controller: H2StreamController;
   hasResponse: boolean;
   trailers: Record<string, string | string[] | undefined>;
+  /** The request body while it streams to the stream; undefined for none or a whole Buffer. */
+  body: Readable | undefined;
 }
 
 type ExchangeStream = ClientHttp2Stream & { [kExchange]: StreamExchange };
@@ -67,6 +70,23 @@ function onEnd(this: ExchangeStream): void {
   if (controller.isSettled || !hasResponse || isReset) return;
   controller.isSettled = true;
   controller.handler.onResponseEnd?.(controller, trailers);
+}
+
+const kSink = Symbol('h2 request stream');
+
+/** A request body streaming to its h2 stream. */
+type BodySource = Readable & { [kSink]: ClientHttp2Stream };
+
+function onBodyData(this: BodySource, chunk: Buffer): void {
+  if (!this[kSink].write(chunk)) this.pause();
+}
+
+function onBodyEnd(this: BodySource): void {
+  this[kSink].end();
+}
+
+function onStreamDrain(this: ExchangeStream): void {
+  this[kExchange].body?.resume();
 }
 
 /** A stream's error also closes it: the close listener tells the handler. */
@@ -224,7 +244,15 @@ export class H2Client {
     if (entry !== undefined) entry.streams++;
     // The stream's listeners are shared by every stream: what they need rides on the stream.
     const exchange = stream as ExchangeStream;
-    exchange[kExchange] = { client: this, session, entry, controller, hasResponse: false, trailers: NO_TRAILERS };
+    exchange[kExchange] = {
+      client: this,
+      session,
+      entry,
+      controller,
+      hasResponse: false,
+      trailers: NO_TRAILERS,
+      body: undefined,
+    };
     stream.on('response', onResponse);
     stream.on('data', onData);
     stream.on('trailers', onTrailers);
@@ -236,17 +264,23 @@ export class H2Client {
       stream.end(body);
       return;
     }
-    // The request body streams with backpressure; once the upstream stream is gone (an answer that
-    // came before the whole body, or a reset), the rest of the body is read and dropped.
-    body.pipe(stream);
-    stream.once('close', () => {
-      body.unpipe(stream);
-      if (!body.readableEnded) body.resume();
-    });
+    // The request body streams with backpressure, as a pipe would, with the listeners every stream
+    // shares; once the upstream stream is gone (an answer that came before the whole body, or a
+    // reset), the rest of the body is read and dropped (#onStreamClose).
+    exchange[kExchange].body = body;
+    (body as BodySource)[kSink] = stream;
+    body.on('data', onBodyData);
+    body.on('end', onBodyEnd);
+    stream.on('drain', onStreamDrain);
   }
 
   static #onStreamClose(this: ExchangeStream): void {
-    const { client, session, entry, controller, hasResponse } = this[kExchange];
+    const { client, session, entry, controller, hasResponse, body } = this[kExchange];
+    if (body !== undefined) {
+      body.off('data', onBodyData);
+      body.off('end', onBodyEnd);
+      if (!body.readableEnded) body.resume();
+    }
     const open = entry === undefined ? 0 : --entry.streams;
     if (open === 0 && session !== client.#session) client.#drop(session);
     else if (open === 0 && !client.#isClosed)
