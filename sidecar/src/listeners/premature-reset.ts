@@ -11,45 +11,28 @@ import { constants, type ServerHttp2Session, type ServerHttp2Stream } from 'node
 export const PREMATURE_RESET_TOTAL_STREAM_COUNT = 500;
 export const PREMATURE_RESET_MIN_STREAM_LIFETIME_MS = 1000;
 
-/** One session's counts; every stream of it points here, so one close listener serves them all. */
-interface ResetCount {
-  readonly session: ServerHttp2Session;
-  readonly onLimit: (counts: { closed: number; premature: number }) => void;
-  readonly now: () => number;
-  closed: number;
-  premature: number;
-}
-
-const kCount = Symbol('premature reset count');
-const kOpenedAt = Symbol('opened at');
-
-type CountedStream = ServerHttp2Stream & { [kCount]: ResetCount; [kOpenedAt]: number };
-
-function onStreamClose(this: CountedStream): void {
-  const count = this[kCount];
-  count.closed++;
-  // Reset before any response was sent, soon after it opened: the client cancelled it.
-  if (this.rstCode !== constants.NGHTTP2_NO_ERROR && !this.headersSent) {
-    if (count.now() - this[kOpenedAt] < PREMATURE_RESET_MIN_STREAM_LIFETIME_MS) count.premature++;
-  }
-  const { session, closed, premature } = count;
-  if (session.closed || closed < PREMATURE_RESET_TOTAL_STREAM_COUNT || premature * 2 < closed) return;
-  session.goaway(constants.NGHTTP2_INTERNAL_ERROR);
-  session.close();
-  count.onLimit({ closed, premature });
-}
-
 /** Watches `session`'s streams; calls `onLimit` once, after sending GOAWAY and closing it. */
 export function limitPrematureResets(
   session: ServerHttp2Session,
   onLimit: (counts: { closed: number; premature: number }) => void,
   now: () => number = () => performance.now(),
 ): void {
-  const count: ResetCount = { session, onLimit, now, closed: 0, premature: 0 };
+  let closed = 0;
+  let premature = 0;
   session.on('stream', (stream: ServerHttp2Stream) => {
-    const counted = stream as CountedStream;
-    counted[kCount] = count;
-    counted[kOpenedAt] = now();
-    stream.once('close', onStreamClose);
+    const openedAt = now();
+    stream.once('close', () => {
+      closed++;
+      // Reset before any response was sent, soon after it opened: the client cancelled it.
+      if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.headersSent) {
+        if (now() - openedAt < PREMATURE_RESET_MIN_STREAM_LIFETIME_MS) premature++;
+      }
+      // A session torn down meanwhile (nghttp2's own limiter, a socket error) is past a GOAWAY: it would throw.
+      if (session.closed || session.destroyed) return;
+      if (closed < PREMATURE_RESET_TOTAL_STREAM_COUNT || premature * 2 < closed) return;
+      session.goaway(constants.NGHTTP2_INTERNAL_ERROR);
+      session.close();
+      onLimit({ closed, premature });
+    });
   });
 }
