@@ -40,6 +40,7 @@ import { scopedServices, scopeOfGroup } from './sidecar-scope.js';
 import { tcpListener, tcpListenerName } from './tcp.js';
 import { peerAuthenticationModes, PLAINTEXT_ONLY, type PeerAuthenticationModes } from './peer-authentication.js';
 import { BLACK_HOLE_CLUSTER, blackHoleCluster, outboundDefaultChain } from './outbound-traffic-policy.js';
+import { clusterKey, groupConfigKey, listenerKey } from './config-keys.js';
 import { haveSameItems, keep, reuseOf, type GroupMemo, type KeptNames, type ServiceMemo } from './group-memo.js';
 
 export interface TranslateOptions {
@@ -81,7 +82,9 @@ export function translateGroup(
   previous?: GroupMemo,
 ): GroupTranslation {
   const hasMutualTls = options.hasMutualTls ?? false;
-  const memo = previous?.config === config && previous.hasMutualTls === hasMutualTls ? previous : undefined;
+  const isSameConfig = previous?.config === config;
+  const groupKey = isSameConfig ? previous.groupKey : groupConfigKey(config, hasMutualTls);
+  const memo = isSameConfig || previous?.groupKey === groupKey ? previous : undefined;
   const kept: KeptNames = {};
   const memos = new Map<string, ServiceMemo>();
   const gateway = gatewayOfGroup(group);
@@ -94,7 +97,7 @@ export function translateGroup(
     [TYPE_URL.route]: new Map(),
     [TYPE_URL.serviceConfig]: new Map(),
   };
-  const policies = new Map(
+  const destinationPolicies = new Map(
     config.destinationPolicies.map((policy) => [
       resolveService(policy.spec.host, policy.metadata.namespace).fqdn,
       policy.spec,
@@ -120,7 +123,7 @@ export function translateGroup(
   // Every cluster's load balancer first: routes to a ring-hash cluster carry its hash policy.
   const balancers = new Map<string, LoadBalancerSpec | undefined>();
   for (const service of meshServices) {
-    const policy = policies.get(service.fqdn);
+    const policy = destinationPolicies.get(service.fqdn);
     balancers.set(service.fqdn, policy?.loadBalancer);
     for (const subset of policy?.subsets ?? [])
       balancers.set(
@@ -129,6 +132,12 @@ export function translateGroup(
       );
   }
   const hashPolicyOf = (cluster: string) => hashPolicy(balancers.get(cluster));
+  // Only compared after a config change: a service's keys stand while the config is the same object.
+  const hashPolicies = isSameConfig
+    ? ''
+    : JSON.stringify(
+        [...balancers.keys()].map((name) => [name, hashPolicyOf(name)]).filter(([, hash]) => hash !== undefined),
+      );
 
   const observability = hcmObservability(config.mesh);
   const retries = defaultRetries(config.mesh);
@@ -174,7 +183,7 @@ export function translateGroup(
     const clusters = new Map<string, Cluster>();
     const endpoints = new Map<string, ClusterLoadAssignment>();
     if (!hasCluster(fqdn)) return { clusters, endpoints };
-    const policy = policies.get(fqdn);
+    const policy = destinationPolicies.get(fqdn);
     clusters.set(fqdn, cluster(fqdn, protocol, policy, service.instances, mode));
     endpoints.set(fqdn, loadAssignment(fqdn, service.instances, mode));
     for (const subset of policy?.subsets ?? []) {
@@ -194,12 +203,28 @@ export function translateGroup(
   for (const service of meshServices) {
     const before = memo?.services.get(service.fqdn);
     let reuse = reuseOf(before, service);
-    const policies = reuse === 'all' && before ? before.policies : policiesFor(config, service);
+    const policies = reuse === 'all' && before && isSameConfig ? before.policies : policiesFor(config, service);
     // AuthorizationPolicies select instances by label: other instances may get other inbound filters.
     if (reuse === 'listeners' && !haveSameItems(before?.policies ?? [], policies)) reuse = 'none';
     const mode = options.hasMutualTls
       ? peerAuthenticationModes(config, service.namespace, service.name)
       : PLAINTEXT_ONLY;
+    const fqdn = service.fqdn;
+    const keys =
+      isSameConfig && before !== undefined && reuse !== 'none'
+        ? before
+        : {
+            listenerKey: listenerKey({
+              route: routes.get(fqdn),
+              rateLimit: rateLimits.get(fqdn),
+              mode,
+              policies,
+              hashPolicies,
+            }),
+            clusterKey: clusterKey(destinationPolicies.get(fqdn), mode),
+          };
+    const isListenerKept = before !== undefined && reuse !== 'none' && keys.listenerKey === before.listenerKey;
+    const isClusterKept = before !== undefined && reuse === 'all' && keys.clusterKey === before.clusterKey;
     const serviceMemo: ServiceMemo = {
       protocol: service.protocol,
       virtualIp: service.virtualIp,
@@ -208,14 +233,16 @@ export function translateGroup(
       listeners: before?.listeners ?? [],
       clusters: before?.clusters ?? [],
       virtualHost: before?.virtualHost,
+      listenerKey: keys.listenerKey,
+      clusterKey: keys.clusterKey,
     };
-    if (before === undefined || reuse === 'none') {
+    if (!isListenerKept) {
       const { listeners, virtualHost } = listenersOf(service, mode, policies);
       for (const [name, listener] of listeners) snapshot[TYPE_URL.listener].set(name, listener);
       serviceMemo.listeners = [...listeners.keys()];
       serviceMemo.virtualHost = virtualHost;
     } else keep(kept, TYPE_URL.listener, before.listeners);
-    if (before === undefined || reuse !== 'all') {
+    if (!isClusterKept) {
       const { clusters, endpoints } = clustersOf(service, mode);
       for (const [name, resource] of clusters) snapshot[TYPE_URL.cluster].set(name, resource);
       for (const [name, resource] of endpoints) snapshot[TYPE_URL.endpoint].set(name, resource);
@@ -227,7 +254,7 @@ export function translateGroup(
     memos.set(service.fqdn, serviceMemo);
     if (serviceMemo.virtualHost !== undefined) virtualHosts.push(serviceMemo.virtualHost);
   }
-  const nextMemo: GroupMemo = { config, hasMutualTls, services: memos, virtualHosts };
+  const nextMemo: GroupMemo = { config, groupKey, services: memos, virtualHosts };
   if (gateway !== undefined) {
     const resources = gatewayResources(gateway, config, hashPolicyOf);
     snapshot[TYPE_URL.listener] = resources.listeners;
@@ -241,11 +268,11 @@ export function translateGroup(
       if (protocol === 'tcp' && isCallable(fqdn))
         snapshot[TYPE_URL.listener].set(
           tcpListenerName(port, fqdn),
-          tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool, virtualIps.get(fqdn)),
+          tcpListener(port, fqdn, destinationPolicies.get(fqdn)?.connectionPool, virtualIps.get(fqdn)),
         );
     }
   }
-  if (memo === undefined) {
+  if (!isSameConfig) {
     snapshot[TYPE_URL.listener].set(OUTBOUND, {
       ...outboundListener(hasFaults(meshRoutes), observability, config.mesh.listenerLimits),
       ...outboundDefaultChain(config.mesh),
