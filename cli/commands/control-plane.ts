@@ -52,7 +52,12 @@ export function controlPlaneCommand(): Command {
       positiveInt,
       100,
     )
-    .option('--max-debounce-ms <ms>', 'longest a change waits under a steady stream of changes', positiveInt, 1000)
+    .option(
+      '--max-debounce-ms <ms>',
+      "longest a change waits under a steady stream of changes (Istio's PILOT_DEBOUNCE_MAX)",
+      positiveInt,
+      10_000,
+    )
     .option('--default-ttl <seconds>', 'lease TTL for registrations that ask for none', positiveInt, 10)
     .option('--max-ttl <seconds>', 'longest lease TTL granted', positiveInt, 3600)
     .addOption(storeFlag)
