@@ -38,6 +38,8 @@ describe('processes a test starts', () => {
     const [line] = (await once(testFile.stdout.setEncoding('utf8'), 'data')) as [string];
     const pid = Number(line.trim());
     assert.ok(Number.isInteger(pid) && running(pid), `the started process runs (${line})`);
+    // Past setpriv's exec: the parent-death signal is set from there on.
+    await waitFor(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('setInterval'), 'the command to run');
     testFile.kill('SIGKILL');
     await waitFor(() => !running(pid), `process ${pid} to end with the test file that started it`);
   });
