@@ -47,6 +47,15 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     logs += chunk;
   });
+  // A process that fails unasked (a crash, an exit with an error) says so in the test file's output,
+  // with its last log lines: a later failure such as a refused connection then has its cause beside it.
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (stopping || code === 0) return;
+    process.stderr.write(
+      `${command} ${args[0] ?? ''} (pid ${child.pid}) exited unasked with ${signal ?? `code ${code}`}; its last logs:\n${logs.slice(-2000)}\n`,
+    );
+  });
   return {
     child,
     pid: child.pid as number,
@@ -54,6 +63,7 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
     output: () => output,
     async stop(signal = 'SIGTERM', graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      stopping = true;
       const exited = once(child, 'exit');
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
