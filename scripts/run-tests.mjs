@@ -5,7 +5,7 @@
 // bounds each file's process; the longest takes about 2); --test-force-exit ends a file's process
 // once its tests are done even if something still holds the event loop open; and the whole run is
 // killed, with everything it started, after PILOTFISH_TEST_MINUTES (default 20; the suite takes
-// about 7 on an idle machine), printing the test files still running.
+// about 9 on an idle machine, README.md), printing the test files still running.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
