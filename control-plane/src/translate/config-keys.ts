@@ -30,10 +30,15 @@ export interface ListenerInputs {
 }
 
 export function listenerKey(inputs: ListenerInputs): string {
-  return JSON.stringify([inputs.route, inputs.rateLimit, inputs.mode, inputs.policies, inputs.hashPolicies]);
+  return JSON.stringify([inputs.route, inputs.rateLimit, modesKey(inputs.mode), inputs.policies, inputs.hashPolicies]);
 }
 
 /** What a service's clusters and load assignments are made from, besides its instances. */
 export function clusterKey(policy: DestinationPolicySpec | undefined, mode: PeerAuthenticationModes): string {
-  return JSON.stringify([policy, mode]);
+  return JSON.stringify([policy, modesKey(mode)]);
+}
+
+/** The modes as JSON can hold them: a Map would stringify as `{}`, hiding a port's own mode. */
+function modesKey({ mode, ports }: PeerAuthenticationModes): unknown {
+  return [mode, [...ports]];
 }

@@ -36,11 +36,11 @@ const view = (instances: ServiceInstance[]): ServiceView => ({
 });
 
 /** A cache that holds the translation of `services`, and the memo of it, as the server keeps them. */
-function built(services: ServiceView[], config: ConfigSet = EMPTY_CONFIG_SET) {
+function built(services: ServiceView[], config: ConfigSet = EMPTY_CONFIG_SET, hasMutualTls = false) {
   const cache = new SnapshotCache();
   let memo: GroupMemo | undefined;
   const build = (next: ServiceView[], nextConfig = config) => {
-    const translation = translateGroup(next, 'default', nextConfig, {}, memo);
+    const translation = translateGroup(next, 'default', nextConfig, { hasMutualTls }, memo);
     memo = translation.memo;
     return { translation, changed: cache.setSnapshot('default', translation.resources, translation.kept) };
   };
@@ -196,6 +196,27 @@ describe('incremental snapshot rebuild', () => {
           scratch.get('default', typeUrl)?.version,
           `step ${index}: ${typeUrl}`,
         );
+    }
+  });
+
+  it("rebuilds a service's listeners when a port of it gets its own PeerAuthentication mode", () => {
+    const backendPort = (port: number, mode: string) =>
+      `apiVersion: pilotfish.dev/v1\nkind: PeerAuthentication\nmetadata: { name: b }\nspec:\n  selector: { service: b }\n  portLevelMtls:\n    ${port}: { mode: ${mode} }\n`;
+    const { cache, build, entry } = built(BASE.map(view), EMPTY_CONFIG_SET, true);
+    for (const [index, text] of [backendPort(1001, 'PERMISSIVE'), backendPort(2001, 'PERMISSIVE')].entries()) {
+      const before = entry(TYPE_URL.listener, inboundListenerName(fqdn('b')));
+      const config = configOf(text);
+      build(BASE.map(view), config);
+      assert.notEqual(
+        entry(TYPE_URL.listener, inboundListenerName(fqdn('b'))),
+        before,
+        `step ${index}: port 1001's mode`,
+      );
+      const scratch = built(BASE.map(view), config, true).cache;
+      assert.equal(
+        cache.get('default', TYPE_URL.listener)?.version,
+        scratch.get('default', TYPE_URL.listener)?.version,
+      );
     }
   });
 
