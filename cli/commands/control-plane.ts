@@ -1,6 +1,6 @@
 // `pilotfish control-plane`: the registry, xDS server and admin listener in one process.
 import { Command, InvalidArgumentError, type Option } from 'commander';
-import { KINDS } from '../../control-plane/src/config/config-documents.js';
+import { KINDS } from '../../control-plane/src/config/kinds.js';
 import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../control-plane/src/identity/mesh-identity.js';
 import { DEFAULT_SVID_LIFETIME_MS, parseSvidLifetime } from '../../control-plane/src/identity/svid-lifetime.js';
@@ -52,7 +52,12 @@ export function controlPlaneCommand(): Command {
       positiveInt,
       100,
     )
-    .option('--max-debounce-ms <ms>', 'longest a change waits under a steady stream of changes', positiveInt, 1000)
+    .option(
+      '--max-debounce-ms <ms>',
+      "longest a change waits under a steady stream of changes (Istio's PILOT_DEBOUNCE_MAX)",
+      positiveInt,
+      10_000,
+    )
     .option('--default-ttl <seconds>', 'lease TTL for registrations that ask for none', positiveInt, 10)
     .option('--max-ttl <seconds>', 'longest lease TTL granted', positiveInt, 3600)
     .addOption(storeFlag)

@@ -1,9 +1,10 @@
 // What a group's last translation was made from, so that the next one rebuilds only what changed:
-// with the same config, a service whose instances are the same objects keeps its resources (the
-// cache keeps their encodings), and one whose instances changed gets new endpoints and clusters but
-// keeps its listeners unless its protocol, virtual IP or the AuthorizationPolicies selecting its
-// instances changed. It holds names, not resources: the cache has their encodings, and the
-// translated objects would cost megabytes per group.
+// a service whose instances are the same objects keeps its resources (the cache keeps their
+// encodings), and one whose instances changed gets new endpoints and clusters but keeps its
+// listeners unless its protocol, virtual IP or the AuthorizationPolicies selecting its instances
+// changed. After a config change, a service keeps what its config keys (config-keys.ts) say is
+// unchanged; a change of the group's key rebuilds it whole. It holds names, not resources: the
+// cache has their encodings, and the translated objects would cost megabytes per group.
 import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { AuthorizationPolicyDocument } from '../config/authorization-policy-schema.js';
 import type { ConfigSet } from '../config/config-set.js';
@@ -24,11 +25,15 @@ export interface ServiceMemo {
   /** Its clusters, which are also the names of its load assignments. */
   clusters: readonly string[];
   virtualHost: VirtualHost | undefined;
+  /** listenerKey and clusterKey of the config its listeners and clusters were built from. */
+  listenerKey: string;
+  clusterKey: string;
 }
 
 export interface GroupMemo {
   config: ConfigSet;
-  hasMutualTls: boolean;
+  /** groupConfigKey of `config`: another config with the same key may keep services' resources. */
+  groupKey: string;
   services: ReadonlyMap<string, ServiceMemo>;
   /** The outbound route's virtual hosts, in order: the same ones keep the route. */
   virtualHosts: readonly VirtualHost[];

@@ -13,58 +13,39 @@
 // In a mesh with a CA, sidecars call and answer each other in mutual TLS as PeerAuthentication says
 // (mutual-tls.ts). translateGroup rebuilds only the services whose inputs changed since the group's
 // last translation (group-memo.ts) and names the rest as kept.
-import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/service-view.js';
 import type { Cluster } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterLoadAssignment } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Listener } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { VirtualHost } from '../../../proto/gen/envoy/config/route/v3/VirtualHost.js';
-import { HCM_FILTER_NAME, TYPE_URL, objectToStruct } from '../../../proto/xds.js';
+import { TYPE_URL } from '../../../proto/xds.js';
 import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
 import { appliesToMesh } from '../config/gateway-attachments.js';
 import { EMPTY_CONFIG_SET, type ConfigSet } from '../config/config-set.js';
 import { resolveService, subsetClusterName } from '../config/service-ref.js';
-import { clusterPolicyFields, hashPolicy, subsetPolicy, type ClusterPolicy } from './destination-policy.js';
+import type { AuthorizationPolicyDocument } from '../config/authorization-policy-schema.js';
+import { cluster, loadAssignment } from './cluster-resources.js';
+import { hashPolicy, subsetPolicy } from './destination-policy.js';
 import { gatewayOfGroup, gatewayResources } from './gateway.js';
-import { ADS_SOURCE, httpConnectionManager, httpFilters } from './http-connection-manager.js';
-import { inboundListener, inboundListenerName, WEBSOCKET_UPGRADES } from './inbound.js';
-import type { ListenerLimitsSpec } from '../config/mesh-config-schema.js';
-import { connectionLimitFilter, hcmLimits } from './listener-limits.js';
-import { hcmObservability, type HcmObservability } from './observability.js';
-import { serviceDomains, serviceFqdn } from './names.js';
+import { inboundListener, inboundListenerName } from './inbound.js';
+import { meshServicesOf, type MeshService } from './mesh-services.js';
+import { hcmObservability } from './observability.js';
+import { apiListener, OUTBOUND, outboundListener } from './outbound.js';
+import { serviceDomains } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { defaultRetries, hasFaults, ruleRoutes, serviceRoute } from './route-rules.js';
 import { serviceConfigName, serviceConfigResource } from './service-config.js';
 import { inboundTcpListener, policiesFor, rbacHttpFilters } from './rbac-filters.js';
 import { scopedServices, scopeOfGroup } from './sidecar-scope.js';
 import { tcpListener, tcpListenerName } from './tcp.js';
-import type { AuthorizationPolicyDocument } from '../config/authorization-policy-schema.js';
-import { clusterMutualTls, isMutualTlsEndpoint, mutualTlsMetadata } from './mutual-tls.js';
 import { peerAuthenticationModes, PLAINTEXT_ONLY, type PeerAuthenticationModes } from './peer-authentication.js';
 import { BLACK_HOLE_CLUSTER, blackHoleCluster, outboundDefaultChain } from './outbound-traffic-policy.js';
+import { clusterKey, groupConfigKey, listenerKey } from './config-keys.js';
 import { haveSameItems, keep, reuseOf, type GroupMemo, type KeptNames, type ServiceMemo } from './group-memo.js';
-
-export const OUTBOUND = 'outbound';
 
 export interface TranslateOptions {
   /** The mesh has a CA: sidecars have certificates, and PeerAuthentication (STRICT by default) holds. */
   hasMutualTls?: boolean;
-}
-
-const CONNECT_TIMEOUT = { seconds: 5 };
-// Kubernetes' well-known topology labels give an instance its locality.
-const REGION_LABEL = 'topology.kubernetes.io/region';
-const ZONE_LABEL = 'topology.kubernetes.io/zone';
-
-/** A service as translate sees it: registered instances, or none yet when only config names it. */
-interface MeshService {
-  name: string;
-  namespace: string;
-  fqdn: string;
-  protocol: Protocol;
-  instances: readonly ServiceInstance[];
-  /** The address clients dial for the whole service (intercept mode), from its registry source or its Service document. */
-  virtualIp: string | undefined;
 }
 
 /**
@@ -101,7 +82,9 @@ export function translateGroup(
   previous?: GroupMemo,
 ): GroupTranslation {
   const hasMutualTls = options.hasMutualTls ?? false;
-  const memo = previous?.config === config && previous.hasMutualTls === hasMutualTls ? previous : undefined;
+  const isSameConfig = previous?.config === config;
+  const groupKey = isSameConfig ? previous.groupKey : groupConfigKey(config, hasMutualTls);
+  const memo = isSameConfig || previous?.groupKey === groupKey ? previous : undefined;
   const kept: KeptNames = {};
   const memos = new Map<string, ServiceMemo>();
   const gateway = gatewayOfGroup(group);
@@ -114,7 +97,7 @@ export function translateGroup(
     [TYPE_URL.route]: new Map(),
     [TYPE_URL.serviceConfig]: new Map(),
   };
-  const policies = new Map(
+  const destinationPolicies = new Map(
     config.destinationPolicies.map((policy) => [
       resolveService(policy.spec.host, policy.metadata.namespace).fqdn,
       policy.spec,
@@ -140,7 +123,7 @@ export function translateGroup(
   // Every cluster's load balancer first: routes to a ring-hash cluster carry its hash policy.
   const balancers = new Map<string, LoadBalancerSpec | undefined>();
   for (const service of meshServices) {
-    const policy = policies.get(service.fqdn);
+    const policy = destinationPolicies.get(service.fqdn);
     balancers.set(service.fqdn, policy?.loadBalancer);
     for (const subset of policy?.subsets ?? [])
       balancers.set(
@@ -149,6 +132,12 @@ export function translateGroup(
       );
   }
   const hashPolicyOf = (cluster: string) => hashPolicy(balancers.get(cluster));
+  // Only compared after a config change: a service's keys stand while the config is the same object.
+  const hashPolicies = isSameConfig
+    ? ''
+    : JSON.stringify(
+        [...balancers.keys()].map((name) => [name, hashPolicyOf(name)]).filter(([, hash]) => hash !== undefined),
+      );
 
   const observability = hcmObservability(config.mesh);
   const retries = defaultRetries(config.mesh);
@@ -194,7 +183,7 @@ export function translateGroup(
     const clusters = new Map<string, Cluster>();
     const endpoints = new Map<string, ClusterLoadAssignment>();
     if (!hasCluster(fqdn)) return { clusters, endpoints };
-    const policy = policies.get(fqdn);
+    const policy = destinationPolicies.get(fqdn);
     clusters.set(fqdn, cluster(fqdn, protocol, policy, service.instances, mode));
     endpoints.set(fqdn, loadAssignment(fqdn, service.instances, mode));
     for (const subset of policy?.subsets ?? []) {
@@ -214,12 +203,28 @@ export function translateGroup(
   for (const service of meshServices) {
     const before = memo?.services.get(service.fqdn);
     let reuse = reuseOf(before, service);
-    const policies = reuse === 'all' && before ? before.policies : policiesFor(config, service);
+    const policies = reuse === 'all' && before && isSameConfig ? before.policies : policiesFor(config, service);
     // AuthorizationPolicies select instances by label: other instances may get other inbound filters.
     if (reuse === 'listeners' && !haveSameItems(before?.policies ?? [], policies)) reuse = 'none';
     const mode = options.hasMutualTls
       ? peerAuthenticationModes(config, service.namespace, service.name)
       : PLAINTEXT_ONLY;
+    const fqdn = service.fqdn;
+    const keys =
+      isSameConfig && before !== undefined && reuse !== 'none'
+        ? before
+        : {
+            listenerKey: listenerKey({
+              route: routes.get(fqdn),
+              rateLimit: rateLimits.get(fqdn),
+              mode,
+              policies,
+              hashPolicies,
+            }),
+            clusterKey: clusterKey(destinationPolicies.get(fqdn), mode),
+          };
+    const isListenerKept = before !== undefined && reuse !== 'none' && keys.listenerKey === before.listenerKey;
+    const isClusterKept = before !== undefined && reuse === 'all' && keys.clusterKey === before.clusterKey;
     const serviceMemo: ServiceMemo = {
       protocol: service.protocol,
       virtualIp: service.virtualIp,
@@ -228,14 +233,16 @@ export function translateGroup(
       listeners: before?.listeners ?? [],
       clusters: before?.clusters ?? [],
       virtualHost: before?.virtualHost,
+      listenerKey: keys.listenerKey,
+      clusterKey: keys.clusterKey,
     };
-    if (before === undefined || reuse === 'none') {
+    if (!isListenerKept) {
       const { listeners, virtualHost } = listenersOf(service, mode, policies);
       for (const [name, listener] of listeners) snapshot[TYPE_URL.listener].set(name, listener);
       serviceMemo.listeners = [...listeners.keys()];
       serviceMemo.virtualHost = virtualHost;
     } else keep(kept, TYPE_URL.listener, before.listeners);
-    if (before === undefined || reuse !== 'all') {
+    if (!isClusterKept) {
       const { clusters, endpoints } = clustersOf(service, mode);
       for (const [name, resource] of clusters) snapshot[TYPE_URL.cluster].set(name, resource);
       for (const [name, resource] of endpoints) snapshot[TYPE_URL.endpoint].set(name, resource);
@@ -247,7 +254,7 @@ export function translateGroup(
     memos.set(service.fqdn, serviceMemo);
     if (serviceMemo.virtualHost !== undefined) virtualHosts.push(serviceMemo.virtualHost);
   }
-  const nextMemo: GroupMemo = { config, hasMutualTls, services: memos, virtualHosts };
+  const nextMemo: GroupMemo = { config, groupKey, services: memos, virtualHosts };
   if (gateway !== undefined) {
     const resources = gatewayResources(gateway, config, hashPolicyOf);
     snapshot[TYPE_URL.listener] = resources.listeners;
@@ -261,11 +268,11 @@ export function translateGroup(
       if (protocol === 'tcp' && isCallable(fqdn))
         snapshot[TYPE_URL.listener].set(
           tcpListenerName(port, fqdn),
-          tcpListener(port, fqdn, policies.get(fqdn)?.connectionPool, virtualIps.get(fqdn)),
+          tcpListener(port, fqdn, destinationPolicies.get(fqdn)?.connectionPool, virtualIps.get(fqdn)),
         );
     }
   }
-  if (memo === undefined) {
+  if (!isSameConfig) {
     snapshot[TYPE_URL.listener].set(OUTBOUND, {
       ...outboundListener(hasFaults(meshRoutes), observability, config.mesh.listenerLimits),
       ...outboundDefaultChain(config.mesh),
@@ -285,136 +292,4 @@ export function translateGroup(
   if (memo !== undefined && haveSameItems(memo.virtualHosts, virtualHosts)) keep(kept, TYPE_URL.route, [OUTBOUND]);
   else snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
   return { resources: snapshot, kept, memo: nextMemo };
-}
-
-/**
- * The registered services, plus those config declares or names that have no instance now: their
- * clusters exist (empty) so that routes to them stay consistent while they come and go.
- */
-function meshServicesOf(services: readonly ServiceView[], config: ConfigSet): MeshService[] {
-  const byFqdn = new Map<string, MeshService>();
-  for (const service of services) {
-    const fqdn = serviceFqdn(service.name, service.namespace);
-    byFqdn.set(fqdn, {
-      name: service.name,
-      namespace: service.namespace,
-      fqdn,
-      protocol: service.instances[0]?.protocol ?? 'http',
-      instances: service.instances,
-      virtualIp: service.virtualIp,
-    });
-  }
-  const add = (host: string, namespace: string, protocol: Protocol = 'http', virtualIp?: string) => {
-    const ref = resolveService(host, namespace);
-    const known = byFqdn.get(ref.fqdn);
-    if (known === undefined) byFqdn.set(ref.fqdn, { ...ref, protocol, instances: [], virtualIp });
-    else known.virtualIp ??= virtualIp;
-  };
-  for (const service of config.services)
-    add(service.metadata.name, service.metadata.namespace, service.spec.ports?.[0]?.protocol, service.spec.virtualIp);
-  for (const document of [...config.routes, ...config.destinationPolicies, ...config.rateLimits])
-    add(document.spec.host, document.metadata.namespace);
-  for (const route of config.routes) {
-    for (const rule of route.spec.rules) {
-      for (const destination of rule.destinations) add(destination.service, route.metadata.namespace);
-      if (rule.mirror) add(rule.mirror.service, route.metadata.namespace);
-    }
-  }
-  return [...byFqdn.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-}
-
-function outboundListener(withFaults: boolean, observability: HcmObservability, limits: ListenerLimitsSpec): Listener {
-  return {
-    name: OUTBOUND,
-    address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
-    filter_chains: [
-      {
-        filters: [
-          connectionLimitFilter(OUTBOUND, limits),
-          {
-            name: HCM_FILTER_NAME,
-            typed_config: httpConnectionManager(
-              OUTBOUND,
-              {
-                rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
-                ...observability,
-                ...hcmLimits(limits),
-                upgrade_configs: WEBSOCKET_UPGRADES,
-              },
-              httpFilters(withFaults),
-            ),
-          },
-        ],
-      },
-    ],
-  };
-}
-
-// A proxyless gRPC client dialing xds:///<host> asks for the listener named <host>.
-function apiListener(host: string, virtualHost: VirtualHost): Listener {
-  return {
-    name: host,
-    api_listener: {
-      api_listener: httpConnectionManager(host, { route_config: { name: host, virtual_hosts: [virtualHost] } }),
-    },
-  };
-}
-
-function cluster(
-  name: string,
-  protocol: Protocol,
-  policy: ClusterPolicy | undefined,
-  instances: readonly ServiceInstance[],
-  mode: PeerAuthenticationModes,
-): Cluster {
-  const identities = new Set(
-    instances.flatMap((instance) => (isMutualTlsEndpoint(instance, mode) ? [instance.owner as string] : [])),
-  );
-  return {
-    name,
-    type: 'EDS',
-    eds_cluster_config: { eds_config: ADS_SOURCE, service_name: name },
-    connect_timeout: CONNECT_TIMEOUT,
-    lb_policy: 'ROUND_ROBIN',
-    ...clusterPolicyFields(policy, protocol),
-    ...clusterMutualTls(identities, protocol),
-  };
-}
-
-function loadAssignment(
-  fqdn: string,
-  instances: readonly ServiceInstance[],
-  mode: PeerAuthenticationModes,
-): ClusterLoadAssignment {
-  const byLocality = new Map<string, { region: string; zone: string; instances: ServiceInstance[] }>();
-  for (const instance of instances) {
-    const region = instance.labels[REGION_LABEL] ?? '';
-    const zone = instance.labels[ZONE_LABEL] ?? '';
-    const key = `${region}/${zone}`;
-    let group = byLocality.get(key);
-    if (!group) byLocality.set(key, (group = { region, zone, instances: [] }));
-    group.instances.push(instance);
-  }
-  return {
-    cluster_name: fqdn,
-    endpoints: [...byLocality.values()].map((group) => ({
-      locality: { region: group.region, zone: group.zone },
-      // gRPC clients ignore a locality without a weight.
-      load_balancing_weight: { value: 1 },
-      lb_endpoints: group.instances.map((instance) => ({
-        endpoint: {
-          address: { socket_address: { address: instance.address, port_value: instance.port } },
-          hostname: instance.instanceId,
-        },
-        health_status: 'HEALTHY',
-        load_balancing_weight: { value: 1 },
-        metadata: {
-          filter_metadata: {
-            'envoy.lb': objectToStruct(instance.labels),
-            ...(isMutualTlsEndpoint(instance, mode) && mutualTlsMetadata()),
-          },
-        },
-      })),
-    })),
-  };
 }

@@ -13,9 +13,10 @@ import {
 } from '../../../proto/xds.js';
 import { gatewayGroup } from '../translate/gateway.js';
 import type { SnapshotCache } from './snapshot-cache.js';
-import { TYPE_SHORT_NAMES, type ProxyStatus, type TypeStatus } from './proxy-status.js';
+import { TYPE_SHORT_NAMES, type ProxyStatus } from './proxy-status.js';
 import type { WarmUp } from './warm-up.js';
 import type { XdsMetrics } from './xds-metrics.js';
+import { newSubscription, updateNames, type Subscription } from './subscription.js';
 
 export interface AdsStreamOptions {
   streamId: number;
@@ -44,23 +45,6 @@ export interface NodeClaim {
   service: string;
   /** `namespace/name` of the Gateway a gateway serves. */
   gateway?: string;
-}
-
-interface Subscription {
-  typeUrl: ResourceTypeUrl;
-  wildcard: boolean;
-  names: Set<string>;
-  /**
-   * For a named subscription, per resource name the hash last sent on this stream: a push that
-   * changes none of them is skipped. A wildcard subscription gets every change of its type and
-   * compares versions instead (a map per stream of every resource would not scale to fleets).
-   */
-  sentHashes: Map<string, string>;
-  status: TypeStatus;
-  /** When the response awaiting an answer was sent (performance.now()). */
-  sentAt: number;
-  /** A response is owed but held back until the registry is warm. */
-  isHeld: boolean;
 }
 
 const INCREMENTAL_TYPES: ReadonlySet<ResourceTypeUrl> = new Set([TYPE_URL.endpoint, TYPE_URL.route]);
@@ -261,52 +245,4 @@ export class AdsStream {
       nonce,
     });
   }
-}
-
-function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
-  return {
-    typeUrl,
-    wildcard: false,
-    names: new Set(),
-    sentHashes: new Map(),
-    sentAt: 0,
-    isHeld: false,
-    status: {
-      subscribed: [],
-      sentVersion: '',
-      sentNonce: '',
-      ackedVersion: '',
-      ackedNonce: '',
-      inSync: false,
-      nackCount: 0,
-    },
-  };
-}
-
-/** Applies the request's resource_names; returns whether the subscription changed. */
-function updateNames(subscription: Subscription, names: readonly string[], isFirst: boolean): boolean {
-  // SotW: an empty first request, or an explicit "*", subscribes to every resource of the type.
-  const wildcard = names.includes('*') || (names.length === 0 && (isFirst || subscription.wildcard));
-  // Every ACK repeats the names: the same ones cost no allocation.
-  if (!isFirst && wildcard === subscription.wildcard && hasExactly(subscription.names, names)) return false;
-  const explicit = new Set(names.filter((name) => name !== '*'));
-  const changed =
-    wildcard !== subscription.wildcard ||
-    explicit.size !== subscription.names.size ||
-    [...explicit].some((name) => !subscription.names.has(name));
-  subscription.wildcard = wildcard;
-  subscription.names = explicit;
-  subscription.status.subscribed = wildcard ? '*' : [...explicit].sort();
-  return changed;
-}
-
-/** Whether `names` (without "*") are exactly the set `current`; a repeated name answers no. */
-function hasExactly(current: ReadonlySet<string>, names: readonly string[]): boolean {
-  let count = 0;
-  for (const name of names) {
-    if (name === '*') continue;
-    if (!current.has(name)) return false;
-    count++;
-  }
-  return count === current.size;
 }

@@ -129,24 +129,92 @@ describe('incremental snapshot rebuild', () => {
     assert.equal(cache.get('default', TYPE_URL.listener)?.version, scratch.get('default', TYPE_URL.listener)?.version);
   });
 
-  it('translates the whole group again after a config change', () => {
-    const { build } = built(BASE.map(view));
-    const result = validateConfig(
-      [
-        {
-          name: 'route.yaml',
-          text: 'apiVersion: pilotfish.dev/v1\nkind: Route\nmetadata: { name: b }\nspec:\n  host: b\n  rules:\n    - destinations: [{ service: b }]\n      timeout: 2s\n',
-        },
-      ],
-      { isRegistered: () => true },
+  it("after a Route for one service, rebuilds that service's listeners and the outbound route only; the rest keeps its bytes", () => {
+    const { cache, build, entry } = built(BASE.map(view));
+    const before = {
+      aListener: entry(TYPE_URL.listener, fqdn('a')),
+      bListener: entry(TYPE_URL.listener, fqdn('b')),
+      clusters: cache.get('default', TYPE_URL.cluster),
+      endpoints: cache.get('default', TYPE_URL.endpoint),
+      route: cache.get('default', TYPE_URL.route),
+    };
+    const config = configOf(
+      'apiVersion: pilotfish.dev/v1\nkind: Route\nmetadata: { name: b }\nspec:\n  host: b\n  rules:\n    - destinations: [{ service: b }]\n      timeout: 2s\n',
     );
-    assert.ok(result.ok);
-    const { translation, changed } = build(BASE.map(view), result.config);
+    const { translation, changed } = build(BASE.map(view), config);
+    assert.deepEqual(changed.sort(), [TYPE_URL.listener, TYPE_URL.route].sort());
+    assert.equal(translation.resources[TYPE_URL.cluster].size, 0, 'no cluster translated again');
+    assert.equal(translation.resources[TYPE_URL.endpoint].size, 0, 'no load assignment translated again');
+    assert.equal(cache.get('default', TYPE_URL.cluster), before.clusters, 'CDS keeps its version and bytes');
+    assert.equal(cache.get('default', TYPE_URL.endpoint), before.endpoints);
+    assert.equal(entry(TYPE_URL.listener, fqdn('a')), before.aListener, "a's api listener keeps its encoding");
+    assert.notEqual(entry(TYPE_URL.listener, fqdn('b')), before.bListener, "b's api listener has the route's timeout");
+    assert.notEqual(cache.get('default', TYPE_URL.route)?.version, before.route?.version);
+    const scratch = built(BASE.map(view), config).cache;
+    for (const typeUrl of [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint])
+      assert.equal(cache.get('default', typeUrl)?.version, scratch.get('default', typeUrl)?.version, typeUrl);
+  });
+
+  it("after a DestinationPolicy for one service, rebuilds that service's clusters only", () => {
+    const { cache, build, entry } = built(BASE.map(view));
+    const before = { a: entry(TYPE_URL.cluster, fqdn('a')), listeners: cache.get('default', TYPE_URL.listener) };
+    const config = configOf(
+      'apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: c }\nspec:\n  host: c\n  loadBalancer: { policy: least_request }\n',
+    );
+    const { translation, changed } = build(BASE.map(view), config);
+    assert.deepEqual([...translation.resources[TYPE_URL.cluster].keys()], [fqdn('c')]);
+    assert.ok(changed.includes(TYPE_URL.cluster));
+    assert.equal(entry(TYPE_URL.cluster, fqdn('a')), before.a);
+    assert.equal(cache.get('default', TYPE_URL.listener), before.listeners, 'LDS is not pushed');
+    const scratch = built(BASE.map(view), config).cache;
+    assert.equal(cache.get('default', TYPE_URL.cluster)?.version, scratch.get('default', TYPE_URL.cluster)?.version);
+  });
+
+  it('gives the versions of a translation from scratch through a series of config changes', () => {
+    const route =
+      'apiVersion: pilotfish.dev/v1\nkind: Route\nmetadata: { name: b }\nspec:\n  host: b\n  rules:\n    - destinations: [{ service: c }]\n';
+    const ringHash = (header: string) =>
+      `apiVersion: pilotfish.dev/v1\nkind: DestinationPolicy\nmetadata: { name: c }\nspec:\n  host: c\n  loadBalancer: { policy: ring_hash, hashOn: { header: ${header} } }\n`;
+    const rateLimit =
+      'apiVersion: pilotfish.dev/v1\nkind: RateLimit\nmetadata: { name: a }\nspec:\n  host: a\n  limits: [{ requests: 5, per: 1s }]\n';
+    const steps = [
+      route,
+      // c's hash policy reaches b's route to c: b's listeners change with it.
+      `${route}---\n${ringHash('x-user')}`,
+      `${route}---\n${ringHash('x-session')}`,
+      `${route}---\n${ringHash('x-session')}---\n${rateLimit}`,
+      rateLimit,
+    ];
+    const { cache, build } = built(BASE.map(view));
+    for (const [index, text] of steps.entries()) {
+      const config = configOf(text);
+      build(BASE.map(view), config);
+      const scratch = built(BASE.map(view), config).cache;
+      for (const typeUrl of [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint])
+        assert.equal(
+          cache.get('default', typeUrl)?.version,
+          scratch.get('default', typeUrl)?.version,
+          `step ${index}: ${typeUrl}`,
+        );
+    }
+  });
+
+  it('translates the whole group again after a MeshConfig change', () => {
+    const { build } = built(BASE.map(view));
+    const config = configOf(
+      'apiVersion: pilotfish.dev/v1\nkind: MeshConfig\nmetadata: { name: mesh }\nspec:\n  accessLog: { enabled: true }\n',
+    );
+    const { translation } = build(BASE.map(view), config);
     assert.equal(translation.resources[TYPE_URL.cluster].size, 3);
     assert.deepEqual(Object.keys(translation.kept), []);
-    assert.ok(changed.includes(TYPE_URL.route) && changed.includes(TYPE_URL.listener));
   });
 });
+
+function configOf(text: string): ConfigSet {
+  const result = validateConfig([{ name: 'config.yaml', text }], { isRegistered: () => true });
+  assert.ok(result.ok, JSON.stringify(result));
+  return result.config;
+}
 
 describe('SnapshotCache fan-out', () => {
   it('tells thousands of streams in batches, so other work runs between them, and skips a stream gone meanwhile', async () => {

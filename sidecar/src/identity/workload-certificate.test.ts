@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import pino from 'pino';
-import { WorkloadCertificate, type SignedCertificate, type WorkloadCertificateState } from './workload-certificate.js';
+import {
+  ROOTS_CHANGE_SPREAD_MS,
+  WorkloadCertificate,
+  type SignedCertificate,
+  type WorkloadCertificateState,
+} from './workload-certificate.js';
 
 const HOUR_MS = 3_600_000;
 const logger = pino({ level: 'silent' });
@@ -55,14 +60,23 @@ async function withCertificate(
     certificate: WorkloadCertificate,
     first: WorkloadCertificateState,
   ) => Promise<void>,
+  rootsChangeSpreadMs?: number,
 ): Promise<void> {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-12-06T00:00:00Z') });
   const ca = fakeCa();
-  const certificate = new WorkloadCertificate({ sign: (csr) => ca.sign(csr), logger, random: () => random });
+  const certificate = new WorkloadCertificate({
+    sign: (csr) => ca.sign(csr),
+    logger,
+    random: () => random,
+    rootsChangeSpreadMs,
+  });
   try {
     const first = nextCertificate(certificate);
     certificate.start();
-    await check(ca, certificate, await first);
+    const issued = await first;
+    // The renewal that told of it is over once the microtasks of its issue have run.
+    await new Promise((resolve) => setImmediate(resolve));
+    await check(ca, certificate, issued);
   } finally {
     certificate.stop();
     mock.timers.reset();
@@ -103,11 +117,14 @@ describe('WorkloadCertificate', () => {
       assert.equal((await renewed).certificateChain, 'leaf 3');
     }));
 
-  it('renews at once when asked (the control plane has new roots), then again at half the new lifetime', () =>
+  it('renews at a random point of the roots-change spread when asked (new roots), then at half the new lifetime', () =>
     withCertificate(0.5, async (ca, certificate) => {
       mock.timers.tick(HOUR_MS);
+      certificate.renewSoon();
+      mock.timers.tick(ROOTS_CHANGE_SPREAD_MS / 2 - 1);
+      assert.equal(ca.csrs.length, 1, 'not before its point of the spread');
       const second = nextCertificate(certificate);
-      certificate.renewNow();
+      mock.timers.tick(1);
       assert.equal((await second).certificateChain, 'leaf 2');
       mock.timers.tick(12 * HOUR_MS - 1);
       assert.equal(ca.csrs.length, 2, 'the renewal due at 12 h was replaced by one 12 h after this');
@@ -116,14 +133,46 @@ describe('WorkloadCertificate', () => {
       assert.equal((await third).certificateChain, 'leaf 3');
     }));
 
+  it('spreads a fleet told of new roots at once over the whole spread, none later', async () => {
+    for (const [random, renewsAtMs] of [
+      [0, 0],
+      [0.25, ROOTS_CHANGE_SPREAD_MS / 4],
+      [0.999, 0.999 * ROOTS_CHANGE_SPREAD_MS],
+    ] as const)
+      await withCertificate(random, async (ca, certificate) => {
+        certificate.renewSoon();
+        if (renewsAtMs > 0) {
+          mock.timers.tick(renewsAtMs - 1);
+          assert.equal(ca.csrs.length, 1, `random ${random}: not before ${renewsAtMs} ms`);
+        }
+        const renewed = nextCertificate(certificate);
+        mock.timers.tick(renewsAtMs > 0 ? 1 : 0);
+        assert.equal((await renewed).certificateChain, 'leaf 2', `random ${random}: at ${renewsAtMs} ms`);
+      });
+  });
+
+  it('keeps a scheduled renewal that comes before its point of the spread', () =>
+    withCertificate(
+      0.5,
+      async (ca, certificate) => {
+        certificate.renewSoon(); // its point: 24 h away, after the renewal due at 12 h
+        mock.timers.tick(12 * HOUR_MS - 1);
+        assert.equal(ca.csrs.length, 1);
+        const second = nextCertificate(certificate);
+        mock.timers.tick(1);
+        assert.equal((await second).certificateChain, 'leaf 2');
+      },
+      48 * HOUR_MS,
+    ));
+
   it('asked while a renewal is in flight, renews once more after it (once for any number of asks)', async () => {
     const ca = fakeCa();
-    const certificate = new WorkloadCertificate({ sign: (csr) => ca.sign(csr), logger });
+    const certificate = new WorkloadCertificate({ sign: (csr) => ca.sign(csr), logger, rootsChangeSpreadMs: 0 });
     try {
       const [first, second] = [nextCertificate(certificate), twoCertificates(certificate)];
       certificate.start();
-      certificate.renewNow();
-      certificate.renewNow();
+      certificate.renewSoon();
+      certificate.renewSoon();
       assert.equal((await first).certificateChain, 'leaf 1');
       assert.equal((await second).certificateChain, 'leaf 2');
       assert.equal(ca.csrs.length, 2);

@@ -1,7 +1,7 @@
 // This sidecar's X.509-SVID: requested at start with a fresh key, renewed (new key) at about half
 // its remaining lifetime with jitter, so a fleet does not renew at once; the last good one stays
-// in use while a renewal fails; at once when the control plane's roots change (renewNow). Later
-// mTLS listeners read `current`.
+// in use while a renewal fails; within seconds when the control plane's roots change (renewSoon,
+// spread so the fleet told at once does not call the CA at once). Later mTLS listeners read `current`.
 import type { Logger } from 'pino';
 import { createCertificateRequest } from './certificate-request.js';
 
@@ -22,9 +22,18 @@ export interface WorkloadCertificateOptions {
   sign(csrPem: string): Promise<SignedCertificate>;
   logger: Logger;
   now?: () => number;
-  /** In [0, 1): where in the renewal window (40–60% of the remaining lifetime) to renew. */
+  /** In [0, 1): where in the renewal window (40–60% of the remaining lifetime, or the roots-change spread) to renew. */
   random?: () => number;
+  /** Over how long renewals for new roots are spread (ROOTS_CHANGE_SPREAD_MS unless given). */
+  rootsChangeSpreadMs?: number;
 }
+
+/**
+ * Every sidecar of a fleet sees new roots within a second of the control plane writing them: at
+ * once, 5,000 renewals (key, CSR, signature) would land on the CA together. Spread over 30 s, a
+ * rotation still completes in seconds next to the day before `pilotfish ca retire` may run.
+ */
+export const ROOTS_CHANGE_SPREAD_MS = 30_000;
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
@@ -35,8 +44,10 @@ export class WorkloadCertificate {
   #retryMs = FIRST_RETRY_MS;
   #stopped = false;
   #isRenewing = false;
-  /** renewNow() was called while a renewal was in flight: that one may have gone to the old roots' control plane. */
+  /** renewSoon() was called while a renewal was in flight: that one may have gone to the old roots' control plane. */
   #isRenewalDue = false;
+  /** When the scheduled renewal runs (clock of `now`); undefined while none is scheduled. */
+  #dueAt: number | undefined;
   readonly #listeners = new Set<(state: WorkloadCertificateState) => void>();
   readonly #now: () => number;
   readonly #random: () => number;
@@ -73,18 +84,24 @@ export class WorkloadCertificate {
     clearTimeout(this.#timer);
   }
 
-  /** Renews now rather than when due (a new trust bundle to take, a leaf of another root); after the one in flight. */
-  renewNow(): void {
+  /**
+   * Renews at a random point of the next `rootsChangeSpreadMs` rather than when due (a new trust
+   * bundle to take, a leaf of another root), or when due if that comes first; after the one in flight.
+   */
+  renewSoon(): void {
     if (this.#stopped) return;
     if (this.#isRenewing) {
       this.#isRenewalDue = true;
       return;
     }
+    const delayMs = this.#random() * (this.options.rootsChangeSpreadMs ?? ROOTS_CHANGE_SPREAD_MS);
+    if (this.#dueAt !== undefined && this.#dueAt <= this.#now() + delayMs) return;
     clearTimeout(this.#timer);
-    void this.#renew();
+    this.#schedule(delayMs);
   }
 
   async #renew(): Promise<void> {
+    this.#dueAt = undefined;
     this.#isRenewing = true;
     try {
       await this.#request();
@@ -93,7 +110,7 @@ export class WorkloadCertificate {
     }
     if (this.#isRenewalDue) {
       this.#isRenewalDue = false;
-      this.renewNow();
+      this.renewSoon();
     }
   }
 
@@ -130,6 +147,7 @@ export class WorkloadCertificate {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
+    this.#dueAt = this.#now() + delayMs;
     this.#timer = setTimeout(() => void this.#renew(), delayMs);
   }
 }

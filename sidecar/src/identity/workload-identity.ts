@@ -1,7 +1,7 @@
 // What a sidecar or gateway with a bootstrap token (--token-file) holds of its identity: its
 // X.509-SVID, asked of the control plane and renewed; the credentials its control-plane calls show
 // (the SVID once it has one); and the SVID as TLS, for mutual TLS with peers' sidecars. When the
-// control plane's roots in --ca-file change (a root rotation), the SVID is renewed at once.
+// control plane's roots in --ca-file change (a root rotation), the SVID is renewed within seconds.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { readTokenFile } from '../../../shared/secret-file.js';
@@ -59,8 +59,11 @@ export function workloadIdentity(
           : followTrustBundleFile(
               caFile,
               () => {
-                logger.info({ caFile }, "the control plane's roots changed: renewing the workload certificate now");
-                certificate.renewNow();
+                logger.info(
+                  { caFile },
+                  "the control plane's roots changed: renewing the workload certificate within seconds",
+                );
+                certificate.renewSoon();
               },
               (error) => logger.warn({ reason: error.message }, 'cannot follow the control plane roots in --ca-file'),
             );
