@@ -85,11 +85,53 @@ export function encodeResource(typeUrl: string, resource: object): EncodedResour
   return { type_url: typeUrl, any: anyType.encode({ type_url: typeUrl, value }).finish() };
 }
 
+/**
+ * On each resource the sidecar receives or decodes (not enumerable: JSON and spreads leave it out):
+ * its encoded value as a latin1 string (one byte per byte, on the V8 heap, compared by value), so
+ * what it holds can keep that and drop the decoded object.
+ */
+export const ENCODED: unique symbol = Symbol('pilotfish.encoded');
+
 /** Decodes one resource object from its Any encoding (as the sidecar receives it). */
 export function decodeResource(encoded: EncodedResource): Record<string, unknown> {
-  const type = typeOf(encoded.type_url);
   const { value } = anyType.decode(encoded.any) as unknown as { value: Uint8Array };
-  return { '@type': encoded.type_url, ...type.toObject(type.decode(value), toObjectOptions) };
+  return decodeResourceValue(encoded.type_url, value);
+}
+
+/** A resource of `typeUrl` from its encoded value, carrying those bytes under ENCODED. */
+export function decodeResourceValue(typeUrl: string, value: Uint8Array): Record<string, unknown> {
+  const type = root.lookup(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
+  // A type this process does not know stays an Any, as protobufjs leaves it.
+  if (!(type instanceof protobuf.Type)) return { type_url: typeUrl, value };
+  const resource = { '@type': typeUrl, ...type.toObject(type.decode(value), toObjectOptions) };
+  // A string, not a view of the whole response (which must not stay alive for one resource).
+  const encoded = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+  Object.defineProperty(resource, ENCODED, { value: encoded });
+  return resource;
+}
+
+/** The encoded value of a resource as a latin1 string: what it was decoded from, or its encoding. */
+export function encodedValueOf(typeUrl: string, resource: object): string {
+  const encoded = (resource as { [ENCODED]?: string })[ENCODED];
+  if (encoded !== undefined) return encoded;
+  const type = typeOf(typeUrl);
+  const bytes = type.encode(type.fromObject(resource)).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** A resource of `typeUrl` from what encodedValueOf returned. */
+export function decodeEncodedValue(typeUrl: string, encoded: string): Record<string, unknown> {
+  return decodeResourceValue(typeUrl, Buffer.from(encoded, 'latin1'));
+}
+
+/** A DiscoveryResponse whose resources are decoded by decodeResourceValue (so each keeps its bytes). */
+function deserializeResponse(bytes: Buffer): DiscoveryResponseIn {
+  const message = discoveryResponse.decode(bytes) as unknown as {
+    resources: Array<{ type_url: string; value: Uint8Array }>;
+  };
+  const resources = message.resources.map((any) => decodeResourceValue(any.type_url, any.value));
+  message.resources = [];
+  return { ...(discoveryResponse.toObject(message as never, toObjectOptions) as DiscoveryResponseIn), resources };
 }
 
 function serialize(type: protobuf.Type) {
@@ -114,7 +156,7 @@ export const aggregatedDiscoveryService = {
     requestDeserialize: (bytes: Buffer): DiscoveryRequest__Output =>
       readPlainDiscoveryRequest(bytes) ?? deserializeRequest(bytes),
     responseSerialize: encodeDiscoveryResponse,
-    responseDeserialize: deserialize<DiscoveryResponseIn>(discoveryResponse),
+    responseDeserialize: deserializeResponse,
   },
 } satisfies grpc.ServiceDefinition;
 

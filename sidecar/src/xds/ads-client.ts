@@ -14,7 +14,7 @@ import {
 import type { ServiceConfig__Output } from '../../../proto/gen/pilotfish/v1/ServiceConfig.js';
 import { AdsConnection, type AdsConnectionOptions } from './ads-connection.js';
 import type { CachedConfig, CachedType } from './config-cache-file.js';
-import { HeldConfig, TYPE_ORDER, collect, type ConfigSource } from './held-config.js';
+import { HeldConfig, TYPE_ORDER, collect, resourcesAfter, type ConfigSource } from './held-config.js';
 import { XdsConfigError, type XdsResourceSet } from './resource-set.js';
 
 export interface AdsClientOptions extends Pick<
@@ -99,7 +99,10 @@ export class AdsClient {
     const missing = TYPE_ORDER.filter((typeUrl) => !this.#held.state(typeUrl).received);
     if (cached === undefined || !this.#cacheUsable || missing.length === 0) return false;
     const resources = new Map(
-      missing.map((typeUrl) => [typeUrl, collect(typeUrl, cachedType(cached, typeUrl)?.resources ?? [])]),
+      missing.map((typeUrl) => {
+        const received = collect(typeUrl, cachedType(cached, typeUrl)?.resources ?? []);
+        return [typeUrl, resourcesAfter(this.#held.state(typeUrl).resources, received, false)];
+      }),
     );
     try {
       const serviceConfigs = resources.get(TYPE_URL.serviceConfig);
@@ -114,6 +117,7 @@ export class AdsClient {
       this.#held.restore(typeUrl, held, cachedType(cached, typeUrl)?.version ?? '', cached.savedAt);
     this.#followDependencies(TYPE_URL.cluster);
     this.#followDependencies(TYPE_URL.listener);
+    for (const held of resources.values()) held.release();
     return true;
   }
 
@@ -178,15 +182,15 @@ export class AdsClient {
       const received = collect(typeUrl as ResourceTypeUrl, response.resources);
       // LDS and CDS responses are the whole state; RDS and EDS ones add to what is held (a
       // resource goes when no listener or cluster names it any more: see #followDependencies).
-      const resources = INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl)
-        ? new Map([...state.resources, ...received])
-        : received;
+      const resources = resourcesAfter(state.resources, received, INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl));
       if (typeUrl === TYPE_URL.serviceConfig) this.options.applyServiceConfigs(resources);
       else this.options.apply(this.#held.candidate(new Map([[typeUrl as ResourceTypeUrl, resources]])));
       this.#held.accept(typeUrl as ResourceTypeUrl, resources, version, nonce);
       this.#send(typeUrl as ResourceTypeUrl, { version, nonce });
       this.#followDependencies(typeUrl as ResourceTypeUrl);
       if (this.#held.isComplete) this.options.persist?.(this.#held.toCache());
+      // Compiled, followed and cached: from now on the compact types are held as bytes only.
+      resources.release();
     } catch (error) {
       const isConfigError = error instanceof XdsConfigError;
       if (!isConfigError) this.options.logger.error({ err: error, typeUrl }, 'applying xDS response failed');

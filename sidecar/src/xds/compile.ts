@@ -4,9 +4,7 @@
 // changed) is reused, so an EDS update rebuilds only the clusters whose endpoints changed, and
 // endpoints that survive keep their pools, counters and round-robin position.
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
-import type { ClusterLoadAssignment__Output } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
-import type { RouteConfiguration__Output } from '../../../proto/gen/envoy/config/route/v3/RouteConfiguration.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../../../shared/listener-limits.js';
 import { Cluster, DEFAULT_POLICY, type ClusterContext } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
@@ -23,6 +21,7 @@ import { compileListener, type CompiledListener } from './compile-listener.js';
 import type { ServerTls } from './compile-tls.js';
 import { compileRouteConfiguration, type CompiledRoutes } from './compile-routes.js';
 import { compileTcpProxyListener, isTcpProxyListener, type TcpProxyListener } from './compile-tcp-proxy.js';
+import { sourceOf, type Source } from './held-resources.js';
 import type { XdsResourceSet } from './resource-set.js';
 import type { AppProtocol } from './app-protocol.js';
 
@@ -44,13 +43,12 @@ export interface ProxyConfig {
   compiledFrom: CompiledFrom;
 }
 
+/** Each piece with its source (held-resources.ts): what it was compiled from, compared by identity. */
 interface CompiledFrom {
-  listeners: ReadonlyMap<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>;
-  routes: ReadonlyMap<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>;
-  clusters: ReadonlyMap<
-    string,
-    { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }
-  >;
+  listeners: ReadonlyMap<string, { source: Source; compiled: CompiledListener | TcpProxyListener }>;
+  routes: ReadonlyMap<string, { source: Source; compiled: CompiledRoutes }>;
+  /** `assignment`: the source (held-resources.ts) of the endpoints it was built with. */
+  clusters: ReadonlyMap<string, { resource: Cluster__Output; assignment: Source | undefined; cluster: Cluster }>;
 }
 
 /**
@@ -66,35 +64,33 @@ export function compileProxyConfig(
 ): ProxyConfig {
   const hosts = previous?.hosts ?? new HostRegistry(mutualTls);
   const compiledFrom = {
-    listeners: new Map<string, { resource: Listener__Output; compiled: CompiledListener | TcpProxyListener }>(),
-    routes: new Map<string, { resource: RouteConfiguration__Output; compiled: CompiledRoutes }>(),
-    clusters: new Map<
-      string,
-      { resource: Cluster__Output; assignment: ClusterLoadAssignment__Output | undefined; cluster: Cluster }
-    >(),
+    listeners: new Map<string, { source: Source; compiled: CompiledListener | TcpProxyListener }>(),
+    routes: new Map<string, { source: Source; compiled: CompiledRoutes }>(),
+    clusters: new Map<string, { resource: Cluster__Output; assignment: Source | undefined; cluster: Cluster }>(),
   } satisfies CompiledFrom;
 
   const listeners = new Map<string, HttpRoutes>();
   const tcpListeners = new Map<string, TcpProxyListener>();
-  for (const [name, resource] of resources.listeners) {
+  for (const name of resources.listeners.keys()) {
+    const source = sourceOf(resources.listeners, name) as Source;
     const hit = previous?.compiledFrom.listeners.get(name);
-    if (isTcpProxyListener(resource)) {
-      const compiled =
-        hit?.resource === resource ? (hit.compiled as TcpProxyListener) : compileTcpProxyListener(resource);
-      compiledFrom.listeners.set(name, { resource, compiled });
+    const compiled = hit?.source === source ? hit.compiled : compileAnyListener(resources.listeners.get(name)!);
+    compiledFrom.listeners.set(name, { source, compiled });
+    if (!('routeConfigName' in compiled)) {
       tcpListeners.set(name, compiled);
       continue;
     }
-    const compiled = hit?.resource === resource ? (hit.compiled as CompiledListener) : compileListener(resource);
-    compiledFrom.listeners.set(name, { resource, compiled });
-    const routeConfig = compiled.inlineRoutes ?? resources.routes.get(compiled.routeConfigName);
+    const routeSource = compiled.inlineRoutes ?? sourceOf(resources.routes, compiled.routeConfigName);
     let routes: CompiledRoutes | undefined;
-    if (routeConfig !== undefined) {
+    if (routeSource !== undefined) {
       const routesHit =
         compiledFrom.routes.get(compiled.routeConfigName) ??
         previous?.compiledFrom.routes.get(compiled.routeConfigName);
-      routes = routesHit?.resource === routeConfig ? routesHit.compiled : compileRouteConfiguration(routeConfig);
-      compiledFrom.routes.set(compiled.routeConfigName, { resource: routeConfig, compiled: routes });
+      routes =
+        routesHit?.source === routeSource
+          ? routesHit.compiled
+          : compileRouteConfiguration(compiled.inlineRoutes ?? resources.routes.get(compiled.routeConfigName)!);
+      compiledFrom.routes.set(compiled.routeConfigName, { source: routeSource, compiled: routes });
     }
     listeners.set(name, {
       listenerName: name,
@@ -117,7 +113,7 @@ export function compileProxyConfig(
   const changed: Array<{
     name: string;
     resource: Cluster__Output;
-    assignment: ClusterLoadAssignment__Output | undefined;
+    assignment: Source | undefined;
     checked: CheckedCluster;
     endpoints: ClusterEndpoint[];
   }> = [];
@@ -137,7 +133,7 @@ export function compileProxyConfig(
     const assignment =
       checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
     const endpoints = compileEndpoints(checked, assignment, hosts);
-    changed.push({ name, resource, assignment, checked, endpoints });
+    changed.push({ name, resource, assignment: assignmentOf(resource, resources), checked, endpoints });
     for (const endpoint of endpoints) inUse.add(endpoint.host);
   }
   for (const { name, resource, assignment, checked, endpoints } of changed) {
@@ -178,14 +174,18 @@ export function listenerLimits(config: ProxyConfig | undefined, name: string): L
   return compiled !== undefined && 'limits' in compiled ? compiled.limits : DEFAULT_LISTENER_LIMITS;
 }
 
+function compileAnyListener(resource: Listener__Output): CompiledListener | TcpProxyListener {
+  return isTcpProxyListener(resource) ? compileTcpProxyListener(resource) : compileListener(resource);
+}
+
 /** Guards reuse against a `previous` that is not the version in force (its pools may be closed). */
 function isOpen(this: HostRegistry, endpoint: ClusterEndpoint): boolean {
   return this.has(endpoint.host);
 }
 
-/** The endpoints a cluster that compiled before reads now. */
-function assignmentOf(resource: Cluster__Output, resources: XdsResourceSet): ClusterLoadAssignment__Output | undefined {
-  return resource.type === 'EDS' ? resources.endpoints.get(edsNameOf(resource)) : resource.load_assignment;
+/** The source of the endpoints a cluster reads now (compared, never decoded: most clusters are unchanged). */
+function assignmentOf(resource: Cluster__Output, resources: XdsResourceSet): Source | undefined {
+  return resource.type === 'EDS' ? sourceOf(resources.endpoints, edsNameOf(resource)) : resource.load_assignment;
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { TYPE_URL, type ResourceTypeUrl } from '../../../proto/xds.js';
 import { received, sentResources } from '../../test-support/compile-fixtures.js';
 import { HeldConfig } from './held-config.js';
+import { HeldResources } from './held-resources.js';
 
 const resources = received(
   sentResources('default', [{ name: 'backend', namespace: 'default', endpoints: [{ port: 8080 }] }]),
@@ -19,11 +20,11 @@ function sidecarHeld(): HeldConfig {
 }
 
 function restoreAll(held: HeldConfig): void {
-  held.restore(TYPE_URL.cluster, resources.clusters as Map<string, object>, 'c1', 'then');
-  held.restore(TYPE_URL.endpoint, resources.endpoints as Map<string, object>, 'e1', 'then');
-  held.restore(TYPE_URL.listener, resources.listeners as Map<string, object>, 'l1', 'then');
-  held.restore(TYPE_URL.route, resources.routes as Map<string, object>, 'r1', 'then');
-  held.restore(TYPE_URL.serviceConfig, new Map(), '', 'then');
+  held.restore(TYPE_URL.cluster, new HeldResources(TYPE_URL.cluster, resources.clusters), 'c1', 'then');
+  held.restore(TYPE_URL.endpoint, new HeldResources(TYPE_URL.endpoint, resources.endpoints), 'e1', 'then');
+  held.restore(TYPE_URL.listener, new HeldResources(TYPE_URL.listener, resources.listeners), 'l1', 'then');
+  held.restore(TYPE_URL.route, new HeldResources(TYPE_URL.route, resources.routes), 'r1', 'then');
+  held.restore(TYPE_URL.serviceConfig, new HeldResources(TYPE_URL.serviceConfig), '', 'then');
   held.followDependencies(TYPE_URL.cluster);
   held.followDependencies(TYPE_URL.listener);
 }
@@ -42,10 +43,10 @@ describe('HeldConfig', () => {
       [TYPE_URL.route, resources.routes],
     ];
     for (const [typeUrl, map] of live) {
-      held.accept(typeUrl, new Map(map as Map<string, object>), 'live', 'n');
+      held.accept(typeUrl, new HeldResources(typeUrl, map as Map<string, object>), 'live', 'n');
       assert.equal(held.source, 'cache', `${typeUrl} live, the ServiceConfig still cached`);
     }
-    held.accept(TYPE_URL.serviceConfig, new Map(), 'live', 'n');
+    held.accept(TYPE_URL.serviceConfig, new HeldResources(TYPE_URL.serviceConfig), 'live', 'n');
     assert.equal(held.source, 'control_plane');
   });
 
@@ -53,7 +54,7 @@ describe('HeldConfig', () => {
     const held = sidecarHeld();
     restoreAll(held);
     assert.deepEqual([...held.state(TYPE_URL.endpoint).resources.keys()], ['backend.default.svc.cluster.local']);
-    held.accept(TYPE_URL.cluster, new Map(), 'live', 'n');
+    held.accept(TYPE_URL.cluster, new HeldResources(TYPE_URL.cluster), 'live', 'n');
     assert.equal(held.followDependencies(TYPE_URL.cluster), TYPE_URL.endpoint);
     assert.deepEqual([...held.state(TYPE_URL.endpoint).resources.keys()], []);
     assert.equal(held.source, 'cache', 'the cached listeners, routes and ServiceConfig are still in force');

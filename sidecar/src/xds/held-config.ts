@@ -3,6 +3,7 @@
 // or the on-disk cache while none has answered yet).
 import { TYPE_URL, type ResourceTypeUrl } from '../../../proto/xds.js';
 import type { CachedType } from './config-cache-file.js';
+import { HeldResources } from './held-resources.js';
 import { XdsConfigError, type XdsResourceSet } from './resource-set.js';
 import { endpointNamesOf, routeNamesOf } from './subscriptions.js';
 
@@ -11,7 +12,7 @@ export interface TypeState {
   names: string[] | undefined;
   version: string;
   nonce: string;
-  resources: Map<string, object>;
+  resources: HeldResources;
   /** A response of this type was accepted from a control plane. */
   received: boolean;
   /** The resources in force came from the config cache. */
@@ -43,7 +44,7 @@ export class HeldConfig {
         names: initialNames[typeUrl],
         version: '',
         nonce: '',
-        resources: new Map(),
+        resources: new HeldResources(typeUrl),
         received: false,
         cached: false,
         nacks: 0,
@@ -94,8 +95,9 @@ export class HeldConfig {
   }
 
   /** The proxy resources held, with `replacements` in place of what is held of their types. */
-  candidate(replacements: ReadonlyMap<ResourceTypeUrl, Map<string, object>>): XdsResourceSet {
-    const of = (type: ResourceTypeUrl) => (replacements.get(type) ?? this.state(type).resources) as Map<string, never>;
+  candidate(replacements: ReadonlyMap<ResourceTypeUrl, HeldResources>): XdsResourceSet {
+    const of = (type: ResourceTypeUrl) =>
+      (replacements.get(type) ?? this.state(type).resources) as unknown as ReadonlyMap<string, never>;
     return {
       clusters: of(TYPE_URL.cluster),
       endpoints: of(TYPE_URL.endpoint),
@@ -105,7 +107,7 @@ export class HeldConfig {
   }
 
   /** Records an accepted response of `typeUrl` from a control plane. */
-  accept(typeUrl: ResourceTypeUrl, resources: Map<string, object>, version: string, nonce: string): void {
+  accept(typeUrl: ResourceTypeUrl, resources: HeldResources, version: string, nonce: string): void {
     const state = this.state(typeUrl);
     state.resources = resources;
     state.version = version;
@@ -124,7 +126,7 @@ export class HeldConfig {
   }
 
   /** Takes cached resources as the config in force (the caller has applied them; dependents follow next). */
-  restore(typeUrl: ResourceTypeUrl, resources: Map<string, object>, version: string, savedAt: string): void {
+  restore(typeUrl: ResourceTypeUrl, resources: HeldResources, version: string, savedAt: string): void {
     const state = this.state(typeUrl);
     state.resources = resources;
     state.version = version;
@@ -169,6 +171,20 @@ export class HeldConfig {
       };
     });
   }
+}
+
+/**
+ * What to hold after a response of `typeUrl` (`received`, checked by collect): `received` alone, or
+ * for an incremental type added to what is held; compact types as bytes, sharing the held ones.
+ */
+export function resourcesAfter(
+  held: HeldResources,
+  received: ReadonlyMap<string, object>,
+  isIncremental: boolean,
+): HeldResources {
+  const resources = isIncremental ? held.merged(received) : new HeldResources(held.typeUrl, received);
+  resources.compact();
+  return resources;
 }
 
 /** Resources by name; every one must be of `typeUrl`, names unique. */

@@ -5,6 +5,7 @@
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
+import { HeldResources } from './held-resources.js';
 
 /** The listener the control plane builds for sidecars' outbound traffic (see translate.ts). */
 export const OUTBOUND_LISTENER = 'outbound';
@@ -30,13 +31,15 @@ const TCP_LISTENER_PREFIX = 'outbound|';
  * listener and every outbound TCP listener. The others (other services' inbound listeners, the
  * api_listeners of proxyless gRPC clients) are for other nodes, and are left alone.
  */
-export function ownListeners<T>(listeners: ReadonlyMap<string, T>, inboundName: string): ReadonlyMap<string, T> {
-  const own = new Map<string, T>();
-  for (const [name, listener] of listeners) {
-    if (name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX))
-      own.set(name, listener);
-  }
-  return own;
+export function ownListeners<T extends object>(
+  listeners: ReadonlyMap<string, T>,
+  inboundName: string,
+): ReadonlyMap<string, T> {
+  const isOwn = (name: string) =>
+    name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX);
+  // Held listeners are filtered by name, never decoded: the others are most of them.
+  if (listeners instanceof HeldResources) return listeners.filtered(isOwn) as unknown as ReadonlyMap<string, T>;
+  return new Map([...listeners].filter(([name]) => isOwn(name)));
 }
 
 /** Route configuration names that the listeners load over RDS. */
