@@ -132,8 +132,9 @@ export async function runDataPlane(
 
 async function measureRound(target: Target, options: DataPlaneOptions): Promise<RoundFigures> {
   const saturation = await runWrk(target.address, target.host, options.connections, options.saturationSeconds);
-  const rssLoadedMb = totalRssMb(target.proxyPids());
   const load = await measureOpenLoop(target, options.rate, options.latencySeconds, options.warmupSeconds);
+  // Issue 13 sets the loaded goal at the open-loop rate: read right as that load ends.
+  const rssLoadedMb = totalRssMb(target.proxyPids());
   return {
     saturationRps: saturation.requestsPerSecond,
     saturationErrors: saturation.errors,

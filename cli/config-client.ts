@@ -1,42 +1,16 @@
 // The Config API (pilotfish.v1.Config) as the CLI commands use it: one client per command, over TLS
 // with the operator's admin token when given --ca-file, calls with a deadline, and refusals turned
-// into errors that read as one clear line.
+// into errors that read as one clear line. A command loads it when it runs (its flags are in
+// config-connection.ts).
 import * as grpc from '@grpc/grpc-js';
-import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { ConfigClient } from '../proto/gen/pilotfish/v1/Config.js';
 import { pilotfish } from '../proto/pilotfish.js';
-import { KINDS } from '../control-plane/src/config/config-documents.js';
 import { parseHostPort } from '../shared/host-port.js';
 import { checkServerName, serverNameFor } from '../shared/server-name.js';
 import { readTokenFile } from '../shared/secret-file.js';
-import { caFileOption } from './control-plane-options.js';
+import type { ConnectionFlags } from './config-connection.js';
 import { isStoreUnavailable } from '../control-plane/src/store/store-unavailable.js';
-
-const CONTROL_PLANE_OPTION = [
-  '--control-plane <host:port>',
-  "the control plane's gRPC address",
-  '127.0.0.1:15010',
-] as const;
-
-/** Where the control plane is and how to reach it: the flags connectionOptions() adds. */
-export interface ConnectionFlags {
-  controlPlane: string;
-  caFile?: string;
-  tokenFile?: string;
-}
-
-/** Adds --control-plane, --ca-file and --token-file to `command`. */
-export function connectionOptions(command: Command): Command {
-  return command
-    .option(...CONTROL_PLANE_OPTION)
-    .addOption(caFileOption())
-    .option(
-      '--token-file <file>',
-      'an admin token (pilotfish token create --admin <name>); or the token itself in PILOTFISH_TOKEN',
-    );
-}
 
 // Well past the control plane's own bound on a store operation (8 s, then UNAVAILABLE naming the
 // store), so a busy control plane answers why rather than the call ending in DEADLINE_EXCEEDED.
@@ -118,24 +92,4 @@ function credentials({ caFile, tokenFile }: ConnectionFlags): grpc.ChannelCreden
 function channelOptions(address: string): grpc.ChannelOptions {
   const serverName = serverNameFor(parseHostPort(address, '--control-plane').host);
   return serverName === undefined ? {} : { 'grpc.ssl_target_name_override': serverName };
-}
-
-/** What the history records when the control plane does not authenticate (with authentication: the token's name). */
-export function defaultAuthor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
-
-/** `route`, `routes`, `Route`, `destinationpolicies` → the kind as the API names it. */
-export function resolveKind(value: string): string {
-  const lower = value.toLowerCase();
-  const kind = KINDS.find((known) => {
-    const name = known.toLowerCase();
-    return lower === name || lower === `${name}s` || (name.endsWith('y') && lower === `${name.slice(0, -1)}ies`);
-  });
-  if (kind === undefined) throw new Error(`"${value}" is not a kind this control plane knows (${KINDS.join(', ')})`);
-  return kind;
 }

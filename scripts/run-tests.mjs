@@ -5,7 +5,7 @@
 // bounds each file's process; the longest takes about 2); --test-force-exit ends a file's process
 // once its tests are done even if something still holds the event loop open; and the whole run is
 // killed, with everything it started, after PILOTFISH_TEST_MINUTES (default 20; the suite takes
-// about 7 on an idle machine), printing the test files still running.
+// about 9 on an idle machine, README.md), printing the test files still running.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,8 +21,14 @@ function findTests(dir) {
   });
 }
 
+// The files that start real processes (test/, bench/, examples/) take seconds to a minute each; the
+// unit tests beside the code, well under one. Running the long ones first, the short ones fill in
+// last, so neither worker idles at the end waiting for the other's long file.
+const startsProcesses = (file) => /^dist\/(test|bench|examples)\//.test(file);
 const only = process.argv.slice(2);
-const files = findTests(dist).filter((file) => only.length === 0 || only.some((part) => file.includes(part)));
+const files = findTests(dist)
+  .filter((file) => only.length === 0 || only.some((part) => file.includes(part)))
+  .sort((a, b) => Number(startsProcesses(b)) - Number(startsProcesses(a)));
 if (files.length === 0) {
   console.error(`no test files found under ${dist}${only.length ? ` matching ${only.join(', ')}` : ''}`);
   process.exit(1);

@@ -1,18 +1,11 @@
 // `pilotfish apply -f FILE|DIR`: sends policy documents to the control plane's Config API as one
 // change (a folder: every *.yaml / *.yml in it). Refusals print the same messages as `pilotfish validate`.
-import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApplyResponse__Output } from '../../proto/gen/pilotfish/v1/ApplyResponse.js';
 import type { ConfigSource } from '../../proto/gen/pilotfish/v1/ConfigSource.js';
-import {
-  ConfigApiError,
-  callConfig,
-  defaultAuthor,
-  connectionOptions,
-  type ConnectionFlags,
-} from '../config-client.js';
+import { connectionOptions, defaultAuthor, type ConnectionFlags } from '../config-connection.js';
 
 const CONFIG_FILE = /\.ya?ml$/;
 
@@ -27,6 +20,10 @@ export function applyCommand(): Command {
       .option('--dry-run', 'validate against the config in force and show what would change; change nothing'),
   ).action(async (options: ConnectionFlags & { filename: string; dryRun?: boolean }) => {
     const files = await readSources(options.filename);
+    const [{ callConfig, ConfigApiError }, grpc] = await Promise.all([
+      import('../config-client.js'),
+      import('@grpc/grpc-js'),
+    ]);
     let response: ApplyResponse__Output;
     try {
       response = await callConfig<ApplyResponse__Output>(options, (client, callOptions, callback) =>

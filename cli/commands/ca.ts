@@ -2,9 +2,6 @@
 // plane reads them when it starts: restart it (each replica) after each step. Replicas sharing etcd
 // share their CA through it: give the same --store, and each step applies to the store's roots.
 import { Command } from 'commander';
-import { activateRoot, prepareRoot, retireRoot } from '../../control-plane/src/identity/root-rotation.js';
-import { rotateSharedRoot } from '../../control-plane/src/identity/shared-ca-state.js';
-import { readRoot, ROOT_SLOTS } from '../../control-plane/src/identity/state-dir-ca.js';
 import { storeLocation, storeOptions, type StoreFlags } from '../store-options.js';
 
 interface StateDirFlags {
@@ -12,6 +9,9 @@ interface StateDirFlags {
 }
 
 const STATE_DIR = "the control plane's state dir";
+
+// The CA's modules load when a step runs: the rest of the CLI, and `--help`, need none of them.
+const rootRotation = () => import('../../control-plane/src/identity/root-rotation.js');
 
 /** A rotation step on the state dir, or on the roots the replicas on --store etcd://… share. */
 function rotationStep<Flags extends StateDirFlags & StoreFlags>(
@@ -26,7 +26,10 @@ function rotationStep<Flags extends StateDirFlags & StoreFlags>(
     const location = storeLocation(options);
     if (location.kind === 'memory') return run(options);
     // Loaded only when asked for: the etcd client is a module every other command would pay for.
-    const { openEtcdCaFiles } = await import('../../control-plane/src/store/etcd-store.js');
+    const [{ openEtcdCaFiles }, { rotateSharedRoot }] = await Promise.all([
+      import('../../control-plane/src/store/etcd-store.js'),
+      import('../../control-plane/src/identity/shared-ca-state.js'),
+    ]);
     const shared = openEtcdCaFiles(location);
     try {
       await rotateSharedRoot(options.stateDir, shared.files, () => run(options));
@@ -43,7 +46,8 @@ export function caCommand(): Command {
       new Command('list')
         .description('the roots in the trust bundle: active (signs), next (prepared), previous (until retired)')
         .requiredOption('--state-dir <dir>', STATE_DIR)
-        .action((options: StateDirFlags) => {
+        .action(async (options: StateDirFlags) => {
+          const { readRoot, ROOT_SLOTS } = await import('../../control-plane/src/identity/state-dir-ca.js');
           for (const slot of ROOT_SLOTS) {
             const root = readRoot(options.stateDir, slot);
             if (root)
@@ -57,20 +61,20 @@ export function caCommand(): Command {
       rotationStep(
         'prepare',
         'make the next root; it joins the trust bundle but signs nothing yet',
-        (options: StateDirFlags & StoreFlags & { trustDomain: string }) =>
-          prepareRoot(options.stateDir, options.trustDomain, new Date()),
+        async (options: StateDirFlags & StoreFlags & { trustDomain: string }) =>
+          (await rootRotation()).prepareRoot(options.stateDir, options.trustDomain, new Date()),
       ).option('--trust-domain <domain>', 'the SPIFFE trust domain the root is for', 'cluster.local'),
     )
     .addCommand(
-      rotationStep('activate', 'sign with the prepared root; the old one stays trusted as previous', (options) =>
-        activateRoot(options.stateDir),
+      rotationStep('activate', 'sign with the prepared root; the old one stays trusted as previous', async (options) =>
+        (await rootRotation()).activateRoot(options.stateDir),
       ),
     )
     .addCommand(
       rotationStep(
         'retire',
         'stop trusting the previous root (once the leaves it signed have expired: 24 h)',
-        (options) => retireRoot(options.stateDir),
+        async (options) => (await rootRotation()).retireRoot(options.stateDir),
       ),
     );
 }

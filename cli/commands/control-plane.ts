@@ -1,6 +1,6 @@
 // `pilotfish control-plane`: the registry, xDS server and admin listener in one process.
 import { Command, InvalidArgumentError, type Option } from 'commander';
-import { KINDS } from '../../control-plane/src/config/config-documents.js';
+import { KINDS } from '../../control-plane/src/config/kinds.js';
 import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../control-plane/src/identity/mesh-identity.js';
 import { DEFAULT_SVID_LIFETIME_MS, parseSvidLifetime } from '../../control-plane/src/identity/svid-lifetime.js';

@@ -1,17 +1,9 @@
 // `pilotfish delete KIND NAME`: removes a policy document through the Config API. Refused when the
 // config folder defines it, or when documents in force depend on it (the validation message says which).
-import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
-import { KINDS } from '../../control-plane/src/config/config-documents.js';
+import { KINDS } from '../../control-plane/src/config/kinds.js';
 import type { DeleteResponse__Output } from '../../proto/gen/pilotfish/v1/DeleteResponse.js';
-import {
-  ConfigApiError,
-  callConfig,
-  defaultAuthor,
-  resolveKind,
-  connectionOptions,
-  type ConnectionFlags,
-} from '../config-client.js';
+import { connectionOptions, defaultAuthor, resolveKind, type ConnectionFlags } from '../config-connection.js';
 
 export function deleteCommand(): Command {
   return connectionOptions(
@@ -22,6 +14,10 @@ export function deleteCommand(): Command {
       .option('-n, --namespace <namespace>', 'the namespace', 'default'),
   ).action(async (kindArgument: string, name: string, options: ConnectionFlags & { namespace: string }) => {
     const kind = resolveKind(kindArgument);
+    const [{ callConfig, ConfigApiError }, grpc] = await Promise.all([
+      import('../config-client.js'),
+      import('@grpc/grpc-js'),
+    ]);
     const response = await callConfig<DeleteResponse__Output>(options, (client, callOptions, callback) =>
       client.Delete({ kind, namespace: options.namespace, name, author: defaultAuthor() }, callOptions, callback),
     ).catch((error: unknown) => {

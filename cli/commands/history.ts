@@ -1,7 +1,7 @@
 // `pilotfish history`: the accepted config versions, newest first, with who made each and what changed.
 import { Command } from 'commander';
 import type { HistoryResponse__Output } from '../../proto/gen/pilotfish/v1/HistoryResponse.js';
-import { callConfig, connectionOptions, type ConnectionFlags } from '../config-client.js';
+import { connectionOptions, type ConnectionFlags } from '../config-connection.js';
 import { positiveInt } from '../options.js';
 import { formatTable } from '../table.js';
 
@@ -14,6 +14,7 @@ export function historyCommand(): Command {
       .option('--limit <n>', 'show only the newest N versions', positiveInt)
       .option('--json', 'print JSON instead of a table'),
   ).action(async (options: ConnectionFlags & { limit?: number; json?: boolean }) => {
+    const { callConfig } = await import('../config-client.js');
     const { versions = [] } = await callConfig<HistoryResponse__Output>(options, (client, callOptions, callback) =>
       client.History({ limit: options.limit ?? 0 }, callOptions, callback),
     );

@@ -6,7 +6,6 @@ import {
   defaultInjectionSettings,
   type InjectionSettings,
 } from '../../control-plane/src/injection/injection-settings.js';
-import { injectManifests } from '../../control-plane/src/injection/workload-injection.js';
 import { positiveInt } from '../options.js';
 
 export interface InjectionSettingFlags {
@@ -58,6 +57,7 @@ export function injectCommand(): Command {
       } catch (error) {
         throw new Error(`cannot read ${source}`, { cause: error });
       }
+      const { injectManifests } = await import('../../control-plane/src/injection/workload-injection.js');
       const result = injectManifests(text, source, injectionSettings(flags));
       for (const note of result.notes) console.error(`note: ${note}`);
       process.stdout.write(result.text);

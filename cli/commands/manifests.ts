@@ -1,7 +1,6 @@
 // `pilotfish manifests`: prints the Kubernetes objects that install the control plane, as YAML.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { stringify } from 'yaml';
 import { renderManifests, webhookHost } from '../kubernetes-manifests.js';
 import { positiveInt } from '../options.js';
 import { makeWebhookCertificate, type WebhookCertificate } from '../webhook-certificate.js';
@@ -34,13 +33,14 @@ export function manifestsCommand(): Command {
     .option('--webhook-key <file>', 'its private key (PEM)')
     .option('--webhook-ca <file>', "the CA that signed it (PEM): the webhook's caBundle")
     .option('--cert-manager', 'print no certificate: cert-manager writes the Secret and injects the caBundle')
-    .action((options: ManifestsFlags) => {
+    .action(async (options: ManifestsFlags) => {
       const documents = renderManifests({
         namespace: options.namespace,
         replicas: options.replicas,
         image: options.image,
         webhookCertificate: options.certManager ? undefined : webhookCertificate(options),
       });
+      const { stringify } = await import('yaml');
       process.stdout.write(documents.map((document) => stringify(document, YAML_OPTIONS)).join('---\n'));
     });
 }

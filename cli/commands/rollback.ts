@@ -2,7 +2,7 @@
 // version validated like any change. Documents the config folder defines stay as the folder has them.
 import { Command, InvalidArgumentError } from 'commander';
 import type { RollbackResponse__Output } from '../../proto/gen/pilotfish/v1/RollbackResponse.js';
-import { callConfig, defaultAuthor, connectionOptions, type ConnectionFlags } from '../config-client.js';
+import { connectionOptions, defaultAuthor, type ConnectionFlags } from '../config-connection.js';
 
 export function rollbackCommand(): Command {
   return connectionOptions(
@@ -17,6 +17,7 @@ export function rollbackCommand(): Command {
         return version;
       }),
   ).action(async (version: number, options: ConnectionFlags) => {
+    const { callConfig } = await import('../config-client.js');
     const response = await callConfig<RollbackResponse__Output>(options, (client, callOptions, callback) =>
       client.Rollback({ version, author: defaultAuthor() }, callOptions, callback),
     );

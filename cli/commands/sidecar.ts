@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { parseInboundPorts, type InboundProtocol } from '../../sidecar/src/intercept/inbound-protocol.js';
 import { loadOriginalDestinationReader } from '../../sidecar/src/intercept/original-destination.js';
-import { parseAppProbes } from '../../sidecar/src/listeners/status-probes.js';
 import { traceExportConfig } from '../../sidecar/src/telemetry/trace-export-config.js';
 import { APP_PROTOCOLS, type AppProtocol } from '../../sidecar/src/xds/app-protocol.js';
 import { parseHostPort } from '../../shared/host-port.js';
@@ -118,7 +117,10 @@ export function sidecarCommand(): Command {
         throw new Error('--inbound-listen binds every address: give --advertise-address, the address peers should use');
       }
       // Loaded here, not at the top: `--help` and a refused flag need none of the proxy.
-      const { startSidecar } = await import('../../sidecar/src/main.js');
+      const [{ startSidecar }, { parseAppProbes }] = await Promise.all([
+        import('../../sidecar/src/main.js'),
+        import('../../sidecar/src/listeners/status-probes.js'),
+      ]);
       const sidecar = await startSidecar({
         service: options.service,
         namespace: options.namespace,

@@ -4,9 +4,9 @@
 // (the control plane accepts them only if the service is registered) unless --require-declared.
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
+import type { ConfigFile } from '../../control-plane/src/config/config-documents.js';
 import { formatConfigError } from '../../control-plane/src/config/config-error.js';
-import { KINDS, type ConfigFile } from '../../control-plane/src/config/config-documents.js';
-import { validateConfig } from '../../control-plane/src/config/config-set.js';
+import { KINDS } from '../../control-plane/src/config/kinds.js';
 
 export function validateCommand(): Command {
   return new Command('validate')
@@ -25,6 +25,7 @@ export function validateCommand(): Command {
           throw new Error(`cannot read ${path}`, { cause: error });
         }
       }
+      const { validateConfig } = await import('../../control-plane/src/config/config-set.js');
       const result = validateConfig(files, { requireDeclared: options.requireDeclared === true });
       for (const note of result.notes) console.error(`note: ${formatConfigError(note)}`);
       if (!result.ok) {

@@ -2,7 +2,7 @@
 // its CA there), a bootstrap token per sidecar, and an admin token for trying the CLI against it.
 import { join } from 'node:path';
 import { createBootstrapToken } from '../../control-plane/src/identity/bootstrap-token.js';
-import { trustBundleFile } from '../../control-plane/src/identity/mesh-identity.js';
+import { trustBundleFile } from '../../control-plane/src/identity/trust-bundle-file.js';
 import { createOperatorToken } from '../../control-plane/src/identity/operator-token.js';
 import { writeSecretFile } from '../../shared/secret-file.js';
 import { loadTokenSigningKey, type TokenSigningKey } from '../../control-plane/src/identity/token-signing-key.js';

@@ -1,6 +1,6 @@
 // Starts the real `pilotfish` processes for cross-component tests, on 127.0.0.1 with ports the OS
 // picks (each process logs the addresses it bound), and stops them by PID.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { packageRoot } from '../../proto/paths.js';
@@ -19,9 +19,26 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
-/** Spawns `command ARGS`, collecting what it writes; stop() ends it by its PID. */
+/**
+ * The prefix that makes a started process die with the test file's process, however that ends (a
+ * test file killed by its timeout leaves no control plane or sidecar behind): Linux's parent-death
+ * signal, which util-linux's setpriv sets before it execs the command (same PID). Where setpriv
+ * cannot, processes are started as they are.
+ */
+const DIE_WITH_PARENT = ((): string[] => {
+  try {
+    return execFileSync('setpriv', ['--help'], { encoding: 'utf8' }).includes('--pdeathsig')
+      ? ['setpriv', '--pdeathsig', 'SIGKILL', '--']
+      : [];
+  } catch {
+    return [];
+  }
+})();
+
+/** Spawns `command ARGS`, collecting what it writes; stop() ends it by its PID; it dies with this process. */
 export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): RunningProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const [executable, ...argv] = [...DIE_WITH_PARENT, command, ...args] as [string, ...string[]];
+  const child = spawn(executable, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let logs = '';
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -30,6 +47,15 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     logs += chunk;
   });
+  // A process that fails unasked (a crash, an exit with an error) says so in the test file's output,
+  // with its last log lines: a later failure such as a refused connection then has its cause beside it.
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (stopping || code === 0) return;
+    process.stderr.write(
+      `${command} ${args[0] ?? ''} (pid ${child.pid}) exited unasked with ${signal ?? `code ${code}`}; its last logs:\n${logs.slice(-2000)}\n`,
+    );
+  });
   return {
     child,
     pid: child.pid as number,
@@ -37,6 +63,7 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
     output: () => output,
     async stop(signal = 'SIGTERM', graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      stopping = true;
       const exited = once(child, 'exit');
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -12,6 +12,7 @@ import { meshConfigSchema, type MeshConfigDocument } from './mesh-config-schema.
 import { peerAuthenticationSchema, type PeerAuthenticationDocument } from './peer-authentication-schema.js';
 import { rateLimitSchema, type RateLimitDocument } from './rate-limit-schema.js';
 import { routeSchema, type RouteDocument } from './route-schema.js';
+import { KINDS, type Kind } from './kinds.js';
 import { API_VERSION } from './schema-common.js';
 import { serviceConfigSchema, type ServiceConfigDocument } from './service-config-schema.js';
 import { serviceSchema, type ServiceDocument } from './service-schema.js';
@@ -28,14 +29,13 @@ export const KIND_SCHEMAS = {
   Sidecar: sidecarSchema,
   PeerAuthentication: peerAuthenticationSchema,
   AuthorizationPolicy: authorizationPolicySchema,
-} as const;
-export type Kind = keyof typeof KIND_SCHEMAS;
+} as const satisfies Record<Kind, z.ZodType>;
 
 /** A document larger than this is refused unread: config is policy, not data. */
 const MAX_DOCUMENT_CHARS = 1024 * 1024;
 /** Alias expansions per document: enough for shared anchors, far too few for an alias bomb. */
 const MAX_ALIAS_COUNT = 100;
-export const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
+export { KINDS };
 
 export type AnyDocument =
   | RouteDocument

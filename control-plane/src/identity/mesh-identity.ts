@@ -2,7 +2,6 @@
 // the SVID issuer, and the authenticators that callers' tokens are checked by (bootstrap tokens;
 // in a pod, Kubernetes service-account tokens too).
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Authenticator } from './authenticator.js';
 import { BootstrapTokenAuthenticator } from './bootstrap-token.js';
 import { toPem, type CertificateAuthority } from './certificate-authority.js';
@@ -12,6 +11,7 @@ import { trustDomainError } from './spiffe-id.js';
 import { loadStateDirCa } from './state-dir-ca.js';
 import { SvidIssuer } from './svid-issuer.js';
 import { loadTokenSigningKey, type TokenSigningKey } from './token-signing-key.js';
+import { trustBundleFile } from './trust-bundle-file.js';
 
 export interface IdentityOptions {
   /** Where the CA's root and the token signing key live (made on first start). */
@@ -31,11 +31,6 @@ export interface MeshIdentity {
   authenticators: Authenticator[];
   /** Signs and checks bootstrap and admin tokens. */
   tokenKey: TokenSigningKey;
-}
-
-/** Where the control plane writes the roots it is trusted by, for `--ca-file` of sidecars and the CLI. */
-export function trustBundleFile(stateDir: string): string {
-  return join(stateDir, 'trust-bundle.pem');
 }
 
 export async function loadMeshIdentity(options: IdentityOptions): Promise<MeshIdentity> {

@@ -27,7 +27,9 @@ export function limitPrematureResets(
       if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && !stream.headersSent) {
         if (now() - openedAt < PREMATURE_RESET_MIN_STREAM_LIFETIME_MS) premature++;
       }
-      if (session.closed || closed < PREMATURE_RESET_TOTAL_STREAM_COUNT || premature * 2 < closed) return;
+      // A session torn down meanwhile (nghttp2's own limiter, a socket error) is past a GOAWAY: it would throw.
+      if (session.closed || session.destroyed) return;
+      if (closed < PREMATURE_RESET_TOTAL_STREAM_COUNT || premature * 2 < closed) return;
       session.goaway(constants.NGHTTP2_INTERNAL_ERROR);
       session.close();
       onLimit({ closed, premature });

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   defaultTextMapGetter,
+  isSpanContextValid,
   ROOT_CONTEXT,
   trace,
   type Context,
@@ -59,8 +60,17 @@ export function traceHeaderFormat(name: string): number | undefined {
 
 /** Appends to a flat [name, value, …] list the headers carrying `span`: W3C, and the B3 formats in `b3Formats`. */
 export function appendTraceHeaders(headers: string[], span: Span, b3Formats: number): void {
+  const spanContext = span.spanContext();
+  // W3C's headers as its propagator writes them, without a Context made for every request.
+  if (isSpanContextValid(spanContext)) {
+    headers.push(
+      'traceparent',
+      `00-${spanContext.traceId}-${spanContext.spanId}-0${spanContext.traceFlags.toString(16)}`,
+    );
+    if (spanContext.traceState !== undefined) headers.push('tracestate', spanContext.traceState.serialize());
+  }
+  if (b3Formats === 0) return;
   const context = trace.setSpan(ROOT_CONTEXT, span);
-  w3c.inject(context, headers, appendSetter);
   if ((b3Formats & B3_SINGLE) !== 0) b3Single.inject(context, headers, appendSetter);
   if ((b3Formats & B3_MULTI) !== 0) b3Multi.inject(context, headers, appendSetter);
 }

@@ -19,6 +19,12 @@ const HOP_BY_HOP = new Set([
   'proxy-authenticate',
 ]);
 
+/** Connection: keep-alive or close (any case) names no header but hop-by-hop ones. */
+function isPlainConnection(value: string): boolean {
+  const lower = value.length === 10 || value.length === 5 ? value.toLowerCase() : '';
+  return lower === 'keep-alive' || lower === 'close';
+}
+
 /** Header names the Connection header lists: hop-by-hop too. */
 function connectionListed(connection: string | string[]): Set<string> {
   const names = (Array.isArray(connection) ? connection.join(',') : connection).split(',');
@@ -73,8 +79,11 @@ export function upstreamRequestHeaders(
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
     if (raw.length === 10 && raw.toLowerCase() === 'connection') {
+      const value = rawHeaders[i + 1] as string;
+      // The usual values name no header but hop-by-hop ones: nothing to parse.
+      if (isPlainConnection(value)) continue;
       listed ??= new Set();
-      for (const name of connectionListed(rawHeaders[i + 1] as string)) listed.add(name);
+      for (const name of connectionListed(value)) listed.add(name);
     }
   }
   const out: string[] = ['host', authority];
@@ -114,10 +123,10 @@ export function upstreamRequestHeaders(
 /** The upstream's response headers without its hop-by-hop headers (mutates and returns them). */
 export function downstreamResponseHeaders(headers: ResponseHeaders): ResponseHeaders {
   const connection = headers.connection;
-  // The usual values name no header but hop-by-hop ones: nothing to parse.
-  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close')
+  if (connection !== undefined && (typeof connection !== 'string' || !isPlainConnection(connection)))
     for (const name of connectionListed(connection)) delete headers[name];
-  // Deleting only what is there keeps the object's shape for writeHead when nothing is.
-  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  // A response has a handful of headers: look each up among the nine hop-by-hop names, rather
+  // than the nine in it; deleting only what is there keeps the object's shape when nothing is.
+  for (const name in headers) if (HOP_BY_HOP.has(name)) delete headers[name];
   return headers;
 }

@@ -6,8 +6,17 @@
 import { Readable } from 'node:stream';
 import { REPLAYABLE_BODY_LIMIT } from './request-body.js';
 
+const kBody = Symbol('replayable body');
+
+/** The caller's body and each attempt's reader point back at the ReplayableBody: their listeners are shared. */
+type Linked = Readable & { [kBody]: ReplayableBody };
+
+function readMore(this: Readable): void {
+  (this as Linked)[kBody].source.resume();
+}
+
 export class ReplayableBody {
-  readonly #source: Readable;
+  readonly source: Readable;
   readonly #limit: number;
   #chunks: Buffer[] = [];
   #size = 0;
@@ -17,11 +26,12 @@ export class ReplayableBody {
   #reader: Readable | undefined;
 
   constructor(source: Readable, limit = REPLAYABLE_BODY_LIMIT) {
-    this.#source = source;
+    this.source = source;
     this.#limit = limit;
-    source.on('data', (chunk: Buffer) => this.#onData(chunk));
-    source.on('end', () => this.#onEnd());
-    source.on('error', (error) => this.#onError(error));
+    (source as Linked)[kBody] = this;
+    source.on('data', ReplayableBody.#onData);
+    source.on('end', ReplayableBody.#onEnd);
+    source.on('error', ReplayableBody.#onError);
   }
 
   /** Whether a new attempt can still send the whole body: it was kept whole, and the caller did not fail. */
@@ -32,36 +42,43 @@ export class ReplayableBody {
   /** The body from its start, for a new attempt; the attempt before no longer receives it. */
   open(): Readable {
     this.#reader?.destroy();
-    const reader = new Readable({ read: () => this.#source.resume() });
+    const reader = new Readable({ read: readMore });
+    (reader as Linked)[kBody] = this;
     for (const chunk of this.#chunks) reader.push(chunk);
     if (this.#isEnded) reader.push(null);
-    // An attempt given up with no other after it leaves the rest of the body to be read and dropped.
-    reader.on('close', () => {
-      if (this.#reader === reader) this.#source.resume();
-    });
+    reader.on('close', ReplayableBody.#onReaderClose);
     this.#reader = reader;
     return reader;
   }
 
-  #onData(chunk: Buffer): void {
-    if (this.#isReplayable) {
-      this.#size += chunk.length;
-      if (this.#size <= this.#limit) this.#chunks.push(chunk);
-      else this.#forget();
-    }
-    const reader = this.#reader;
-    if (reader !== undefined && !reader.destroyed && !reader.push(chunk)) this.#source.pause();
+  /** An attempt given up with no other after it leaves the rest of the body to be read and dropped. */
+  static #onReaderClose(this: Linked): void {
+    const body = this[kBody];
+    if (body.#reader === this) body.source.resume();
   }
 
-  #onEnd(): void {
-    this.#isEnded = true;
-    const reader = this.#reader;
+  static #onData(this: Linked, chunk: Buffer): void {
+    const body = this[kBody];
+    if (body.#isReplayable) {
+      body.#size += chunk.length;
+      if (body.#size <= body.#limit) body.#chunks.push(chunk);
+      else body.#forget();
+    }
+    const reader = body.#reader;
+    if (reader !== undefined && !reader.destroyed && !reader.push(chunk)) this.pause();
+  }
+
+  static #onEnd(this: Linked): void {
+    const body = this[kBody];
+    body.#isEnded = true;
+    const reader = body.#reader;
     if (reader !== undefined && !reader.destroyed) reader.push(null);
   }
 
-  #onError(error: Error): void {
-    this.#forget();
-    this.#reader?.destroy(error);
+  static #onError(this: Linked, error: Error): void {
+    const body = this[kBody];
+    body.#forget();
+    body.#reader?.destroy(error);
   }
 
   #forget(): void {
