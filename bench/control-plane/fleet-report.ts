@@ -27,6 +27,11 @@ export function renderFleetReport({ command, machine, runs }: FleetReport): stri
     'says what it costs. The simulated fleet is one process on the same cores (its own CPU per change is',
     'beside the control plane’s); real proxies would each have their own.',
     '',
+    'The control plane runs with its default debounce (`--debounce-ms 100 --max-debounce-ms 10000`, as Istio’s',
+    'PILOT_DEBOUNCE_AFTER/MAX): registrations less than 100 ms apart are one push, for up to 10 s. A burst',
+    'is that many registrations of one service’s endpoints, 64 at a time; its pushes are every response',
+    'a proxy gets from its start until the pushes stop.',
+    '',
     ...(runs.some((run) => run.changeProfile !== undefined)
       ? []
       : [
@@ -58,7 +63,7 @@ export function renderFleetReport({ command, machine, runs }: FleetReport): stri
           `${run.convergenceMs.p50.toFixed(0)} / ${run.convergenceMs.p99.toFixed(0)} ms (≤ ${FLEET_GOALS.convergenceP99Ms}: ${p99Goal})`,
           `${run.cpuSecondsPerChange.toFixed(2)} s (${run.fleetCpuSecondsPerChange.toFixed(2)} s)`,
           `${run.eventLoopDelayMs.p99.toFixed(0)} / ${run.eventLoopDelayMs.max.toFixed(0)} ms`,
-          `${run.burst.pushesPerClientMedian} (max ${run.burst.pushesPerClientMax}) for ${run.burst.registrations}`,
+          `${run.burst.pushesPerClientMedian} (max ${run.burst.pushesPerClientMax}) for ${run.burst.registrations} in ${run.burst.seconds.toFixed(1)} s`,
           `${run.connectSeconds.toFixed(1)} s`,
           `${run.loadAverage.start.toFixed(1)} → ${run.loadAverage.end.toFixed(1)}`,
         ].join(' | ');

@@ -132,12 +132,12 @@ export function translateGroup(
       );
   }
   const hashPolicyOf = (cluster: string) => hashPolicy(balancers.get(cluster));
-  // Only compared after a config change: a service's keys stand while the config is the same object.
-  const hashPolicies = isSameConfig
-    ? ''
-    : JSON.stringify(
-        [...balancers.keys()].map((name) => [name, hashPolicyOf(name)]).filter(([, hash]) => hash !== undefined),
-      );
+  // Asked only for services whose keys are computed (after a config change, or a rebuilt service).
+  let hashPolicies: string | undefined;
+  const hashPoliciesKey = () =>
+    (hashPolicies ??= JSON.stringify(
+      [...balancers.keys()].map((name) => [name, hashPolicyOf(name)]).filter(([, hash]) => hash !== undefined),
+    ));
 
   const observability = hcmObservability(config.mesh);
   const retries = defaultRetries(config.mesh);
@@ -219,7 +219,7 @@ export function translateGroup(
               rateLimit: rateLimits.get(fqdn),
               mode,
               policies,
-              hashPolicies,
+              hashPolicies: hashPoliciesKey(),
             }),
             clusterKey: clusterKey(destinationPolicies.get(fqdn), mode),
           };

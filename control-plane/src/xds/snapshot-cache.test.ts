@@ -95,33 +95,64 @@ describe('SnapshotCache', () => {
 });
 
 describe('Debouncer', () => {
-  it('turns a burst of triggers into one action after the quiet period', () => {
+  // The action runs in the turn after its timer (setImmediate, real here): the I/O of that turn may trigger again.
+  const elapse = async (ms: number) => {
+    mock.timers.tick(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('turns a burst of triggers into one action after the quiet period', async () => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     try {
       let runs = 0;
       const debouncer = new Debouncer(() => runs++, 100, 1000);
       for (let i = 0; i < 1000; i++) debouncer.trigger();
-      mock.timers.tick(99);
+      await elapse(99);
       assert.equal(runs, 0);
-      mock.timers.tick(1);
+      await elapse(1);
       assert.equal(runs, 1);
-      mock.timers.tick(1000);
+      await elapse(1000);
       assert.equal(runs, 1);
     } finally {
       mock.timers.reset();
     }
   });
 
-  it('runs at the latest after the maximum wait under a steady trickle', () => {
+  it('runs at the latest after the maximum wait under a steady trickle', async () => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     try {
       let runs = 0;
       const debouncer = new Debouncer(() => runs++, 100, 1000);
       for (let elapsed = 0; elapsed < 1000; elapsed += 50) {
         debouncer.trigger();
-        mock.timers.tick(50);
+        await elapse(50);
       }
       assert.equal(runs, 1);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('waits twice as long for quiet each time a burst goes on after an action, up to 8×, and no longer once quiet', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    try {
+      let runs = 0;
+      const debouncer = new Debouncer(() => runs++, 100, 10_000);
+      debouncer.trigger();
+      await elapse(100);
+      assert.equal(runs, 1);
+      for (const [index, quietMs] of [200, 400, 800, 800].entries()) {
+        await elapse(50); // the burst goes on: a trigger within the quiet period after the action
+        debouncer.trigger();
+        await elapse(quietMs - 1);
+        assert.equal(runs, 1 + index, `not before ${quietMs} ms of quiet`);
+        await elapse(1);
+      }
+      assert.equal(runs, 5);
+      await elapse(800); // a whole quiet period without a trigger: the burst is over
+      debouncer.trigger();
+      await elapse(100);
+      assert.equal(runs, 6);
     } finally {
       mock.timers.reset();
     }
