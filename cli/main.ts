@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `pilotfish` command.
 import { Command } from 'commander';
+import { keepYoungGenerationSmall } from '../sidecar/src/young-generation.js';
 import { checkRequiredOptionsLast } from './required-options.js';
 
 // Each command's module is loaded only when it runs: a `pilotfish apply` should not pay for the
@@ -33,6 +34,7 @@ try {
   // The named command alone; every command for the command list, `help` and a name to suggest from.
   const name = process.argv[2];
   const named = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (name === 'sidecar' || name === 'gateway') keepYoungGenerationSmall();
   const commands = await Promise.all(named ? [named()] : Object.values(COMMANDS).map((load) => load()));
   for (const command of commands) program.addCommand(command);
   checkRequiredOptionsLast(program);

@@ -117,10 +117,12 @@ export function sidecarCommand(): Command {
         throw new Error('--inbound-listen binds every address: give --advertise-address, the address peers should use');
       }
       // Loaded here, not at the top: `--help` and a refused flag need none of the proxy.
-      const [{ startSidecar }, { parseAppProbes }] = await Promise.all([
-        import('../../sidecar/src/main.js'),
-        import('../../sidecar/src/listeners/status-probes.js'),
-      ]);
+      const { startSidecar } = await import('../../sidecar/src/main.js');
+      const probes = process.env.PILOTFISH_APP_PROBES;
+      const appProbes =
+        probes === undefined || probes.trim() === ''
+          ? new Map()
+          : (await import('../../sidecar/src/listeners/app-probe-schema.js')).parseAppProbes(probes);
       const sidecar = await startSidecar({
         service: options.service,
         namespace: options.namespace,
@@ -135,7 +137,7 @@ export function sidecarCommand(): Command {
         adminListen: parseHostPort(options.adminListen, '--admin-listen'),
         statusListen:
           options.statusListen === undefined ? undefined : parseHostPort(options.statusListen, '--status-listen'),
-        appProbes: parseAppProbes(process.env.PILOTFISH_APP_PROBES),
+        appProbes,
         advertiseAddress,
         leaseTtlSeconds: options.leaseTtl,
         drainMs: options.drainTimeout * 1000,

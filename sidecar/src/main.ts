@@ -11,7 +11,7 @@ import { CertificateCache } from './identity/certificate-cache.js';
 import { identityCredentials, workloadIdentity } from './identity/workload-identity.js';
 import { createAdminListener } from './listeners/admin.js';
 import { createStatusListener } from './listeners/status-listener.js';
-import type { AppProbe } from './listeners/status-probes.js';
+import type { AppProbe } from './listeners/app-probe-schema.js';
 import { AppConfig } from './listeners/app-config.js';
 import { createProxyListener } from './listeners/proxy-listener.js';
 import { TcpListenerSet } from './listeners/tcp-listener-set.js';

@@ -5,7 +5,7 @@ import type { HostPort } from '../../shared/host-port.js';
 import type { WorkloadCertificate } from './identity/workload-certificate.js';
 import type { InboundProtocol } from './intercept/inbound-protocol.js';
 import type { OriginalDestinationReader } from './intercept/original-destination.js';
-import type { AppProbe } from './listeners/status-probes.js';
+import type { AppProbe } from './listeners/app-probe-schema.js';
 import type { TraceExportConfig } from './telemetry/trace-export-config.js';
 import type { AppProtocol } from './xds/app-protocol.js';
 

@@ -58,7 +58,7 @@ describe('HTTP/2 rapid reset on a sidecar listener', () => {
 
   it(
     'forwards at most 1% of 5,000 cancelled streams, sends GOAWAY, and returns to its idle memory',
-    { timeout: 60_000 },
+    { timeout: 90_000 },
     async () => {
       const idleRss = rssOf(sidecar.pid);
       served = 0;

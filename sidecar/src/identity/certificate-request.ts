@@ -1,10 +1,13 @@
 // A fresh workload key and the CSR that carries its public key to the CA: the private key stays in
 // this process (PEM for node:tls), and the CSR asks for no name, since the CA takes the identity
-// from the caller's credentials.
-import { createPrivateKey, webcrypto } from 'node:crypto';
-import { x509 } from './x509.js';
+// from the caller's credentials. The CSR is a PKCS #10 request (RFC 2986) written with node:crypto
+// alone: an X.509 library would be loaded into every sidecar for these few bytes.
+import { generateKeyPair, sign } from 'node:crypto';
+import { promisify } from 'node:util';
+import { BIT_STRING, CONTEXT_0, INTEGER, SEQUENCE, tlv } from './der.js';
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+/** AlgorithmIdentifier ecdsa-with-SHA256 (1.2.840.10045.4.3.2), no parameters (RFC 5758). */
+const ECDSA_WITH_SHA256 = Buffer.from('300a06082a8648ce3d040302', 'hex');
 
 export interface CertificateRequest {
   privateKeyPem: string;
@@ -12,12 +15,24 @@ export interface CertificateRequest {
 }
 
 export async function createCertificateRequest(): Promise<CertificateRequest> {
-  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: '', keys, signingAlgorithm: ALGORITHM });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const privateKeyPem = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
-    type: 'pkcs8',
-    format: 'pem',
-  }) as string;
-  return { privateKeyPem, csrPem: csr.toString('pem') };
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
+  const info = tlv(
+    SEQUENCE,
+    tlv(INTEGER, Buffer.from([0])),
+    tlv(SEQUENCE),
+    publicKey.export({ type: 'spki', format: 'der' }),
+    tlv(CONTEXT_0),
+  );
+  // An ECDSA signature in DER (node's default), in a BIT STRING with no unused bits.
+  const signature = sign('sha256', info, privateKey);
+  const csr = tlv(SEQUENCE, info, ECDSA_WITH_SHA256, tlv(BIT_STRING, Buffer.from([0]), signature));
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    csrPem: pem('CERTIFICATE REQUEST', csr),
+  };
+}
+
+function pem(label: string, der: Buffer): string {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }

@@ -8,7 +8,7 @@ import { freePort } from '../../../test/support/free-port.js';
 import { addHealthService, NOT_SERVING, SERVING } from '../../../test/support/grpc-health.js';
 import type { Listener } from './listener.js';
 import { createStatusListener } from './status-listener.js';
-import { parseAppProbes } from './status-probes.js';
+import { parseAppProbes } from './app-probe-schema.js';
 
 // Kubelet's view: GET on the status port, whose answers follow the app's own probes (real app servers).
 describe('status listener', () => {

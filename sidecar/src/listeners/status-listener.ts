@@ -3,7 +3,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { listenOn, type Listener } from './listener.js';
-import { runAppProbe, type AppProbe } from './status-probes.js';
+import type { AppProbe } from './app-probe-schema.js';
+import { runAppProbe } from './status-probes.js';
 
 export interface StatusSources {
   isReady(): boolean;

@@ -14,7 +14,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
-} from '@opentelemetry/semantic-conventions';
+} from './semantic-conventions.js';
 import { requestTarget } from '../http/request-target.js';
 import { SOURCE_HEADER } from '../http/source-header.js';
 import type { Exchange } from './exchange.js';

@@ -15,7 +15,7 @@ import {
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { ATTR_SERVICE_NAME } from './semantic-conventions.js';
 import type { Exchange } from './exchange.js';
 import { RatioSampler } from './ratio-sampler.js';
 import { setRequestAttributes, setResponseAttributes } from './span-attributes.js';
