@@ -3,8 +3,9 @@
 // counters. Hosts outlive config versions (host-registry.ts), so an endpoint that survives an
 // update keeps all of them, its TLS connections and session included.
 import { connect, isIPv6, type Socket } from 'node:net';
-import { Pool, type buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { H2Client } from './h2-client.js';
+import { Pool } from './undici-pool.js';
 import { ALPN_HTTP1, connectTls, failure, type TlsSessionCache, type UpstreamTls } from './upstream-tls.js';
 
 export interface HostStats {
