@@ -4,7 +4,7 @@
 // memory returns to where it was before.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { constants } from 'node:http2';
+import { connect, constants } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { startBilingualApp, type TestApp } from '../support/apps.js';
 import { rapidResetFrames, sendRawH2 } from '../support/h2-frames.js';
@@ -18,6 +18,24 @@ import {
 } from '../support/processes.js';
 
 const STREAMS = 5000;
+
+/**
+ * Ordinary h2c traffic on the outbound listener, `count` requests `inFlight` at a time: a sidecar's
+ * idle level is that of one that has served requests (its allocator holds what their streams used).
+ */
+async function serveOrdinaryRequests(outbound: string, count: number, inFlight: number): Promise<void> {
+  const session = connect(`http://${outbound}`);
+  try {
+    const one = () =>
+      new Promise<void>((resolve, reject) => {
+        const stream = session.request({ ':path': '/', host: 'backend' });
+        stream.on('error', reject).resume().on('end', resolve);
+      });
+    for (let sent = 0; sent < count; sent += inFlight) await Promise.all(Array.from({ length: inFlight }, one));
+  } finally {
+    session.close();
+  }
+}
 
 /** The resident set of process `pid` in bytes (Linux /proc). */
 function rssOf(pid: number): number {
@@ -60,6 +78,7 @@ describe('HTTP/2 rapid reset on a sidecar listener', () => {
     'forwards at most 1% of 5,000 cancelled streams, sends GOAWAY, and returns to its idle memory',
     { timeout: 90_000 },
     async () => {
+      await serveOrdinaryRequests(sidecar.outbound, 2000, 100);
       const idleRss = rssOf(sidecar.pid);
       served = 0;
       const [host, port] = sidecar.outbound.split(':') as [string, string];

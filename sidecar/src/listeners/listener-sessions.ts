@@ -3,7 +3,8 @@
 import type { Http2Session, ServerHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { limitPrematureResets } from './premature-reset.js';
+import { PROCESS_MEMORY, type MemoryAfterAbuse } from './memory-after-abuse.js';
+import { limitPrematureResets, PREMATURE_RESET_TOTAL_STREAM_COUNT } from './premature-reset.js';
 import { verifiedPeer, type VerifiedPeer } from './source-identity.js';
 
 export class ListenerSessions {
@@ -15,19 +16,25 @@ export class ListenerSessions {
   constructor(
     readonly name: string,
     readonly logger: Logger,
+    readonly memory: MemoryAfterAbuse = PROCESS_MEMORY,
   ) {}
 
   /** A session the h2 server made: closed at once while draining, else if it opens no stream within `requestHeadersTimeoutMs()`. */
   add(session: Http2Session, isDraining: boolean, requestHeadersTimeoutMs: () => number): void {
     this.#sessions.add(session);
     if (this.#handedOverPeer !== undefined) this.#peers.set(session, this.#handedOverPeer);
-    session.once('close', () => this.#sessions.delete(session));
-    limitPrematureResets(session as ServerHttp2Session, (counts) =>
+    const resets = limitPrematureResets(session as ServerHttp2Session, (counts) =>
       this.logger.warn(
         { listener: this.name, remote: session.socket?.remoteAddress, ...counts },
         'HTTP/2 connection closed with GOAWAY: its client reset most streams at once (rapid reset)',
       ),
     );
+    session.once('close', () => {
+      this.#sessions.delete(session);
+      // Closed by this limit or by nghttp2's own (it fires first on some Node.js lines): either way
+      // its client cancelled streams by the hundred, and their garbage is for the GC to give back.
+      if (resets.premature >= PREMATURE_RESET_TOTAL_STREAM_COUNT / 2) this.memory.release();
+    });
     // While draining, a GOAWAY at once: the client opens no new streams here.
     if (isDraining) session.close();
     else closeWithoutFirstRequest(session, requestHeadersTimeoutMs());

@@ -13,12 +13,17 @@ import { constants, type ServerHttp2Session, type ServerHttp2Stream } from 'node
 export const PREMATURE_RESET_TOTAL_STREAM_COUNT = 500;
 export const PREMATURE_RESET_MIN_STREAM_LIFETIME_MS = 1000;
 
+/** The streams a client of one session cancelled soon after opening them, so far. */
+export interface PrematureResets {
+  readonly premature: number;
+}
+
 /** Watches `session`'s streams; calls `onLimit` once, after sending GOAWAY and destroying it. */
 export function limitPrematureResets(
   session: ServerHttp2Session,
   onLimit: (counts: { closed: number; premature: number }) => void,
   now: () => number = () => performance.now(),
-): void {
+): PrematureResets {
   let closed = 0;
   let premature = 0;
   session.on('stream', (stream: ServerHttp2Stream) => {
@@ -38,4 +43,9 @@ export function limitPrematureResets(
       onLimit({ closed, premature });
     });
   });
+  return {
+    get premature() {
+      return premature;
+    },
+  };
 }
