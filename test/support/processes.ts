@@ -254,7 +254,9 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
     60_000,
   ).catch(async (error: unknown) => {
     await running.stop('SIGKILL');
-    throw error;
+    // What it did meanwhile says why: no certificate, no config, no control plane.
+    const lastLines = running.logs().trimEnd().split('\n').slice(-30).join('\n');
+    throw new Error(`${(error as Error).message}; its last log lines:\n${lastLines}`, { cause: error });
   });
   return sidecar;
 }
