@@ -1,19 +1,14 @@
 // Secrets on disk (private keys, tokens, a certificate kept with its key), for the control plane,
 // the sidecar and the CLI alike: written 0600 in a 0700 folder, and refused when group or others can
 // read them (as ssh refuses a private key that group or others can read).
-import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { replaceFile } from './replace-file.js';
 
-/** Writes `data` to `path` readable by its owner only (a file there before keeps no wider mode), creating the folder (0700) if needed. */
+/** Writes `data` to `path` whole, readable by its owner only (a file there before keeps no wider mode), creating the folder (0700) if needed. */
 export function writeSecretFile(path: string, data: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, data);
-  } finally {
-    closeSync(fd);
-  }
+  replaceFile(path, data, 0o600);
 }
 
 /** Reads a secret file; throws, naming the file and its mode, when group or others may read or write it. */

@@ -1,7 +1,6 @@
 // The control plane's identity setup from its options: the CA (state dir, or the operator's files),
 // the SVID issuer, and the authenticators that callers' tokens are checked by (bootstrap tokens;
 // in a pod, Kubernetes service-account tokens too).
-import { writeFileSync } from 'node:fs';
 import type { Authenticator } from './authenticator.js';
 import { BootstrapTokenAuthenticator } from './bootstrap-token.js';
 import { toPem, type CertificateAuthority } from './certificate-authority.js';
@@ -12,6 +11,7 @@ import { loadStateDirCa } from './state-dir-ca.js';
 import { SvidIssuer } from './svid-issuer.js';
 import { loadTokenSigningKey, type TokenSigningKey } from './token-signing-key.js';
 import { trustBundleFile } from './trust-bundle-file.js';
+import { replaceFile } from '../../../shared/replace-file.js';
 
 export interface IdentityOptions {
   /** Where the CA's root and the token signing key live (made on first start). */
@@ -54,6 +54,6 @@ export async function loadMeshIdentity(options: IdentityOptions): Promise<MeshId
   const authenticators: Authenticator[] = [new BootstrapTokenAuthenticator(tokenKey)];
   if (tokenReview) authenticators.push(tokenReview);
   // Public: readable by everyone who needs to trust the control plane.
-  writeFileSync(trustBundleFile(options.stateDir), toPem(ca.trustBundle), { mode: 0o644 });
+  replaceFile(trustBundleFile(options.stateDir), toPem(ca.trustBundle), 0o644);
   return { trustDomain: options.trustDomain, ca, issuer, authenticators, tokenKey };
 }

@@ -7,8 +7,9 @@ import type { Logger } from 'pino';
 import type { SharedFiles } from '../store/shared-files.js';
 import type { IdentityOptions } from './mesh-identity.js';
 import { readSecretFile, writeSecretFile } from '../../../shared/secret-file.js';
-import { rootFiles, ROOT_SLOTS, writeRoot } from './state-dir-ca.js';
-import { loadTokenSigningKey, tokenSigningKeyFile } from './token-signing-key.js';
+import { createRootCertificate } from './root-certificate.js';
+import { rootFiles, ROOT_SLOTS } from './state-dir-ca.js';
+import { newTokenSigningKeyPem, tokenSigningKeyFile } from './token-signing-key.js';
 
 /** The state dir's files replicas share: every root slot's certificate and key, and the token signing key. */
 export const SHARED_CA_FILES: readonly string[] = [
@@ -22,18 +23,15 @@ export function readSharedCaFiles(stateDir: string): Map<string, string> {
   return new Map(present.map((name) => [name, readSecretFile(join(stateDir, name))]));
 }
 
-/** Makes the state dir hold the store's CA files, claiming the store with this one's when it has none yet. */
+/**
+ * Makes the state dir hold the store's CA files, claiming the store with this one's when it has none
+ * yet. Only the store's set is ever written, so replicas started together on one state dir agree.
+ */
 export async function adoptSharedCaState(options: IdentityOptions, shared: SharedFiles, logger: Logger): Promise<void> {
   const { stateDir } = options;
   const before = readSharedCaFiles(stateDir);
-  // What this replica would use alone, made now if missing, is its claim.
-  const hasOperatorCa = options.caCertificateFile !== undefined;
-  if (!hasOperatorCa && !existsSync(rootFiles(stateDir, 'active').certificate))
-    await writeRoot(stateDir, 'active', options.trustDomain, new Date());
-  loadTokenSigningKey(stateDir);
-  const local = readSharedCaFiles(stateDir);
-  const stored = await shared.claim(local);
-  writeSharedCaFiles(stateDir, stored, local);
+  const stored = await shared.claim(await claimOf(options, before));
+  writeSharedCaFiles(stateDir, stored, before);
   // Files made just now are no news; files the operator had, replaced, are.
   const replaced = [...before.keys()].filter((name) => stored.get(name) !== before.get(name));
   if (replaced.length > 0)
@@ -56,6 +54,19 @@ export async function rotateSharedRoot(stateDir: string, shared: SharedFiles, st
   await shared.replace(readSharedCaFiles(stateDir));
 }
 
+/** What this replica would use alone: the state dir's files, with a new root and token key where it has none. */
+async function claimOf(options: IdentityOptions, present: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const claim = new Map(present);
+  const root = rootFiles('', 'active');
+  if (options.caCertificateFile === undefined && !claim.has(root.certificate)) {
+    const material = await createRootCertificate(options.trustDomain, new Date());
+    claim.set(root.key, material.keyPem).set(root.certificate, material.certificatePem);
+  }
+  const tokenKey = tokenSigningKeyFile('');
+  if (!claim.has(tokenKey)) claim.set(tokenKey, newTokenSigningKeyPem());
+  return claim;
+}
+
 /** Makes the state dir hold exactly `set` among the shared files (`current`: what it holds now). */
 function writeSharedCaFiles(
   stateDir: string,
@@ -65,7 +76,7 @@ function writeSharedCaFiles(
   for (const name of SHARED_CA_FILES) {
     const content = set.get(name);
     if (content === current.get(name)) continue;
-    if (content === undefined) rmSync(join(stateDir, name));
+    if (content === undefined) rmSync(join(stateDir, name), { force: true });
     else writeSecretFile(join(stateDir, name), content);
   }
 }

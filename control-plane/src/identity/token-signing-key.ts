@@ -16,12 +16,15 @@ export function tokenSigningKeyFile(stateDir: string): string {
   return join(stateDir, 'token-signing.key');
 }
 
+/** A new token signing key, as its file holds it (PKCS #8 PEM). */
+export function newTokenSigningKeyPem(): string {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
 export function loadTokenSigningKey(stateDir: string): TokenSigningKey {
   const file = tokenSigningKeyFile(stateDir);
-  if (!existsSync(file)) {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeSecretFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-  }
+  if (!existsSync(file)) writeSecretFile(file, newTokenSigningKeyPem());
   const pem = readSecretFile(file);
   let privateKey: KeyObject;
   try {
