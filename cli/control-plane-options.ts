@@ -3,6 +3,7 @@
 // certificate is checked against (the CLI's config commands share the last).
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { HostPort } from '../shared/host-port.js';
+import { ROOTS_CHANGE_SPREAD_MS } from '../sidecar/src/identity/workload-certificate.js';
 import { parseControlPlanes } from '../sidecar/src/xds/control-planes.js';
 import { positiveInt } from './options.js';
 
@@ -47,4 +48,15 @@ export function caFileOption(): Option {
     '--ca-file <file>',
     "the roots the control plane's TLS certificate is checked against: its <state-dir>/trust-bundle.pem (without it: plaintext, for a control plane run without --state-dir)",
   ).env('PILOTFISH_CA_FILE');
+}
+
+/** --roots-change-spread (or PILOTFISH_ROOTS_CHANGE_SPREAD): how a proxy's fleet spreads its renewals when the roots change. */
+export function rootsChangeSpreadOption(): Option {
+  return new Option(
+    '--roots-change-spread <seconds>',
+    'when the roots in --ca-file change (a step of a root rotation), renew the workload certificate at a random moment within this many seconds, so a fleet does not call the CA at once',
+  )
+    .env('PILOTFISH_ROOTS_CHANGE_SPREAD')
+    .argParser(positiveInt)
+    .default(ROOTS_CHANGE_SPREAD_MS / 1000);
 }

@@ -2,7 +2,12 @@
 import { Command } from 'commander';
 import { traceExportConfig } from '../../sidecar/src/telemetry/trace-export-config.js';
 import { parseHostPort } from '../../shared/host-port.js';
-import { addControlPlaneOptions, caFileOption, type ControlPlaneFlags } from '../control-plane-options.js';
+import {
+  addControlPlaneOptions,
+  caFileOption,
+  rootsChangeSpreadOption,
+  type ControlPlaneFlags,
+} from '../control-plane-options.js';
 import { createLogger } from '../logger.js';
 import { onShutdownSignal, positiveInt } from '../options.js';
 
@@ -15,6 +20,7 @@ interface GatewayFlags extends ControlPlaneFlags {
   drainTimeout: number;
   caFile?: string;
   tokenFile?: string;
+  rootsChangeSpread: number;
 }
 
 export function gatewayCommand(): Command {
@@ -46,6 +52,7 @@ export function gatewayCommand(): Command {
       '--token-file <file>',
       'a bootstrap token (pilotfish token create) the gateway proves its identity to the control plane with; needs --ca-file',
     )
+    .addOption(rootsChangeSpreadOption())
     .action(async (options: GatewayFlags) => {
       if (options.tokenFile !== undefined && options.caFile === undefined)
         throw new Error(
@@ -62,7 +69,11 @@ export function gatewayCommand(): Command {
         namespace: match[1] ?? 'default',
         controlPlanes: options.controlPlane,
         controlPlaneMaxAgeMs: options.controlPlaneMaxAge * 1000,
-        controlPlaneTrust: { caFile: options.caFile, tokenFile: options.tokenFile },
+        controlPlaneTrust: {
+          caFile: options.caFile,
+          tokenFile: options.tokenFile,
+          rootsChangeSpreadMs: options.rootsChangeSpread * 1000,
+        },
         listen: parseHostPort(options.listen, '--listen'),
         adminListen: parseHostPort(options.adminListen, '--admin-listen'),
         drainMs: options.drainTimeout * 1000,

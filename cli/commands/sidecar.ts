@@ -6,7 +6,12 @@ import { loadOriginalDestinationReader } from '../../sidecar/src/intercept/origi
 import { traceExportConfig } from '../../sidecar/src/telemetry/trace-export-config.js';
 import { APP_PROTOCOLS, type AppProtocol } from '../../sidecar/src/xds/app-protocol.js';
 import { parseHostPort } from '../../shared/host-port.js';
-import { addControlPlaneOptions, caFileOption, type ControlPlaneFlags } from '../control-plane-options.js';
+import {
+  addControlPlaneOptions,
+  caFileOption,
+  rootsChangeSpreadOption,
+  type ControlPlaneFlags,
+} from '../control-plane-options.js';
 import { createLogger } from '../logger.js';
 import { labelList, onShutdownSignal, port, positiveInt } from '../options.js';
 
@@ -28,6 +33,7 @@ interface SidecarFlags extends ControlPlaneFlags {
   intercept?: boolean;
   inboundPorts?: Map<number, InboundProtocol>;
   caFile?: string;
+  rootsChangeSpread: number;
   configCache?: string;
   configCacheWait: number;
   requestMetrics: boolean;
@@ -72,6 +78,7 @@ export function sidecarCommand(): Command {
       'a bootstrap token (pilotfish token create): the sidecar gets its workload certificate with it, and shows that certificate to the control plane',
     )
     .addOption(caFileOption())
+    .addOption(rootsChangeSpreadOption())
     .option(
       '--config-cache <dir>',
       'keep the last accepted config in this folder (created 0700, file 0600); a start that no control plane answers serves it',
@@ -147,6 +154,7 @@ export function sidecarCommand(): Command {
             ? undefined
             : { readDestination, inboundPorts: options.inboundPorts ?? new Map<number, InboundProtocol>() },
         caFile: options.caFile,
+        rootsChangeSpreadMs: options.rootsChangeSpread * 1000,
         configCache:
           options.configCache === undefined
             ? undefined

@@ -57,7 +57,8 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     export: options.traceExport,
   });
   const controlPlanes = new ControlPlanes({ entries: options.controlPlanes, logger });
-  const identity = workloadIdentity(controlPlanes, { caFile: options.caFile, tokenFile: options.tokenFile }, logger);
+  const { caFile, tokenFile, rootsChangeSpreadMs } = options;
+  const identity = workloadIdentity(controlPlanes, { caFile, tokenFile, rootsChangeSpreadMs }, logger);
   const certificate = identity?.certificate;
   // With a token, the registry and ADS calls show the workload's certificate (they wait for the first),
   // and so do peers' sidecars: mutual TLS on the inbound listener and to every endpoint with a sidecar.

@@ -37,6 +37,8 @@ export interface SidecarOptions {
   tokenFile?: string;
   /** The roots the control plane's TLS certificate is checked against; plaintext to the control plane without it. */
   caFile?: string;
+  /** Over how long the certificate renewal that a change of the roots in caFile brings is spread. */
+  rootsChangeSpreadMs?: number;
   /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT). */
   traceExport: TraceExportConfig;
   /** Records Istio's request metrics (the default); false leaves them out, and their cost. */

@@ -139,13 +139,17 @@ describe('traffic routing policies', () => {
 `),
       '"fixed_delay"',
     );
+    // 400 requests, 25 in flight: within 35–65% is six standard deviations of a fair coin.
     let delayed = 0;
-    for (let i = 0; i < 100; i++) {
-      const started = performance.now();
-      assert.equal((await mesh.request('reviews')).status, 200);
-      if (performance.now() - started >= 150) delayed++;
-    }
-    assert.ok(delayed >= 35 && delayed <= 65, `${delayed} of 100 delayed`);
+    const caller = async () => {
+      for (let i = 0; i < 16; i++) {
+        const started = performance.now();
+        assert.equal((await mesh.request('reviews')).status, 200);
+        if (performance.now() - started >= 150) delayed++;
+      }
+    };
+    await Promise.all(Array.from({ length: 25 }, caller));
+    assert.ok(delayed >= 140 && delayed <= 260, `${delayed} of 400 delayed`);
   });
 
   it('mirrors copies to another service, never waiting for them', async () => {

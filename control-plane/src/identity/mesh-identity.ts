@@ -49,7 +49,7 @@ export async function loadMeshIdentity(options: IdentityOptions): Promise<MeshId
     lifetimeMs: options.workloadCertificateLifetimeMs,
   });
   // In a pod, pods' projected service-account tokens are accepted too, checked by TokenReview.
-  const tokenReview = inClusterTokenReview(process.env);
+  const tokenReview = await inClusterTokenReview(process.env);
   const tokenKey = loadTokenSigningKey(options.stateDir);
   const authenticators: Authenticator[] = [new BootstrapTokenAuthenticator(tokenKey)];
   if (tokenReview) authenticators.push(tokenReview);

@@ -17,6 +17,8 @@ export interface ControlPlaneTrust {
   caFile?: string;
   /** A bootstrap token (--token-file): sent as call metadata when there is no certificate to show. */
   tokenFile?: string;
+  /** Over how long the renewals that a change of the roots in caFile brings are spread (--roots-change-spread). */
+  rootsChangeSpreadMs?: number;
 }
 
 /** The roots in `caFile`; throws naming the file when it holds none. */

@@ -9,7 +9,7 @@ import type { ControlPlanes } from '../xds/control-planes.js';
 import { controlPlaneCredentials, type ControlPlaneTrust } from './control-plane-credentials.js';
 import { IdentityClient } from './identity-client.js';
 import { followTrustBundleFile, type TrustBundleFile } from './trust-bundle-file.js';
-import { WorkloadCertificate, type WorkloadCertificateState } from './workload-certificate.js';
+import { ROOTS_CHANGE_SPREAD_MS, WorkloadCertificate, type WorkloadCertificateState } from './workload-certificate.js';
 import { WorkloadTls } from './workload-tls.js';
 
 export interface WorkloadIdentity {
@@ -38,6 +38,7 @@ export function workloadIdentity(
     // A renewal proves the identity with the certificate still held (the token may have expired).
     sign: (csr) => client.sign(csr, isValid(certificate.current) ? credentials : undefined),
     logger,
+    rootsChangeSpreadMs: trust.rootsChangeSpreadMs,
   });
   const credentials = controlPlaneCredentials({ caFile: trust.caFile }, certificate);
   const tls = new WorkloadTls(certificate);
@@ -59,9 +60,10 @@ export function workloadIdentity(
           : followTrustBundleFile(
               caFile,
               () => {
+                const spreadSeconds = (trust.rootsChangeSpreadMs ?? ROOTS_CHANGE_SPREAD_MS) / 1000;
                 logger.info(
-                  { caFile },
-                  "the control plane's roots changed: renewing the workload certificate within seconds",
+                  { caFile, spreadSeconds },
+                  `the control plane's roots changed: renewing the workload certificate within ${spreadSeconds} s`,
                 );
                 certificate.renewSoon();
               },
