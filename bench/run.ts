@@ -62,7 +62,7 @@ const featureCostPlan: FeatureCostOptions = options.quick
   : { bodyBytes: 100, rounds: 5, rate: 1000, seconds: 5, warmupSeconds: 1, eachFeature: true };
 const sidecarEndpointsPlan: SidecarEndpointsOptions = options.quick
   ? { services: 20, endpoints: 200, settleMs: 500 }
-  : { services: 1000, endpoints: 10_000, settleMs: 3000 };
+  : { services: 1000, endpoints: 10_000, settleMs: 15_000 };
 const fleetPlan: FleetOptions = options.quick
   ? { clients: 50, services: 50, endpoints: 200, watchedPerClient: 4, changes: 3, burst: 100 }
   : { clients: 1000, services: 1000, endpoints: 10_000, watchedPerClient: 9, changes: 10, burst: 1000 };

@@ -9,7 +9,11 @@ import { register, registryClient } from '../test/support/registry-client.js';
 export interface SidecarEndpointsOptions {
   services: number;
   endpoints: number;
-  /** How long the sidecar rests before each reading, so startup's and the push's garbage is collected. */
+  /**
+   * How long the sidecar rests before each reading, so startup's and the push's garbage is given
+   * back: V8's memory reducer does it within about 10 s of the last push (a reading 3 s after
+   * 10,000 endpoints arrived counted 60 MB of garbage as held).
+   */
   settleMs: number;
 }
 

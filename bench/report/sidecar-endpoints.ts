@@ -8,7 +8,7 @@ export function sidecarEndpointsSection(result: SidecarEndpointsResult): string[
   const o = result.options;
   const met = result.kbPerEndpoint <= GOAL_KB_PER_ENDPOINT;
   return [
-    `One sidecar (no traffic) before and after ${o.endpoints} endpoints of ${o.services} services are registered through the Registry API; it holds every cluster and endpoint (no Sidecar scope). RSS is the least of the readings over ${o.settleMs / 1000} s at rest (bench/sidecar-endpoints.ts).`,
+    `One sidecar (no traffic) before and after ${o.endpoints} endpoints of ${o.services} services are registered through the Registry API; it holds every cluster and endpoint (no Sidecar scope). RSS is the least of the readings over ${o.settleMs / 1000} s at rest, time for V8 to give back the push's garbage (bench/sidecar-endpoints.ts).`,
     '',
     '| figure | measured | goal | met |',
     '|---|---|---|---|',
