@@ -61,6 +61,11 @@ export class WorkloadCertificate {
     return this.#current;
   }
 
+  /** Over how long renewSoon() spreads a renewal. */
+  get rootsChangeSpreadMs(): number {
+    return this.options.rootsChangeSpreadMs ?? ROOTS_CHANGE_SPREAD_MS;
+  }
+
   /** Calls `listener` with each new certificate; returns a function that stops it. */
   onChange(listener: (state: WorkloadCertificateState) => void): () => void {
     this.#listeners.add(listener);
@@ -94,7 +99,7 @@ export class WorkloadCertificate {
       this.#isRenewalDue = true;
       return;
     }
-    const delayMs = this.#random() * (this.options.rootsChangeSpreadMs ?? ROOTS_CHANGE_SPREAD_MS);
+    const delayMs = this.#random() * this.rootsChangeSpreadMs;
     if (this.#dueAt !== undefined && this.#dueAt <= this.#now() + delayMs) return;
     clearTimeout(this.#timer);
     this.#schedule(delayMs);

@@ -9,7 +9,7 @@ import type { ControlPlanes } from '../xds/control-planes.js';
 import { controlPlaneCredentials, type ControlPlaneTrust } from './control-plane-credentials.js';
 import { IdentityClient } from './identity-client.js';
 import { followTrustBundleFile, type TrustBundleFile } from './trust-bundle-file.js';
-import { ROOTS_CHANGE_SPREAD_MS, WorkloadCertificate, type WorkloadCertificateState } from './workload-certificate.js';
+import { WorkloadCertificate, type WorkloadCertificateState } from './workload-certificate.js';
 import { WorkloadTls } from './workload-tls.js';
 
 export interface WorkloadIdentity {
@@ -60,7 +60,7 @@ export function workloadIdentity(
           : followTrustBundleFile(
               caFile,
               () => {
-                const spreadSeconds = (trust.rootsChangeSpreadMs ?? ROOTS_CHANGE_SPREAD_MS) / 1000;
+                const spreadSeconds = certificate.rootsChangeSpreadMs / 1000;
                 logger.info(
                   { caFile, spreadSeconds },
                   `the control plane's roots changed: renewing the workload certificate within ${spreadSeconds} s`,
