@@ -9,6 +9,7 @@ import { x509 } from '../../control-plane/src/identity/x509.js';
 import type { IdentityClient } from '../../proto/gen/pilotfish/v1/Identity.js';
 import type { SignResponse__Output } from '../../proto/gen/pilotfish/v1/SignResponse.js';
 import { pilotfish } from '../../proto/pilotfish.js';
+import { pem } from '../../sidecar/src/identity/der.js';
 import { startControlPlane, type ControlPlaneProcess } from '../support/processes.js';
 import { tokenCredentials } from '../support/control-plane-credentials.js';
 import { createToken } from '../support/tokens.js';
@@ -24,7 +25,7 @@ async function keyAndCsr(
   options: { name?: string; sans?: string[]; tamper?: boolean } = {},
 ): Promise<{ keyPem: string; csr: string }> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const keyPem = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const keyPem = pem('PRIVATE KEY', Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)));
   const request = await x509.Pkcs10CertificateRequestGenerator.create({
     name: options.name ?? '',
     keys,
@@ -37,14 +38,6 @@ async function keyAndCsr(
   const der = Buffer.from(request.rawData);
   der[der.length - 1] = (der[der.length - 1] as number) ^ 0xff;
   return { keyPem, csr: new x509.Pkcs10CertificateRequest(der).toString('pem') };
-}
-
-function pem(label: string, der: ArrayBuffer): string {
-  const lines =
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
 /** Calls Sign over TLS showing `certificatePem` (held with `keyPem`) as client certificate, with no token. */
@@ -198,7 +191,7 @@ describe('pilotfish.v1.Identity/Sign', () => {
         new x509.SubjectAlternativeNameExtension([{ type: 'url', value: 'spiffe://example.org/ns/shop/sa/backend' }]),
       ],
     });
-    const keyPem = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+    const keyPem = pem('PRIVATE KEY', Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)));
     await assert.rejects(
       signHolding(controlPlane.caFile as string, controlPlane.grpc, keyPem, selfSigned.toString('pem'), forged.csr),
       (error: grpc.ServiceError) => {

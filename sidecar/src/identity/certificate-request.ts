@@ -4,7 +4,7 @@
 // alone: an X.509 library would be loaded into every sidecar for these few bytes.
 import { generateKeyPair, sign } from 'node:crypto';
 import { promisify } from 'node:util';
-import { BIT_STRING, CONTEXT_0, INTEGER, SEQUENCE, tlv } from './der.js';
+import { BIT_STRING, CONTEXT_0, INTEGER, pem, SEQUENCE, tlv } from './der.js';
 
 /** AlgorithmIdentifier ecdsa-with-SHA256 (1.2.840.10045.4.3.2), no parameters (RFC 5758). */
 const ECDSA_WITH_SHA256 = Buffer.from('300a06082a8648ce3d040302', 'hex');
@@ -30,9 +30,4 @@ export async function createCertificateRequest(): Promise<CertificateRequest> {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     csrPem: pem('CERTIFICATE REQUEST', csr),
   };
-}
-
-function pem(label: string, der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }

@@ -1,4 +1,5 @@
-// The few DER encodings a PKCS #10 request needs (ITU-T X.690): a tag, its length, its contents.
+// The few DER encodings a PKCS #10 request needs (ITU-T X.690): a tag, its length, its contents;
+// and PEM, the text armour DER travels in (RFC 7468).
 
 function encodeLength(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);
@@ -18,3 +19,9 @@ export const INTEGER = 0x02;
 export const BIT_STRING = 0x03;
 /** [0] IMPLICIT, constructed: a request's attributes. */
 export const CONTEXT_0 = 0xa0;
+
+/** `der` as PEM under `label` (CERTIFICATE REQUEST, PRIVATE KEY, …): base64 in lines of 64. */
+export function pem(label: string, der: Buffer): string {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
