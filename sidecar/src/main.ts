@@ -35,7 +35,7 @@ import { ControlPlanes } from './xds/control-planes.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
 import { mutualTlsOfPort } from './xds/compile-inbound-tls.js';
 import { rejectDownstreamTls } from './xds/compile-tls.js';
-import { inboundListenerName, OUTBOUND_LISTENER, serviceConfigName } from './xds/subscriptions.js';
+import { inboundListenerName, OUTBOUND_LISTENER, serviceConfigName, servesListener } from './xds/subscriptions.js';
 import { SidecarRouting } from './sidecar-routing.js';
 import type { Sidecar, SidecarOptions } from './sidecar-options.js';
 
@@ -85,6 +85,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       ROLE: 'sidecar',
     },
     listenerNames: undefined,
+    holdsListener: servesListener(inboundName),
     serviceConfigNames: [configName],
     apply(resources) {
       rejectDownstreamTls(resources.listeners.get(OUTBOUND_LISTENER));

@@ -19,7 +19,7 @@ import type { AppProtocol } from './xds/app-protocol.js';
 import type { InboundPortsMutualTls } from './xds/compile-inbound-tls.js';
 import type { TcpProxyListener } from './xds/compile-tcp-proxy.js';
 import type { XdsResourceSet } from './xds/resource-set.js';
-import { INBOUND_APP_CLUSTER, OUTBOUND_LISTENER, ownListeners } from './xds/subscriptions.js';
+import { INBOUND_APP_CLUSTER, OUTBOUND_LISTENER } from './xds/subscriptions.js';
 
 export class SidecarRouting {
   /** Undefined until the first config is accepted. */
@@ -57,12 +57,7 @@ export class SidecarRouting {
   /** Compiles an accepted resource set (throws to reject it, changing nothing) and puts it in force. */
   apply(resources: XdsResourceSet): ProxyConfig {
     const { inboundName } = this;
-    const outbound = compileProxyConfig(
-      { ...resources, listeners: ownListeners(resources.listeners, inboundName) },
-      this.outbound,
-      this.context.clusters,
-      this.context.upstreamTls,
-    );
+    const outbound = compileProxyConfig(resources, this.outbound, this.context.clusters, this.context.upstreamTls);
     this.outbound = outbound;
     this.inboundMutualTls = listenerMutualTls(outbound, inboundName);
     this.hasInboundListener = resources.listeners.has(inboundName);

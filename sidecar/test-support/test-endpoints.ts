@@ -1,25 +1,22 @@
 // For tests: endpoints on fake hosts (a name and request counters, no pool), a seeded random
 // source, and a helper to pick many times.
 import type { UpstreamHost } from '../src/upstream/upstream-host.js';
-import { isUsableHealth, type ClusterEndpoint } from '../src/cluster/cluster-endpoint.js';
+import { ClusterEndpoint } from '../src/cluster/cluster-endpoint.js';
 
 export function fakeHost(key: string): UpstreamHost {
   return {
     key,
     address: key,
     port: 80,
-    stats: { requests: 0, active: 0, connectFailures: 0, resets: 0 },
+    requests: 0,
+    activeRequests: 0,
+    connectFailures: 0,
+    resets: 0,
   } as unknown as UpstreamHost;
 }
 
 export function endpoint(hostname: string, healthStatus = 'HEALTHY', zone = ''): ClusterEndpoint {
-  return {
-    hostname,
-    healthStatus,
-    isHealthy: isUsableHealth(healthStatus),
-    host: fakeHost(`10.0.0.${hostname}:80`),
-    zone,
-  };
+  return new ClusterEndpoint(fakeHost(`10.0.0.${hostname}:80`), hostname, healthStatus, zone);
 }
 
 export function pickNames(

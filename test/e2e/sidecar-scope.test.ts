@@ -1,6 +1,7 @@
 // Sidecar scoping end to end: a Sidecar document limits a real sidecar to the services its app
 // calls — it then holds only their clusters, and a call to any other service is answered 404 —
-// and removing the document gives the sidecar the whole namespace back.
+// and removing the document gives the sidecar the whole namespace back. Of the listeners its group
+// is sent, a sidecar holds only those it serves.
 import assert from 'node:assert/strict';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,5 +70,22 @@ describe('a sidecar scoped by a Sidecar document', () => {
     await unlink(join(mesh.configDir, 'client-sidecar.yaml'));
     await waitFor(async () => (await clusterNames()).includes(RATINGS), 'the client sidecar to hold ratings again');
     await waitFor(async () => (await mesh.request('ratings')).status === 200, 'ratings routable again');
+  });
+
+  it('holds, of the listeners its group is sent, only outbound and its own inbound listener', async () => {
+    const { groups } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/snapshots`)).json()) as {
+      groups: Array<{ group: string; types: Record<string, { resources: string[] }> }>;
+    };
+    const sent = groups.find((entry) => entry.group === 'default')?.types.LDS?.resources ?? [];
+    for (const other of ['inbound|reviews.default.svc.cluster.local', 'reviews'])
+      assert.ok(sent.includes(other), `the group is sent ${other}: ${sent.join(', ')}`);
+    const dump = (await (await fetch(`http://${mesh.client.admin}/config_dump`)).json()) as {
+      configs: Array<{ type_url: string; resources: Array<{ name: string }> }>;
+    };
+    const held = dump.configs.find((config) => config.type_url.endsWith('.Listener'))?.resources ?? [];
+    assert.deepEqual(held.map((listener) => listener.name).sort(), [
+      'inbound|client.default.svc.cluster.local',
+      'outbound',
+    ]);
   });
 });

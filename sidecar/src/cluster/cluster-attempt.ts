@@ -8,7 +8,7 @@ import { UpstreamFailure } from '../http/upstream-failure.js';
 import { TLS_CONNECT_FAILURE } from '../upstream/upstream-tls.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import type { Cluster } from './cluster.js';
-import type { EndpointPick } from './endpoint-pick.js';
+import type { EndpointPick } from './cluster-endpoint.js';
 import type { ExchangeHandler } from './cluster-request.js';
 
 // Errors that mean no connection was made: nothing reached the app, so the endpoint is the cause.
@@ -46,9 +46,9 @@ export class ClusterAttempt implements Dispatcher.DispatchHandler, Dispatcher.Di
     readonly pick: EndpointPick,
     readonly handler: ExchangeHandler,
   ) {
-    const stats = pick.endpoint.host.stats;
-    stats.requests++;
-    stats.active++;
+    const { host } = pick.endpoint;
+    host.requests++;
+    host.activeRequests++;
   }
 
   get aborted(): boolean {
@@ -132,7 +132,7 @@ export class ClusterAttempt implements Dispatcher.DispatchHandler, Dispatcher.Di
 
   #finish(): void {
     this.#isFinished = true;
-    this.pick.endpoint.host.stats.active--;
+    this.pick.endpoint.host.activeRequests--;
     this.pick.onAttemptEnd(this.#outcome);
   }
 
@@ -150,8 +150,8 @@ export class ClusterAttempt implements Dispatcher.DispatchHandler, Dispatcher.Di
       );
     const isConnectFailure = CONNECT_FAILURES.has(code);
     if (!this.#isResponding) {
-      if (isConnectFailure) host.stats.connectFailures++;
-      else host.stats.resets++;
+      if (isConnectFailure) host.connectFailures++;
+      else host.resets++;
       this.#outcome = isConnectFailure ? OUTCOME_CONNECT_FAILURE : OUTCOME_RESET;
     }
     if (isConnectFailure)

@@ -10,12 +10,11 @@
 // Availability (EDS health, ejection, health checks, locality preference) is worked out when it
 // changes, and the balancer rebuilt over the available endpoints; picking allocates nothing.
 import type { AttemptOutcome } from './attempt-outcome.js';
-import type { ClusterEndpoint } from './cluster-endpoint.js';
-import { isAvailable } from './cluster-endpoint.js';
+import { isAvailable, type ClusterEndpoint, type EndpointPick } from './cluster-endpoint.js';
 import { newStats, type ClusterStats } from './cluster-stats.js';
 import { CircuitBreaker, DEFAULT_LIMITS, type CircuitBreakerLimits } from './circuit-breaker.js';
 import { EndpointHealth } from './endpoint-health.js';
-import { NO_ENDPOINT, OVERFLOW, type EndpointPick, type PickResult } from './endpoint-pick.js';
+import { NO_ENDPOINT, OVERFLOW, type PickResult } from './endpoint-pick.js';
 import { HealthChecker, type HealthCheckConfig } from './health-checker.js';
 import type { LoadBalancer, LoadBalancerFactory } from './load-balancer.js';
 import { OutlierDetector, type OutlierDetectionConfig } from './outlier-detector.js';
@@ -68,13 +67,12 @@ export class Cluster {
   readonly protocol: UpstreamProtocol;
   readonly #context: ClusterContext;
   readonly #breaker: CircuitBreaker;
+  /** Each endpoint's health by host key, when the policy tracks it (outlier detection, health checks). */
   readonly #health = new Map<string, EndpointHealth>();
   #detector: OutlierDetector | undefined;
   #checker: HealthChecker | undefined;
   #balancer: LoadBalancer;
   #available: readonly ClusterEndpoint[] = [];
-  /** Each endpoint's pick, built with the cluster: picking allocates nothing. */
-  readonly #picks = new Map<ClusterEndpoint, EndpointPick>();
   /** The version that took over from this one. */
   #successor: Cluster | undefined;
   #isClosed = false;
@@ -95,14 +93,17 @@ export class Cluster {
       previous !== undefined && previous.#successor === undefined && !previous.#isClosed
         ? previous.#handOver()
         : undefined;
+    // Without outlier detection or health checks nothing ejects or fails an endpoint: it needs no
+    // health of its own (a sidecar holds every endpoint of the mesh), and a version that tracks it
+    // again starts afresh.
+    const tracksHealth = policy.outlierDetection !== undefined || policy.healthCheck !== undefined;
     for (const endpoint of endpoints) {
-      endpoint.health ??= from?.health.get(endpoint.host.key) ?? new EndpointHealth(endpoint.host.key);
-      this.#health.set(endpoint.host.key, endpoint.health);
-      this.#picks.set(endpoint, {
-        kind: 'endpoint',
-        endpoint,
-        onAttemptEnd: (outcome) => this.#onAttemptEnd(endpoint, outcome),
-      });
+      if (tracksHealth) {
+        endpoint.health ??= from?.health.get(endpoint.host.key) ?? new EndpointHealth(endpoint.host.key);
+        this.#health.set(endpoint.host.key, endpoint.health);
+      }
+      // Each endpoint's pick is built with the cluster: picking allocates nothing.
+      endpoint.pick = new ClusterPick(endpoint, this);
     }
     this.#breaker = from?.breaker ?? new CircuitBreaker();
     this.#breaker.limits = policy.limits;
@@ -112,7 +113,7 @@ export class Cluster {
       this.#detector.attach(endpoints, () => this.#rebuild(), policy.outlierDetection);
     } else {
       from?.detector?.close();
-      // Without outlier detection nothing ejects, and nothing would return an ejected endpoint.
+      // Health checks alone eject nothing, and nothing would return an ejected endpoint.
       for (const health of this.#health.values()) health.uneject();
     }
 
@@ -179,8 +180,7 @@ export class Cluster {
    */
   pickAttempt(hashKey: string | undefined, previous: ClusterEndpoint | undefined): PickResult {
     if (!this.#breaker.admitRequest()) return OVERFLOW;
-    const endpoint = this.#balancer.pick(hashKey, previous?.host);
-    const pick = endpoint === undefined ? undefined : this.#picks.get(endpoint);
+    const pick = this.#balancer.pick(hashKey, previous?.host)?.pick;
     if (pick !== undefined) return pick;
     this.#breaker.releaseRequest();
     return NO_ENDPOINT;
@@ -214,11 +214,6 @@ export class Cluster {
     // An endpoint that has left the cluster since the attempt started no longer counts.
     if (health === undefined || cluster.#detector === undefined || cluster.#health.get(health.key) !== health) return;
     cluster.#detector.record(health, outcome);
-  }
-
-  #onAttemptEnd(endpoint: ClusterEndpoint, outcome: AttemptOutcome | undefined): void {
-    this.#breaker.releaseRequest();
-    if (outcome !== undefined) this.recordOutcome(endpoint, outcome);
   }
 
   /** Stops what the cluster runs in the background (health checks, the ejection sweep); idempotent. */
@@ -258,6 +253,21 @@ export class Cluster {
     }
     this.#balancer = this.#policy.loadBalancer(this.#available, previous);
     return this.#balancer;
+  }
+}
+
+/** An endpoint's pick: its attempt's end releases the cluster's admission and tells outlier detection how it went. */
+class ClusterPick implements EndpointPick {
+  readonly kind = 'endpoint';
+
+  constructor(
+    readonly endpoint: ClusterEndpoint,
+    readonly cluster: Cluster,
+  ) {}
+
+  onAttemptEnd(outcome: AttemptOutcome | undefined): void {
+    this.cluster.releaseRequest();
+    if (outcome !== undefined) this.cluster.recordOutcome(this.endpoint, outcome);
   }
 }
 

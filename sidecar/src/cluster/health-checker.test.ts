@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { addHealthService, NOT_SERVING, SERVING } from '../../../test/support/grpc-health.js';
 import { HostRegistry } from '../upstream/host-registry.js';
-import type { ClusterEndpoint } from './cluster-endpoint.js';
+import { ClusterEndpoint } from './cluster-endpoint.js';
 import { EndpointHealth } from './endpoint-health.js';
 import {
   DEFAULT_EXPECTED_STATUSES,
@@ -89,7 +89,9 @@ async function app(
 
 function endpointOn(hosts: HostRegistry, port: number): ClusterEndpoint {
   const host = hosts.get('127.0.0.1', port, 500);
-  return { host, hostname: 'app', healthStatus: 'HEALTHY', isHealthy: true, health: new EndpointHealth(host.key) };
+  const endpoint = new ClusterEndpoint(host, 'app', 'HEALTHY');
+  endpoint.health = new EndpointHealth(host.key);
+  return endpoint;
 }
 
 const healthOf = (endpoint: ClusterEndpoint): EndpointHealth => endpoint.health as EndpointHealth;

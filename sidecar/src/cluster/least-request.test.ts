@@ -7,7 +7,7 @@ import { endpoint, pickNames, seededRandom } from '../../test-support/test-endpo
 describe('least request', () => {
   it('takes the less loaded of the two it draws', () => {
     const [busy, idle] = [endpoint('busy'), endpoint('idle')];
-    busy.host.stats.active = 10;
+    busy.host.activeRequests = 10;
     const draws = [0.1, 0.9]; // busy first, then idle
     let next = 0;
     const balancer = new LeastRequest([busy, idle], 2, () => draws[next++ % 2] as number);
@@ -16,7 +16,7 @@ describe('least request', () => {
 
   it('sends most requests to the least loaded endpoint of several', () => {
     const endpoints = [endpoint('a'), endpoint('b'), endpoint('c'), endpoint('d')];
-    for (const [index, e] of endpoints.entries()) e.host.stats.active = index === 2 ? 0 : 5;
+    for (const [index, e] of endpoints.entries()) e.host.activeRequests = index === 2 ? 0 : 5;
     const counts = new Map<string, number>();
     for (const name of pickNames(new LeastRequest(endpoints, 2, seededRandom()), 1000))
       counts.set(name, (counts.get(name) ?? 0) + 1);

@@ -1,5 +1,5 @@
 // LEAST_REQUEST as Envoy does it with equal weights: "power of N choices" — draw choice_count
-// endpoints at random and take the one with the fewest requests in flight (host.stats.active,
+// endpoints at random and take the one with the fewest requests in flight (host.activeRequests,
 // which counts every cluster's requests to that host). Ties go to the first drawn.
 import type { UpstreamHost } from '../upstream/upstream-host.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
@@ -21,7 +21,7 @@ export class LeastRequest implements LoadBalancer {
       let index = Math.floor(this.random() * count);
       if (this.endpoints[index]?.host === avoid) index = (index + 1 + Math.floor(this.random() * (count - 1))) % count;
       const candidate = this.endpoints[index] as ClusterEndpoint;
-      if (best === undefined || candidate.host.stats.active < best.host.stats.active) best = candidate;
+      if (best === undefined || candidate.host.activeRequests < best.host.activeRequests) best = candidate;
     }
     return best;
   }

@@ -12,10 +12,10 @@ export function clustersText(clusters: Iterable<Cluster>): string {
       lines.push(
         `${prefix}::hostname::${endpoint.hostname}`,
         `${prefix}::health_flags::${healthFlags(endpoint)}`,
-        `${prefix}::rq_total::${host.stats.requests}`,
-        `${prefix}::rq_active::${host.stats.active}`,
-        `${prefix}::cx_connect_fail::${host.stats.connectFailures}`,
-        `${prefix}::rq_reset::${host.stats.resets}`,
+        `${prefix}::rq_total::${host.requests}`,
+        `${prefix}::rq_active::${host.activeRequests}`,
+        `${prefix}::cx_connect_fail::${host.connectFailures}`,
+        `${prefix}::rq_reset::${host.resets}`,
       );
     }
   }
@@ -47,10 +47,10 @@ export function clustersJson(clusters: Iterable<Cluster>): { clusters: ClusterSt
         hostname: endpoint.hostname,
         health_status: endpoint.healthStatus,
         health_flags: healthFlags(endpoint),
-        rq_total: endpoint.host.stats.requests,
-        rq_active: endpoint.host.stats.active,
-        cx_connect_fail: endpoint.host.stats.connectFailures,
-        rq_reset: endpoint.host.stats.resets,
+        rq_total: endpoint.host.requests,
+        rq_active: endpoint.host.activeRequests,
+        cx_connect_fail: endpoint.host.connectFailures,
+        rq_reset: endpoint.host.resets,
       })),
     })),
   };

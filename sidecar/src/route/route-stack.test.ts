@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { AttemptOutcome } from '../cluster/attempt-outcome.js';
 import { Cluster } from '../cluster/cluster.js';
-import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
-import type { EndpointPick } from '../cluster/endpoint-pick.js';
+import { ClusterEndpoint, type EndpointPick } from '../cluster/cluster-endpoint.js';
 import { RetryOn, type RetryPolicy } from '../http/retry-policy.js';
 import { ResponseRelay } from '../router/response-relay.js';
 import { HostRegistry } from '../upstream/host-registry.js';
@@ -69,7 +68,7 @@ describe('route stack over real endpoints', () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return { host: hosts.get('127.0.0.1', port, 1000), hostname, healthStatus: 'HEALTHY', isHealthy: true };
+    return new ClusterEndpoint(hosts.get('127.0.0.1', port, 1000), hostname, 'HEALTHY');
   }
 
   before(async () => {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { waitFor } from '../../../test/support/processes.js';
+import { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { Cluster } from '../cluster/cluster.js';
 import type { Listener } from '../listeners/listener.js';
 import { createTcpListener } from '../listeners/tcp-listener.js';
@@ -110,12 +111,9 @@ describe('TCP connection', () => {
         ? undefined
         : new Cluster(
             'db',
-            ports.map((port) => ({
-              host: hosts.get('127.0.0.1', port, connectTimeoutMs),
-              hostname: `db-${port}`,
-              healthStatus: 'HEALTHY',
-              isHealthy: true,
-            })),
+            ports.map(
+              (port) => new ClusterEndpoint(hosts.get('127.0.0.1', port, connectTimeoutMs), `db-${port}`, 'HEALTHY'),
+            ),
           );
     const route: TcpRoute = { cluster, clusterName: 'db', idleTimeoutMs: 0, maxConnectAttempts };
     const registry = new Registry();
@@ -138,7 +136,7 @@ describe('TCP connection', () => {
     const [port, , cluster] = await proxy([deadPort, echoPort], 2);
     for (let i = 0; i < 4; i++) assert.equal(await exchange(port, `hello ${i}`), `hello ${i}`);
     const dead = cluster?.endpoints.find((endpoint) => endpoint.host.port === deadPort);
-    assert.ok((dead?.host.stats.connectFailures ?? 0) >= 1, 'the refusing endpoint was tried');
+    assert.ok((dead?.host.connectFailures ?? 0) >= 1, 'the refusing endpoint was tried');
     assert.equal(cluster?.stats.activeRequests, 0, 'every connection released its admission');
   });
 
@@ -148,10 +146,7 @@ describe('TCP connection', () => {
       const [port, , cluster] = await proxy([unresponsive.port, echoPort], 2, 300);
       for (let i = 0; i < 2; i++) assert.equal(await exchange(port, `hello ${i}`), `hello ${i}`);
       const stalled = cluster?.endpoints.find((endpoint) => endpoint.host.port === unresponsive.port);
-      assert.ok(
-        (stalled?.host.stats.connectFailures ?? 0) >= 1,
-        'the endpoint that never answered was tried and timed out',
-      );
+      assert.ok((stalled?.host.connectFailures ?? 0) >= 1, 'the endpoint that never answered was tried and timed out');
       const [alone, registry] = await proxy([unresponsive.port], 1, 300);
       const started = Date.now();
       assert.equal(await exchange(alone, 'hello'), '');

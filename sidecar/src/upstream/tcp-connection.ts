@@ -76,16 +76,16 @@ export class TcpConnection {
     this.#endpoint = endpoint;
     this.#attempts++;
     const { host } = endpoint;
-    host.stats.requests++;
-    host.stats.active++;
+    host.requests++;
+    host.activeRequests++;
     const upstream = host.openSocket(ALPN_TCP);
     upstream.allowHalfOpen = true;
     this.#upstream = upstream;
     upstream.setTimeout(host.connectTimeoutMs);
     const onFailure = (): void => {
       upstream.destroy();
-      host.stats.active--;
-      host.stats.connectFailures++;
+      host.activeRequests--;
+      host.connectFailures++;
       cluster.recordOutcome(endpoint, CONNECT_FAILURE);
       if (this.#isClosed) return;
       if (this.#attempts < this.route.maxConnectAttempts) this.#attempt(cluster);
@@ -104,7 +104,7 @@ export class TcpConnection {
     const { downstream } = this;
     if (this.#isClosed) {
       upstream.destroy();
-      (this.#endpoint as ClusterEndpoint).host.stats.active--;
+      (this.#endpoint as ClusterEndpoint).host.activeRequests--;
       return;
     }
     this.#isConnected = true;
@@ -139,7 +139,7 @@ export class TcpConnection {
     // An attempt still connecting finds the connection closed when it connects, and cleans up.
     if (this.#isConnected) {
       this.#upstream?.destroy();
-      (this.#endpoint as ClusterEndpoint).host.stats.active--;
+      (this.#endpoint as ClusterEndpoint).host.activeRequests--;
     }
     if (this.#isAdmitted) this.route.cluster?.releaseRequest();
     // Refused, or left by the caller before an endpoint took it: opened and closed at once.

@@ -61,8 +61,8 @@ class Tunnel {
 
   open(): void {
     const { host } = this.endpoint;
-    host.stats.requests++;
-    host.stats.active++;
+    host.requests++;
+    host.activeRequests++;
     const upstream = this.#upstream;
     upstream.setTimeout(host.connectTimeoutMs);
     upstream.once(host.readyEvent, () => this.#onConnect());
@@ -127,7 +127,7 @@ class Tunnel {
 
   #connectFailed(reason: string): void {
     const { host } = this.endpoint;
-    host.stats.connectFailures++;
+    host.connectFailures++;
     this.options.cluster.recordOutcome(this.endpoint, { kind: 'connect-failure' });
     this.#upstream.destroy();
     this.#release();
@@ -149,7 +149,7 @@ class Tunnel {
   #release(): void {
     if (this.#isReleased) return;
     this.#isReleased = true;
-    this.endpoint.host.stats.active--;
+    this.endpoint.host.activeRequests--;
     this.options.cluster.releaseRequest();
   }
 }

@@ -8,23 +8,16 @@ import { H2Client } from './h2-client.js';
 import { Pool } from './undici-pool.js';
 import { ALPN_HTTP1, connectTls, failure, type TlsSessionCache, type UpstreamTls } from './upstream-tls.js';
 
-export interface HostStats {
-  /** Requests sent to this host (rq_total). */
-  requests: number;
-  /** Requests in flight (rq_active). */
-  active: number;
-  /** Connection attempts that failed (cx_connect_fail). */
-  connectFailures: number;
-  /** Connections reset before response headers (Envoy's UC). */
-  resets: number;
-}
-
 // Below Node's default server keepAliveTimeout (5 s): we drop an idle connection before the app
 // does, so a request never races the app's close (the keep-alive 503).
 const KEEP_ALIVE_TIMEOUT_MS = 4000;
 
+/**
+ * address:port, [address]:port for IPv6. Joined into one flat string: a sidecar keeps one per
+ * endpoint of the mesh, and a concatenation would keep its parts besides (three strings, not one).
+ */
 export function hostKey(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+  return [isIPv6(address) ? `[${address}]` : address, port].join(':');
 }
 
 export class UpstreamHost {
@@ -34,7 +27,15 @@ export class UpstreamHost {
   #pool: Pool | undefined;
   #h2: H2Client | undefined;
   #isClosed = false;
-  readonly stats: HostStats = { requests: 0, active: 0, connectFailures: 0, resets: 0 };
+  // Counters, kept on the host itself (a sidecar holds one host per endpoint of the mesh).
+  /** Requests sent to this host (rq_total). */
+  requests = 0;
+  /** Requests in flight (rq_active). */
+  activeRequests = 0;
+  /** Connection attempts that failed (cx_connect_fail). */
+  connectFailures = 0;
+  /** Connections reset before response headers (Envoy's UC). */
+  resets = 0;
 
   constructor(
     readonly address: string,
@@ -66,8 +67,8 @@ export class UpstreamHost {
     return this.#pool;
   }
 
-  /** The TLS session of the last handshake with this endpoint, resumed by the next connection. */
-  readonly #sessions: TlsSessionCache = { session: undefined };
+  /** The TLS session of the last handshake with this endpoint, resumed by the next connection (TLS hosts only). */
+  #sessions: TlsSessionCache | undefined;
 
   /** HTTP/2 (h2c, or h2 over mutual TLS): one multiplexed session, opened on first use. */
   get h2(): H2Client {
@@ -80,7 +81,7 @@ export class UpstreamHost {
    */
   openSocket(alpn: string): Socket {
     if (this.tls === undefined) return connect({ host: this.address, port: this.port, noDelay: true });
-    return connectTls(this.address, this.port, this.tls, alpn, this.#sessions);
+    return connectTls(this.address, this.port, this.tls, alpn, (this.#sessions ??= { session: undefined }));
   }
 
   /** When a socket from openSocket() can carry bytes: after the TLS handshake under TLS. */
@@ -90,7 +91,7 @@ export class UpstreamHost {
 
   #tlsConnector(tls: UpstreamTls): buildConnector.connector {
     return (_options, callback) => {
-      const socket = connectTls(this.address, this.port, tls, ALPN_HTTP1, this.#sessions);
+      const socket = connectTls(this.address, this.port, tls, ALPN_HTTP1, (this.#sessions ??= { session: undefined }));
       const timer = setTimeout(
         () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
         this.connectTimeoutMs,

@@ -26,6 +26,13 @@ export interface AdsClientOptions extends Pick<
   metadata: Record<string, string>;
   /** The listeners to ask for by name; undefined: every listener of its group (a wildcard LDS subscription: a sidecar's TCP listeners, a gateway's servers). */
   listenerNames: string[] | undefined;
+  /**
+   * Of a wildcard LDS response, the listeners this proxy serves; the others are checked and ACKed
+   * with the rest, but not held (a sidecar's group brings every service's inbound listener and the
+   * api_listeners of proxyless gRPC clients: most of the listeners, and none of them its own).
+   * Undefined: every listener is held.
+   */
+  holdsListener?(name: string): boolean;
   /** The ServiceConfig resources to ask for by name (this sidecar's own service). */
   serviceConfigNames: string[];
   /** Checks and applies a candidate resource set; throws XdsConfigError to reject it. */
@@ -100,7 +107,7 @@ export class AdsClient {
     if (cached === undefined || !this.#cacheUsable || missing.length === 0) return false;
     const resources = new Map(
       missing.map((typeUrl) => {
-        const received = collect(typeUrl, cachedType(cached, typeUrl)?.resources ?? []);
+        const received = this.#toHold(typeUrl, collect(typeUrl, cachedType(cached, typeUrl)?.resources ?? []));
         return [typeUrl, resourcesAfter(this.#held.state(typeUrl).resources, received, false)];
       }),
     );
@@ -179,7 +186,10 @@ export class AdsClient {
       return;
     }
     try {
-      const received = collect(typeUrl as ResourceTypeUrl, response.resources);
+      const received = this.#toHold(
+        typeUrl as ResourceTypeUrl,
+        collect(typeUrl as ResourceTypeUrl, response.resources),
+      );
       // LDS and CDS responses are the whole state; RDS and EDS ones add to what is held (a
       // resource goes when no listener or cluster names it any more: see #followDependencies).
       const resources = resourcesAfter(state.resources, received, INCREMENTAL_TYPES.has(typeUrl as ResourceTypeUrl));
@@ -223,6 +233,14 @@ export class AdsClient {
     };
     if (withNode) request.node = this.#node();
     this.#connection.write(request);
+  }
+
+  /** What of `received` this proxy holds: for LDS, the listeners it serves (holdsListener). */
+  #toHold(typeUrl: ResourceTypeUrl, received: Map<string, object>): Map<string, object> {
+    const { holdsListener } = this.options;
+    if (typeUrl !== TYPE_URL.listener || holdsListener === undefined) return received;
+    for (const name of received.keys()) if (!holdsListener(name)) received.delete(name);
+    return received;
   }
 
   #nack(typeUrl: string, version: string, nonce: string, message: string, code: number): void {

@@ -3,7 +3,7 @@
 // matches say so), each checked here once with errors naming the field.
 import { isIP } from 'node:net';
 import type { ClusterLoadAssignment__Output } from '../../../proto/gen/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
-import { isUsableHealth, type ClusterEndpoint } from '../cluster/cluster-endpoint.js';
+import { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import type { HostRegistry } from '../upstream/host-registry.js';
 import type { UpstreamTls } from '../upstream/upstream-tls.js';
 import type { CheckedCluster } from './compile-clusters.js';
@@ -56,15 +56,15 @@ export function compileEndpoints(
       if (socket.port_specifier !== 'port_value' || port < 1 || port > 65535)
         throw configError(resource, `${socketPath}.port_value`, 'needs a port in 1-65535');
       if (socket.protocol === 'UDP') throw configError(resource, `${socketPath}.protocol`, 'UDP is not supported');
-      const healthStatus = lbEndpoint.health_status ?? 'UNKNOWN';
       const tls = upstreamTls(resource, path, hosts, endpointTls(cluster.tls, lbEndpoint.metadata));
-      endpoints.push({
-        host: hosts.get(socket.address as string, port, cluster.connectTimeoutMs, cluster.idleTimeoutMs, tls),
-        hostname: lbEndpoint.endpoint?.hostname ?? '',
-        healthStatus,
-        isHealthy: isUsableHealth(healthStatus),
-        zone,
-      });
+      endpoints.push(
+        new ClusterEndpoint(
+          hosts.get(socket.address as string, port, cluster.connectTimeoutMs, cluster.idleTimeoutMs, tls),
+          lbEndpoint.endpoint?.hostname ?? '',
+          lbEndpoint.health_status ?? 'UNKNOWN',
+          zone,
+        ),
+      );
     });
   });
   return endpoints;
@@ -78,11 +78,12 @@ function upstreamTls(
   subjectAltNames: EndpointTls,
 ): UpstreamTls | undefined {
   if (subjectAltNames === undefined) return undefined;
-  if (hosts.mutualTls === undefined)
+  const tls = hosts.mutualTlsTo(subjectAltNames);
+  if (tls === undefined)
     throw configError(
       resource,
       `${path}.metadata`,
       'the endpoint is reached in mutual TLS, but this proxy has no workload certificate (start it with --token-file)',
     );
-  return { ...hosts.mutualTls, subjectAltNames };
+  return tls;
 }

@@ -7,7 +7,7 @@ import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../../../shared/listener-limits.js';
 import { Cluster, DEFAULT_POLICY, type ClusterContext } from '../cluster/cluster.js';
-import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
+import { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import { NO_FILTERS } from '../filters/http-filter-chain.js';
 import { forwardTo } from '../router/route-action.js';
 import type { HttpRoutes, RouteTable } from '../router/router.js';
@@ -200,12 +200,7 @@ export function compileInboundConfig(
 ): ProxyConfig {
   const clusterName = `inbound|${appPort}`;
   const hosts = new HostRegistry();
-  const app: ClusterEndpoint = {
-    host: hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS),
-    hostname: 'app',
-    healthStatus: 'HEALTHY',
-    isHealthy: true,
-  };
+  const app = new ClusterEndpoint(hosts.get(appHost, appPort, APP_CONNECT_TIMEOUT_MS), 'app', 'HEALTHY');
   const cluster = new Cluster(clusterName, [app], {
     ...DEFAULT_POLICY,
     protocol: appProtocol === 'http2' || appProtocol === 'grpc' ? 'http2' : 'downstream',

@@ -31,15 +31,6 @@ export class HeldResources implements ReadonlyMap<string, object> {
     return merged;
   }
 
-  /** The resources whose names `keep` says, sharing what is held (and so their sources). */
-  filtered(keep: (name: string) => boolean): HeldResources {
-    const filtered = new HeldResources(this.typeUrl);
-    for (const [name, encoded] of this.#encoded) if (keep(name)) filtered.#encoded.set(name, encoded);
-    for (const [name, resource] of this.#decoded) if (keep(name)) filtered.#decoded.set(name, resource);
-    for (const [name, resource] of this.#fresh) if (keep(name)) filtered.#fresh.set(name, resource);
-    return filtered;
-  }
-
   /**
    * Keeps a compact type as its encoding only (a string). A resource sent again unchanged has the
    * same source (sourceOf: equal strings), so what was built from it is reused.

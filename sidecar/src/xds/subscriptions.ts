@@ -5,7 +5,6 @@
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
-import { HeldResources } from './held-resources.js';
 
 /** The listener the control plane builds for sidecars' outbound traffic (see translate.ts). */
 export const OUTBOUND_LISTENER = 'outbound';
@@ -27,19 +26,13 @@ export const INBOUND_APP_CLUSTER = 'inbound';
 const TCP_LISTENER_PREFIX = 'outbound|';
 
 /**
- * The listeners of the wildcard LDS subscription this sidecar serves: `outbound`, its own inbound
- * listener and every outbound TCP listener. The others (other services' inbound listeners, the
- * api_listeners of proxyless gRPC clients) are for other nodes, and are left alone.
+ * Whether a listener of the wildcard LDS subscription is one the sidecar whose inbound listener is
+ * `inboundName` serves: `outbound`, its own inbound listener and every outbound TCP listener. The
+ * others (other services' inbound listeners, the api_listeners of proxyless gRPC clients) are for
+ * other nodes.
  */
-export function ownListeners<T extends object>(
-  listeners: ReadonlyMap<string, T>,
-  inboundName: string,
-): ReadonlyMap<string, T> {
-  const isOwn = (name: string) =>
-    name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX);
-  // Held listeners are filtered by name, never decoded: the others are most of them.
-  if (listeners instanceof HeldResources) return listeners.filtered(isOwn) as unknown as ReadonlyMap<string, T>;
-  return new Map([...listeners].filter(([name]) => isOwn(name)));
+export function servesListener(inboundName: string): (name: string) => boolean {
+  return (name) => name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX);
 }
 
 /** Route configuration names that the listeners load over RDS. */
