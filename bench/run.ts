@@ -9,7 +9,7 @@ import { MALLOC_ENV, runFleet, type FleetOptions, type FleetResult } from './con
 import { runDataPlane, type DataPlaneOptions, type DataPlaneResult } from './data-plane.js';
 import { runFeatureCost, type FeatureCostOptions } from './feature-cost.js';
 import { runGrpcBench, type GrpcBenchOptions } from './grpc-unary.js';
-import { runSidecarEndpoints, type SidecarEndpointsOptions } from './sidecar-endpoints.js';
+import { runSidecarEndpoints, SIDECAR_ENDPOINTS_PLAN, type SidecarEndpointsOptions } from './sidecar-endpoints.js';
 import { topSelfTime } from './measure/cpu-profile.js';
 import { renderMarkdown } from './report/markdown.js';
 import { spread } from './report/stats.js';
@@ -62,7 +62,7 @@ const featureCostPlan: FeatureCostOptions = options.quick
   : { bodyBytes: 100, rounds: 5, rate: 1000, seconds: 5, warmupSeconds: 1, eachFeature: true };
 const sidecarEndpointsPlan: SidecarEndpointsOptions = options.quick
   ? { services: 20, endpoints: 200, settleMs: 500 }
-  : { services: 1000, endpoints: 10_000, settleMs: 15_000 };
+  : SIDECAR_ENDPOINTS_PLAN;
 const fleetPlan: FleetOptions = options.quick
   ? { clients: 50, services: 50, endpoints: 200, watchedPerClient: 4, changes: 3, burst: 100 }
   : { clients: 1000, services: 1000, endpoints: 10_000, watchedPerClient: 9, changes: 10, burst: 1000 };
