@@ -77,6 +77,6 @@ export function checkCluster(cluster: Cluster__Output): CheckedCluster {
 }
 
 /** The ClusterLoadAssignment an EDS cluster reads: its service_name, or else its own name. */
-export function edsNameOf(cluster: Cluster__Output): string {
+function edsNameOf(cluster: Cluster__Output): string {
   return cluster.eds_cluster_config?.service_name || (cluster.name ?? '');
 }

@@ -14,7 +14,7 @@ import type { HttpRoutes, RouteTable } from '../router/router.js';
 import { VirtualHostTable } from '../router/virtual-host-table.js';
 import { HostRegistry } from '../upstream/host-registry.js';
 import type { UpstreamHost } from '../upstream/upstream-host.js';
-import { checkCluster, edsNameOf, type CheckedCluster } from './compile-clusters.js';
+import { checkCluster, type CheckedCluster } from './compile-clusters.js';
 import { compileEndpoints } from './compile-endpoints.js';
 import type { InboundPortsMutualTls } from './compile-inbound-tls.js';
 import { compileListener, type CompiledListener } from './compile-listener.js';
@@ -44,11 +44,19 @@ export interface ProxyConfig {
 }
 
 /** Each piece with its source (held-resources.ts): what it was compiled from, compared by identity. */
+interface CompiledCluster {
+  source: Source;
+  /** Its EDS resource's name; undefined for a cluster with its own load_assignment (part of `source`). */
+  edsName: string | undefined;
+  assignment: Source | undefined;
+  cluster: Cluster;
+}
+
 interface CompiledFrom {
   listeners: ReadonlyMap<string, { source: Source; compiled: CompiledListener | TcpProxyListener }>;
   routes: ReadonlyMap<string, { source: Source; compiled: CompiledRoutes }>;
-  /** `assignment`: the source (held-resources.ts) of the endpoints it was built with. */
-  clusters: ReadonlyMap<string, { resource: Cluster__Output; assignment: Source | undefined; cluster: Cluster }>;
+  /** `assignment`: the source (held-resources.ts) of the EDS endpoints it was built with; undefined when static. */
+  clusters: ReadonlyMap<string, CompiledCluster>;
 }
 
 /**
@@ -66,7 +74,7 @@ export function compileProxyConfig(
   const compiledFrom = {
     listeners: new Map<string, { source: Source; compiled: CompiledListener | TcpProxyListener }>(),
     routes: new Map<string, { source: Source; compiled: CompiledRoutes }>(),
-    clusters: new Map<string, { resource: Cluster__Output; assignment: Source | undefined; cluster: Cluster }>(),
+    clusters: new Map<string, CompiledCluster>(),
   } satisfies CompiledFrom;
 
   const listeners = new Map<string, HttpRoutes>();
@@ -112,16 +120,16 @@ export function compileProxyConfig(
   const inUse = new Set<UpstreamHost>();
   const changed: Array<{
     name: string;
-    resource: Cluster__Output;
-    assignment: Source | undefined;
+    compiledFrom: Omit<CompiledCluster, 'cluster'>;
     checked: CheckedCluster;
     endpoints: ClusterEndpoint[];
   }> = [];
-  for (const [name, resource] of resources.clusters) {
+  for (const name of resources.clusters.keys()) {
+    const source = sourceOf(resources.clusters, name) as Source;
     const hit = previous?.compiledFrom.clusters.get(name);
     if (
-      hit?.resource === resource &&
-      hit.assignment === assignmentOf(resource, resources) &&
+      hit?.source === source &&
+      hit.assignment === assignmentOf(hit.edsName, resources) &&
       hit.cluster.endpoints.every(isOpen, hosts)
     ) {
       compiledFrom.clusters.set(name, hit);
@@ -129,16 +137,25 @@ export function compileProxyConfig(
       for (const endpoint of hit.cluster.endpoints) inUse.add(endpoint.host);
       continue;
     }
+    const resource = resources.clusters.get(name) as Cluster__Output;
     const checked = checkCluster(resource);
-    const assignment =
-      checked.edsName === undefined ? resource.load_assignment : resources.endpoints.get(checked.edsName);
-    const endpoints = compileEndpoints(checked, assignment, hosts);
-    changed.push({ name, resource, assignment: assignmentOf(resource, resources), checked, endpoints });
+    const { edsName } = checked;
+    const endpoints = compileEndpoints(
+      checked,
+      edsName === undefined ? resource.load_assignment : resources.endpoints.get(edsName),
+      hosts,
+    );
+    changed.push({
+      name,
+      compiledFrom: { source, edsName, assignment: assignmentOf(edsName, resources) },
+      checked,
+      endpoints,
+    });
     for (const endpoint of endpoints) inUse.add(endpoint.host);
   }
-  for (const { name, resource, assignment, checked, endpoints } of changed) {
+  for (const { name, compiledFrom: from, checked, endpoints } of changed) {
     const cluster = new Cluster(name, endpoints, checked.policy, context, previous?.clusters.get(name));
-    compiledFrom.clusters.set(name, { resource, assignment, cluster });
+    compiledFrom.clusters.set(name, { ...from, cluster });
     clusters.set(name, cluster);
   }
   // Replaced and removed clusters stop their timers (a successor keeps what it took over).
@@ -184,8 +201,8 @@ function isOpen(this: HostRegistry, endpoint: ClusterEndpoint): boolean {
 }
 
 /** The source of the endpoints a cluster reads now (compared, never decoded: most clusters are unchanged). */
-function assignmentOf(resource: Cluster__Output, resources: XdsResourceSet): Source | undefined {
-  return resource.type === 'EDS' ? sourceOf(resources.endpoints, edsNameOf(resource)) : resource.load_assignment;
+function assignmentOf(edsName: string | undefined, resources: XdsResourceSet): Source | undefined {
+  return edsName === undefined ? undefined : sourceOf(resources.endpoints, edsName);
 }
 
 /**

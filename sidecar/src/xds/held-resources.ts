@@ -1,10 +1,15 @@
-// The resources of one xDS type a sidecar holds, by name. Endpoints, listeners (a wildcard LDS
-// brings every service's inbound listener, of which a sidecar serves its own) and route
-// configurations are kept as their encoding (a latin1 string) and decoded again only when asked for (a changed
-// resource, the config dump, the config cache): several times less memory than decoded objects.
+// The resources of one xDS type a sidecar holds, by name. Clusters, endpoints, listeners and route
+// configurations are kept as their encoding (a latin1 string) and decoded again only when asked
+// for (a changed resource, the config dump, the config cache): several times less memory than
+// decoded objects, and a sidecar holds a cluster and its endpoints for every service of the mesh.
 import { TYPE_URL, decodeEncodedValue, encodedValueOf, type ResourceTypeUrl } from '../../../proto/xds.js';
 
-const COMPACT_TYPES: ReadonlySet<string> = new Set([TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route]);
+const COMPACT_TYPES: ReadonlySet<string> = new Set([
+  TYPE_URL.cluster,
+  TYPE_URL.endpoint,
+  TYPE_URL.listener,
+  TYPE_URL.route,
+]);
 
 export class HeldResources implements ReadonlyMap<string, object> {
   readonly #decoded: Map<string, object>;
