@@ -246,19 +246,24 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarProc
     outbound: String(record.outbound),
     admin: String(record.admin),
   });
-  // Its certificate, then its first config over TLS: on a loaded machine this has taken over 10 s.
-  // One that never gets ready is stopped, not left running after the test.
-  await waitFor(
-    async () => (await fetch(`http://${sidecar.admin}/ready`)).status === 200,
-    `sidecar ${options.service} /ready`,
-    60_000,
-  ).catch(async (error: unknown) => {
-    await running.stop('SIGKILL');
-    // What it did meanwhile says why: no certificate, no config, no control plane.
-    const lastLines = running.logs().trimEnd().split('\n').slice(-30).join('\n');
-    throw new Error(`${(error as Error).message}; its last log lines:\n${lastLines}`, { cause: error });
-  });
+  await untilReady(running, sidecar.admin, `sidecar ${options.service}`);
   return sidecar;
+}
+
+/**
+ * Waits until a proxy's admin /ready answers 200: its certificate, then its first config over TLS,
+ * which on a loaded machine has taken over 10 s (a gateway on a busy machine: over 30). One that
+ * never gets ready is stopped, not left running after the test, and the error ends with what it
+ * logged meanwhile, which says why: no certificate, no config, no control plane.
+ */
+async function untilReady(running: RunningProcess, admin: string, what: string): Promise<void> {
+  await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `${what} /ready`, 60_000).catch(
+    async (error: unknown) => {
+      await running.stop('SIGKILL');
+      const lastLines = running.logs().trimEnd().split('\n').slice(-30).join('\n');
+      throw new Error(`${(error as Error).message}; its last log lines:\n${lastLines}`, { cause: error });
+    },
+  );
 }
 
 export interface GatewayProcess extends RunningProcess {
@@ -274,7 +279,7 @@ export interface GatewayProcess extends RunningProcess {
 export async function startGateway(
   gateway: string,
   controlPlane: string,
-  { untilReady = true }: { untilReady?: boolean } = {},
+  { untilReady: isReadyAwaited = true }: { untilReady?: boolean } = {},
 ): Promise<GatewayProcess> {
   const args = [
     'gateway',
@@ -289,14 +294,7 @@ export async function startGateway(
   ];
   const [running, record] = await startCli(args, 'gateway started');
   const admin = String(record.admin);
-  if (untilReady) {
-    await waitFor(async () => (await fetch(`http://${admin}/ready`)).status === 200, `gateway ${gateway} /ready`).catch(
-      async (error: unknown) => {
-        await running.stop('SIGKILL');
-        throw error;
-      },
-    );
-  }
+  if (isReadyAwaited) await untilReady(running, admin, `gateway ${gateway}`);
   const { listeners } = (await (await fetch(`http://${admin}/listeners`)).json()) as {
     listeners: Array<{ name: string; address: string }>;
   };
