@@ -46,7 +46,7 @@ export interface EndpointPick {
 // EDS without health checking says UNKNOWN (or nothing): that is no reason to withhold traffic.
 const USABLE_HEALTH: ReadonlySet<string> = new Set(['HEALTHY', 'UNKNOWN']);
 
-export function isUsableHealth(healthStatus: string): boolean {
+function isUsableHealth(healthStatus: string): boolean {
   return USABLE_HEALTH.has(healthStatus);
 }
 

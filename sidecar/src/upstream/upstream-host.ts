@@ -70,6 +70,11 @@ export class UpstreamHost {
   /** The TLS session of the last handshake with this endpoint, resumed by the next connection (TLS hosts only). */
   #sessions: TlsSessionCache | undefined;
 
+  /** The session cache, made when the host first dials TLS. */
+  #tlsSessions(): TlsSessionCache {
+    return (this.#sessions ??= { session: undefined });
+  }
+
   /** HTTP/2 (h2c, or h2 over mutual TLS): one multiplexed session, opened on first use. */
   get h2(): H2Client {
     return (this.#h2 ??= new H2Client(this, this.connectTimeoutMs, this.idleTimeoutMs));
@@ -81,7 +86,7 @@ export class UpstreamHost {
    */
   openSocket(alpn: string): Socket {
     if (this.tls === undefined) return connect({ host: this.address, port: this.port, noDelay: true });
-    return connectTls(this.address, this.port, this.tls, alpn, (this.#sessions ??= { session: undefined }));
+    return connectTls(this.address, this.port, this.tls, alpn, this.#tlsSessions());
   }
 
   /** When a socket from openSocket() can carry bytes: after the TLS handshake under TLS. */
@@ -91,7 +96,7 @@ export class UpstreamHost {
 
   #tlsConnector(tls: UpstreamTls): buildConnector.connector {
     return (_options, callback) => {
-      const socket = connectTls(this.address, this.port, tls, ALPN_HTTP1, (this.#sessions ??= { session: undefined }));
+      const socket = connectTls(this.address, this.port, tls, ALPN_HTTP1, this.#tlsSessions());
       const timer = setTimeout(
         () => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
         this.connectTimeoutMs,
