@@ -1,7 +1,7 @@
 // Sidecar scoping end to end: a Sidecar document limits a real sidecar to the services its app
 // calls — it then holds only their clusters, and a call to any other service is answered 404 —
-// and removing the document gives the sidecar the whole namespace back. Of the listeners its group
-// is sent, a sidecar holds only those it serves.
+// and removing the document gives the sidecar the whole namespace back. Of its group's listeners,
+// a sidecar is sent and holds only those it serves.
 import assert from 'node:assert/strict';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,13 +72,18 @@ describe('a sidecar scoped by a Sidecar document', () => {
     await waitFor(async () => (await mesh.request('ratings')).status === 200, 'ratings routable again');
   });
 
-  it('holds, of the listeners its group is sent, only outbound and its own inbound listener', async () => {
+  it("is sent, of its group's listeners, only outbound and its own inbound listener, and holds those", async () => {
     const { groups } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/snapshots`)).json()) as {
       groups: Array<{ group: string; types: Record<string, { resources: string[] }> }>;
     };
-    const sent = groups.find((entry) => entry.group === 'default')?.types.LDS?.resources ?? [];
+    const inGroup = groups.find((entry) => entry.group === 'default')?.types.LDS?.resources ?? [];
     for (const other of ['inbound|reviews.default.svc.cluster.local', 'reviews'])
-      assert.ok(sent.includes(other), `the group is sent ${other}: ${sent.join(', ')}`);
+      assert.ok(inGroup.includes(other), `the group holds ${other}: ${inGroup.join(', ')}`);
+    const { proxies } = (await (await fetch(`http://${mesh.controlPlane.admin}/debug/proxies`)).json()) as {
+      proxies: Array<{ service: string; role: string; types: { LDS?: { sentResources: number } } }>;
+    };
+    const client = proxies.find((proxy) => proxy.service === 'client' && proxy.role === 'sidecar');
+    assert.equal(client?.types.LDS?.sentResources, 2, `of ${inGroup.length} listeners in the group`);
     const dump = (await (await fetch(`http://${mesh.client.admin}/config_dump`)).json()) as {
       configs: Array<{ type_url: string; resources: Array<{ name: string }> }>;
     };

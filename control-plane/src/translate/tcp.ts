@@ -15,8 +15,11 @@ const DEFAULT_IDLE_TIMEOUT = { seconds: 3600 };
 // the next one, twice at most.
 const MAX_CONNECT_ATTEMPTS = 3;
 
+/** What every outbound TCP listener's name starts with. */
+export const TCP_LISTENER_PREFIX = 'outbound|';
+
 export function tcpListenerName(port: number, fqdn: string): string {
-  return `outbound|${port}||${fqdn}`;
+  return `${TCP_LISTENER_PREFIX}${port}||${fqdn}`;
 }
 
 /** `pool`: the service's DestinationPolicy connectionPool (its idleTimeout closes idle connections). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { DiscoveryRequest__Output } from '../../../proto/gen/envoy/service/discovery/v3/DiscoveryRequest.js';
 import type { Struct__Output } from '../../../proto/gen/google/protobuf/Struct.js';
-import { TYPE_URL, objectToStruct, type DiscoveryResponseOut } from '../../../proto/xds.js';
+import { TYPE_URL, decodeResource, objectToStruct, type DiscoveryResponseOut } from '../../../proto/xds.js';
 import type { ServiceInstance } from '../registry/instance.js';
 import { validateConfig } from '../config/config-set.js';
 import { translate } from '../translate/translate.js';
@@ -219,6 +219,35 @@ describe('AdsStream (ACK/NACK state machine)', () => {
     );
     assert.equal(sent.length, 2, 'cluster changes of the old group no longer reach it');
     scopedStream.close();
+  });
+
+  it("sends a sidecar's wildcard LDS only the listeners it serves, and a proxyless client all of them", () => {
+    const frontend = { ...(services(1000)[0] as ReturnType<typeof services>[number]), name: 'frontend', instances: [] };
+    cache.setSnapshot('default', translate([...services(1000), frontend], 'default'));
+    const listenerNames = (response: DiscoveryResponseOut | undefined) =>
+      Array.isArray(response?.resources)
+        ? response.resources.map((resource) => String(decodeResource(resource).name)).sort()
+        : [];
+    const ldsRequest = { type_url: TYPE_URL.listener, resource_names: [], version_info: '', response_nonce: '' };
+    stream.onRequest({ ...ldsRequest, node });
+    assert.deepEqual(listenerNames(sent[0]), ['inbound|frontend.default.svc.cluster.local', 'outbound']);
+    assert.equal(stream.status?.types.LDS?.sentResources, 2);
+
+    const proxyless = new AdsStream({
+      streamId: 2,
+      cache,
+      ensureGroup: () => undefined,
+      send: (response) => sent.push(response),
+      controlPlane: 'test',
+    });
+    proxyless.onRequest({
+      ...ldsRequest,
+      node: { ...node, id: 'grpc~a', metadata: objectToStruct({ NAMESPACE: 'default' }) as Struct__Output },
+    });
+    const all = cache.get('default', TYPE_URL.listener)?.resources;
+    assert.ok(all?.has('inbound|backend.default.svc.cluster.local'), 'the group holds the other inbound listener');
+    assert.equal(sent[1]?.resources.length, all?.size, 'a proxyless client is sent the whole group');
+    proxyless.close();
   });
 
   it('records an unknown type URL instead of failing the stream', () => {

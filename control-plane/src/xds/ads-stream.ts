@@ -12,6 +12,7 @@ import {
   type ResourceTypeUrl,
 } from '../../../proto/xds.js';
 import { gatewayGroup } from '../translate/gateway.js';
+import { sidecarListeners } from './sidecar-listeners.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus } from './proxy-status.js';
 import type { WarmUp } from './warm-up.js';
@@ -66,6 +67,8 @@ export class AdsStream {
   #nonce = 0;
   #unwatch: (() => void) | undefined;
   #isGateway = false;
+  /** A sidecar's namespace and service: its wildcard LDS gets only the listeners it serves. */
+  #sidecar: NodeClaim | undefined;
   #unwatchWarmUp: (() => void) | undefined;
 
   constructor(private readonly options: AdsStreamOptions) {}
@@ -130,6 +133,7 @@ export class AdsStream {
     const refusal = this.options.refuseNode?.({ namespace, service, gateway });
     if (refusal !== undefined) throw new AdsPermissionError(refusal);
     this.#isGateway = gateway !== undefined;
+    if (metadata.ROLE === 'sidecar') this.#sidecar = { namespace, service };
     const group = gateway === undefined ? this.#groupOf(namespace, service) : gatewayGroup(gateway);
     this.status = {
       streamId: this.options.streamId,
@@ -201,7 +205,12 @@ export class AdsStream {
     if (subscription.isHeld) return;
     if (subscription.wildcard) {
       if (!force && snapshot.version === subscription.status.sentVersion) return;
-      this.#send(subscription, snapshot.version, snapshot.all);
+      const sidecar = this.#sidecar;
+      const resources =
+        sidecar !== undefined && subscription.typeUrl === TYPE_URL.listener
+          ? sidecarListeners(snapshot, sidecar.namespace, sidecar.service)
+          : snapshot.all;
+      this.#send(subscription, snapshot.version, resources);
       return;
     }
     // One pass, no per-name allocation: this runs for every stream of the group on every change.
@@ -235,6 +244,7 @@ export class AdsStream {
     const nonce = String(++this.#nonce);
     subscription.status.sentVersion = version;
     subscription.status.sentNonce = nonce;
+    subscription.status.sentResources = resources.length;
     subscription.status.inSync = false;
     subscription.sentAt = performance.now();
     this.options.metrics?.pushed(subscription.typeUrl);

@@ -24,6 +24,8 @@ export interface TypeStatus {
   subscribed: '*' | string[];
   sentVersion: string;
   sentNonce: string;
+  /** How many resources the last response held (a push of EDS or RDS holds only what changed). */
+  sentResources: number;
   ackedVersion: string;
   ackedNonce: string;
   /** The last response was ACKed: the proxy holds what this control plane last sent. */

@@ -32,6 +32,7 @@ export function newSubscription(typeUrl: ResourceTypeUrl): Subscription {
       subscribed: [],
       sentVersion: '',
       sentNonce: '',
+      sentResources: 0,
       ackedVersion: '',
       ackedNonce: '',
       inSync: false,
