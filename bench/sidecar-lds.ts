@@ -29,7 +29,7 @@ cache.setSnapshot('default', translate(services, 'default'));
 const group = cache.get('default', TYPE_URL.listener);
 if (group === undefined) throw new Error('the translation made no LDS snapshot');
 const served = sidecarListeners(group, 'default', 'svc-0');
-const servedBytes = served.reduce((sum, [, resource]) => sum + resource.encoded.any.length, 0);
+const servedBytes = served.reduce((sum, resource) => sum + resource.any.length, 0);
 console.log(
   `${serviceCount} services, ${endpoints} endpoints: the group's LDS response holds ${group.resources.size} listeners ` +
     `(${(group.all.bytes.length / 1e6).toFixed(1)} MB); a sidecar's holds ${served.length} (${(servedBytes / 1e3).toFixed(1)} KB)`,

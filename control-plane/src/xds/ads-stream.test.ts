@@ -250,20 +250,23 @@ describe('AdsStream (ACK/NACK state machine)', () => {
     proxyless.close();
   });
 
-  it("pushes a sidecar's listeners again only when one it serves came, went or changed", () => {
+  it("pushes a sidecar every change of its group's listeners, at the group's version (what a restart's warm-up waits for)", () => {
     const named = (name: string) => ({ ...(services(1000)[0] as ReturnType<typeof services>[number]), name });
-    cache.setSnapshot('default', translate(services(1000), 'default'));
+    cache.setSnapshot('default', translate([...services(1000), named('frontend')], 'default'));
     const ldsRequest = { type_url: TYPE_URL.listener, resource_names: [], version_info: '', response_nonce: '' };
     stream.onRequest({ ...ldsRequest, node });
     const first = sent[0] as DiscoveryResponseOut;
-    assert.equal(first.resources.length, 1, 'outbound only: frontend has no inbound listener yet');
     stream.onRequest({ ...ldsRequest, version_info: first.version_info, response_nonce: first.nonce });
-    cache.setSnapshot('default', translate([...services(1000), named('db')], 'default'));
-    assert.equal(sent.length, 1, "another service's listeners changed the group's LDS, not this sidecar's");
-    cache.setSnapshot('default', translate([...services(1000), named('db'), named('frontend')], 'default'));
-    assert.equal(sent.length, 2, 'its own inbound listener came');
+    cache.setSnapshot('default', translate([...services(1000), named('frontend'), named('db')], 'default'));
+    const groupVersion = cache.get('default', TYPE_URL.listener)?.version;
+    assert.notEqual(groupVersion, first.version_info);
+    assert.equal(
+      sent.length,
+      2,
+      "another service's listener came: the sidecar's listeners did not change, the version did",
+    );
+    assert.equal(sent[1]?.version_info, groupVersion);
     assert.equal(sent[1]?.resources.length, 2);
-    assert.notEqual(sent[1]?.version_info, first.version_info);
   });
 
   it('records an unknown type URL instead of failing the stream', () => {

@@ -12,7 +12,7 @@ import {
   type ResourceTypeUrl,
 } from '../../../proto/xds.js';
 import { gatewayGroup } from '../translate/gateway.js';
-import { sidecarListeners, type NamedResource } from './sidecar-listeners.js';
+import { sidecarListeners } from './sidecar-listeners.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 import { TYPE_SHORT_NAMES, type ProxyStatus } from './proxy-status.js';
 import type { WarmUp } from './warm-up.js';
@@ -206,14 +206,11 @@ export class AdsStream {
     if (subscription.wildcard) {
       if (!force && snapshot.version === subscription.status.sentVersion) return;
       const sidecar = this.#sidecar;
-      if (sidecar !== undefined && subscription.typeUrl === TYPE_URL.listener)
-        this.#pushServedListeners(
-          subscription,
-          snapshot.version,
-          sidecarListeners(snapshot, sidecar.namespace, sidecar.service),
-          force,
-        );
-      else this.#send(subscription, snapshot.version, snapshot.all);
+      const resources =
+        sidecar !== undefined && subscription.typeUrl === TYPE_URL.listener
+          ? sidecarListeners(snapshot, sidecar.namespace, sidecar.service)
+          : snapshot.all;
+      this.#send(subscription, snapshot.version, resources);
       return;
     }
     // One pass, no per-name allocation: this runs for every stream of the group on every change.
@@ -241,29 +238,6 @@ export class AdsStream {
         }
     if (!force && changed.length === 0 && !isRemoved) return;
     this.#send(subscription, snapshot.version, force || !incremental ? selected : changed);
-  }
-
-  /**
-   * A sidecar's listeners, sent only when one of them came, went or changed: another service's
-   * inbound listener changes the group's LDS version, not what this sidecar serves.
-   */
-  #pushServedListeners(
-    subscription: Subscription,
-    version: string,
-    served: readonly NamedResource[],
-    force: boolean,
-  ): void {
-    const { sentHashes } = subscription;
-    let isChanged = served.length !== sentHashes.size;
-    for (const [name, resource] of served) if (sentHashes.get(name) !== resource.hash) isChanged = true;
-    if (!force && !isChanged) return;
-    sentHashes.clear();
-    for (const [name, resource] of served) sentHashes.set(name, resource.hash);
-    this.#send(
-      subscription,
-      version,
-      served.map(([, resource]) => resource.encoded),
-    );
   }
 
   #send(subscription: Subscription, version: string, resources: DiscoveryResponseOut['resources']): void {

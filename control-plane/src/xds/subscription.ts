@@ -10,8 +10,7 @@ export interface Subscription {
   /**
    * For a named subscription, per resource name the hash last sent on this stream: a push that
    * changes none of them is skipped. A wildcard subscription gets every change of its type and
-   * compares versions instead (a map per stream of every resource would not scale to fleets), but
-   * for a sidecar's LDS: it is sent only the few listeners it serves, and holds their hashes here.
+   * compares versions instead (a map per stream of every resource would not scale to fleets).
    */
   sentHashes: Map<string, string>;
   status: TypeStatus;
