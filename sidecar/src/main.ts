@@ -35,7 +35,8 @@ import { ControlPlanes } from './xds/control-planes.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
 import { mutualTlsOfPort } from './xds/compile-inbound-tls.js';
 import { rejectDownstreamTls } from './xds/compile-tls.js';
-import { inboundListenerName, OUTBOUND_LISTENER, serviceConfigName, servesListener } from './xds/subscriptions.js';
+import { OUTBOUND_LISTENER, servesListener } from '../../shared/sidecar-listener-names.js';
+import { ownInboundListener, serviceConfigName } from './xds/subscriptions.js';
 import { SidecarRouting } from './sidecar-routing.js';
 import type { Sidecar, SidecarOptions } from './sidecar-options.js';
 
@@ -46,7 +47,7 @@ const DEREGISTRATION_PROPAGATION_MS = 500;
 
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const { logger, intercept } = options;
-  const inboundName = inboundListenerName(options.service, options.namespace);
+  const inboundName = ownInboundListener(options.service, options.namespace);
   const nodeId = `sidecar~${options.instanceId}.${options.namespace}`;
   const configName = serviceConfigName(options.service, options.namespace);
   const appConfig = new AppConfig({ service: configName });

@@ -19,7 +19,8 @@ import type { AppProtocol } from './xds/app-protocol.js';
 import type { InboundPortsMutualTls } from './xds/compile-inbound-tls.js';
 import type { TcpProxyListener } from './xds/compile-tcp-proxy.js';
 import type { XdsResourceSet } from './xds/resource-set.js';
-import { INBOUND_APP_CLUSTER, OUTBOUND_LISTENER } from './xds/subscriptions.js';
+import { OUTBOUND_LISTENER } from '../../shared/sidecar-listener-names.js';
+import { INBOUND_APP_CLUSTER } from './xds/subscriptions.js';
 
 export class SidecarRouting {
   /** Undefined until the first config is accepted. */

@@ -9,6 +9,7 @@ import type { Route } from '../../../proto/gen/envoy/config/route/v3/Route.js';
 import type { LocalRateLimit } from '../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/LocalRateLimit.js';
 import type { HttpFilter } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.js';
 import { HCM_FILTER_NAME, ROUTER_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
+import { inboundListenerName } from '../../../shared/sidecar-listener-names.js';
 import type { ListenerLimitsSpec } from '../config/mesh-config-schema.js';
 import type { LimitSpec, RateLimitDocument } from '../config/rate-limit-schema.js';
 import { duration } from './duration.js';
@@ -31,10 +32,6 @@ const STAT_PREFIX = 'http_local_rate_limiter';
 // The descriptor entry key of keyed limits; an empty value means a bucket per distinct value.
 const DESCRIPTOR_KEY = 'key';
 const ALWAYS: LocalRateLimit['filter_enabled'] = { default_value: { numerator: 100, denominator: 'HUNDRED' } };
-
-export function inboundListenerName(fqdn: string): string {
-  return `inbound|${fqdn}`;
-}
 
 /** `rbacFilters`: the service's authorization (rbac-filters.ts), first in the chain. */
 export function inboundListener(

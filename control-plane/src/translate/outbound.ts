@@ -3,13 +3,12 @@
 import type { Listener } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { VirtualHost } from '../../../proto/gen/envoy/config/route/v3/VirtualHost.js';
 import { HCM_FILTER_NAME } from '../../../proto/xds.js';
+import { OUTBOUND_LISTENER } from '../../../shared/sidecar-listener-names.js';
 import type { ListenerLimitsSpec } from '../config/mesh-config-schema.js';
 import { ADS_SOURCE, httpConnectionManager, httpFilters } from './http-connection-manager.js';
 import { WEBSOCKET_UPGRADES } from './inbound.js';
 import { connectionLimitFilter, hcmLimits } from './listener-limits.js';
 import type { HcmObservability } from './observability.js';
-
-export const OUTBOUND = 'outbound';
 
 export function outboundListener(
   withFaults: boolean,
@@ -17,18 +16,18 @@ export function outboundListener(
   limits: ListenerLimitsSpec,
 ): Listener {
   return {
-    name: OUTBOUND,
+    name: OUTBOUND_LISTENER,
     address: { socket_address: { address: '0.0.0.0', port_value: 15001 } },
     filter_chains: [
       {
         filters: [
-          connectionLimitFilter(OUTBOUND, limits),
+          connectionLimitFilter(OUTBOUND_LISTENER, limits),
           {
             name: HCM_FILTER_NAME,
             typed_config: httpConnectionManager(
-              OUTBOUND,
+              OUTBOUND_LISTENER,
               {
-                rds: { route_config_name: OUTBOUND, config_source: ADS_SOURCE },
+                rds: { route_config_name: OUTBOUND_LISTENER, config_source: ADS_SOURCE },
                 ...observability,
                 ...hcmLimits(limits),
                 upgrade_configs: WEBSOCKET_UPGRADES,

@@ -10,10 +10,11 @@ import type { RBAC as NetworkRbac } from '../../../proto/gen/envoy/extensions/fi
 import type { TcpProxy } from '../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import type { HttpFilter } from '../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.js';
 import { TCP_PROXY_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
+import { inboundListenerName } from '../../../shared/sidecar-listener-names.js';
 import type { AuthorizationPolicyDocument } from '../config/authorization-policy-schema.js';
 import type { ConfigSet } from '../config/config-set.js';
 import type { PeerAuthenticationModes } from './peer-authentication.js';
-import { INBOUND_APP_CLUSTER, INBOUND_PORT, inboundListenerName } from './inbound.js';
+import { INBOUND_APP_CLUSTER, INBOUND_PORT } from './inbound.js';
 import { inboundFilterChains } from './mutual-tls.js';
 import { rbacConfig, type RbacAction } from './rbac.js';
 import { typedConfig } from './typed-config.js';

@@ -5,6 +5,7 @@
 import type { Listener } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { TcpProxy } from '../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import { TCP_PROXY_FILTER_NAME, TYPE_URL } from '../../../proto/xds.js';
+import { tcpListenerName } from '../../../shared/sidecar-listener-names.js';
 import type { ConnectionPoolSpec } from '../config/destination-policy-schema.js';
 import { duration } from './duration.js';
 import { typedConfig } from './typed-config.js';
@@ -14,13 +15,6 @@ const DEFAULT_IDLE_TIMEOUT = { seconds: 3600 };
 // An endpoint that refuses or does not answer within the cluster's connect_timeout is skipped for
 // the next one, twice at most.
 const MAX_CONNECT_ATTEMPTS = 3;
-
-/** What every outbound TCP listener's name starts with. */
-export const TCP_LISTENER_PREFIX = 'outbound|';
-
-export function tcpListenerName(port: number, fqdn: string): string {
-  return `${TCP_LISTENER_PREFIX}${port}||${fqdn}`;
-}
 
 /** `pool`: the service's DestinationPolicy connectionPool (its idleTimeout closes idle connections). */
 export function tcpListener(

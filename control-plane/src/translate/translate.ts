@@ -19,6 +19,7 @@ import type { ClusterLoadAssignment } from '../../../proto/gen/envoy/config/endp
 import type { Listener } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import type { VirtualHost } from '../../../proto/gen/envoy/config/route/v3/VirtualHost.js';
 import { TYPE_URL } from '../../../proto/xds.js';
+import { inboundListenerName, OUTBOUND_LISTENER, tcpListenerName } from '../../../shared/sidecar-listener-names.js';
 import type { LoadBalancerSpec } from '../config/destination-policy-schema.js';
 import { appliesToMesh } from '../config/gateway-attachments.js';
 import { EMPTY_CONFIG_SET, type ConfigSet } from '../config/config-set.js';
@@ -27,17 +28,17 @@ import type { AuthorizationPolicyDocument } from '../config/authorization-policy
 import { cluster, loadAssignment } from './cluster-resources.js';
 import { hashPolicy, subsetPolicy } from './destination-policy.js';
 import { gatewayOfGroup, gatewayResources } from './gateway.js';
-import { inboundListener, inboundListenerName } from './inbound.js';
+import { inboundListener } from './inbound.js';
 import { meshServicesOf, type MeshService } from './mesh-services.js';
 import { hcmObservability } from './observability.js';
-import { apiListener, OUTBOUND, outboundListener } from './outbound.js';
+import { apiListener, outboundListener } from './outbound.js';
 import { serviceDomains } from './names.js';
 import type { ResourceSnapshot } from './resources.js';
 import { defaultRetries, hasFaults, ruleRoutes, serviceRoute } from './route-rules.js';
 import { serviceConfigName, serviceConfigResource } from './service-config.js';
 import { inboundTcpListener, policiesFor, rbacHttpFilters } from './rbac-filters.js';
 import { scopedServices, scopeOfGroup } from './sidecar-scope.js';
-import { tcpListener, tcpListenerName } from './tcp.js';
+import { tcpListener } from './tcp.js';
 import { peerAuthenticationModes, PLAINTEXT_ONLY, type PeerAuthenticationModes } from './peer-authentication.js';
 import { BLACK_HOLE_CLUSTER, blackHoleCluster, outboundDefaultChain } from './outbound-traffic-policy.js';
 import { clusterKey, groupConfigKey, listenerKey } from './config-keys.js';
@@ -273,7 +274,7 @@ export function translateGroup(
     }
   }
   if (!isSameConfig) {
-    snapshot[TYPE_URL.listener].set(OUTBOUND, {
+    snapshot[TYPE_URL.listener].set(OUTBOUND_LISTENER, {
       ...outboundListener(hasFaults(meshRoutes), observability, config.mesh.listenerLimits),
       ...outboundDefaultChain(config.mesh),
     });
@@ -285,11 +286,12 @@ export function translateGroup(
       snapshot[TYPE_URL.serviceConfig].set(serviceConfigName(document), serviceConfigResource(document));
   } else {
     // The outbound listener, the black hole and the service configs come from the config alone.
-    keep(kept, TYPE_URL.listener, [OUTBOUND]);
+    keep(kept, TYPE_URL.listener, [OUTBOUND_LISTENER]);
     if (blackHoleCluster(config.mesh) !== undefined) keep(kept, TYPE_URL.cluster, [BLACK_HOLE_CLUSTER]);
     keep(kept, TYPE_URL.serviceConfig, config.serviceConfigs.map(serviceConfigName));
   }
-  if (memo !== undefined && haveSameItems(memo.virtualHosts, virtualHosts)) keep(kept, TYPE_URL.route, [OUTBOUND]);
-  else snapshot[TYPE_URL.route].set(OUTBOUND, { name: OUTBOUND, virtual_hosts: virtualHosts });
+  if (memo !== undefined && haveSameItems(memo.virtualHosts, virtualHosts))
+    keep(kept, TYPE_URL.route, [OUTBOUND_LISTENER]);
+  else snapshot[TYPE_URL.route].set(OUTBOUND_LISTENER, { name: OUTBOUND_LISTENER, virtual_hosts: virtualHosts });
   return { resources: snapshot, kept, memo: nextMemo };
 }

@@ -22,6 +22,11 @@ function services(...ports: number[]) {
   return [{ name: 'backend', namespace: 'default', instances }];
 }
 
+/** A service of that name with no instances: its listeners, no endpoints. */
+function namedService(name: string) {
+  return { name, namespace: 'default', instances: [] as ServiceInstance[] };
+}
+
 const node = {
   id: 'sidecar~a',
   // As the server decodes it: enums as strings (an input Struct may carry them as numbers).
@@ -222,8 +227,7 @@ describe('AdsStream (ACK/NACK state machine)', () => {
   });
 
   it("sends a sidecar's wildcard LDS only the listeners it serves, and a proxyless client all of them", () => {
-    const frontend = { ...(services(1000)[0] as ReturnType<typeof services>[number]), name: 'frontend', instances: [] };
-    cache.setSnapshot('default', translate([...services(1000), frontend], 'default'));
+    cache.setSnapshot('default', translate([...services(1000), namedService('frontend')], 'default'));
     const listenerNames = (response: DiscoveryResponseOut | undefined) =>
       Array.isArray(response?.resources)
         ? response.resources.map((resource) => String(decodeResource(resource).name)).sort()
@@ -251,13 +255,15 @@ describe('AdsStream (ACK/NACK state machine)', () => {
   });
 
   it("pushes a sidecar every change of its group's listeners, at the group's version (what a restart's warm-up waits for)", () => {
-    const named = (name: string) => ({ ...(services(1000)[0] as ReturnType<typeof services>[number]), name });
-    cache.setSnapshot('default', translate([...services(1000), named('frontend')], 'default'));
+    cache.setSnapshot('default', translate([...services(1000), namedService('frontend')], 'default'));
     const ldsRequest = { type_url: TYPE_URL.listener, resource_names: [], version_info: '', response_nonce: '' };
     stream.onRequest({ ...ldsRequest, node });
     const first = sent[0] as DiscoveryResponseOut;
     stream.onRequest({ ...ldsRequest, version_info: first.version_info, response_nonce: first.nonce });
-    cache.setSnapshot('default', translate([...services(1000), named('frontend'), named('db')], 'default'));
+    cache.setSnapshot(
+      'default',
+      translate([...services(1000), namedService('frontend'), namedService('db')], 'default'),
+    );
     const groupVersion = cache.get('default', TYPE_URL.listener)?.version;
     assert.notEqual(groupVersion, first.version_info);
     assert.equal(

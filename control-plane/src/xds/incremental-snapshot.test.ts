@@ -5,7 +5,7 @@ import { EMPTY_CONFIG_SET, validateConfig, type ConfigSet } from '../config/conf
 import type { ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/service-view.js';
 import type { GroupMemo } from '../translate/group-memo.js';
-import { inboundListenerName } from '../translate/inbound.js';
+import { inboundListenerName } from '../../../shared/sidecar-listener-names.js';
 import { authorizationConfig } from '../../../test/support/authorization-policies.js';
 import { translateGroup } from '../translate/translate.js';
 import { SnapshotCache } from './snapshot-cache.js';

@@ -13,7 +13,7 @@ import { TcpConnection, type TcpTelemetry } from '../upstream/tcp-connection.js'
 import { hostKey } from '../upstream/upstream-host.js';
 import { listenerDefaultCluster, type ProxyConfig } from '../xds/compile.js';
 import type { TcpProxyListener } from '../xds/compile-tcp-proxy.js';
-import { OUTBOUND_LISTENER } from '../xds/subscriptions.js';
+import { OUTBOUND_LISTENER } from '../../../shared/sidecar-listener-names.js';
 import { destinationTable } from './destination-table.js';
 import { withFallback } from './fallback-routes.js';
 import { createInterceptServer, destinationOf, keepDestination } from './intercepted-socket.js';

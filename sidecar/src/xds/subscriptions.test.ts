@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TYPE_URL, decodeResource, encodeResource } from '../../../proto/xds.js';
 import { translate } from '../../../control-plane/src/translate/translate.js';
-import { endpointNamesOf, routeNamesOf, servesListener } from './subscriptions.js';
+import { servesListener } from '../../../shared/sidecar-listener-names.js';
+import { endpointNamesOf, routeNamesOf } from './subscriptions.js';
 
 // The sidecar reads what the control plane sends: decode translate's output as it arrives.
 function decoded(typeUrl: string, resources: Map<string, object>): never[] {

@@ -5,13 +5,11 @@
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
+import { inboundListenerName } from '../../../shared/sidecar-listener-names.js';
 
-/** The listener the control plane builds for sidecars' outbound traffic (see translate.ts). */
-export const OUTBOUND_LISTENER = 'outbound';
-
-/** The listener with a service's inbound policy (rate limits), whose routes name the cluster `inbound`: the app. */
-export function inboundListenerName(service: string, namespace: string): string {
-  return `inbound|${service}.${namespace}.svc.cluster.local`;
+/** A sidecar's own inbound listener (shared/sidecar-listener-names.ts), named by its service's FQDN. */
+export function ownInboundListener(service: string, namespace: string): string {
+  return inboundListenerName(serviceConfigName(service, namespace));
 }
 
 /** The pilotfish.v1.ServiceConfig resource of a service (its app parameters): the service FQDN. */
@@ -21,19 +19,6 @@ export function serviceConfigName(service: string, namespace: string): string {
 
 /** The cluster name the inbound routes send to: the local app. */
 export const INBOUND_APP_CLUSTER = 'inbound';
-
-/** Names of the outbound TCP listeners (`outbound|PORT||FQDN`, one per TCP port a Service declares). */
-const TCP_LISTENER_PREFIX = 'outbound|';
-
-/**
- * Whether a listener of the wildcard LDS subscription is one the sidecar whose inbound listener is
- * `inboundName` serves: `outbound`, its own inbound listener and every outbound TCP listener. The
- * others (other services' inbound listeners, the api_listeners of proxyless gRPC clients) are for
- * other nodes.
- */
-export function servesListener(inboundName: string): (name: string) => boolean {
-  return (name) => name === OUTBOUND_LISTENER || name === inboundName || name.startsWith(TCP_LISTENER_PREFIX);
-}
 
 /** Route configuration names that the listeners load over RDS. */
 export function routeNamesOf(listeners: Iterable<Listener__Output>): string[] {
