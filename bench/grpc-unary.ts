@@ -1,12 +1,18 @@
-// The gRPC unary benchmark: a grpc-js server called directly and through two sidecars (client
+// The gRPC unary benchmark: a grpc-js server called directly, through two bare node:http2
+// proxies (the peer: TLS between them, as between sidecars) and through two sidecars (client
 // sidecar outbound → server sidecar inbound, HTTP/2 both hops, --app-protocol grpc), interleaved
-// round by round; calls per second, latency, and the sidecars' CPU per 1,000 calls.
-import { execFile } from 'node:child_process';
+// round by round; calls per second, latency, and the proxies' CPU per 1,000 calls.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCertificate, opensslMissing } from '../test/support/certificates.js';
 import { startKindsServer } from '../test/support/grpc-test-service.js';
 import { startControlPlane, startSidecar, type SidecarProcess } from '../test/support/processes.js';
+import { GRPC_DIRECT, GRPC_MESH, GRPC_PEER } from './grpc-targets.js';
 import { percentile } from './load/open-loop.js';
 import { totalCpuSeconds } from './measure/proc-stat.js';
+import { spawnListening, stopChild } from './targets/target.js';
 
 export interface GrpcBenchOptions {
   rounds: number;
@@ -21,14 +27,19 @@ export interface GrpcRound {
   errors: number;
   p50Us: number;
   p99Us: number;
-  /** Sidecar CPU per call in microseconds (0 for direct). */
+  /** The proxies' CPU per call in microseconds (0 for direct). */
   cpuUsPerCall: number;
 }
 
 export interface GrpcBenchResult {
   options: GrpcBenchOptions;
   targets: Array<{ name: string; rounds: GrpcRound[] }>;
+  /** Targets that could not run here, and why. */
+  skipped: Array<{ name: string; reason: string }>;
 }
+
+/** The called service: the server's sidecar serves it, and every target is called by that authority. */
+const SERVICE = 'grpc-upstream';
 
 const worker = join(import.meta.dirname, 'load', 'grpc-unary-worker.js');
 
@@ -61,14 +72,44 @@ function runWorker(address: string, authority: string, options: GrpcBenchOptions
   );
 }
 
+interface GrpcTarget {
+  name: string;
+  address: string;
+  /** The proxy processes whose CPU is the target's cost (none for direct). */
+  pids: number[];
+}
+
+/** The peer: two bare node:http2 proxies (bench/peers/node-h2-proxy.ts), mutual TLS between them. */
+async function startPeerPair(appPort: number): Promise<{ address: string; children: ChildProcess[] }> {
+  const { certificateFile, keyFile } = makeCertificate(
+    mkdtempSync(join(tmpdir(), 'pilotfish-bench-h2-')),
+    'peer',
+    'localhost',
+  );
+  const script = join(import.meta.dirname, 'peers', 'node-h2-proxy.js');
+  const peer = (upstreamPort: number, role: 'edge' | 'inner') =>
+    spawnListening(
+      process.execPath,
+      [script, '0', String(upstreamPort), role, certificateFile, keyFile],
+      `node:http2 ${role} proxy`,
+    );
+  const [inner, innerPort] = await peer(appPort, 'inner');
+  const [edge, edgePort] = await peer(innerPort, 'edge').catch(async (error: unknown) => {
+    await stopChild(inner);
+    throw error;
+  });
+  return { address: `127.0.0.1:${edgePort}`, children: [edge, inner] };
+}
+
 export async function runGrpcBench(options: GrpcBenchOptions, log: (line: string) => void): Promise<GrpcBenchResult> {
   const server = await startKindsServer('bench');
   const controlPlane = await startControlPlane();
   const sidecars: SidecarProcess[] = [];
+  const peers: ChildProcess[] = [];
   try {
     sidecars.push(
       await startSidecar({
-        service: 'grpc-upstream',
+        service: SERVICE,
         appPort: server.port,
         appProtocol: 'grpc',
         controlPlane: controlPlane.grpc,
@@ -81,27 +122,33 @@ export async function runGrpcBench(options: GrpcBenchOptions, log: (line: string
       controlPlane: controlPlane.grpc,
     });
     sidecars.push(client);
-    const targets = [
-      { name: 'direct', address: `127.0.0.1:${server.port}`, authority: 'grpc-upstream', pids: [] as number[] },
-      {
-        name: 'mesh (2 sidecars)',
-        address: client.outbound,
-        authority: 'grpc-upstream',
-        pids: sidecars.map((sidecar) => sidecar.pid),
-      },
-    ];
-    const result: GrpcBenchResult = { options, targets: targets.map((target) => ({ name: target.name, rounds: [] })) };
+    const targets: GrpcTarget[] = [{ name: GRPC_DIRECT, address: `127.0.0.1:${server.port}`, pids: [] }];
+    const skipped: GrpcBenchResult['skipped'] = [];
+    const noOpenssl = opensslMissing();
+    if (noOpenssl === undefined) {
+      const pair = await startPeerPair(server.port);
+      peers.push(...pair.children);
+      targets.push({ name: GRPC_PEER, address: pair.address, pids: pair.children.map((child) => child.pid as number) });
+    } else {
+      skipped.push({ name: GRPC_PEER, reason: noOpenssl });
+    }
+    targets.push({ name: GRPC_MESH, address: client.outbound, pids: sidecars.map((sidecar) => sidecar.pid) });
+    const result: GrpcBenchResult = {
+      options,
+      targets: targets.map((target) => ({ name: target.name, rounds: [] })),
+      skipped,
+    };
     for (let round = 1; round <= options.rounds; round++) {
       for (const [index, target] of targets.entries()) {
         const cpuBefore = totalCpuSeconds(target.pids);
-        const load = await runWorker(target.address, target.authority, options);
+        const load = await runWorker(target.address, SERVICE, options);
         const cpu = totalCpuSeconds(target.pids) - cpuBefore;
         const figures: GrpcRound = {
           callsPerSecond: load.calls / load.elapsedS,
           errors: load.errors,
           p50Us: percentile(load.latenciesUs, 50),
           p99Us: percentile(load.latenciesUs, 99),
-          // The sidecars also work through the warm-up, whose calls are not counted: scale to the measured share.
+          // The proxies also work through the warm-up, whose calls are not counted: scale to the measured share.
           cpuUsPerCall:
             load.calls === 0
               ? 0
@@ -115,7 +162,7 @@ export async function runGrpcBench(options: GrpcBenchOptions, log: (line: string
     }
     return result;
   } finally {
-    await Promise.all(sidecars.map((sidecar) => sidecar.stop()));
+    await Promise.all([...sidecars.map((sidecar) => sidecar.stop()), ...peers.map(stopChild)]);
     await controlPlane.stop();
     await server.stop();
   }

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { packageRoot } from '../proto/paths.js';
 import type { FleetResult } from './control-plane/fleet.js';
 import type { DataPlaneResult } from './data-plane.js';
+import { GRPC_DIRECT, GRPC_MESH, GRPC_PEER } from './grpc-targets.js';
 import type { GrpcBenchResult } from './grpc-unary.js';
 
 describe('bench --quick', () => {
@@ -63,9 +64,11 @@ describe('bench --quick', () => {
         );
       }
     }
+    const grpcNames = run.grpc.targets.map((target) => target.name);
+    for (const skipped of run.grpc.skipped) t.diagnostic(`gRPC peer skipped: ${skipped.name}: ${skipped.reason}`);
     assert.deepEqual(
-      run.grpc.targets.map((target) => target.name),
-      ['direct', 'mesh (2 sidecars)'],
+      grpcNames,
+      [GRPC_DIRECT, GRPC_PEER, GRPC_MESH].filter((name) => !run.grpc.skipped.some((skipped) => skipped.name === name)),
     );
     for (const target of run.grpc.targets) {
       for (const round of target.rounds) {
@@ -90,6 +93,12 @@ describe('bench --quick', () => {
     assert.match(markdown, /\| memory per mesh endpoint \| -?\d+\.\d+ KB \|/);
     assert.match(markdown, /## gRPC unary/);
     assert.match(markdown, /## gRPC unary[\s\S]*?\| mesh \(2 sidecars\) \| \d+ \(/);
+    if (grpcNames.includes(GRPC_PEER))
+      assert.match(
+        markdown,
+        /## gRPC unary[\s\S]*?\| mesh \(2 sidecars\) \| .* \| \d+\.\d\d× \|\n/,
+        "the mesh's CPU is set against the node:http2 pair's",
+      );
     assert.match(markdown, /## Control plane/);
     for (const chart of ['latency.svg', 'cpu.svg', 'throughput.svg']) {
       assert.ok(existsSync(join(out, 'results', chart)), `${chart} written`);

@@ -4,6 +4,7 @@ import type { FleetResult } from '../control-plane/fleet.js';
 import type { DataPlaneResult, TargetFigures } from '../data-plane.js';
 import type { FeatureCostResult } from '../feature-cost.js';
 import type { SidecarEndpointsResult } from '../sidecar-endpoints.js';
+import { GRPC_DIRECT, GRPC_PEER } from '../grpc-targets.js';
 import type { GrpcBenchResult } from '../grpc-unary.js';
 import { TRACED_MESH } from '../targets/traced-mesh.js';
 import { featureCostSection } from './feature-costs.js';
@@ -158,26 +159,31 @@ function fleetSection(fleet: FleetResult, tuned: FleetResult | undefined): strin
 
 function grpcSection(result: GrpcBenchResult): string[] {
   const o = result.options;
-  const direct = result.targets.find((target) => target.name === 'direct');
+  const direct = result.targets.find((target) => target.name === GRPC_DIRECT);
+  const peer = result.targets.find((target) => target.name === GRPC_PEER);
   const goal = grpcGoal(result);
   const median = (
     rounds: GrpcBenchResult['targets'][number]['rounds'],
     key: 'callsPerSecond' | 'p50Us' | 'p99Us' | 'cpuUsPerCall',
   ) => spread(rounds.map((round) => round[key]));
+  const peerCpu = peer === undefined ? undefined : median(peer.rounds, 'cpuUsPerCall').median;
   return [
-    `A grpc-js client (bench/load/grpc-unary-worker.ts) makes unary calls with ${o.concurrency} in flight on one channel for ${o.seconds} s (after ${o.warmupSeconds} s of warm-up), ${o.rounds} rounds, to a grpc-js server directly and through two sidecars (HTTP/2 on both hops). Closed loop: the calls per second are what the path sustains, and its latency at that load.`,
+    `A grpc-js client (bench/load/grpc-unary-worker.ts) makes unary calls with ${o.concurrency} in flight on one channel for ${o.seconds} s (after ${o.warmupSeconds} s of warm-up), ${o.rounds} rounds, to a grpc-js server: directly, through two bare node:http2 proxies (the peer, bench/peers/node-h2-proxy.ts: mutual TLS between them, as between sidecars, and nothing else: the least a proxy on Node's http2 module costs), and through two sidecars (HTTP/2 on both hops). Closed loop: the calls per second are what the path sustains, and its latency at that load. CPU is both proxies' together.`,
     '',
-    '| target | calls/s | p50 ms | p99 ms | + p50 ms over direct | sidecar CPU ms per 1,000 calls |',
-    '|---|---|---|---|---|---|',
+    '| target | calls/s | p50 ms | p99 ms | + p50 ms over direct | proxy CPU ms per 1,000 calls | CPU × node:http2 pair |',
+    '|---|---|---|---|---|---|---|',
     ...result.targets.map((target) => {
       const p50 = median(target.rounds, 'p50Us');
       const added =
         direct === undefined || target === direct
           ? ''
           : ((p50.median - median(direct.rounds, 'p50Us').median) / 1000).toFixed(3);
-      const cpu = target === direct ? '' : formatSpread(scale(median(target.rounds, 'cpuUsPerCall'), 1), 1);
-      return `| ${target.name} | ${formatSpread(median(target.rounds, 'callsPerSecond'), 0)} | ${formatSpread(scale(p50, 1 / 1000), 3)} | ${formatSpread(scale(median(target.rounds, 'p99Us'), 1 / 1000), 3)} | ${added} | ${cpu} |`;
+      const cpuPerCall = median(target.rounds, 'cpuUsPerCall');
+      const cpu = target === direct ? '' : formatSpread(scale(cpuPerCall, 1), 1);
+      const ratio = target === direct || peerCpu === undefined ? '' : `${(cpuPerCall.median / peerCpu).toFixed(2)}×`;
+      return `| ${target.name} | ${formatSpread(median(target.rounds, 'callsPerSecond'), 0)} | ${formatSpread(scale(p50, 1 / 1000), 3)} | ${formatSpread(scale(median(target.rounds, 'p99Us'), 1 / 1000), 3)} | ${added} | ${cpu} | ${ratio} |`;
     }),
+    ...result.skipped.map((skipped) => `| ${skipped.name} | skipped: ${skipped.reason} | | | | | |`),
     ...(goal === undefined ? [] : ['', ...goalTable([goal])]),
   ];
 }
