@@ -32,7 +32,11 @@ export function verifiedPeer(socket: Socket): VerifiedPeer | undefined {
 }
 
 export function setVerifiedSource(req: IncomingMessage, peer: VerifiedPeer | undefined): void {
-  if (req.headers[SOURCE_HEADER] !== undefined) {
+  const sent = req.headers[SOURCE_HEADER];
+  // The caller's sidecar names its own service, which its certificate says: the header stands as
+  // sent (deleting it would also leave the headers object slower for every later lookup).
+  if (peer !== undefined && sent === peer.service) return;
+  if (sent !== undefined) {
     delete req.headers[SOURCE_HEADER];
     const raw = req.rawHeaders;
     for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]?.toLowerCase() === SOURCE_HEADER) raw.splice(i, 2);

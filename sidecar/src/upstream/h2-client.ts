@@ -5,92 +5,14 @@
 // one non-idempotent (POST) or streaming-body request at a time per connection, which rules out
 // multiplexing gRPC calls and long-lived streams.
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
-import {
-  connect,
-  constants,
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-} from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { Dispatcher } from 'undici';
 import { H2Error, H2StreamController, type H2DispatchOptions } from './h2-dispatch.js';
-import { responseHeaders, toH2Headers } from './h2-headers.js';
+import { toH2Headers } from './h2-headers.js';
+import { dropBody, kExchange, listenToStream, streamExchange, type ExchangeStream } from './h2-stream-exchange.js';
 import { ALPN_H2, TLS_CONNECT_FAILURE } from './upstream-tls.js';
 
-const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
-
-const NO_TRAILERS: Record<string, string | string[] | undefined> = Object.freeze({});
-
-const kExchange = Symbol('h2 exchange');
-
-/** What one request's stream carries for its listeners, which every stream shares. */
-interface StreamExchange {
-  readonly client: H2Client;
-  readonly session: ClientHttp2Session;
-  readonly entry: { streams: number } | undefined;
-  readonly controller: H2StreamController;
-  hasResponse: boolean;
-  trailers: Record<string, string | string[] | undefined>;
-  /** The request body while it streams to the stream; undefined for none or a whole Buffer. */
-  body: Readable | undefined;
-}
-
-type ExchangeStream = ClientHttp2Stream & { [kExchange]: StreamExchange };
-
-function onResponse(this: ExchangeStream, headers: IncomingHttpHeaders, flags: number): void {
-  const exchange = this[kExchange];
-  const { controller } = exchange;
-  if (controller.isSettled) return;
-  const status = Number(headers[':status']);
-  if (status < 200) return;
-  exchange.hasResponse = true;
-  controller.handler.onResponseStart?.(controller, status, responseHeaders(headers), '');
-  // Trailers-only (a gRPC error): the headers were the whole response.
-  if ((flags & NGHTTP2_FLAG_END_STREAM) !== 0 && !controller.isSettled) {
-    controller.isSettled = true;
-    controller.handler.onResponseEnd?.(controller, {});
-  }
-}
-
-function onData(this: ExchangeStream, chunk: Buffer): void {
-  const { controller } = this[kExchange];
-  if (!controller.isSettled) controller.handler.onResponseData?.(controller, chunk);
-}
-
-function onTrailers(this: ExchangeStream, headers: IncomingHttpHeaders): void {
-  this[kExchange].trailers = responseHeaders(headers);
-}
-
-function onEnd(this: ExchangeStream): void {
-  const { controller, hasResponse, trailers } = this[kExchange];
-  // Node ends the readable side on RST_STREAM too: only a stream not reset (or reset with
-  // NO_ERROR after a complete response) ended well.
-  const isReset = this.rstCode !== undefined && this.rstCode !== NGHTTP2_NO_ERROR;
-  if (controller.isSettled || !hasResponse || isReset) return;
-  controller.isSettled = true;
-  controller.handler.onResponseEnd?.(controller, trailers);
-}
-
-const kSink = Symbol('h2 request stream');
-
-/** A request body streaming to its h2 stream. */
-type BodySource = Readable & { [kSink]: ClientHttp2Stream };
-
-function onBodyData(this: BodySource, chunk: Buffer): void {
-  if (!this[kSink].write(chunk)) this.pause();
-}
-
-function onBodyEnd(this: BodySource): void {
-  this[kSink].end();
-}
-
-function onStreamDrain(this: ExchangeStream): void {
-  this[kExchange].body?.resume();
-}
-
-/** A stream's error also closes it: the close listener tells the handler. */
-function ignoreStreamError(): void {}
+const { NGHTTP2_REFUSED_STREAM } = constants;
 
 /** Where an H2Client connects: h2c, or h2 over mutual TLS. */
 export interface H2Endpoint {
@@ -242,45 +164,13 @@ export class H2Client {
     controller.stream = stream;
     const entry = this.#sessions.get(session);
     if (entry !== undefined) entry.streams++;
-    // The stream's listeners are shared by every stream: what they need rides on the stream.
-    const exchange = stream as ExchangeStream;
-    exchange[kExchange] = {
-      client: this,
-      session,
-      entry,
-      controller,
-      hasResponse: false,
-      trailers: NO_TRAILERS,
-      body: undefined,
-    };
-    stream.on('response', onResponse);
-    stream.on('data', onData);
-    stream.on('trailers', onTrailers);
-    stream.on('end', onEnd);
-    stream.on('error', ignoreStreamError);
-    stream.on('close', H2Client.#onStreamClose);
-    if (body === null) return;
-    if (Buffer.isBuffer(body)) {
-      stream.end(body);
-      return;
-    }
-    // The request body streams with backpressure, as a pipe would, with the listeners every stream
-    // shares; once the upstream stream is gone (an answer that came before the whole body, or a
-    // reset), the rest of the body is read and dropped (#onStreamClose).
-    exchange[kExchange].body = body;
-    (body as BodySource)[kSink] = stream;
-    body.on('data', onBodyData);
-    body.on('end', onBodyEnd);
-    stream.on('drain', onStreamDrain);
+    listenToStream(stream, streamExchange(this, session, entry, controller), H2Client.#onStreamClose, body);
   }
 
-  static #onStreamClose(this: ExchangeStream): void {
-    const { client, session, entry, controller, hasResponse, body } = this[kExchange];
-    if (body !== undefined) {
-      body.off('data', onBodyData);
-      body.off('end', onBodyEnd);
-      if (!body.readableEnded) body.resume();
-    }
+  static #onStreamClose(this: ExchangeStream<H2Client>): void {
+    const exchange = this[kExchange];
+    const { client, session, entry, controller, hasResponse } = exchange;
+    dropBody(exchange);
     const open = entry === undefined ? 0 : --entry.streams;
     if (open === 0 && session !== client.#session) client.#drop(session);
     else if (open === 0 && !client.#isClosed)
