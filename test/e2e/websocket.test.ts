@@ -91,6 +91,22 @@ describe('WebSocket through the sidecars', () => {
     echo.close();
     shout.close();
     await Promise.all([once(echo, 'close'), once(shout, 'close')]);
+    // A sidecar counts an upgrade when its tunnel closes, which can come after the client saw the
+    // close: wait for these counts, so that the next test's baseline does not race them.
+    const upgrade = (reporter: string, service: string) => ({
+      reporter,
+      destination_service: `${service}.default.svc.cluster.local`,
+      response_code: '101',
+    });
+    const echoSidecar = sidecars[0] as SidecarProcess;
+    await waitFor(async () => {
+      const [caller, callee] = await Promise.all([scrape(frontend.admin), scrape(echoSidecar.admin)]);
+      return (
+        sample(caller, 'istio_requests_total', upgrade('source', 'echo')) === 1 &&
+        sample(caller, 'istio_requests_total', upgrade('source', 'shout')) === 1 &&
+        sample(callee, 'istio_requests_total', upgrade('destination', 'echo')) === 1
+      );
+    }, 'each closed upgrade counted once, on the caller and on the callee');
   });
 
   it('counts the upgrade once as a 101 on the caller and the callee sidecar, when it closes', async () => {
