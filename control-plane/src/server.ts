@@ -22,7 +22,7 @@ import { adoptSharedCaState } from './identity/shared-ca-state.js';
 import { servingNames } from './identity/serving-certificate.js';
 import type { RegistryStore } from './registry/registry-store.js';
 import { RegistrySources } from './registry/registry-sources.js';
-import { serviceFqdn } from './translate/names.js';
+import { serviceFqdn } from '../../shared/service-fqdn.js';
 import { sidecarGroup } from './translate/sidecar-scope.js';
 import type { GroupMemo } from './translate/group-memo.js';
 import { translateGroup } from './translate/translate.js';

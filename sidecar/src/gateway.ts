@@ -7,6 +7,7 @@
 // gets its own SVID and calls the sidecars behind it in mutual TLS, as their clusters say.
 import type { Logger } from 'pino';
 import { formatHostPort, type HostPort } from '../../shared/host-port.js';
+import { serviceFqdn } from '../../shared/service-fqdn.js';
 import type { ControlPlaneTrust } from './identity/control-plane-credentials.js';
 import { identityCredentials, workloadIdentity } from './identity/workload-identity.js';
 import { createAdminListener } from './listeners/admin.js';
@@ -151,7 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const telemetry = {
     metrics: metrics.requests,
-    local: { name: options.name, fqdn: `${options.name}.${options.namespace}.svc.cluster.local` },
+    local: { name: options.name, fqdn: serviceFqdn(options.name, options.namespace) },
     accessLog,
     tracing,
   };

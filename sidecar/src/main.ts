@@ -35,6 +35,7 @@ import { ControlPlanes } from './xds/control-planes.js';
 import { compileServiceConfig, resolveParameters } from './xds/service-config.js';
 import { mutualTlsOfPort } from './xds/compile-inbound-tls.js';
 import { rejectDownstreamTls } from './xds/compile-tls.js';
+import { serviceFqdn } from '../../shared/service-fqdn.js';
 import { OUTBOUND_LISTENER, servesListener } from '../../shared/sidecar-listener-names.js';
 import { ownInboundListener, serviceConfigName } from './xds/subscriptions.js';
 import { SidecarRouting } from './sidecar-routing.js';
@@ -138,7 +139,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   addCertificateExpiry(metrics.registry, options.service, () =>
     certificate?.current === undefined ? [] : [{ listener: 'inbound', chain: certificate.current.certificateChain }],
   );
-  const local = { name: options.service, fqdn: `${options.service}.${options.namespace}.svc.cluster.local` };
+  const local = { name: options.service, fqdn: serviceFqdn(options.service, options.namespace) };
   const telemetry = {
     metrics: options.requestMetrics === false ? undefined : metrics.requests,
     local,

@@ -1,6 +1,6 @@
 // How config names a service: a short name (in the document's namespace), `name.namespace`, or the
 // fully qualified `name.namespace.svc.cluster.local`, as Kubernetes DNS resolves them.
-import { CLUSTER_DOMAIN, serviceFqdn } from '../translate/names.js';
+import { CLUSTER_DOMAIN, serviceFqdn } from '../../../shared/service-fqdn.js';
 
 export interface ServiceRef {
   name: string;

@@ -4,7 +4,7 @@ import type { Protocol, ServiceInstance } from '../registry/instance.js';
 import type { ServiceView } from '../registry/service-view.js';
 import type { ConfigSet } from '../config/config-set.js';
 import { resolveService } from '../config/service-ref.js';
-import { serviceFqdn } from './names.js';
+import { serviceFqdn } from '../../../shared/service-fqdn.js';
 
 /** A service as translate sees it: registered instances, or none yet when only config names it. */
 export interface MeshService {

@@ -1,11 +1,5 @@
 // Host names and resource names of a service, as users and proxies spell them.
-
-export const CLUSTER_DOMAIN = 'svc.cluster.local';
-
-/** The fully qualified name: the cluster, endpoint and virtual host name of a service. */
-export function serviceFqdn(name: string, namespace: string): string {
-  return `${name}.${namespace}.${CLUSTER_DOMAIN}`;
-}
+import { serviceFqdn } from '../../../shared/service-fqdn.js';
 
 /**
  * The host names that reach a service, as Kubernetes DNS resolves them. The bare name only

@@ -5,16 +5,17 @@
 import type { Cluster__Output } from '../../../proto/gen/envoy/config/cluster/v3/Cluster.js';
 import type { Listener__Output } from '../../../proto/gen/envoy/config/listener/v3/Listener.js';
 import { TYPE_URL } from '../../../proto/xds.js';
+import { serviceFqdn } from '../../../shared/service-fqdn.js';
 import { inboundListenerName } from '../../../shared/sidecar-listener-names.js';
 
 /** A sidecar's own inbound listener (shared/sidecar-listener-names.ts), named by its service's FQDN. */
 export function ownInboundListener(service: string, namespace: string): string {
-  return inboundListenerName(serviceConfigName(service, namespace));
+  return inboundListenerName(serviceFqdn(service, namespace));
 }
 
 /** The pilotfish.v1.ServiceConfig resource of a service (its app parameters): the service FQDN. */
 export function serviceConfigName(service: string, namespace: string): string {
-  return `${service}.${namespace}.svc.cluster.local`;
+  return serviceFqdn(service, namespace);
 }
 
 /** The cluster name the inbound routes send to: the local app. */
