@@ -3,7 +3,7 @@
 // sidecar outbound → server sidecar inbound, HTTP/2 both hops, --app-protocol grpc), interleaved
 // round by round; calls per second, latency, and the proxies' CPU per 1,000 calls.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificate, opensslMissing } from '../test/support/certificates.js';
@@ -79,13 +79,12 @@ interface GrpcTarget {
   pids: number[];
 }
 
-/** The peer: two bare node:http2 proxies (bench/peers/node-h2-proxy.ts), mutual TLS between them. */
-async function startPeerPair(appPort: number): Promise<{ address: string; children: ChildProcess[] }> {
-  const { certificateFile, keyFile } = makeCertificate(
-    mkdtempSync(join(tmpdir(), 'pilotfish-bench-h2-')),
-    'peer',
-    'localhost',
-  );
+/**
+ * The peer: two bare node:http2 proxies (bench/peers/node-h2-proxy.ts), mutual TLS between them,
+ * with their certificate in `dir`.
+ */
+async function startPeerPair(appPort: number, dir: string): Promise<{ address: string; children: ChildProcess[] }> {
+  const { certificateFile, keyFile } = makeCertificate(dir, 'peer', 'localhost');
   const script = join(import.meta.dirname, 'peers', 'node-h2-proxy.js');
   const peer = (upstreamPort: number, role: 'edge' | 'inner') =>
     spawnListening(
@@ -106,6 +105,7 @@ export async function runGrpcBench(options: GrpcBenchOptions, log: (line: string
   const controlPlane = await startControlPlane();
   const sidecars: SidecarProcess[] = [];
   const peers: ChildProcess[] = [];
+  const peerDir = mkdtempSync(join(tmpdir(), 'pilotfish-bench-h2-'));
   try {
     sidecars.push(
       await startSidecar({
@@ -126,7 +126,7 @@ export async function runGrpcBench(options: GrpcBenchOptions, log: (line: string
     const skipped: GrpcBenchResult['skipped'] = [];
     const noOpenssl = opensslMissing();
     if (noOpenssl === undefined) {
-      const pair = await startPeerPair(server.port);
+      const pair = await startPeerPair(server.port, peerDir);
       peers.push(...pair.children);
       targets.push({ name: GRPC_PEER, address: pair.address, pids: pair.children.map((child) => child.pid as number) });
     } else {
@@ -163,6 +163,7 @@ export async function runGrpcBench(options: GrpcBenchOptions, log: (line: string
     return result;
   } finally {
     await Promise.all([...sidecars.map((sidecar) => sidecar.stop()), ...peers.map(stopChild)]);
+    rmSync(peerDir, { recursive: true, force: true });
     await controlPlane.stop();
     await server.stop();
   }

@@ -41,12 +41,15 @@ function proxy(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   for (const name in headers) if (name !== ':scheme') request[name] = headers[name];
   const call = upstream().request(request, { endStream: stream.endAfterHeaders });
   let trailers: IncomingHttpHeaders = {};
-  call.on('response', (response) => stream.respond(response, { waitForTrailers: true }));
+  // Piped once the response is there: Node may emit a busy stream's data before its 'response'.
+  call.on('response', (response) => {
+    stream.respond(response, { waitForTrailers: true });
+    call.pipe(stream);
+  });
   call.on('trailers', (received: IncomingHttpHeaders) => {
     trailers = received;
   });
   stream.on('wantTrailers', () => stream.sendTrailers(trailers));
-  call.pipe(stream);
   stream.pipe(call);
   call.on('error', () => stream.destroy());
   stream.on('error', () => call.destroy());

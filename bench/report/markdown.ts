@@ -179,7 +179,7 @@ function grpcSection(result: GrpcBenchResult): string[] {
           ? ''
           : ((p50.median - median(direct.rounds, 'p50Us').median) / 1000).toFixed(3);
       const cpuPerCall = median(target.rounds, 'cpuUsPerCall');
-      const cpu = target === direct ? '' : formatSpread(scale(cpuPerCall, 1), 1);
+      const cpu = target === direct ? '' : formatSpread(cpuPerCall, 1);
       const ratio = target === direct || peerCpu === undefined ? '' : `${(cpuPerCall.median / peerCpu).toFixed(2)}×`;
       return `| ${target.name} | ${formatSpread(median(target.rounds, 'callsPerSecond'), 0)} | ${formatSpread(scale(p50, 1 / 1000), 3)} | ${formatSpread(scale(median(target.rounds, 'p99Us'), 1 / 1000), 3)} | ${added} | ${cpu} | ${ratio} |`;
     }),
