@@ -11,10 +11,12 @@
 // hooks, so their order does not matter.
 //
 // Bounds keep a hang from stalling CI: a test file fails, named, after 8 minutes (--test-timeout
-// bounds each file's process; the longest takes about 2); --test-force-exit ends a file's process
-// once its tests are done even if something still holds the event loop open; and the whole run is
-// killed, with everything it started, after PILOTFISH_TEST_MINUTES (default 20; the suite takes
-// about 5.5 on an idle machine, README.md), printing the test files still running.
+// bounds each file's process; the longest takes about 2), and the whole run is killed, with
+// everything it started, after PILOTFISH_TEST_MINUTES (default 20; the suite takes about 5.5 on an
+// idle machine, README.md), printing the test files still running. There is no --test-force-exit:
+// on Node.js 22 and 24 it ends a file's process while its last results are still on their way to
+// this runner (nodejs/node#64833), so tests ran, even failed, and went unreported. A file whose
+// process outlives its tests holds something it should have closed: that is its bug to fix.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,15 +58,11 @@ const runnable = [
   ...files.filter((file) => startsProcesses(file) && !isBench(file)),
 ];
 const minutes = Number(process.env.PILOTFISH_TEST_MINUTES ?? 20);
-const runner = spawn(
-  process.execPath,
-  ['--test', '--test-concurrency=3', '--test-force-exit', '--test-timeout=480000', ...runnable],
-  {
-    stdio: 'inherit',
-    cwd: root,
-    detached: true,
-  },
-);
+const runner = spawn(process.execPath, ['--test', '--test-concurrency=3', '--test-timeout=480000', ...runnable], {
+  stdio: 'inherit',
+  cwd: root,
+  detached: true,
+});
 const bound = setTimeout(() => {
   console.error(
     `run-tests: the suite ran past ${minutes} min (PILOTFISH_TEST_MINUTES); stopping it and all it started`,
