@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [-- --profile] [-- --out DIR]`: the data-plane and control-plane
-// benchmarks; raw figures to results/*.json, the report to RESULTS.md with SVG charts.
+// benchmarks; raw figures to results/*.json, the report to RESULTS.md with SVG charts. Each
+// Node.js line writes its own report: bench/ on Node.js 20, bench/node24/ on 24 (and so on).
 import { Command } from 'commander';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,10 +16,15 @@ import { renderMarkdown } from './report/markdown.js';
 import { spread } from './report/stats.js';
 import { renderBarChart } from './report/svg-chart.js';
 
+const nodeMajor = process.versions.node.split('.', 1)[0] as string;
 const program = new Command('bench')
   .option('--quick', 'a short smoke run (under a minute) that proves the harness works')
   .option('--profile', 'run the sidecars under node --cpu-prof and report where their CPU goes')
-  .option('--out <dir>', 'where RESULTS.md and results/ go', join(packageRoot, 'bench'))
+  .option(
+    '--out <dir>',
+    'where RESULTS.md and results/ go',
+    join(packageRoot, 'bench', ...(nodeMajor === '20' ? [] : [`node${nodeMajor}`])),
+  )
   .parse();
 const options = program.opts<{ quick?: boolean; profile?: boolean; out: string }>();
 const log = (line: string) => console.log(line);
