@@ -7,7 +7,7 @@ import { RbacFilter } from './filters/rbac-filter.js';
 import { isConnectionAllowed, type RbacEngine } from './filters/rbac.js';
 import { destinationPort } from './http/destination-port.js';
 import { peerIdentity } from './http/peer-identity.js';
-import type { TcpRoute } from './upstream/tcp-connection.js';
+import type { TcpRoute } from './tcp-proxy/tcp-connection.js';
 
 // Istio's default idle timeout of TCP connections, for the inbound side of a TCP app.
 const INBOUND_TCP_IDLE_TIMEOUT_MS = 3_600_000;

@@ -24,7 +24,7 @@ import { addCertificateExpiry } from './telemetry/certificate-metrics.js';
 import { serviceOfCluster } from './telemetry/record-request.js';
 import { createSidecarMetrics } from './telemetry/sidecar-metrics.js';
 import { Tracing } from './telemetry/tracing.js';
-import type { TcpTelemetry } from './upstream/tcp-connection.js';
+import type { TcpTelemetry } from './tcp-proxy/tcp-connection.js';
 import { AppPorts } from './intercept/app-ports.js';
 import { createInboundIntercept } from './intercept/inbound-intercept.js';
 import { destinationOf } from './intercept/intercepted-socket.js';

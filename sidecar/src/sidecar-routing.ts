@@ -7,7 +7,7 @@ import type { Cluster, ClusterContext } from './cluster/cluster.js';
 import { NO_FILTERS, type HttpFilterChain } from './filters/http-filter-chain.js';
 import { authorizationOf, inboundTcpRoute } from './inbound-authorization.js';
 import type { RoutingConfig } from './router/router.js';
-import type { TcpRoute } from './upstream/tcp-connection.js';
+import type { TcpRoute } from './tcp-proxy/tcp-connection.js';
 import {
   compileInboundConfig,
   compileProxyConfig,

@@ -15,7 +15,7 @@ export function forwardedRequest(cluster: Cluster, overrides: Partial<ForwardedR
     hashKey: undefined,
     attempts: 0,
     previous: undefined,
-    exchange: undefined,
+    record: undefined,
     timeoutMs: 0,
     isGrpcDeadline: false,
     mayRetry: false,

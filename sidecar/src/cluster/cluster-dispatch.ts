@@ -40,7 +40,7 @@ export function speaksHttp2(cluster: Cluster, isDownstreamHttp2: boolean): boole
 }
 
 export function dispatchToCluster(request: ClusterRequest, handler: ExchangeHandler): void {
-  const { cluster, exchange } = request;
+  const { cluster, record } = request;
   const picked = cluster.pickAttempt(request.hashKey, request.previous);
   if (picked.kind !== 'endpoint') {
     handler.onRequestStart(NO_ATTEMPT, undefined);
@@ -50,10 +50,7 @@ export function dispatchToCluster(request: ClusterRequest, handler: ExchangeHand
   const { endpoint } = picked;
   request.previous = endpoint;
   request.attempts++;
-  if (exchange !== undefined) {
-    exchange.upstreamHost = endpoint.host.key;
-    exchange.attempts = request.attempts;
-  }
+  record?.attempted(endpoint.host.key, request.attempts);
   const attempt = new ClusterAttempt(cluster, picked, handler);
   handler.onRequestStart(attempt, undefined);
   const dispatcher = speaksHttp2(cluster, request.isDownstreamHttp2) ? endpoint.host.h2 : endpoint.host.dispatcher;

@@ -3,7 +3,7 @@
 // handler of the layer above, and reports the exchange to that handler only.
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Exchange } from '../telemetry/exchange.js';
+import type { RequestRecord } from '../http/request-record.js';
 import type { ReplayableBody } from '../upstream/replayable-body.js';
 import type { Cluster } from './cluster.js';
 import type { ClusterEndpoint } from './cluster-endpoint.js';
@@ -24,8 +24,8 @@ export interface ClusterRequest {
   attempts: number;
   /** The endpoint of the last attempt, which the next one avoids when another is available. */
   previous: ClusterEndpoint | undefined;
-  /** Where telemetry reads what happened; undefined when telemetry is off. */
-  exchange: Exchange | undefined;
+  /** Where the layers tell telemetry what happened; undefined when telemetry is off. */
+  record: RequestRecord | undefined;
 }
 
 /** The handler methods every layer calls on the one above (undici's, all required). */

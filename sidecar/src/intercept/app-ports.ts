@@ -4,7 +4,7 @@
 // the service's authorization.
 import type { HttpFilterChain } from '../filters/http-filter-chain.js';
 import type { HttpRoutes, RoutingConfig } from '../router/router.js';
-import type { TcpRoute } from '../upstream/tcp-connection.js';
+import type { TcpRoute } from '../tcp-proxy/tcp-connection.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { compileInboundConfig, type ProxyConfig } from '../xds/compile.js';
 

@@ -9,7 +9,7 @@ import type { Listener } from '../listeners/listener.js';
 import type { ProxyListener } from '../listeners/proxy-listener.js';
 import { keepOriginalPort } from '../http/destination-port.js';
 import { createInboundTcpTls, type InboundTcpTlsOptions } from '../listeners/inbound-tcp-tls.js';
-import { TcpConnection, type TcpRoute, type TcpTelemetry } from '../upstream/tcp-connection.js';
+import { TcpConnection, type TcpRoute, type TcpTelemetry } from '../tcp-proxy/tcp-connection.js';
 import { sniffInbound, type InboundProtocol } from './inbound-protocol.js';
 import { createInterceptServer, keepDestination } from './intercepted-socket.js';
 import type { OriginalDestinationReader } from './original-destination.js';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Listener } from '../listeners/listener.js';
 import type { ProxyListener } from '../listeners/proxy-listener.js';
 import type { RoutingConfig } from '../router/router.js';
-import { TcpConnection, type TcpTelemetry } from '../upstream/tcp-connection.js';
+import { TcpConnection, type TcpTelemetry } from '../tcp-proxy/tcp-connection.js';
 import { hostKey } from '../upstream/upstream-host.js';
 import { listenerDefaultCluster, type ProxyConfig } from '../xds/compile.js';
 import type { TcpProxyListener } from '../xds/compile-tcp-proxy.js';

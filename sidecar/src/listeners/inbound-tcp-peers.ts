@@ -3,7 +3,7 @@
 // else unknown. Made once per connection, when it is proxied.
 import type { Socket } from 'node:net';
 import type { TcpMetrics, TcpPeers } from '../telemetry/tcp-metrics.js';
-import type { TcpTelemetry } from '../upstream/tcp-connection.js';
+import type { TcpTelemetry } from '../tcp-proxy/tcp-connection.js';
 import { verifiedPeer } from './source-identity.js';
 
 export function inboundTcpTelemetry(metrics: TcpMetrics, destinationFqdn: string): (socket: Socket) => TcpTelemetry {

@@ -6,7 +6,7 @@
 // Listener again.
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
-import type { TcpRoute, TcpTelemetry } from '../upstream/tcp-connection.js';
+import type { TcpRoute, TcpTelemetry } from '../tcp-proxy/tcp-connection.js';
 import type { TcpProxyListener } from '../xds/compile-tcp-proxy.js';
 import type { Listener } from './listener.js';
 import { createTcpListener } from './tcp-listener.js';

@@ -5,7 +5,7 @@
 // connections `drainMs` to end before it cuts them.
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { TcpConnection, type TcpRoute, type TcpTelemetry } from '../upstream/tcp-connection.js';
+import { TcpConnection, type TcpRoute, type TcpTelemetry } from '../tcp-proxy/tcp-connection.js';
 import { drainSockets } from './drain-sockets.js';
 import { createInboundTcpTls, type InboundTcpTlsOptions } from './inbound-tcp-tls.js';
 import { listenOn, type Listener } from './listener.js';

@@ -1,7 +1,7 @@
 // HTTP/1.1 upgrades (WebSocket) on a proxy listener: node:http hands an upgrade request over with
 // its raw socket, outside the request path. This gives it a ServerResponse on that socket and sends
 // it down the same path as any request (routing, local replies, telemetry, drain accounting); the
-// bytes read past the headers wait on the request for the tunnel (upstream/upgrade-tunnel.ts), and
+// bytes read past the headers wait on the request for the tunnel (route/upgrade-tunnel.ts), and
 // the upgraded connections are cut when a drain ends.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';

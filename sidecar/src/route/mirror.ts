@@ -38,7 +38,7 @@ function sendMirror(sendCopy: Dispatch, cluster: Cluster, request: ForwardedRequ
       hashKey: request.hashKey,
       attempts: 0,
       previous: undefined,
-      exchange: undefined,
+      record: undefined,
     },
     DISCARD,
   );

@@ -75,8 +75,7 @@ export class ResponseRelay implements ExchangeHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#isDone) return;
-    const { exchange } = this.request;
-    if (exchange !== undefined) exchange.responseBytes += chunk.length;
+    this.request.record?.relayed(chunk.length);
     if (!this.res.write(chunk)) controller.pause();
   }
 
@@ -87,8 +86,7 @@ export class ResponseRelay implements ExchangeHandler {
       // The downstream gets them when it can carry them: HTTP/2, or a chunked HTTP/1.1 response.
       this.res.addTrailers(trailers);
       const grpcStatus = trailers['grpc-status'];
-      const { exchange } = this.request;
-      if (exchange !== undefined && typeof grpcStatus === 'string') exchange.grpcStatus = grpcStatus;
+      if (typeof grpcStatus === 'string') this.request.record?.endedWithGrpcStatus(grpcStatus);
     }
     this.res.end();
   }

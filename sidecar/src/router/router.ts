@@ -10,19 +10,19 @@ import { overflowFailure } from '../cluster/cluster-dispatch.js';
 import { hits } from '../filters/fault.js';
 import type { HttpFilterChain } from '../filters/http-filter-chain.js';
 import type { AccessLogFormat } from '../telemetry/exchange.js';
-import { countRequestBytes, exchangeOf } from '../telemetry/exchange.js';
 import { grpcTimeoutMs } from '../upstream/grpc-status.js';
 import { localReply, resetResponse } from '../upstream/local-reply.js';
 import { ensureRequestId, upstreamRequestHeaders } from '../upstream/proxy-headers.js';
 import { ReplayableBody } from '../upstream/replayable-body.js';
 import { hasBody, readReplayableBody } from '../upstream/request-body.js';
 import { isUpgrade } from '../upstream/upgrade-head.js';
-import { openTunnel } from '../upstream/upgrade-tunnel.js';
+import { openTunnel } from '../route/upgrade-tunnel.js';
 import type { ForwardedRequest } from '../route/forwarded-request.js';
 import { pickClusterName } from './cluster-choice.js';
 import { hashKeyOf } from './hash-policy.js';
 import { editRequestHeaders } from '../http/header-edits.js';
 import { isRetriableRequest } from '../http/retry-policy.js';
+import { countRequestBytes, recordOf } from '../http/request-record.js';
 import { requestTarget, type RequestTarget } from '../http/request-target.js';
 import { ResponseRelay } from './response-relay.js';
 import type { PathRewrite, RouteAction } from './route-action.js';
@@ -144,8 +144,8 @@ interface RoutedRequest {
 function forwardRoute({ routes, clusters, req, res, route, target, source }: RoutedRequest): void {
   const { action } = route;
   const clusterName = pickClusterName(action.clusters);
-  const exchange = exchangeOf(res);
-  if (exchange !== undefined) exchange.cluster = clusterName;
+  const record = recordOf(res);
+  record?.routed(clusterName);
   const cluster = clusters.get(clusterName);
   if (cluster === undefined) {
     // Envoy's NC: the route names a cluster this sidecar does not have.
@@ -160,7 +160,7 @@ function forwardRoute({ routes, clusters, req, res, route, target, source }: Rou
     action.hostRewrite ?? target.authority,
     req.socket.remoteAddress,
     source,
-    exchange?.span,
+    record?.span,
     (req.socket as TLSSocket).encrypted === true,
   );
   if (action.requestHeaders !== undefined) editRequestHeaders(action.requestHeaders, headers);
@@ -195,7 +195,7 @@ function forwardRoute({ routes, clusters, req, res, route, target, source }: Rou
     hashKey,
     attempts: 0,
     previous: undefined,
-    exchange,
+    record,
     timeoutMs: isGrpcDeadline ? deadlineMs : action.timeoutMs,
     isGrpcDeadline,
     mayRetry,
@@ -205,7 +205,7 @@ function forwardRoute({ routes, clusters, req, res, route, target, source }: Rou
     send(req, res, action, request);
     return;
   }
-  if (exchange !== undefined) countRequestBytes(req, exchange);
+  if (record !== undefined) countRequestBytes(req, record);
   if (mirrorTo === undefined) {
     // A retried request's body streams on as it comes, kept for the retries.
     request.body = mayRetry ? new ReplayableBody(req) : req;

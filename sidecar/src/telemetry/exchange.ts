@@ -1,36 +1,17 @@
-// What telemetry needs to know of one request that only the layers below learn: the cluster it
-// went to, the endpoint that answered and after how many attempts, Envoy's response flag when the
-// proxy answered itself, the bytes relayed, the grpc-status of trailers, the status an upgrade's
-// tunnel relayed; and the request's span. The listener attaches one to each response; the router
-// and upstream layers fill it in; the access log reads it, in the format the exchange carries.
+// One request as telemetry sees it: the record the layers fill in through its hooks
+// (http/request-record.ts), and what only telemetry keeps of it: how the listener logs it, the
+// caller's address and verified identity. The listener attaches one to each response; metrics,
+// the span and the access log read it when the response closes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Span } from '@opentelemetry/api';
-import type { ResponseFlag } from '../http/response-flag.js';
+import { attachRecord, recordOf, RequestRecord } from '../http/request-record.js';
 
-export interface Exchange {
-  startedAt: number;
-  cluster: string;
-  flag: ResponseFlag;
-  /** Request body bytes read from the caller, counted only for a body of no declared length. */
-  requestBytes: number;
-  /** Response body bytes relayed from upstream (for a tunnel: every byte from upstream). */
-  responseBytes: number;
-  /** The endpoint (address:port) of the last attempt; "" when none was made. */
-  upstreamHost: string;
-  /** Attempts made on endpoints: 1 plus the retries; 0 when none was made. */
-  attempts: number;
-  /** This sidecar's span of the request (recording or not); undefined when tracing is off. */
-  span: Span | undefined;
+export class Exchange extends RequestRecord {
   /** How the listener in force logs this request; undefined when access logging is off. */
-  accessLog: AccessLogFormat | undefined;
+  accessLog: AccessLogFormat | undefined = undefined;
   /** The caller's address:port, kept for the access log (a keep-alive socket is gone by the time it writes). */
-  downstreamAddress: string | undefined;
-  /** The status of an answer a tunnel relayed as raw bytes (an upgrade's 101), which no ServerResponse carried. */
-  relayedStatus: number | undefined;
-  /** grpc-status of the response's trailers ('' when none came). */
-  grpcStatus: string;
+  downstreamAddress: string | undefined = undefined;
   /** The caller's SPIFFE ID, verified in mutual TLS by the inbound listener; '' for plaintext. */
-  sourcePrincipal: string;
+  sourcePrincipal = '';
 }
 
 /** One request as the access log sees it when it has finished. */
@@ -48,32 +29,15 @@ export interface AccessLogFormat {
   line(request: FinishedRequest): string;
 }
 
-const kExchange = Symbol('exchange');
-
-type WithExchange = ServerResponse & { [kExchange]?: Exchange };
-
 export function attachExchange(res: ServerResponse, startedAt: number): Exchange {
-  const exchange: Exchange = {
-    startedAt,
-    cluster: '',
-    flag: '-',
-    requestBytes: 0,
-    responseBytes: 0,
-    grpcStatus: '',
-    upstreamHost: '',
-    attempts: 0,
-    span: undefined,
-    accessLog: undefined,
-    downstreamAddress: undefined,
-    relayedStatus: undefined,
-    sourcePrincipal: '',
-  };
-  (res as WithExchange)[kExchange] = exchange;
+  const exchange = new Exchange(startedAt);
+  attachRecord(res, exchange);
   return exchange;
 }
 
 export function exchangeOf(res: ServerResponse): Exchange | undefined {
-  return (res as WithExchange)[kExchange];
+  const record = recordOf(res);
+  return record instanceof Exchange ? record : undefined;
 }
 
 /** The status the caller got: a relayed tunnel's, else the response's; 0 when it left before any (Envoy's and Istio's 0). */
@@ -90,21 +54,6 @@ export function traceIdOf(exchange: Exchange): string {
 export function requestBytesOf(req: IncomingMessage, exchange: Exchange): number {
   const length = req.headers['content-length'];
   return length === undefined ? exchange.requestBytes : Number(length);
-}
-
-/**
- * Counts the bytes of a request body of no declared length as they arrive from the caller. The
- * HTTP/1.1 parser and the HTTP/2 compatibility layer both hand each chunk to the request's push(),
- * so that is where they are counted: a 'data' listener would set the body flowing before its
- * consumer (a pipe, undici, an async iterator) is there, and pausing first stalls an HTTP/2 stream.
- */
-export function countRequestBytes(req: IncomingMessage, exchange: Exchange): void {
-  if (req.headers['content-length'] !== undefined) return;
-  const push = req.push;
-  req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-    if (chunk !== null && chunk !== undefined) exchange.requestBytes += (chunk as Buffer).length;
-    return push.call(req, chunk, encoding);
-  };
 }
 
 /** Response body bytes: as declared, else as relayed. */

@@ -31,9 +31,8 @@ describe('tracing', () => {
       const exchange = attachExchange(res, performance.now());
       tracing.startSpan(exchange, req, 'inbound');
       traceIds.push(traceIdOf(exchange));
-      exchange.cluster = 'inbound|app';
-      exchange.upstreamHost = '127.0.0.1:8080';
-      exchange.attempts = 2;
+      exchange.routed('inbound|app');
+      exchange.attempted('127.0.0.1:8080', 2);
       res.on('close', () => {
         tracing.endSpan(exchange, res, 'inbound');
         spansEnded++;

@@ -6,7 +6,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { ResponseFlag } from '../http/response-flag.js';
-import { exchangeOf } from '../telemetry/exchange.js';
+import { recordOf } from '../http/request-record.js';
 import { encodeGrpcMessage, GrpcStatus, grpcStatusOfHttp, isGrpcRequest } from './grpc-status.js';
 
 /** `flag`: Envoy's response flag for why the proxy answered itself, for metrics and logs. */
@@ -17,15 +17,15 @@ export function localReply(
   flag: ResponseFlag = '-',
   headers?: OutgoingHttpHeaders,
 ): void {
-  const exchange = exchangeOf(res);
-  if (exchange !== undefined) exchange.flag = flag;
+  const record = recordOf(res);
+  record?.answeredLocally(flag);
   const isGrpc = isGrpcRequest(res.req.headers);
   if (res.headersSent) {
     if (flag === 'UT' && isGrpc && res.req.httpVersionMajor === 2 && !res.writableEnded) {
       // A gRPC deadline passing mid-call ends it as a gRPC server ends it: trailers saying
       // DEADLINE_EXCEEDED. A reset here would race the caller's own deadline timer and, when
       // it won, show the caller INTERNAL ("RST_STREAM with code 2") instead.
-      if (exchange !== undefined) exchange.grpcStatus = String(GrpcStatus.DEADLINE_EXCEEDED);
+      record?.endedWithGrpcStatus(String(GrpcStatus.DEADLINE_EXCEEDED));
       res.addTrailers({
         'grpc-status': String(GrpcStatus.DEADLINE_EXCEEDED),
         'grpc-message': encodeGrpcMessage(message),

@@ -46,8 +46,6 @@ function isDroppedRequestHeader(name: string, value: string, listed: Set<string>
   return HOP_BY_HOP.has(name) || name === 'host' || name === 'expect' || listed?.has(name) === true;
 }
 
-/** Names the calling service to the destination's sidecar (rate limits keyed by source); set by the caller's sidecar only. */
-
 /**
  * Gives a request without an x-request-id a fresh one, as Envoy's HttpConnectionManager does on
  * entry: every hop, the access log and the app then see the same id.
@@ -117,8 +115,6 @@ export function upstreamRequestHeaders(
   if (span !== undefined) appendTraceHeaders(out, span, b3Formats);
   return out;
 }
-
-/** Response headers as undici parses them: lowercase names, repeated ones as arrays. */
 
 /** The upstream's response headers without its hop-by-hop headers (mutates and returns them). */
 export function downstreamResponseHeaders(headers: ResponseHeaders): ResponseHeaders {

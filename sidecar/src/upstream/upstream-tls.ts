@@ -4,9 +4,8 @@
 // allows it (a PSK handshake skips the certificate checks' signatures), and every connection is
 // pooled by its host, so a full handshake (~4.5 ms here) is paid once per connection, not per request.
 import { connect as connectTcp, Socket } from 'node:net';
-import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { connect, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { MUTUAL_TLS } from '../../../proto/xds.js';
-import type { WorkloadTls } from '../identity/workload-tls.js';
 
 /** ALPN values: HTTP as usual, and TCP passthrough under its own name (Istio's "istio-peer-exchange" role). */
 export const ALPN_H2 = 'h2';
@@ -16,8 +15,14 @@ export const ALPN_TCP = MUTUAL_TLS.tcpAlpn;
 /** The code of every failed upstream TLS handshake: a connect failure (Envoy's UF), nothing reached the app. */
 export const TLS_CONNECT_FAILURE = 'UPSTREAM_TLS_HANDSHAKE';
 
+/** This workload's certificate as a client presents it (identity/workload-tls.ts keeps it current). */
+export interface ClientCertificate {
+  /** Undefined until the first certificate is issued. */
+  readonly current: { readonly context: SecureContext } | undefined;
+}
+
 export interface UpstreamTls {
-  workload: WorkloadTls;
+  workload: ClientCertificate;
   /** The SPIFFE IDs the endpoints may present (match_typed_subject_alt_names); empty: any of the trust bundle's. */
   subjectAltNames: ReadonlySet<string>;
   /** Told of each handshake that failed (the sidecar logs it). */

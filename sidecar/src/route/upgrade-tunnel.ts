@@ -7,10 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
-import { upgradeHeadOf } from './upgrade-head.js';
-import { exchangeOf, type Exchange } from '../telemetry/exchange.js';
-import { localReply } from './local-reply.js';
-import { ALPN_HTTP1 } from './upstream-tls.js';
+import { upgradeHeadOf } from '../upstream/upgrade-head.js';
+import { recordOf, type RequestRecord } from '../http/request-record.js';
+import { localReply } from '../upstream/local-reply.js';
+import { ALPN_HTTP1 } from '../upstream/upstream-tls.js';
 
 export interface TunnelOptions {
   cluster: Cluster;
@@ -41,7 +41,7 @@ export function openTunnel(req: IncomingMessage, res: ServerResponse, options: T
 class Tunnel {
   readonly #downstream: Socket;
   readonly #upstream: Socket;
-  readonly #exchange: Exchange | undefined;
+  readonly #record: RequestRecord | undefined;
   #isConnected = false;
   #isReleased = false;
   /** The endpoint's answer up to the end of its status line. */
@@ -54,7 +54,7 @@ class Tunnel {
     readonly endpoint: ClusterEndpoint,
   ) {
     this.#downstream = res.socket as Socket;
-    this.#exchange = exchangeOf(res);
+    this.#record = recordOf(res);
     const { host } = endpoint;
     this.#upstream = host.openSocket(ALPN_HTTP1);
   }
@@ -99,11 +99,10 @@ class Tunnel {
     const status = Number(
       STATUS_LINE.exec(this.#answer.subarray(0, Math.max(lineEnd, 0)).toString('latin1'))?.[1] ?? 0,
     );
-    if (this.#exchange !== undefined) {
-      this.#exchange.relayedStatus = status;
-      upstream.on('data', (data: Buffer) => {
-        (this.#exchange as Exchange).responseBytes += data.length;
-      });
+    const record = this.#record;
+    if (record !== undefined) {
+      record.tunnelAnswered(status);
+      upstream.on('data', (data: Buffer) => record.relayed(data.length));
     }
     this.options.cluster.recordOutcome(this.endpoint, { kind: 'response', status });
     downstream.write(this.#answer);

@@ -9,7 +9,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterEndpoint } from '../cluster/cluster-endpoint.js';
 import type { ResponseFlag } from '../http/response-flag.js';
 import type { TcpMetrics, TcpPeers } from '../telemetry/tcp-metrics.js';
-import { ALPN_TCP } from './upstream-tls.js';
+import { ALPN_TCP } from '../upstream/upstream-tls.js';
 
 export interface TcpRoute {
   /** The cluster the listener names; undefined when this sidecar has no such cluster (Envoy's NC). */

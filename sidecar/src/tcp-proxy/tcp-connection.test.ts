@@ -12,7 +12,7 @@ import { Cluster } from '../cluster/cluster.js';
 import type { Listener } from '../listeners/listener.js';
 import { createTcpListener } from '../listeners/tcp-listener.js';
 import { TcpMetrics } from '../telemetry/tcp-metrics.js';
-import { HostRegistry } from './host-registry.js';
+import { HostRegistry } from '../upstream/host-registry.js';
 import type { TcpRoute } from './tcp-connection.js';
 
 const logger = pino({ level: 'silent' });
