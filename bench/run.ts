@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../proto/paths.js';
-import { MALLOC_ENV, runFleet, type FleetOptions, type FleetResult } from './control-plane/fleet.js';
+import { runFleet, type FleetOptions, type FleetResult } from './control-plane/fleet.js';
+import { IMAGE_ENV } from './image-env.js';
 import { runDataPlane, type DataPlaneOptions, type DataPlaneResult } from './data-plane.js';
 import { runFeatureCost, type FeatureCostOptions } from './feature-cost.js';
 import { runGrpcBench, type GrpcBenchOptions } from './grpc-unary.js';
@@ -88,27 +89,30 @@ log('\nper-feature cost');
 const featureCost = await runFeatureCost(featureCostPlan, log);
 log('\nsidecar memory per endpoint');
 const sidecarEndpoints = await runSidecarEndpoints(sidecarEndpointsPlan, log);
+const sidecarEndpointsTuned = options.quick
+  ? undefined
+  : await runSidecarEndpoints({ ...sidecarEndpointsPlan, env: IMAGE_ENV }, log);
 log('\ngRPC unary');
 const grpc = await runGrpcBench(grpcPlan, log);
 log('\ncontrol plane fleet');
 const fleet = await runFleet(fleetPlan, log);
 // The quick run proves the harness works: the fleet once is enough.
-const fleetTuned = options.quick ? undefined : await fleetWithMallocSetting();
+const fleetTuned = options.quick ? undefined : await fleetWithImageSettings();
 
-async function fleetWithMallocSetting(): Promise<FleetResult> {
+async function fleetWithImageSettings(): Promise<FleetResult> {
   log(
-    `\ncontrol plane fleet again, with ${Object.entries(MALLOC_ENV)
+    `\ncontrol plane fleet again, with ${Object.entries(IMAGE_ENV)
       .map(([name, value]) => `${name}=${value}`)
       .join(' ')} (deploy/Dockerfile's setting)`,
   );
-  return runFleet({ ...fleetPlan, env: MALLOC_ENV }, log);
+  return runFleet({ ...fleetPlan, env: IMAGE_ENV }, log);
 }
 
 const resultsDir = join(options.out, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString();
 const profile = profileDir ? topSelfTime(profileDir) : undefined;
-const figures = { dataPlane, featureCost, sidecarEndpoints, grpc, fleet, fleetTuned, profile };
+const figures = { dataPlane, featureCost, sidecarEndpoints, sidecarEndpointsTuned, grpc, fleet, fleetTuned, profile };
 const run = { date: stamp, quick: Boolean(options.quick), ...figures };
 writeFileSync(join(resultsDir, options.quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
 

@@ -15,6 +15,8 @@ export interface SidecarEndpointsOptions {
    * 10,000 endpoints arrived counted 60 MB of garbage as held).
    */
   settleMs: number;
+  /** Added to the sidecar's environment. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface SidecarEndpointsResult {
@@ -56,6 +58,7 @@ export async function runSidecarEndpoints(
       service: 'client',
       appPort: await freePort(),
       controlPlane: controlPlane.grpc,
+      env: options.env,
     });
     try {
       const held = await endpointsHeld(sidecar.admin);

@@ -125,7 +125,11 @@ function deployment({ namespace, replicas, image }: ManifestOptions): Kubernetes
                 '--webhook-cert=/etc/pilotfish/webhook/tls.crt',
                 '--webhook-key=/etc/pilotfish/webhook/tls.key',
               ],
-              env: [{ name: 'MALLOC_MMAP_THRESHOLD_', value: '131072' }],
+              // The image's settings (deploy/Dockerfile), kept should another image run it.
+              env: [
+                { name: 'MALLOC_MMAP_THRESHOLD_', value: '131072' },
+                { name: 'NODE_OPTIONS', value: '--max-semi-space-size=16' },
+              ],
               ports: [
                 { name: 'grpc-xds', containerPort: 15010 },
                 { name: 'http-admin', containerPort: 15014 },

@@ -12,13 +12,6 @@ import { register, registryClient } from '../../test/support/registry-client.js'
 import { changeProfile, monotonicUs, type ChangeProfile, type ProfileWindow } from './change-profile.js';
 import { FleetClient, FleetStub, type FleetChannel } from './fleet-client.js';
 
-/**
- * glibc's allocator setting deploy/Dockerfile gives every process: large buffers (the control
- * plane's xDS responses, one per proxy) are mapped and unmapped rather than kept in the heap arena
- * once freed, which glibc's dynamic threshold otherwise does after the first ones.
- */
-export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
-
 export interface FleetOptions {
   clients: number;
   services: number;

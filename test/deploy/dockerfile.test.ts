@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
-import { MALLOC_ENV } from '../../bench/control-plane/fleet.js';
+import { IMAGE_ENV } from '../../bench/image-env.js';
 import { packageRoot } from '../../proto/paths.js';
 
 const dockerfilePath = join(packageRoot, 'deploy', 'Dockerfile');
@@ -54,9 +54,16 @@ describe('deploy/Dockerfile', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('sets the malloc tuning the control-plane benchmark measures', () => {
+  it('sets the malloc and young-generation tuning the control-plane benchmark measures', () => {
     const { env } = finalStage();
-    for (const [name, value] of Object.entries(MALLOC_ENV)) assert.equal(env.get(name), value, `ENV ${name}`);
+    for (const [name, value] of Object.entries(IMAGE_ENV)) assert.equal(env.get(name), value, `ENV ${name}`);
+  });
+
+  it('builds and runs on Node.js 24 LTS, the native addon built for the Node.js that loads it', () => {
+    const bases = DockerfileParser.parse(content)
+      .getFROMs()
+      .map((from) => `${from.getImageName()}:${from.getImageTag()}`);
+    assert.deepEqual(bases, ['node:24-bookworm-slim', 'node:24-bookworm-slim']);
   });
 
   it("holds what the CLI and the demo read at run time: the image's files run `pilotfish demo`", async () => {
