@@ -80,7 +80,7 @@ try {
   const lines = [
     '# Before and after, in the same run',
     '',
-    `Written by \`node dist/bench/compare.js ${baselineRoot} ${rounds}\` (bench/compare.ts); ${new Date().toISOString()}, Node ${process.version}, load average ${loadBefore.toFixed(1)} at the start and ${(loadavg()[0] as number).toFixed(1)} at the end on a machine shared by five engineers: absolute figures are noisy, ratios in the same round are what to compare. Open loop at ${RATE} req/s for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${rounds} rounds interleaved, 100-byte responses, every sidecar with its defaults (Istio metrics, tracing at 1% exported to a local sink) but "every feature on", which adds the access log and policies (bench/targets/feature-mesh.ts). "before" is the sidecar built at ${baselineRoot}.`,
+    `Written by \`node dist/bench/compare.js ${baselineRoot} ${rounds}\` (bench/compare.ts); ${new Date().toISOString()}, Node ${process.version}, load average ${loadBefore.toFixed(1)} at the start and ${(loadavg()[0] as number).toFixed(1)} at the end: absolute figures move with the machine's load, ratios in the same round are what to compare. Open loop at ${RATE} req/s for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${rounds} rounds interleaved, 100-byte responses, every sidecar with its defaults (Istio metrics, tracing at 1% exported to a local sink) but "every feature on", which adds the access log and policies (bench/targets/feature-mesh.ts). "before" is the sidecar built at ${baselineRoot}.`,
     '',
     '| target | CPU µs/request | × node-http-proxy | +p50 ms | +p99 ms | RSS idle MB |',
     '|---|---|---|---|---|---|',
