@@ -7,7 +7,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../proto/paths.js';
 import { runFleet, type FleetOptions, type FleetResult } from './control-plane/fleet.js';
-import { IMAGE_ENV } from './image-env.js';
+import { envAssignments, IMAGE_ENV } from '../cli/image-env.js';
 import { runDataPlane, type DataPlaneOptions, type DataPlaneResult } from './data-plane.js';
 import { runFeatureCost, type FeatureCostOptions } from './feature-cost.js';
 import { runGrpcBench, type GrpcBenchOptions } from './grpc-unary.js';
@@ -100,11 +100,7 @@ const fleet = await runFleet(fleetPlan, log);
 const fleetTuned = options.quick ? undefined : await fleetWithImageSettings();
 
 async function fleetWithImageSettings(): Promise<FleetResult> {
-  log(
-    `\ncontrol plane fleet again, with ${Object.entries(IMAGE_ENV)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(' ')} (deploy/Dockerfile's setting)`,
-  );
+  log(`\ncontrol plane fleet again, with ${envAssignments(IMAGE_ENV).join(' ')} (deploy/Dockerfile's settings)`);
   return runFleet({ ...fleetPlan, env: IMAGE_ENV }, log);
 }
 

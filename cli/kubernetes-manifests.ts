@@ -1,5 +1,6 @@
 // Pure: the Kubernetes objects that install Pilotfish's control plane (namespace, service account,
 // least-privilege RBAC, Deployment, Service, PodDisruptionBudget, the sidecar injector's webhook).
+import { IMAGE_ENV } from './image-env.js';
 
 export interface ManifestOptions {
   namespace: string;
@@ -125,11 +126,8 @@ function deployment({ namespace, replicas, image }: ManifestOptions): Kubernetes
                 '--webhook-cert=/etc/pilotfish/webhook/tls.crt',
                 '--webhook-key=/etc/pilotfish/webhook/tls.key',
               ],
-              // The image's settings (deploy/Dockerfile), kept should another image run it.
-              env: [
-                { name: 'MALLOC_MMAP_THRESHOLD_', value: '131072' },
-                { name: 'NODE_OPTIONS', value: '--max-semi-space-size=16' },
-              ],
+              // The image's settings, kept should another image run it.
+              env: Object.entries(IMAGE_ENV).map(([name, value]) => ({ name, value })),
               ports: [
                 { name: 'grpc-xds', containerPort: 15010 },
                 { name: 'http-admin', containerPort: 15014 },

@@ -11,6 +11,7 @@ import { featureCostSection } from './feature-costs.js';
 import { sidecarEndpointsSection } from './sidecar-endpoints.js';
 import { added, cpuPerRequest, dataPlaneGoals, figures, grpcGoal, throughput, type Goal } from './goals.js';
 import { formatSpread, spread, type Spread } from './stats.js';
+import { envAssignments } from '../../cli/image-env.js';
 
 export interface Machine {
   cores: number;
@@ -147,8 +148,8 @@ function fleetSection(fleet: FleetResult, tuned: FleetResult | undefined): strin
     ...(tuned === undefined
       ? []
       : [
-          `| the same, with ${Object.entries(tuned.options.env ?? {})
-            .map(([name, value]) => `\`${name}=${value}\``)
+          `| the same, with ${envAssignments(tuned.options.env ?? {})
+            .map((word) => `\`${word}\``)
             .join(
               ' ',
             )} (deploy/Dockerfile's settings; a second run, change p99 ${tuned.convergenceMs.p99.toFixed(1)} ms) | ${tuned.rest.rssMb.toFixed(0)} MB / ${tuned.peakRssMb.toFixed(0)} MB | ≤ 300 MB | ${met(tuned.peakRssMb <= 300)} |`,

@@ -1,5 +1,6 @@
 // The section of RESULTS.md on what each mesh endpoint costs a sidecar that holds it.
 import type { SidecarEndpointsResult } from '../sidecar-endpoints.js';
+import { envAssignments } from '../../cli/image-env.js';
 
 // Issue 13's goal: 10,000 endpoints in the mesh cost a sidecar at most 20 MB.
 const GOAL_KB_PER_ENDPOINT = 2;
@@ -18,8 +19,8 @@ export function sidecarEndpointsSection(result: SidecarEndpointsResult, tuned?: 
     ...(tuned === undefined
       ? []
       : [
-          `| the same, another sidecar with ${Object.entries(tuned.options.env ?? {})
-            .map(([name, value]) => `\`${name}=${value}\``)
+          `| the same, another sidecar with ${envAssignments(tuned.options.env ?? {})
+            .map((word) => `\`${word}\``)
             .join(
               ' ',
             )} (deploy/Dockerfile's settings): RSS before / after | ${tuned.rssBeforeMb.toFixed(1)} MB / ${tuned.rssAfterMb.toFixed(1)} MB | | |`,

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
-import { IMAGE_ENV } from '../../bench/image-env.js';
+import { IMAGE_ENV } from '../../cli/image-env.js';
 import { packageRoot } from '../../proto/paths.js';
 
 const dockerfilePath = join(packageRoot, 'deploy', 'Dockerfile');
